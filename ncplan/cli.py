@@ -1,0 +1,88 @@
+"""The command line: registers commands only. Each command lives in ncplan/commands/.
+
+Errors are caught once, here: an ``NcplanError`` becomes a message on stderr and exit 1
+(a traceback only with ``NCPLAN_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ncplan import __version__
+from ncplan.commands.context import AppContext
+from ncplan.errors import NcplanError
+from ncplan.views.console import make_console
+from ncplan.views.errors import render_error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="ncplan",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    help="Plan and apply Nomad jobs and Consul Connect intentions together.",
+)
+state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state.")
+app.add_typer(state_app, name="state")
+
+
+def guarded(func: F) -> F:
+    """Run a command; show an NcplanError on stderr and exit 1 instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NcplanError as error:
+            if os.environ.get("NCPLAN_DEBUG") == "1":
+                raise
+            render_error(make_console(stderr=True), error)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            make_console(stderr=True).print("Interrupted.")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ncplan {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    chdir: Annotated[Path, typer.Option("-C", "--chdir", help="The configuration directory.",
+                                        file_okay=False)] = Path("."),
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain text output.")] = False,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
+                                                 help="Print the version and exit.")] = None,
+) -> None:
+    """Plan and apply Nomad jobs and Consul Connect intentions together."""
+    if no_color:
+        os.environ["NO_COLOR"] = "1"
+    ctx.obj = AppContext(directory=chdir, color=not no_color and "NO_COLOR" not in os.environ)
+
+
+def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> None:
+    typer_app.command(name)(guarded(func))
+
+
+def _register_all() -> None:
+    """Each command module contributes one function; registration is the only thing here."""
+
+
+_register_all()
+
+
+def main() -> None:
+    app()

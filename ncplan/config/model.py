@@ -1,0 +1,219 @@
+"""The typed configuration: what the HCL files declare, after variables are resolved.
+
+Every class is a frozen dataclass. Collections are tuples, mappings are plain dicts that
+nobody mutates after loading (typed ``Mapping``). Each declared object keeps the
+``SourceSpan`` of its block so later stages can point at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ncplan.diagnostics import SourceSpan
+
+SidecarKind = Literal["builtin", "envoy"]
+IntentionAction = Literal["allow", "deny"]
+VariableType = Literal["string", "number", "bool", "list", "map"]
+
+DEFAULT_NOMAD_ADDRESS = "http://127.0.0.1:4646"
+DEFAULT_CONSUL_ADDRESS = "http://127.0.0.1:8500"
+DEFAULT_STATE_PATH = "ncplan.state.json"
+DEFAULT_CONSUL_BINARY = "/usr/local/bin/consul"
+DEFAULT_CONSUL_AGENT = "127.0.0.1:8500"
+L7_PROTOCOLS = ("http", "http2", "grpc")
+
+
+@dataclass(frozen=True)
+class NomadSettings:
+    """The ``nomad`` block. ``None`` means: not set in the file (env var or default applies)."""
+
+    address: str | None = None
+    region: str | None = None
+    namespace: str | None = None
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class ConsulSettings:
+    """The ``consul`` block."""
+
+    address: str | None = None
+    datacenter: str | None = None
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """The ``backend "local"|"consul"`` block; ``path`` is a file path or a KV path."""
+
+    kind: Literal["local", "consul"] = "local"
+    path: str = DEFAULT_STATE_PATH
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """The ``defaults`` block: applied to every service that does not set its own."""
+
+    datacenters: tuple[str, ...] = ("dc1",)
+    sidecar: SidecarKind = "builtin"
+    consul_binary: str = DEFAULT_CONSUL_BINARY
+    consul_agent: str = DEFAULT_CONSUL_AGENT
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A ``variable`` block and the value it resolved to (``value`` is set after resolution)."""
+
+    name: str
+    type: VariableType = "string"
+    default: Any = None
+    description: str = ""
+    sensitive: bool = False
+    value: Any = None
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu: int = 100
+    memory: int = 128
+
+
+@dataclass(frozen=True)
+class Task:
+    """The app task of a service; its name is the service name."""
+
+    driver: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    resources: Resources = field(default_factory=Resources)
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """An ``upstream "NAME"`` block: this service dials NAME through its sidecar."""
+
+    name: str
+    local_bind_port: int | None = None
+    external: bool = False  # NAME is not declared in this configuration
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    prevent_destroy: bool = False
+
+
+@dataclass(frozen=True)
+class Service:
+    """A ``service`` block: one Nomad job, one group, the app task and a Connect sidecar.
+
+    Fields a service leaves unset have already been filled from ``defaults``.
+    """
+
+    name: str
+    task: Task
+    datacenters: tuple[str, ...] = ("dc1",)
+    count: int = 1
+    port: str | None = None  # label of the app's dynamic port; None: calls others only
+    sidecar: SidecarKind = "builtin"
+    register: bool = True
+    protocol: str = "tcp"
+    depends_on: tuple[str, ...] = ()
+    meta: Mapping[str, str] = field(default_factory=dict)
+    upstreams: tuple[Upstream, ...] = ()
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    consul_binary: str = DEFAULT_CONSUL_BINARY
+    consul_agent: str = DEFAULT_CONSUL_AGENT
+    span: SourceSpan | None = None
+
+    @property
+    def address(self) -> str:
+        return f"nomad_job.{self.name}"
+
+
+@dataclass(frozen=True)
+class RawJob:
+    """A ``job`` block passed through to Nomad.
+
+    ``source`` is the block's exact text (sent to /v1/jobs/parse later); ``body`` is
+    python-hcl2's view of it, used for dependencies and for ``--no-refresh`` plans.
+    ``upstreams`` and ``depends_on`` are derived from the job itself.
+    """
+
+    name: str
+    source: str
+    body: Mapping[str, Any] = field(default_factory=dict)
+    upstreams: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    span: SourceSpan | None = None
+
+    @property
+    def address(self) -> str:
+        return f"nomad_job.{self.name}"
+
+
+@dataclass(frozen=True)
+class HttpMatch:
+    """The ``http`` block of an L7 permission (Consul's IntentionHTTPPermission)."""
+
+    path_exact: str | None = None
+    path_prefix: str | None = None
+    path_regex: str | None = None
+    methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Permission:
+    action: IntentionAction
+    http: HttpMatch | None = None
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Intention:
+    """``intention "SRC" "DST"``: an L4 ``action`` or a list of L7 ``permissions``."""
+
+    source: str
+    destination: str
+    action: IntentionAction | None = "allow"
+    description: str = ""
+    permissions: tuple[Permission, ...] = ()
+    span: SourceSpan | None = None
+
+    @property
+    def address(self) -> str:
+        return f"consul_intention.{self.source}->{self.destination}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration directory, loaded and validated."""
+
+    directory: str
+    files: tuple[str, ...] = ()
+    nomad: NomadSettings = field(default_factory=NomadSettings)
+    consul: ConsulSettings = field(default_factory=ConsulSettings)
+    backend: BackendConfig = field(default_factory=BackendConfig)
+    defaults: Defaults = field(default_factory=Defaults)
+    variables: Mapping[str, Variable] = field(default_factory=dict)
+    services: tuple[Service, ...] = ()
+    jobs: tuple[RawJob, ...] = ()
+    intentions: tuple[Intention, ...] = ()
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def job(self, name: str) -> RawJob | None:
+        return next((j for j in self.jobs if j.name == name), None)
+
+    @property
+    def job_names(self) -> tuple[str, ...]:
+        """Every Nomad job this configuration declares, from services and raw jobs."""
+        return tuple(s.name for s in self.services) + tuple(j.name for j in self.jobs)

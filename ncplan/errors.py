@@ -1,0 +1,87 @@
+"""The exception hierarchy of ncplan.
+
+Every error a user can cause is a subclass of :class:`NcplanError`. The CLI catches
+``NcplanError`` once, renders it on stderr and exits 1. Library errors (python-nomad,
+the Consul client, requests) are mapped to these classes at the providers/ and state/
+boundaries with ``raise ... from``, so nothing above those layers imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ncplan.diagnostics import Diagnostic
+
+
+class NcplanError(Exception):
+    """Base class: a failure with a message fit to show a user.
+
+    ``hint`` is an optional second line telling the user what to do next.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(NcplanError):
+    """The configuration is invalid; carries every diagnostic of the run, not just the first."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        errors = [d for d in diagnostics if d.is_error]
+        count = len(errors)
+        super().__init__(f"the configuration has {count} error{'s' if count != 1 else ''}")
+        self.diagnostics = tuple(diagnostics)
+
+
+class StateError(NcplanError):
+    """The state cannot be read or written (bad file, unknown version, lineage mismatch...)."""
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds a state lock, in the manner of Terraform's statemgr.LockInfo."""
+
+    id: str
+    operation: str
+    who: str
+    created: str  # ISO-8601, UTC
+    version: str
+    path: str = ""
+    info: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class StateLockedError(StateError):
+    """The state is locked by someone else; ``info`` says who, since when, and the lock ID."""
+
+    def __init__(self, message: str, info: LockInfo | None, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.info = info
+
+
+class ProviderError(NcplanError):
+    """Nomad or Consul answered with an error; ``status`` and ``body`` are the API's own."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "",
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.body = body
+
+
+class CheckAndSetConflict(ProviderError):
+    """A check-and-set write lost: the object changed since it was read."""
+
+
+class ApplyError(NcplanError):
+    """An apply stopped part way; ``partial`` lists the addresses that were applied."""
+
+    def __init__(self, message: str, partial: Sequence[str] = (), *,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.partial = tuple(partial)

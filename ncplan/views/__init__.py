@@ -1,0 +1,1 @@
+"""Renderers: the only code that prints. Data to stdout, diagnostics and progress to stderr."""

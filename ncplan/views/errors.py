@@ -1,0 +1,59 @@
+"""Render errors and diagnostics for people (Rich, stderr) and for machines (JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+
+from ncplan.diagnostics import Diagnostic
+from ncplan.errors import ConfigError, LockInfo, NcplanError, StateLockedError
+
+
+def render_diagnostic(console: Console, diag: Diagnostic) -> None:
+    """``Error: SUMMARY`` then ``  on FILE:LINE:COL:``, the source line, a caret and the detail."""
+    style = "bold red" if diag.is_error else "bold yellow"
+    label = "Error" if diag.is_error else "Warning"
+    console.print(f"[{style}]{label}:[/] {escape(diag.summary)}")
+    if diag.span is not None:
+        where = f"  on {diag.span}"
+        if diag.address:
+            where += f", in {diag.address}"
+        console.print(escape(where) + ":")
+        if diag.source_line:
+            console.print(f"  {diag.span.line:>4} | {escape(diag.source_line)}")
+            console.print("       | " + " " * max(diag.span.column - 1, 0) + "^")
+    elif diag.address:
+        console.print(f"  in {escape(diag.address)}")
+    if diag.detail:
+        console.print("")
+        for line in diag.detail.splitlines():
+            console.print(f"  {escape(line)}")
+    console.print("")
+
+
+def render_diagnostics(console: Console, diagnostics: Iterable[Diagnostic]) -> None:
+    for diag in diagnostics:
+        render_diagnostic(console, diag)
+
+
+def describe_lock(info: LockInfo) -> str:
+    """``state locked by alice@ci-42 for apply since 12:03:11 (ID ...)``."""
+    since = info.created
+    if "T" in since:
+        since = since.split("T", 1)[1][:8]
+    return f"state locked by {info.who} for {info.operation} since {since} (ID {info.id})"
+
+
+def render_error(console: Console, error: NcplanError) -> None:
+    """One error, shown once at the CLI: a one-line message and an optional hint."""
+    if isinstance(error, ConfigError):
+        render_diagnostics(console, error.diagnostics)
+    if isinstance(error, StateLockedError) and error.info is not None:
+        console.print(f"[bold red]Error:[/] {escape(error.message)}")
+        console.print(f"  {escape(describe_lock(error.info))}")
+    else:
+        console.print(f"[bold red]Error:[/] {escape(error.message)}")
+    if error.hint:
+        console.print(f"  [dim]Hint:[/] {escape(error.hint)}")
