@@ -1,0 +1,100 @@
+"""Which resource must exist before which, read from a Config. Pure.
+
+The rules of LANGUAGE.md "Apply order", for an upstream edge ``web -> db``::
+
+    nomad_job.db -> consul_service_defaults.db -> consul_intention.web->db -> nomad_job.web
+
+Precisely, "A needs B" (B is applied first) when:
+
+* ``nomad_job.S`` needs ``nomad_job.U``, ``consul_service_defaults.U`` and
+  ``consul_intention.S->U`` for each upstream U of S that the configuration declares;
+* ``nomad_job.S`` needs ``nomad_job.D`` for each ``depends_on`` D;
+* ``consul_service_defaults.N`` needs ``nomad_job.N``;
+* ``consul_intention.S->D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``.
+
+An intention is placed between its destination's job and its source's job only when the
+source dials the destination (an upstream): an intention declared against the direction
+of the calls therefore never makes a cycle. Names not in the configuration (external
+upstreams, ``*``, intentions toward services declared elsewhere) give no edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ncplan.config.model import L7_PROTOCOLS, Config
+
+
+def job_address(name: str) -> str:
+    return f"nomad_job.{name}"
+
+
+def defaults_address(name: str) -> str:
+    return f"consul_service_defaults.{name}"
+
+
+def intention_address(source: str, destination: str) -> str:
+    return f"consul_intention.{source}->{destination}"
+
+
+def upstreams_of(config: Config) -> dict[str, tuple[str, ...]]:
+    """Job name -> the names it dials (every declared upstream, external ones included)."""
+    edges: dict[str, tuple[str, ...]] = {}
+    for service in config.services:
+        edges[service.name] = tuple(u.name for u in service.upstreams)
+    for job in config.jobs:
+        edges[job.name] = tuple(job.upstreams)
+    return edges
+
+
+def depends_on_of(config: Config) -> dict[str, tuple[str, ...]]:
+    """Job name -> its explicit ``depends_on`` names."""
+    edges: dict[str, tuple[str, ...]] = {}
+    for service in config.services:
+        edges[service.name] = tuple(service.depends_on)
+    for job in config.jobs:
+        edges[job.name] = tuple(job.depends_on)
+    return edges
+
+
+def service_defaults_names(config: Config) -> tuple[str, ...]:
+    """Services whose protocol needs a ``service-defaults`` entry."""
+    return tuple(s.name for s in config.services if s.protocol in L7_PROTOCOLS)
+
+
+def resource_dependencies(config: Config) -> Mapping[str, tuple[str, ...]]:
+    """Address -> the addresses it needs first, for every resource the config declares."""
+    jobs = set(config.job_names)
+    defaults = set(service_defaults_names(config))
+    intentions = {(i.source, i.destination) for i in config.intentions}
+    needs: dict[str, list[str]] = {}
+
+    def add(address: str, *required: str) -> None:
+        bucket = needs.setdefault(address, [])
+        bucket.extend(r for r in required if r not in bucket and r != address)
+
+    for name in sorted(jobs):
+        add(job_address(name))
+    for name in sorted(defaults):
+        add(defaults_address(name), job_address(name))
+    for source, destination in sorted(intentions):
+        address = intention_address(source, destination)
+        add(address)
+        if destination in jobs:
+            add(address, job_address(destination))
+        if destination in defaults:
+            add(address, defaults_address(destination))
+
+    dials = upstreams_of(config)
+    for name in sorted(jobs):
+        for upstream in dials.get(name, ()):
+            if upstream in jobs:
+                add(job_address(name), job_address(upstream))
+            if upstream in defaults:
+                add(job_address(name), defaults_address(upstream))
+            if (name, upstream) in intentions:
+                add(job_address(name), intention_address(name, upstream))
+        for required in depends_on_of(config).get(name, ()):
+            if required in jobs:
+                add(job_address(name), job_address(required))
+    return {address: tuple(required) for address, required in needs.items()}

@@ -1,0 +1,149 @@
+"""Config -> the desired resources: Nomad jobs and Consul config entries. Pure.
+
+Each resource carries its address (``nomad_job.db``, ``consul_service_defaults.api``,
+``consul_intention.web->db``), its body in the API's own JSON shape, and the addresses it
+needs first (see :mod:`ncplan.config.dependencies`).
+
+Bodies:
+
+* ``nomad_job`` from a ``service``: the Job object of ``PUT /v1/jobs`` (without the
+  ``{"Job": ...}`` wrapper), see :mod:`ncplan.config.render_job`.
+* ``nomad_job`` from a raw ``job`` block: python-hcl2's view of the block's attributes;
+  the Job object comes from Nomad's ``/v1/jobs/parse`` at plan time.
+* ``consul_service_defaults``: the whole ``service-defaults`` config entry.
+* ``consul_intention``: the one entry this intention contributes to the ``Sources`` of
+  its destination's ``service-intentions`` config entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ncplan.config.dependencies import (
+    defaults_address,
+    intention_address,
+    job_address,
+    resource_dependencies,
+)
+from ncplan.config.model import L7_PROTOCOLS, Config, Intention, Permission, RawJob, Service
+from ncplan.config.render_job import plain, render_job
+from ncplan.diagnostics import SourceSpan
+
+ResourceKind = Literal["nomad_job", "consul_intention", "consul_service_defaults"]
+KIND_ORDER: tuple[ResourceKind, ...] = (
+    "nomad_job", "consul_service_defaults", "consul_intention",
+)
+
+
+@dataclass(frozen=True)
+class DesiredResource:
+    """One object ncplan wants to exist. ``body`` is never mutated after rendering."""
+
+    address: str
+    kind: ResourceKind
+    name: str
+    body: Mapping[str, Any]
+    depends_on: tuple[str, ...] = ()
+    source: SourceSpan | None = None
+    raw: bool = False  # a nomad_job from a raw ``job`` block: body is python-hcl2's view
+
+    @property
+    def job_name(self) -> str | None:
+        """The Nomad job or Consul service this resource belongs to (an intention's DST)."""
+        if self.kind == "consul_intention":
+            return self.name.split("->", 1)[1]
+        return self.name
+
+
+def render_service_defaults(service: Service) -> dict[str, Any]:
+    return {"Kind": "service-defaults", "Name": service.name, "Protocol": service.protocol}
+
+
+def _permission(permission: Permission) -> dict[str, Any]:
+    body: dict[str, Any] = {"Action": permission.action}
+    if permission.http is not None:
+        http: dict[str, Any] = {}
+        match = permission.http
+        if match.path_exact is not None:
+            http["PathExact"] = match.path_exact
+        if match.path_prefix is not None:
+            http["PathPrefix"] = match.path_prefix
+        if match.path_regex is not None:
+            http["PathRegex"] = match.path_regex
+        if match.methods:
+            http["Methods"] = list(match.methods)
+        body["HTTP"] = http
+    return body
+
+
+def render_intention(intention: Intention) -> dict[str, Any]:
+    """The ``Sources[]`` entry: an L4 ``Action`` or L7 ``Permissions``, never both."""
+    body: dict[str, Any] = {"Name": intention.source}
+    if intention.permissions:
+        body["Permissions"] = [_permission(p) for p in intention.permissions]
+    else:
+        body["Action"] = intention.action or "allow"
+    if intention.description:
+        body["Description"] = intention.description
+    return body
+
+
+def render_raw_job(job: RawJob) -> dict[str, Any]:
+    result = plain(job.body)
+    assert isinstance(result, dict)
+    return result
+
+
+def render_config(config: Config) -> tuple[DesiredResource, ...]:
+    """Every desired resource, sorted by kind (jobs, service-defaults, intentions), then name."""
+    needs = resource_dependencies(config)
+    resources: list[DesiredResource] = []
+    for service in config.services:
+        address = job_address(service.name)
+        resources.append(DesiredResource(address, "nomad_job", service.name,
+                                         render_job(service), needs.get(address, ()),
+                                         service.span))
+        if service.protocol in L7_PROTOCOLS:
+            address = defaults_address(service.name)
+            resources.append(DesiredResource(address, "consul_service_defaults", service.name,
+                                             render_service_defaults(service),
+                                             needs.get(address, ()), service.span))
+    for job in config.jobs:
+        address = job_address(job.name)
+        resources.append(DesiredResource(address, "nomad_job", job.name, render_raw_job(job),
+                                         needs.get(address, ()), job.span, raw=True))
+    for intention in config.intentions:
+        address = intention_address(intention.source, intention.destination)
+        resources.append(DesiredResource(address, "consul_intention",
+                                         f"{intention.source}->{intention.destination}",
+                                         render_intention(intention), needs.get(address, ()),
+                                         intention.span))
+    return tuple(sorted(resources, key=lambda r: (KIND_ORDER.index(r.kind), r.name)))
+
+
+def select_resources(resources: Iterable[DesiredResource],
+                     name: str) -> tuple[DesiredResource, ...]:
+    """What belongs to job/service NAME: its job, its service-defaults, intentions toward it."""
+    return tuple(r for r in resources if r.job_name == name)
+
+
+def consul_config_entries(resources: Sequence[DesiredResource]) -> list[dict[str, Any]]:
+    """The Consul config entries, as ``PUT /v1/config`` takes them.
+
+    Intentions are grouped into one ``service-intentions`` entry per destination holding
+    only the sources ncplan manages (the live entry keeps every other source).
+    """
+    entries: list[dict[str, Any]] = [
+        plain(r.body) for r in resources if r.kind == "consul_service_defaults"
+    ]
+    by_destination: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        if resource.kind == "consul_intention":
+            destination = resource.name.split("->", 1)[1]
+            by_destination.setdefault(destination, []).append(plain(resource.body))
+    for destination in sorted(by_destination):
+        sources = sorted(by_destination[destination], key=lambda s: str(s["Name"]))
+        entries.append({"Kind": "service-intentions", "Name": destination, "Sources": sources})
+    return entries
