@@ -1,0 +1,73 @@
+"""How to reach Consul over HTTP: address, ACL token and TLS, from the config and the env.
+
+The ``consul`` block's ``address`` wins over ``CONSUL_HTTP_ADDR``; the token and TLS
+settings come only from the environment (tokens are never read from config files):
+``CONSUL_HTTP_TOKEN`` (else the contents of ``CONSUL_HTTP_TOKEN_FILE``),
+``CONSUL_CACERT``, ``CONSUL_CLIENT_CERT``, ``CONSUL_CLIENT_KEY``,
+``CONSUL_HTTP_SSL_VERIFY`` (``false`` turns verification off) and ``CONSUL_HTTP_SSL``
+(``true``: an address without a scheme means https).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from ncplan.errors import ProviderError
+
+DEFAULT_ADDRESS = "http://127.0.0.1:8500"
+_FALSE = {"0", "false", "no", "off"}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class ConsulHttpSettings:
+    address: str = DEFAULT_ADDRESS
+    token: str | None = None
+    ca_cert: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    verify: bool = True
+    datacenter: str | None = None
+
+    @classmethod
+    def resolve(cls, address: str | None = None, datacenter: str | None = None,
+                env: Mapping[str, str] | None = None) -> ConsulHttpSettings:
+        """The settings for this run: ``address`` (from the config) beats the environment."""
+        env = os.environ if env is None else env
+        ssl = env.get("CONSUL_HTTP_SSL", "").lower() in _TRUE
+        raw = address or env.get("CONSUL_HTTP_ADDR") or DEFAULT_ADDRESS
+        if "://" not in raw:
+            raw = ("https://" if ssl else "http://") + raw
+        token = env.get("CONSUL_HTTP_TOKEN") or None
+        token_file = env.get("CONSUL_HTTP_TOKEN_FILE")
+        if token is None and token_file:
+            try:
+                token = Path(token_file).read_text().strip() or None
+            except OSError as error:
+                raise ProviderError(f"CONSUL_HTTP_TOKEN_FILE {token_file}: cannot read it: "
+                                    f"{error.strerror}") from error
+        return cls(
+            address=raw.rstrip("/"),
+            token=token,
+            ca_cert=env.get("CONSUL_CACERT") or None,
+            client_cert=env.get("CONSUL_CLIENT_CERT") or None,
+            client_key=env.get("CONSUL_CLIENT_KEY") or None,
+            verify=env.get("CONSUL_HTTP_SSL_VERIFY", "").lower() not in _FALSE,
+            datacenter=datacenter,
+        )
+
+    def session(self) -> requests.Session:
+        """A requests session with the token header and TLS settings applied."""
+        http = requests.Session()
+        if self.token:
+            http.headers["X-Consul-Token"] = self.token
+        http.verify = (self.ca_cert or True) if self.verify else False
+        if self.client_cert:
+            http.cert = (self.client_cert, self.client_key) if self.client_key \
+                else self.client_cert
+        return http

@@ -1,0 +1,26 @@
+"""The state: model, (de)serialization, managers and backends (local file, Consul KV)."""
+
+from ncplan.state.backends import open_backend
+from ncplan.state.codec import decode, encode
+from ncplan.state.locking import acquire, locked, new_lock_info, parse_duration
+from ncplan.state.manager import Locker, Persister, Reader, StateManager, StateStorage, Writer
+from ncplan.state.model import CURRENT_VERSION, ResourceState, State
+
+__all__ = [
+    "CURRENT_VERSION",
+    "Locker",
+    "Persister",
+    "Reader",
+    "ResourceState",
+    "State",
+    "StateManager",
+    "StateStorage",
+    "Writer",
+    "acquire",
+    "decode",
+    "encode",
+    "locked",
+    "new_lock_info",
+    "open_backend",
+    "parse_duration",
+]

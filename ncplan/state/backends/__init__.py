@@ -1,0 +1,25 @@
+"""State backends, chosen by the configuration's ``backend`` block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ncplan.config.model import BackendConfig, ConsulSettings
+from ncplan.errors import StateError
+from ncplan.providers.consul_http import ConsulHttpSettings
+from ncplan.state.backends.consul import open_consul
+from ncplan.state.backends.local import open_local
+from ncplan.state.manager import StateManager
+
+
+def open_backend(config: BackendConfig, directory: Path,
+                 consul: ConsulSettings | None = None) -> StateManager:
+    """The StateManager for ``backend "local"`` (a path relative to ``directory``) or
+    ``backend "consul"`` (a KV path on the agent of the ``consul`` block / env)."""
+    if config.kind == "local":
+        return open_local(directory / config.path)
+    if config.kind == "consul":
+        settings = consul or ConsulSettings()
+        return open_consul(config.path, ConsulHttpSettings.resolve(settings.address,
+                                                                   settings.datacenter))
+    raise StateError(f"unknown backend kind {config.kind!r}")

@@ -1,0 +1,58 @@
+"""The local backend: one JSON file beside the configuration (``ncplan.state.json``).
+
+Each store keeps the previous file as ``<name>.backup`` and replaces the state with
+:func:`atomic_write`, so a failure half way (disk full, SIGKILL before the rename)
+leaves the old state readable. Files are created 0600. Locking: :mod:`.flock`.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from ncplan.errors import StateError
+from ncplan.state.backends.files import atomic_write
+from ncplan.state.backends.flock import FileLocker
+from ncplan.state.manager import StateManager
+
+
+class LocalStorage:
+    """The state file, its backup, and nothing else."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.backup_path = path.with_name(path.name + ".backup")
+
+    @property
+    def description(self) -> str:
+        return str(self.path)
+
+    def load(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StateError(f"{self.path}: cannot read the state: {error.strerror}") from error
+
+    def store(self, data: bytes) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            previous = self.load()
+            if previous is not None:
+                atomic_write(self.backup_path, previous)
+            atomic_write(self.path, data)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            hint = "free some disk space and retry" if error.errno == errno.ENOSPC else None
+            raise StateError(f"{self.path}: cannot write the state: {reason}; "
+                             "the previous state is unchanged", hint=hint) from error
+
+
+def lock_path_for(path: Path) -> Path:
+    """``.ncplan.state.json.lock`` beside ``ncplan.state.json``."""
+    return path.with_name(f".{path.name}.lock")
+
+
+def open_local(path: Path) -> StateManager:
+    return StateManager(LocalStorage(path), FileLocker(lock_path_for(path)))

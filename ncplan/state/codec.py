@@ -1,0 +1,129 @@
+"""JSON (de)serialization of :class:`State`, with strict checks and format upgrades.
+
+``decode`` refuses anything it does not fully understand with a :class:`StateError`
+that names the source (a file path or a Consul KV path) and the problem; it never
+guesses, so a state it cannot read is never silently replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ncplan.errors import StateError
+from ncplan.state.migrations import OLDEST_VERSION, UpgradeError, upgrade
+from ncplan.state.model import CURRENT_VERSION, ResourceState, State, sort_resources
+
+
+def to_json(state: State) -> dict[str, Any]:
+    return {
+        "version": state.version,
+        "ncplan_version": state.ncplan_version,
+        "serial": state.serial,
+        "lineage": state.lineage,
+        "resources": [
+            {
+                "address": r.address,
+                "kind": r.kind,
+                "id": r.id,
+                "attributes": dict(r.attributes),
+                "observed_index": r.observed_index,
+                "dependencies": list(r.dependencies),
+            }
+            for r in state.resources
+        ],
+    }
+
+
+def encode(state: State) -> bytes:
+    """Stable, readable JSON: sorted keys, two-space indent, a final newline."""
+    return (json.dumps(to_json(state), indent=2, sort_keys=True) + "\n").encode()
+
+
+def decode(data: bytes, source: str) -> State:
+    """Parse, check the version, upgrade, and build the dataclasses."""
+    try:
+        doc = json.loads(data)
+    except UnicodeDecodeError as error:
+        raise StateError(f"{source}: the state is not UTF-8 text ({error.reason})") from error
+    except json.JSONDecodeError as error:
+        raise StateError(f"{source}: the state is not valid JSON: {error.msg} "
+                         f"at line {error.lineno} column {error.colno}") from error
+    return from_json(doc, source)
+
+
+def from_json(doc: Any, source: str) -> State:
+    if not isinstance(doc, dict):
+        raise StateError(f"{source}: the state must be a JSON object, "
+                         f"not {type(doc).__name__}")
+    version = doc.get("version")
+    if version is None:
+        raise StateError(f"{source}: the state has no 'version' field")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise StateError(f"{source}: the state 'version' must be an integer, not {version!r}")
+    if version > CURRENT_VERSION:
+        writer = doc.get("ncplan_version")
+        by = f" by ncplan {writer}" if isinstance(writer, str) else ""
+        raise StateError(
+            f"{source}: the state was written{by} in format version {version}; "
+            f"this ncplan reads versions {OLDEST_VERSION} to {CURRENT_VERSION}",
+            hint="upgrade ncplan to read this state; the file was left untouched")
+    if version < OLDEST_VERSION:
+        raise StateError(f"{source}: unknown state format version {version} "
+                         f"(this ncplan reads versions {OLDEST_VERSION} to {CURRENT_VERSION})")
+    try:
+        doc = upgrade(doc)
+    except UpgradeError as error:
+        raise StateError(f"{source}: cannot upgrade the state from version {version}: "
+                         f"{error}") from error
+    return _build(doc, source)
+
+
+def _field(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if name not in doc:
+        raise StateError(f"{where}: missing field '{name}'")
+    value = doc[name]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise StateError(f"{where}: field '{name}' must be {expected}, "
+                         f"not {type(value).__name__}")
+    return value
+
+
+def _build(doc: dict[str, Any], source: str) -> State:
+    resources_raw = _field(doc, "resources", list, source)
+    resources = []
+    seen: set[str] = set()
+    for index, raw in enumerate(resources_raw):
+        where = f"{source}: resources[{index}]"
+        if not isinstance(raw, dict):
+            raise StateError(f"{where}: must be an object")
+        address = _field(raw, "address", str, where)
+        if address in seen:
+            raise StateError(f"{where}: duplicate address {address!r}")
+        seen.add(address)
+        where = f"{source}: resource {address}"
+        dependencies = _field(raw, "dependencies", list, where)
+        if not all(isinstance(d, str) for d in dependencies):
+            raise StateError(f"{where}: field 'dependencies' must be a list of strings")
+        resources.append(ResourceState(
+            address=address,
+            kind=_field(raw, "kind", str, where),
+            id=_field(raw, "id", str, where),
+            attributes=_field(raw, "attributes", dict, where),
+            observed_index=_field(raw, "observed_index", int, where),
+            dependencies=tuple(dependencies),
+        ))
+    serial = _field(doc, "serial", int, source)
+    if serial < 0:
+        raise StateError(f"{source}: field 'serial' must not be negative")
+    lineage = _field(doc, "lineage", str, source)
+    if not lineage:
+        raise StateError(f"{source}: field 'lineage' must not be empty")
+    return State(
+        version=CURRENT_VERSION,
+        ncplan_version=_field(doc, "ncplan_version", str, source),
+        serial=serial,
+        lineage=lineage,
+        resources=sort_resources(resources),
+    )

@@ -1,0 +1,111 @@
+"""Lock info, ``--lock-timeout`` parsing and waiting for a lock with backoff.
+
+Pure helpers shared by both backends and by every command that takes the lock.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ncplan import __version__
+from ncplan.errors import LockInfo, StateError, StateLockedError
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """``"30s"``, ``"2m"``, ``"1m30s"``, ``"500ms"``, ``"0s"`` or plain seconds -> seconds."""
+    value = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    if not value or _DURATION.sub("", value) != "":
+        raise StateError(f"invalid duration {text!r}", hint='use e.g. "0s", "30s", "2m", "1m30s"')
+    return sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(value))
+
+
+def who() -> str:
+    """``user@host`` of this process."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+def new_lock_info(operation: str, path: str = "") -> LockInfo:
+    return LockInfo(
+        id=str(uuid.uuid4()),
+        operation=operation,
+        who=who(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        version=__version__,
+        path=path,
+        extra={"pid": str(os.getpid()), "host": socket.gethostname()},
+    )
+
+
+def lock_info_to_json(info: LockInfo) -> bytes:
+    """Terraform's lock info keys, plus ``Extra`` (pid and host of the holder)."""
+    return json.dumps({
+        "ID": info.id, "Operation": info.operation, "Info": info.info, "Who": info.who,
+        "Version": info.version, "Created": info.created, "Path": info.path,
+        "Extra": dict(info.extra),
+    }, indent=2).encode()
+
+
+def lock_info_from_json(data: bytes) -> LockInfo | None:
+    """Lock info as written by :func:`lock_info_to_json`; None when unreadable (half written)."""
+    try:
+        doc: Any = json.loads(data)
+        return LockInfo(
+            id=str(doc["ID"]), operation=str(doc["Operation"]), who=str(doc["Who"]),
+            created=str(doc["Created"]), version=str(doc.get("Version", "")),
+            path=str(doc.get("Path", "")), info=str(doc.get("Info", "")),
+            extra={str(k): str(v) for k, v in dict(doc.get("Extra") or {}).items()},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+class Lockable(Protocol):
+    def lock(self, info: LockInfo) -> str: ...
+    def unlock(self, lock_id: str) -> None: ...
+
+
+def acquire(locker: Lockable, info: LockInfo, timeout: float,
+            sleep: Callable[[float], None] = time.sleep,
+            clock: Callable[[], float] = time.monotonic) -> str:
+    """Take the lock, retrying with exponential backoff (0.1 s doubling up to 2 s) until
+    ``timeout`` seconds have passed; then re-raise the last StateLockedError (holder info)."""
+    deadline = clock() + timeout
+    delay = 0.1
+    while True:
+        try:
+            return locker.lock(info)
+        except StateLockedError:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise
+            sleep(min(delay, remaining))
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def locked(locker: Lockable, operation: str, timeout: float, path: str = "") -> Iterator[str]:
+    """Hold the lock for the ``with`` body; released on return, on error and on Ctrl-C."""
+    lock_id = acquire(locker, new_lock_info(operation, path), timeout)
+    try:
+        yield lock_id
+    finally:
+        locker.unlock(lock_id)

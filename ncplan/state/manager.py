@@ -1,0 +1,176 @@
+"""State managers in the manner of Terraform's statemgr: small interfaces, one composition.
+
+A backend supplies two things: a :class:`StateStorage` (bytes in, bytes out: a file, a
+Consul KV path) and a :class:`Locker`. :class:`StateManager` composes them into the
+:class:`Reader`, :class:`Writer`, :class:`Persister` and :class:`Locker` interfaces that
+the rest of ncplan uses, and owns the rules that do not depend on where the bytes live:
+decoding and upgrades, the serial (up by one per persisted change, none for identical
+content), the lineage (set once at creation), and the checks of ``state push``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol, runtime_checkable
+
+from ncplan import __version__
+from ncplan.errors import LockInfo, StateError
+from ncplan.state.codec import decode, encode
+from ncplan.state.model import CURRENT_VERSION, State
+
+
+@runtime_checkable
+class Reader(Protocol):
+    def read(self) -> State | None:
+        """The persisted state, re-read from the backend; None when there is none yet."""
+        ...
+
+
+@runtime_checkable
+class Writer(Protocol):
+    def write(self, state: State) -> None:
+        """Stage ``state`` in memory; nothing reaches the backend before :meth:`persist`."""
+        ...
+
+
+@runtime_checkable
+class Persister(Protocol):
+    def persist(self) -> State | None:
+        """Store the staged state (if it changes anything) and return what is persisted."""
+        ...
+
+
+@runtime_checkable
+class Locker(Protocol):
+    def lock(self, info: LockInfo) -> str:
+        """Take the lock or raise StateLockedError carrying the holder's info; returns its ID."""
+        ...
+
+    def unlock(self, lock_id: str) -> None:
+        """Release a lock this process holds; a wrong ID is a StateError."""
+        ...
+
+    def force_unlock(self, lock_id: str) -> str:
+        """Remove a lock left by someone else, only when ``lock_id`` matches; says what it did."""
+        ...
+
+
+class StateStorage(Protocol):
+    """Where the bytes of one state live."""
+
+    @property
+    def description(self) -> str:
+        """A name for messages: the file path or ``consul:KV-PATH``."""
+        ...
+
+    def load(self) -> bytes | None:
+        """The stored bytes, or None when no state was ever stored."""
+        ...
+
+    def store(self, data: bytes) -> None:
+        """Replace the stored bytes atomically, keeping the previous version readable."""
+        ...
+
+
+class StateManager:
+    """Reader + Writer + Persister + Locker over one storage and one locker."""
+
+    def __init__(self, storage: StateStorage, locker: Locker) -> None:
+        self._storage = storage
+        self._locker = locker
+        self._loaded = False
+        self._persisted: State | None = None
+        self._pending: State | None = None
+        self._migrating = False
+
+    @property
+    def description(self) -> str:
+        return self._storage.description
+
+    # Reader
+    def read(self) -> State | None:
+        data = self._storage.load()
+        self._persisted = decode(data, self._storage.description) if data is not None else None
+        self._loaded = True
+        self._pending = None
+        self._migrating = False
+        return self._persisted
+
+    def read_or_new(self) -> State:
+        """The persisted state, or a new empty one (fresh lineage) when there is none."""
+        return self.read() or State.new()
+
+    # Writer
+    def write(self, state: State) -> None:
+        if not self._loaded:
+            self.read()
+        prior = self._persisted
+        if prior is not None and state.lineage != prior.lineage:
+            raise StateError(
+                f"{self.description}: refusing to write a state of lineage {state.lineage} "
+                f"over lineage {prior.lineage}")
+        self._pending = state
+        self._migrating = False
+
+    def write_for_migration(self, state: State, *, force: bool = False) -> None:
+        """Stage a whole state from elsewhere (``state push``): it keeps its own lineage.
+
+        Unless ``force``, refuses another lineage, a lower serial, and a different state
+        with the same serial, like ``terraform state push``.
+        """
+        prior = self.read()
+        if prior is not None and not force:
+            if state.lineage != prior.lineage:
+                raise StateError(
+                    f"cannot push a state of lineage {state.lineage}: "
+                    f"{self.description} has lineage {prior.lineage}",
+                    hint="--force replaces it anyway")
+            if state.serial < prior.serial:
+                raise StateError(
+                    f"cannot push serial {state.serial} over serial {prior.serial} "
+                    f"in {self.description}: it is older", hint="--force replaces it anyway")
+            if state.serial == prior.serial and not state.same_content(prior):
+                raise StateError(
+                    f"cannot push a different state with the same serial {state.serial}",
+                    hint="--force replaces it anyway")
+        self._pending = state
+        self._migrating = True
+
+    # Persister
+    def persist(self) -> State | None:
+        if not self._loaded:
+            self.read()
+        pending = self._pending
+        if pending is None:
+            return self._persisted
+        new = self._next(self._persisted, pending)
+        if new is not None:
+            self._storage.store(encode(new))
+            self._persisted = new
+        self._pending = None
+        self._migrating = False
+        return self._persisted
+
+    def _next(self, prior: State | None, pending: State) -> State | None:
+        """The state to store, or None when ``pending`` changes nothing."""
+        if prior is not None and pending.same_content(prior) and (
+                pending.lineage == prior.lineage):
+            return None
+        if prior is None:
+            serial = pending.serial if self._migrating and pending.serial > 0 else 1
+        elif self._migrating:
+            serial = max(pending.serial, prior.serial + 1)
+        else:
+            serial = prior.serial + 1
+        return replace(pending, version=CURRENT_VERSION, ncplan_version=__version__,
+                       serial=serial)
+
+    # Locker
+    def lock(self, info: LockInfo) -> str:
+        return self._locker.lock(info)
+
+    def unlock(self, lock_id: str) -> None:
+        self._locker.unlock(lock_id)
+
+    def force_unlock(self, lock_id: str) -> str:
+        return self._locker.force_unlock(lock_id)

@@ -1,0 +1,79 @@
+"""The state: what ncplan applied, one ``ResourceState`` per address.
+
+Pure data (frozen dataclasses), no I/O. ``serial`` counts the writes that changed
+something; ``lineage`` names one state's history from its creation on and never changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ncplan import __version__
+
+#: The format version this ncplan writes. Older versions are upgraded on read
+#: (see :mod:`ncplan.state.migrations`); newer ones are refused.
+CURRENT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """One applied resource.
+
+    ``observed_index`` is the live index ncplan saw after writing it (Nomad's
+    JobModifyIndex, Consul's ModifyIndex); ``dependencies`` are addresses it depends on.
+    """
+
+    address: str
+    kind: str
+    id: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    observed_index: int = 0
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class State:
+    """One state snapshot. Resources are kept sorted by address."""
+
+    version: int
+    ncplan_version: str
+    serial: int
+    lineage: str
+    resources: tuple[ResourceState, ...] = ()
+
+    @classmethod
+    def new(cls, resources: Iterable[ResourceState] = ()) -> State:
+        """A state that was never persisted: a fresh lineage, serial 0."""
+        return cls(version=CURRENT_VERSION, ncplan_version=__version__, serial=0,
+                   lineage=str(uuid.uuid4()), resources=sort_resources(resources))
+
+    def resource(self, address: str) -> ResourceState | None:
+        return next((r for r in self.resources if r.address == address), None)
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(r.address for r in self.resources)
+
+    def with_resources(self, resources: Iterable[ResourceState]) -> State:
+        """The same state (lineage, serial) holding other resources."""
+        return replace(self, resources=sort_resources(resources))
+
+    def with_resource(self, resource: ResourceState) -> State:
+        """Add or replace the resource at ``resource.address``."""
+        others = [r for r in self.resources if r.address != resource.address]
+        return self.with_resources([*others, resource])
+
+    def without(self, addresses: Iterable[str]) -> State:
+        gone = set(addresses)
+        return self.with_resources(r for r in self.resources if r.address not in gone)
+
+    def same_content(self, other: State) -> bool:
+        """True when both hold the same resources: writing one over the other changes nothing."""
+        return self.resources == other.resources
+
+
+def sort_resources(resources: Iterable[ResourceState]) -> tuple[ResourceState, ...]:
+    return tuple(sorted(resources, key=lambda r: r.address))
