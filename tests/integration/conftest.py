@@ -1,0 +1,55 @@
+"""The real Consul and Nomad dev agents, started once per test session.
+
+The `agents` fixture starts its own pair on free loopback ports (scripts/devagents.py) and
+stops it at the end, leaving no process behind; or, when NCPLAN_TEST_CONSUL_ADDR and
+NCPLAN_TEST_NOMAD_ADDR are both set, uses those agents and starts nothing. When the
+binaries are missing the tests fail (never skip) with a message naming
+`scripts/agents build`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import devagents
+from agentlib import Agents
+
+
+def _consul_binary() -> Path:
+    if devagents.agent_version(devagents.CONSUL.binary):
+        return devagents.CONSUL.binary
+    found = shutil.which("consul")
+    return Path(found) if found else devagents.CONSUL.binary
+
+
+@pytest.fixture(scope="session")
+def agents() -> Iterator[Agents]:
+    consul_addr = os.environ.get("NCPLAN_TEST_CONSUL_ADDR")
+    nomad_addr = os.environ.get("NCPLAN_TEST_NOMAD_ADDR")
+    if consul_addr and nomad_addr:
+        yield Agents(consul_addr.rstrip("/"), nomad_addr.rstrip("/"), _consul_binary(), False)
+        return
+    try:
+        pair = devagents.start()
+    except devagents.AgentError as error:
+        pytest.fail(f"integration tests need the Consul and Nomad dev agents: {error}",
+                    pytrace=False)
+    try:
+        yield Agents(pair.consul_addr, pair.nomad_addr, Path(pair.consul_binary), True)
+    finally:
+        pair.stop()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix, so tests sharing the agents never collide on names."""
+    return uuid.uuid4().hex[:8]
