@@ -1,0 +1,45 @@
+"""``ncplan graph [--format text|dot|mermaid]``: the service graph and the apply order."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ncplan.commands.config_loading import load
+from ncplan.commands.context import AppContext
+from ncplan.config.render import render_config
+from ncplan.planner.graph import build_graph
+from ncplan.views.console import make_console
+from ncplan.views.graph import graph_dot, graph_mermaid, print_graph_text
+
+
+class GraphFormat(enum.StrEnum):
+    TEXT = "text"
+    DOT = "dot"
+    MERMAID = "mermaid"
+
+
+def command(
+    ctx: typer.Context,
+    output_format: Annotated[GraphFormat, typer.Option(
+        "--format", help="text: a tree; dot: Graphviz; mermaid: a Mermaid flowchart.")
+    ] = GraphFormat.TEXT,
+    var: Annotated[list[str] | None, typer.Option(
+        "--var", help="Set a variable: name=value (repeatable).")] = None,
+    var_file: Annotated[list[Path] | None, typer.Option(
+        "--var-file", help="Read variables from a file (repeatable).")] = None,
+) -> None:
+    """Print the services with their upstreams, and the order apply will follow."""
+    app = AppContext.of(ctx)
+    config = load(app, var or [], var_file or [])
+    graph = build_graph(config, render_config(config))
+    if output_format is GraphFormat.DOT:
+        sys.stdout.write(graph_dot(graph.resources))
+    elif output_format is GraphFormat.MERMAID:
+        sys.stdout.write(graph_mermaid(graph.resources))
+    else:
+        print_graph_text(make_console(stderr=False, color=app.color), graph)

@@ -1,0 +1,50 @@
+"""``ncplan render [NAME] [--format json|hcl]``: the Nomad jobs and Consul entries to be."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ncplan.commands.config_loading import load
+from ncplan.commands.context import AppContext
+from ncplan.config.render import render_config, select_resources
+from ncplan.errors import NcplanError
+from ncplan.views.render import render_hcl, render_json
+
+
+class RenderFormat(enum.StrEnum):
+    JSON = "json"
+    HCL = "hcl"
+
+
+def command(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(
+        help="Only this service or job (its job, service-defaults, intentions toward it).")
+    ] = None,
+    output_format: Annotated[RenderFormat, typer.Option(
+        "--format", help="json: the API payloads; hcl: jobspecs for `nomad job run`.")
+    ] = RenderFormat.JSON,
+    var: Annotated[list[str] | None, typer.Option(
+        "--var", help="Set a variable: name=value (repeatable).")] = None,
+    var_file: Annotated[list[Path] | None, typer.Option(
+        "--var-file", help="Read variables from a file (repeatable).")] = None,
+) -> None:
+    """Print the generated Nomad jobs and Consul config entries."""
+    app = AppContext.of(ctx)
+    config = load(app, var or [], var_file or [])
+    resources = render_config(config)
+    if name is not None:
+        resources = select_resources(resources, name)
+        if not resources:
+            known = ", ".join(config.job_names) or "none"
+            raise NcplanError(f"no service or job named {name!r}",
+                              hint=f"the configuration declares: {known}")
+    if output_format is RenderFormat.HCL:
+        sys.stdout.write(render_hcl(resources, {j.name: j.source for j in config.jobs}))
+    else:
+        sys.stdout.write(render_json(resources))

@@ -1,0 +1,51 @@
+"""``ncplan graph`` output: a Rich tree (text), Graphviz dot, or a Mermaid flowchart.
+
+In dot and Mermaid an arrow ``A -> B`` reads "A needs B" (B is applied first).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from ncplan.planner.graph import Graph, ResourceGraph
+
+
+def print_graph_text(console: Console, graph: Graph) -> None:
+    """The services with what they dial and wait for, then the apply order in batches."""
+    services = Tree("[bold]Services[/]")
+    for name in graph.services.names:
+        node = services.add(escape(name))
+        for upstream in graph.services.upstreams[name]:
+            note = " (external)" if upstream in graph.services.external else ""
+            node.add(f"-> {escape(upstream)}{note}")
+        for required in graph.services.depends_on[name]:
+            node.add(f"after {escape(required)} (depends_on)")
+    console.print(services)
+    order = Tree("[bold]Apply order[/]")
+    for number, batch in enumerate(graph.apply_order, start=1):
+        step = order.add(f"{number}.")
+        for address in batch:
+            step.add(escape(address))
+    console.print(order)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def graph_dot(graph: ResourceGraph) -> str:
+    lines = ["digraph ncplan {", "  rankdir = LR;", "  node [shape = box];"]
+    lines += [f"  {_quote(node)};" for node in graph.nodes]
+    lines += [f"  {_quote(a)} -> {_quote(b)};" for a, b in graph.edges]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def graph_mermaid(graph: ResourceGraph) -> str:
+    ids = {node: f"n{index}" for index, node in enumerate(graph.nodes)}
+    lines = ["flowchart LR"]
+    lines += [f'  {ids[node]}["{node.replace(chr(34), "#quot;")}"]' for node in graph.nodes]
+    lines += [f"  {ids[a]} --> {ids[b]}" for a, b in graph.edges]
+    return "\n".join(lines) + "\n"
