@@ -79,6 +79,8 @@ def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> Non
 
 def _register_all() -> None:
     """Each command module contributes one function; registration is the only thing here."""
+    from ncplan.commands import validate
+    register(app, "validate", validate.command)
     from ncplan.commands import graph, render
     register(app, "render", render.command)
     register(app, "graph", graph.command)

@@ -1,0 +1,142 @@
+"""Expanding ``${var.x}``, bare ``var.x`` and ``${upstream.NAME}`` in attribute values.
+
+A string that is exactly ``${var.x}`` takes the variable's value with its type; inside a
+longer string the value is written as text. ``${upstream.NAME}`` becomes the address the
+app dials through its sidecar. Every other ``${...}`` (NOMAD_*, attr.*, meta.*, node.*,
+env) is left for Nomad.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ncplan.config.diag import Sink, Where
+
+_INTERP = re.compile(r"(?<!\$)\$\{([^}]*)\}")
+_VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+_UPSTREAM_REF = re.compile(r"^\s*upstream\.([A-Za-z0-9_-]+)\s*$")
+_VAR_ANYWHERE = re.compile(r"(?<![\w.])var\.[A-Za-z_]")
+_UPSTREAM_ANYWHERE = re.compile(r"(?<![\w.])upstream\.[A-Za-z0-9_]")
+
+
+class Invalid:
+    """The value could not be expanded; a diagnostic was already recorded."""
+
+
+INVALID = Invalid()
+
+
+def label_of(name: str) -> str:
+    """``count-api`` -> ``count_api``: a name as it appears in port labels and env vars."""
+    return name.replace("-", "_")
+
+
+def upstream_address(name: str, sidecar: str) -> str:
+    """What ``${upstream.NAME}`` expands to for a builtin or an envoy sidecar."""
+    if sidecar == "envoy":
+        return "${NOMAD_UPSTREAM_ADDR_" + label_of(name) + "}"
+    return "127.0.0.1:${NOMAD_PORT_up_" + label_of(name) + "}"
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, sort_keys=True)
+
+
+class Expander:
+    """Expands references for one block; ``upstreams`` is None outside services."""
+
+    def __init__(self, sink: Sink, variables: Mapping[str, Any],
+                 upstreams: Mapping[str, str] | None = None, owner: str = "") -> None:
+        self.sink = sink
+        self.variables = variables
+        self.upstreams = upstreams
+        self.owner = owner
+
+    def with_upstreams(self, upstreams: Mapping[str, str], owner: str) -> Expander:
+        return Expander(self.sink, self.variables, upstreams, owner)
+
+    def expand(self, value: Any, where: Where) -> Any:
+        """The expanded value, or ``INVALID`` after recording every problem in it."""
+        if isinstance(value, str):
+            return self._string(value, where)
+        if isinstance(value, list):
+            items = [self.expand(item, where) for item in value]
+            return INVALID if any(item is INVALID for item in items) else items
+        if isinstance(value, dict):
+            pairs = {key: self.expand(item, where) for key, item in value.items()}
+            return INVALID if any(item is INVALID for item in pairs.values()) else pairs
+        return value
+
+    def _string(self, text: str, where: Where) -> Any:
+        matches = list(_INTERP.finditer(text))
+        if not matches:
+            return text
+        whole = len(matches) == 1 and matches[0].span() == (0, len(text))
+        failed = False
+        parts: list[str] = []
+        last = 0
+        for match in matches:
+            parts.append(text[last:match.start()])
+            last = match.end()
+            replaced = self._reference(match.group(1), where)
+            if replaced is INVALID:
+                failed = True
+                continue
+            if replaced is None:
+                parts.append(match.group(0))
+                continue
+            if whole:
+                return replaced
+            parts.append(as_text(replaced))
+        parts.append(text[last:])
+        return INVALID if failed else "".join(parts)
+
+    def _reference(self, inner: str, where: Where) -> Any:
+        """The value for ``${inner}``; None to leave it for Nomad; INVALID on error."""
+        var = _VAR_REF.match(inner)
+        if var:
+            name = var.group(1)
+            if name in self.variables:
+                return self.variables[name]
+            self.sink.error(
+                f'undefined variable "{name}"',
+                self.sink.find(where, f"var.{name}"),
+                f'declare it with a variable "{name}" {{ ... }} block, or fix the name',
+            )
+            return INVALID
+        upstream = _UPSTREAM_REF.match(inner)
+        if upstream:
+            return self._upstream(upstream.group(1), where)
+        if _VAR_ANYWHERE.search(inner) or _UPSTREAM_ANYWHERE.search(inner):
+            self.sink.error(
+                f"unsupported expression ${{{inner}}}",
+                where,
+                "ncplan expands plain references only: ${var.NAME} or ${upstream.NAME}",
+            )
+            return INVALID
+        return None
+
+    def _upstream(self, name: str, where: Where) -> Any:
+        if self.upstreams is None:
+            self.sink.error(
+                f"${{upstream.{name}}} is only allowed inside a service block",
+                self.sink.find(where, f"upstream.{name}"),
+            )
+            return INVALID
+        if name not in self.upstreams:
+            self.sink.error(
+                f'service "{self.owner}" has no upstream "{name}"',
+                self.sink.find(where, f"upstream.{name}"),
+                f'add an upstream "{name}" {{}} block to service "{self.owner}"',
+            )
+            return INVALID
+        return self.upstreams[name]
