@@ -1,0 +1,64 @@
+"""The dev-agent tooling's own logic, without building or starting anything."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+
+import devagents
+
+
+def test_missing_binaries_name_the_build_command(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devagents, "CACHE_ROOT", tmp_path)
+    with pytest.raises(devagents.AgentError) as error:
+        devagents.binaries_or_error()
+    assert "scripts/agents build" in str(error.value)
+    assert "consul or nomad" in str(error.value)
+
+
+def test_start_without_binaries_fails_before_starting_anything(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devagents, "CACHE_ROOT", tmp_path)
+    with pytest.raises(devagents.AgentError, match="scripts/agents build"):
+        devagents.start(tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_build_is_a_no_op_when_a_working_binary_is_cached(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(devagents, "CACHE_ROOT", tmp_path)
+    for release in devagents.RELEASES:
+        release.binary.parent.mkdir(parents=True)
+        release.binary.write_text(f"#!/bin/sh\necho '{release.name} {release.version}'\n")
+        release.binary.chmod(0o755)
+    monkeypatch.setattr(devagents, "_module_dir", lambda *a: pytest.fail("downloaded a module"))
+    devagents.build()
+    err = capsys.readouterr().err
+    assert "consul v1.14.11 already built" in err
+    assert "nomad v1.6.1 already built" in err
+
+
+def test_licence_check_refuses_busl_and_forbidden_modules(tmp_path: Path) -> None:
+    (tmp_path / "LICENSE").write_text("Business Source License 1.1\n")
+    (tmp_path / "go.mod").write_text("module github.com/hashicorp/consul\n")
+    with pytest.raises(devagents.AgentError, match=r"not under MPL-2\.0"):
+        devagents.check_licence(devagents.CONSUL, tmp_path)
+    (tmp_path / "LICENSE").write_text("Mozilla Public License, version 2.0\n")
+    (tmp_path / "go.mod").write_text("require github.com/hashicorp/consul/envoyextensions v0.1.0\n")
+    with pytest.raises(devagents.AgentError, match="envoyextensions"):
+        devagents.check_licence(devagents.CONSUL, tmp_path)
+
+
+def test_free_ports_are_distinct_and_bindable() -> None:
+    ports = devagents.free_ports(8)
+    assert len(set(ports)) == 8
+    for port in ports:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
