@@ -43,7 +43,7 @@ def encode(state: State) -> bytes:
 def decode(data: bytes, source: str) -> State:
     """Parse, check the version, upgrade, and build the dataclasses."""
     try:
-        doc = json.loads(data)
+        doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise StateError(f"{source}: the state is not UTF-8 text ({error.reason})") from error
     except json.JSONDecodeError as error:

@@ -1,0 +1,36 @@
+"""Run as a child process by the lock tests: take the state lock, say so, hold it.
+
+usage: python lock_holder.py STATE_PATH OPERATION HOLD_SECONDS [TIMEOUT_SECONDS]
+Prints ``LOCKED <id>`` once it holds the lock, or ``BUSY <holder id> <holder pid>``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ncplan.errors import StateLockedError
+from ncplan.state.backends.local import open_local
+from ncplan.state.locking import acquire, new_lock_info
+
+
+def main() -> int:
+    path, operation, hold = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    manager = open_local(path)
+    try:
+        lock_id = acquire(manager, new_lock_info(operation), timeout)
+    except StateLockedError as error:
+        holder = error.info
+        print("BUSY", holder.id if holder else "-", holder.extra.get("pid") if holder else "-",
+              flush=True)
+        return 3
+    print("LOCKED", lock_id, flush=True)
+    time.sleep(hold)
+    manager.unlock(lock_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

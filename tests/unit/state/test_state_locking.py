@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+
+from ncplan.errors import LockInfo, StateError, StateLockedError
+from ncplan.state.locking import (
+    acquire,
+    lock_info_from_json,
+    lock_info_to_json,
+    locked,
+    new_lock_info,
+    parse_duration,
+)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("0s", 0.0), ("30s", 30.0), ("2m", 120.0), ("1m30s", 90.0), ("500ms", 0.5),
+    ("1h", 3600.0), ("15", 15.0), ("1.5s", 1.5),
+])
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "5 minutes", "-1s", "3d"])
+def test_parse_duration_refuses_nonsense(text: str) -> None:
+    with pytest.raises(StateError, match="invalid duration"):
+        parse_duration(text)
+
+
+class FlakyLocker:
+    """Busy ``busy`` times, then free."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy = busy
+        self.calls = 0
+        self.released: list[str] = []
+
+    def lock(self, info: LockInfo) -> str:
+        self.calls += 1
+        if self.calls <= self.busy:
+            raise StateLockedError("locked", new_lock_info("apply"))
+        return info.id
+
+    def unlock(self, lock_id: str) -> None:
+        self.released.append(lock_id)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_acquire_retries_with_backoff_until_free() -> None:
+    clock, locker = FakeClock(), FlakyLocker(busy=5)
+    info = new_lock_info("apply")
+    assert acquire(locker, info, timeout=30, sleep=clock.sleep, clock=clock) == info.id
+    assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.6]
+
+
+def test_acquire_gives_up_at_the_timeout_with_the_holders_info() -> None:
+    clock, locker = FakeClock(), FlakyLocker(busy=1000)
+    with pytest.raises(StateLockedError) as caught:
+        acquire(locker, new_lock_info("plan"), timeout=10, sleep=clock.sleep, clock=clock)
+    assert caught.value.info is not None and caught.value.info.operation == "apply"
+    assert clock.now == pytest.approx(10.0)
+    assert max(clock.sleeps) == 2.0
+
+
+def test_zero_timeout_tries_once() -> None:
+    clock, locker = FakeClock(), FlakyLocker(busy=1)
+    with pytest.raises(StateLockedError):
+        acquire(locker, new_lock_info("plan"), timeout=0, sleep=clock.sleep, clock=clock)
+    assert locker.calls == 1 and clock.sleeps == []
+
+
+def test_locked_releases_on_error_and_ctrl_c() -> None:
+    locker = FlakyLocker(busy=0)
+    with pytest.raises(KeyboardInterrupt), locked(locker, "apply", 0) as lock_id:
+        raise KeyboardInterrupt
+    assert locker.released == [lock_id]
+
+
+def test_lock_info_round_trip_and_garbage() -> None:
+    info = new_lock_info("apply", "ncplan.state.json")
+    assert lock_info_from_json(lock_info_to_json(info)) == info
+    assert info.who.count("@") == 1 and info.created.endswith("+00:00")
+    assert lock_info_from_json(b'{"ID": "x"') is None
+    assert lock_info_from_json(b'{"ID": "x"}') is None
