@@ -145,6 +145,10 @@ def _describe(error: UnexpectedInput, text: str) -> SyntaxProblem:
             found = f"'{stripped[0]}'" if kind in ("STRING_CHARS",) or len(stripped) == 1 \
                 else f"'{stripped.splitlines()[0]}'"
     if found == "end of file" and expected and expected <= _STRING_TOKENS | {"DBLQUOTE"}:
+        lines = text.splitlines()
+        if 0 < line <= len(lines):  # point at the opening quote
+            quote = lines[line - 1].rfind('"', 0, max(column - 1, 0))
+            column = quote + 1 if quote >= 0 else column
         return SyntaxProblem("unterminated string: a '\"' is missing", line, column)
     wanted = _expected(expected)
     message = f"unexpected {found}"

@@ -106,6 +106,7 @@ class Expander:
         if var:
             name = var.group(1)
             if name in self.variables:
+                # INVALID: declared but without a value, already reported at its block.
                 return self.variables[name]
             self.sink.error(
                 f'undefined variable "{name}"',

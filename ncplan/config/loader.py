@@ -17,7 +17,7 @@ from ncplan.config.body import check_labels, suggest
 from ncplan.config.cache import ParseCache
 from ncplan.config.diag import Sink, Where
 from ncplan.config.hcl import parse_hcl
-from ncplan.config.interpolate import Expander
+from ncplan.config.interpolate import INVALID, Expander
 from ncplan.config.model import (
     BackendConfig,
     Config,
@@ -109,7 +109,8 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
 
     declared = declare(blocks["variable"], sink)
     variables = resolve(declared, env, value_files, var_overrides, sink)
-    expander = Expander(sink, {n: v.value for n, v in variables.items() if v.value is not None})
+    expander = Expander(sink, {n: INVALID if v.value is None else v.value
+                               for n, v in variables.items()})
 
     settings: dict[str, object] = {}
     for kind in SETTINGS:

@@ -87,6 +87,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             sink: Sink) -> dict[str, Variable]:
     """Every declared variable with its value; a variable left without one is an error."""
     values: dict[str, Any] = {n: v.default for n, v in declared.items() if v.default is not None}
+    given: set[str] = set()  # names set somewhere, even to a wrong value (reported there)
 
     def shown(name: str, value: Any) -> str:
         return "(sensitive value)" if declared[name].sensitive else value_phrase(value)
@@ -95,6 +96,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
         text = env.get(ENV_PREFIX + name)
         if text is None:
             continue
+        given.add(name)
         value = _from_text(text, variable.type)
         if value is INVALID:
             sink.error(f"wrong type in {ENV_PREFIX}{name}: expected "
@@ -114,6 +116,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
                              f'declare it with a variable "{attribute.name}" {{}} block, '
                              "or remove the line")
                 continue
+            given.add(attribute.name)
             value = convert(attribute.value, declared_var.type)
             if value is INVALID:
                 sink.error(f'wrong type for variable "{attribute.name}": expected '
@@ -132,6 +135,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             sink.error(f'--var for undeclared variable "{name}"', None,
                        f'declare it with a variable "{name}" {{}} block')
             continue
+        given.add(name)
         value = _from_text(text, target.type)
         if value is INVALID:
             sink.error(f'wrong type in --var {name}: expected {type_phrase(target.type)}, '
@@ -140,7 +144,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             values[name] = value
     resolved: dict[str, Variable] = {}
     for name, variable in declared.items():
-        if name not in values:
+        if name not in values and name not in given:
             sink.error(
                 f'variable "{name}" has no value', variable.span,
                 f"set it with --var {name}=VALUE, {ENV_PREFIX}{name}, a *.ncvars.hcl file, "
