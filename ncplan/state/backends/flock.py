@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from pathlib import Path
 
 from ncplan.errors import LockInfo, StateError, StateLockedError
@@ -53,6 +54,13 @@ class FileLocker:
         except OSError:
             return None
 
+    def _wait_for_info(self, patience: float = 1.0) -> LockInfo | None:
+        """The holder writes its info right after taking the flock: give it a moment."""
+        deadline = time.monotonic() + patience
+        while (info := self.read_info()) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return info
+
     def lock(self, info: LockInfo) -> str:
         if self._held is not None:
             raise StateLockedError("the state is already locked by this process", self._held)
@@ -60,7 +68,7 @@ class FileLocker:
         if not self._try_flock(fd):
             os.close(fd)
             raise StateLockedError(f"{self.lock_path.parent / self._state_name()} is locked",
-                                   self.read_info(),
+                                   self._wait_for_info(),
                                    hint="wait with --lock-timeout, e.g. --lock-timeout 2m")
         try:
             atomic_write(self.info_path, lock_info_to_json(info))

@@ -1,6 +1,7 @@
 """Run as a child process by the lock tests: take the state lock, say so, hold it.
 
-usage: python lock_holder.py STATE_PATH OPERATION HOLD_SECONDS [TIMEOUT_SECONDS]
+usage: python lock_holder.py STATE_PATH OPERATION HOLD_SECONDS [TIMEOUT_SECONDS [GO_FILE]]
+With GO_FILE, it waits for that file to exist before it tries (a start line for races).
 Prints ``LOCKED <id>`` once it holds the lock, or ``BUSY <holder id> <holder pid>``.
 """
 
@@ -18,7 +19,10 @@ from ncplan.state.locking import acquire, new_lock_info
 def main() -> int:
     path, operation, hold = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    go_file = Path(sys.argv[5]) if len(sys.argv) > 5 else None
     manager = open_local(path)
+    while go_file is not None and not go_file.exists():
+        time.sleep(0.005)
     try:
         lock_id = acquire(manager, new_lock_info(operation), timeout)
     except StateLockedError as error:

@@ -89,12 +89,23 @@ def test_loser_waits_with_lock_timeout_and_then_wins(path: Path) -> None:
     assert 0.3 < waited < 15
 
 
-def test_two_processes_race_exactly_one_wins(path: Path) -> None:
-    racers = [subprocess.Popen([sys.executable, HOLDER, str(path), f"op{n}", "2", "0"],
-                               stdout=subprocess.PIPE, text=True) for n in range(2)]
-    outputs = [r.communicate(timeout=60)[0].split() for r in racers]
-    codes = sorted(r.returncode for r in racers)
-    assert codes == [0, 3], outputs
+def test_two_processes_race_exactly_one_wins(path: Path, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    racers = [subprocess.Popen([sys.executable, HOLDER, str(path), f"op{n}", "60", "0",
+                                str(go)], stdout=subprocess.PIPE, text=True)
+              for n in range(2)]
+    try:
+        time.sleep(0.5)
+        go.touch()
+        outputs = []
+        for racer in racers:
+            assert racer.stdout is not None
+            outputs.append(racer.stdout.readline().split())
+    finally:
+        for racer in racers:
+            racer.kill()
+            racer.wait()
+    assert sorted(o[0] for o in outputs) == ["BUSY", "LOCKED"], outputs
     winner = next(o for o in outputs if o[0] == "LOCKED")
     loser = next(o for o in outputs if o[0] == "BUSY")
     assert loser[1] == winner[1]  # the loser names the winner's lock ID
