@@ -1,0 +1,100 @@
+"""The rendered jobs, JSON and HCL, are accepted by the real Nomad (1.6 dev agent).
+
+JSON: ``PUT /v1/validate/job`` with ``{"Job": ...}`` reports no error. HCL: ``PUT
+/v1/jobs/parse`` turns each jobspec ``ncplan render --format hcl`` prints into the same
+job as the JSON rendering (ID, groups, networks, tasks, their config and services), and
+that parsed job validates too. The raw example's jobs parse as written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agentlib import Agents
+
+from ncplan.config import load_config
+from ncplan.config.render import DesiredResource, render_config
+from ncplan.config.render_hcl import job_to_hcl
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+pytestmark = pytest.mark.integration
+
+
+def _jobs(example: str) -> list[DesiredResource]:
+    config = load_config(EXAMPLES / example, use_cache=False).config
+    return [r for r in render_config(config) if r.kind == "nomad_job" and not r.raw]
+
+
+def _validate(agents: Agents, job: Any) -> None:
+    response = agents.nomad("PUT", "/v1/validate/job", json={"Job": job})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert not answer.get("Error"), answer
+    assert not answer.get("ValidationErrors"), answer
+
+
+def _essentials(job: dict[str, Any]) -> dict[str, Any]:
+    """What ncplan sets, read from a job (Nomad fills in many defaults around it)."""
+    groups = []
+    for group in job["TaskGroups"]:
+        groups.append({
+            "Name": group["Name"],
+            "Count": group["Count"],
+            "Networks": [{"Mode": n.get("Mode") or "host",
+                          "Ports": sorted((p["Label"], p.get("To") or 0)
+                                          for p in n.get("DynamicPorts") or [])}
+                         for n in group.get("Networks") or []],
+            "Services": [(s["Name"], s["PortLabel"], s.get("Connect") is not None)
+                         for s in group.get("Services") or []],
+            "Tasks": [{"Name": t["Name"], "Driver": t["Driver"], "Config": t["Config"],
+                       "Env": t.get("Env") or {},
+                       "Resources": (t["Resources"]["CPU"], t["Resources"]["MemoryMB"]),
+                       "Services": [(s["Name"], s["PortLabel"])
+                                    for s in t.get("Services") or []]}
+                      for t in group["Tasks"]],
+        })
+    return {"ID": job["ID"], "Datacenters": job["Datacenters"], "TaskGroups": groups}
+
+
+@pytest.mark.parametrize("example", ["connect-on-nomad", "envoy-mesh"])
+def test_rendered_json_validates(agents: Agents, example: str) -> None:
+    for resource in _jobs(example):
+        _validate(agents, dict(resource.body))
+
+
+@pytest.mark.parametrize("example", ["connect-on-nomad", "envoy-mesh"])
+def test_rendered_hcl_parses_to_the_same_job(agents: Agents, example: str) -> None:
+    for resource in _jobs(example):
+        response = agents.nomad("PUT", "/v1/jobs/parse",
+                                json={"JobHCL": job_to_hcl(resource.body), "Canonicalize": True})
+        assert response.status_code == 200, response.text
+        parsed = response.json()
+        _validate(agents, parsed)
+        assert _essentials(parsed) == _essentials(dict(resource.body))
+
+
+def test_raw_example_jobs_parse(agents: Agents) -> None:
+    config = load_config(EXAMPLES / "connect-on-nomad-raw", use_cache=False).config
+    for job in config.jobs:
+        response = agents.nomad("PUT", "/v1/jobs/parse",
+                                json={"JobHCL": job.source, "Canonicalize": True})
+        assert response.status_code == 200, response.text
+        assert response.json()["ID"] == job.name
+
+
+def test_envoy_service_without_a_port_validates(agents: Agents) -> None:
+    from ncplan.config.model import Service, Task, Upstream
+    from ncplan.config.render_job import render_job
+
+    service = Service(name="caller", sidecar="envoy",
+                      task=Task(driver="raw_exec", config={"command": "/bin/true"}),
+                      upstreams=(Upstream("api", local_bind_port=8080),))
+    job = render_job(service)
+    _validate(agents, job)
+    response = agents.nomad("PUT", "/v1/jobs/parse",
+                            json={"JobHCL": job_to_hcl(job), "Canonicalize": True})
+    assert response.status_code == 200, response.text
+    assert _essentials(response.json()) == _essentials(job)
