@@ -1,0 +1,102 @@
+"""Benchmark: validate time and peak memory for 100, 1,000 and 5,000 generated services.
+
+Each service has an upstream (the previous service) and an intention, 50 services per
+file. Every run is a fresh subprocess (``ncplan.config.load_config``) so peak RSS is its
+own; the first run starts with an empty parse cache, the second finds it warm.
+
+    python bench/bench_validate.py [SIZES...]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PER_FILE = 50
+
+SERVICE = '''service "svc-{i}" {{
+  count    = 1
+  port     = "tcp"
+  protocol = "tcp"
+  meta     = {{ team = "bench", index = "{i}" }}
+  task {{
+    driver = "raw_exec"
+    config = {{
+      command = "/usr/local/bin/app"
+      args    = ["-bind", "127.0.0.1:${{NOMAD_PORT_tcp}}", "-upstream", "${{upstream.{up}}}"]
+    }}
+    env = {{ LOG_LEVEL = var.log_level }}
+    resources {{
+      cpu    = 100
+      memory = 128
+    }}
+  }}
+  upstream "{up}" {{
+    {external}
+  }}
+}}
+
+intention "svc-{i}" "{up}" {{
+  action      = "allow"
+  description = "svc-{i} calls {up}"
+}}
+
+'''
+
+CHILD = '''
+import json, resource, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from ncplan.config import load_config
+from ncplan.config.loader import LoadResult
+result = load_config(Path(sys.argv[1]), env={})
+elapsed = time.perf_counter() - start
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": elapsed, "peak_mib": peak_kib / 1024,
+                  "services": len(result.config.services)}))
+'''
+
+
+def generate(directory: Path, count: int) -> int:
+    """Write ``count`` services into ``directory``; returns the total bytes written."""
+    total = 0
+    (directory / "variables.hcl").write_text(
+        'variable "log_level" {\n  default = "info"\n}\n', encoding="utf-8")
+    for first in range(0, count, PER_FILE):
+        parts = []
+        for i in range(first, min(first + PER_FILE, count)):
+            up = f"svc-{i - 1}" if i else "external-db"
+            external = "" if i else "external = true"
+            parts.append(SERVICE.format(i=i, up=up, external=external))
+        text = "".join(parts)
+        total += len(text.encode())
+        (directory / f"services-{first // PER_FILE:04d}.hcl").write_text(text, encoding="utf-8")
+    return total
+
+
+def run_once(directory: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(directory)], check=True,
+                         capture_output=True, text=True).stdout
+    data: dict[str, float] = json.loads(out)
+    return data
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'services':>8} {'files':>5} {'size':>8}  {'run':<6} {'time':>8} {'peak RSS':>9}")
+    for count in sizes:
+        with tempfile.TemporaryDirectory(prefix="ncplan-bench-") as tmp:
+            directory = Path(tmp)
+            size = generate(directory, count)
+            files = len(list(directory.glob("*.hcl")))
+            for label in ("cold", "warm"):
+                result = run_once(directory)
+                assert result["services"] == count
+                print(f"{count:>8} {files:>5} {size / 1024:>6.0f}KB  {label:<6} "
+                      f"{result['seconds']:>7.2f}s {result['peak_mib']:>7.0f}MiB", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100, 1000, 5000])
