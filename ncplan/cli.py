@@ -86,6 +86,13 @@ def _register_all() -> None:
     register(app, "graph", graph.command)
     from ncplan.commands import validate
     register(app, "validate", validate.command)
+    from ncplan.commands import force_unlock, state
+    register(state_app, "list", state.list_command)
+    register(state_app, "show", state.show_command)
+    register(state_app, "rm", state.rm_command)
+    register(state_app, "pull", state.pull_command)
+    register(state_app, "push", state.push_command)
+    register(app, "force-unlock", force_unlock.command)
 
 
 _register_all()

@@ -11,6 +11,7 @@ content), the lineage (set once at creation), and the checks of ``state push``.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ncplan import __version__
@@ -63,6 +64,11 @@ class StateStorage(Protocol):
         """A name for messages: the file path or ``consul:KV-PATH``."""
         ...
 
+    @property
+    def backup_path(self) -> Path | None:
+        """Where each store keeps the previous version, if this storage does that."""
+        ...
+
     def load(self) -> bytes | None:
         """The stored bytes, or None when no state was ever stored."""
         ...
@@ -86,6 +92,10 @@ class StateManager:
     @property
     def description(self) -> str:
         return self._storage.description
+
+    @property
+    def backup_path(self) -> Path | None:
+        return self._storage.backup_path
 
     # Reader
     def read(self) -> State | None:

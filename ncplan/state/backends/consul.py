@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from ncplan.errors import StateError, StateLockedError
@@ -54,6 +55,10 @@ class ConsulStorage:
     @property
     def description(self) -> str:
         return f"consul:{self.path}"
+
+    @property
+    def backup_path(self) -> Path | None:
+        return None
 
     def load(self) -> bytes | None:
         for _attempt in range(_READ_ATTEMPTS):

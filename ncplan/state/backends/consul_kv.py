@@ -50,7 +50,8 @@ class ConsulKV:
             response = self._http.request(method, url, params=query, data=data, json=json_body,
                                           timeout=TIMEOUT)
         except requests.RequestException as error:
-            raise StateError(f"cannot reach Consul at {self.settings.address}: {error}",
+            raise StateError(f"cannot reach Consul at {self.settings.address}: "
+                             f"{_reason(error)}",
                              hint="check the consul block's address or CONSUL_HTTP_ADDR"
                              ) from error
         if response.status_code not in ok_statuses:
@@ -113,3 +114,13 @@ class ConsulKV:
 
     def session_destroy(self, session: str) -> None:
         self._request("PUT", f"session/destroy/{session}")
+
+
+def _reason(error: requests.RequestException) -> str:
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS error (check CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY)"
+    if isinstance(error, requests.Timeout):
+        return f"no answer within {TIMEOUT:.0f}s"
+    if isinstance(error, requests.ConnectionError):
+        return "connection refused or host unreachable"
+    return type(error).__name__

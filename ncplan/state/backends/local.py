@@ -21,7 +21,11 @@ class LocalStorage:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.backup_path = path.with_name(path.name + ".backup")
+        self._backup_path = path.with_name(path.name + ".backup")
+
+    @property
+    def backup_path(self) -> Path:
+        return self._backup_path
 
     @property
     def description(self) -> str:
