@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,36 @@ def test_load_config_uses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_no_temporary_files_are_left(tmp_path: Path) -> None:
     ParseCache(tmp_path, enabled=True).parse(TEXT, parse_hcl)
     assert [p.suffix for p in (tmp_path / ".ncplan" / "cache").iterdir()] == [".json"]
+
+
+RACER = """
+import json, sys
+from pathlib import Path
+from ncplan.config import load_config
+result = load_config(Path(sys.argv[1]), use_cache=True)
+print(json.dumps(sorted(s.name for s in result.config.services)))
+"""
+
+
+def test_two_runs_racing_on_a_cold_cache_both_succeed(tmp_path: Path) -> None:
+    for index in range(4):
+        services = "\n".join(
+            f'service "svc-{index}-{n}" {{\n  port = "tcp"\n'
+            f'  task {{ driver = "raw_exec" }}\n}}\n' for n in range(30))
+        (tmp_path / f"part{index}.hcl").write_text(services)
+    expected = sorted(f"svc-{i}-{n}" for i in range(4) for n in range(30))
+
+    for _ in range(3):  # several rounds, each starting from a cold cache
+        for entry in (tmp_path / ".ncplan" / "cache").glob("*"):
+            entry.unlink()
+        racers = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(4)]
+        outputs = [racer.communicate(timeout=120) for racer in racers]
+        for racer, (out, err) in zip(racers, outputs, strict=True):
+            assert racer.returncode == 0, err
+            assert json.loads(out) == expected
+        entries = sorted((tmp_path / ".ncplan" / "cache").iterdir())
+        assert len(entries) == 4, entries  # one whole entry per file, no temporary left over
+        for entry in entries:
+            json.loads(entry.read_text())
