@@ -451,6 +451,9 @@ def start(run_dir: Path | None = None, *, timeout: float = STARTUP_TIMEOUT,
         "-serf-wan-port", str(ports["consul_serf_wan"]),
         "-server-port", str(ports["consul_server"]), "-disable-host-node-id",
         "-hcl", "disable_update_check = true", "-hcl", 'connect { enabled = true }',
+        # -dev also opens the gRPC TLS port 8503; nothing here uses it, and a fixed port
+        # would stop a second pair (or any other Consul) from starting.
+        "-hcl", "ports { grpc_tls = -1 }",
     ]
     (run / "nomad.hcl").write_text(_nomad_config(pair, consul_binary))
     nomad_cmd = [str(nomad_binary), "agent", "-dev", "-config", str(run / "nomad.hcl")]
