@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from ncplan import __version__
+from ncplan.commands import force_unlock, graph, render, state, validate
 from ncplan.commands.context import AppContext
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
@@ -79,14 +82,9 @@ def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> Non
 
 def _register_all() -> None:
     """Each command module contributes one function; registration is the only thing here."""
-    from ncplan.commands import validate
     register(app, "validate", validate.command)
-    from ncplan.commands import graph, render
     register(app, "render", render.command)
     register(app, "graph", graph.command)
-    from ncplan.commands import validate
-    register(app, "validate", validate.command)
-    from ncplan.commands import force_unlock, state
     register(state_app, "list", state.list_command)
     register(state_app, "show", state.show_command)
     register(state_app, "rm", state.rm_command)
@@ -98,5 +96,11 @@ def _register_all() -> None:
 _register_all()
 
 
+def interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (a CI cancel, `kill`) unwinds like Ctrl-C, so locks are released."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, interrupt_on_sigterm)
     app()

@@ -51,6 +51,15 @@ HOLDER = textwrap.dedent("""
                 time.sleep(30)
         except KeyboardInterrupt:
             sys.exit(130)
+    if mode == "sigterm":  # the CLI's own handler: SIGTERM unwinds like Ctrl-C
+        from ncplan.cli import interrupt_on_sigterm
+        signal.signal(signal.SIGTERM, interrupt_on_sigterm)
+        try:
+            with locked(manager, "apply", 0) as lock_id:
+                print("LOCKED", lock_id, flush=True)
+                time.sleep(60)
+        except KeyboardInterrupt:
+            sys.exit(130)
     go_file = sys.argv[5] if len(sys.argv) > 5 else None
     while go_file and not os.path.exists(go_file):
         time.sleep(0.005)
@@ -237,6 +246,15 @@ def test_lock_is_released_at_exit_and_on_ctrl_c(settings: ConsulHttpSettings, ag
     assert kv_get(agents, f"{kv_path}/.lock") is None
     manager = open_consul(kv_path, settings)
     manager.unlock(acquire(manager, new_lock_info("plan"), timeout=0))
+
+
+def test_lock_is_released_when_the_holder_gets_sigterm(agents: Agents, kv_path: str) -> None:
+    child, _ = holder(agents, kv_path, "sigterm")
+    assert kv_get(agents, f"{kv_path}/.lock") is not None
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 130
+    # Released at once by the holder, not left for the session TTL to expire.
+    assert kv_get(agents, f"{kv_path}/.lock") is None
 
 
 def test_a_destroyed_session_stops_the_next_write(settings: ConsulHttpSettings, agents: Agents,
