@@ -2,7 +2,9 @@
 
 The backend comes from the configuration's ``backend`` block (``load_config``; a
 directory with no ``*.hcl`` file uses the default local ``ncplan.state.json``). Every
-command takes the state lock (``--lock-timeout`` waits for it, ``--no-lock`` skips it).
+command that writes (``rm``, ``push``) takes the state lock (``--lock-timeout`` waits
+for it, ``--no-lock`` skips it); the read-only ones (``list``, ``show``, ``pull``) read
+without it, as Terraform's do, unless given ``--lock``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ LockTimeout = Annotated[str, typer.Option(
     "--lock-timeout", help='How long to wait for the state lock, e.g. "30s", "2m".')]
 Lock = Annotated[bool, typer.Option(
     "--lock/--no-lock", help="Take the state lock (default). --no-lock is for emergencies.")]
+ReadLock = Annotated[bool, typer.Option(
+    "--lock/--no-lock", help="Take the state lock while reading (off: reads are safe "
+    "without it, and work while an apply holds the lock).")]
 
 
 def backend_from_directory(app: AppContext) -> StateManager:
@@ -54,7 +59,7 @@ def session(app: AppContext, operation: str, lock: bool, lock_timeout: str
 
 
 def list_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
-                 lock: Lock = True) -> None:
+                 lock: ReadLock = False) -> None:
     """List the addresses in the state."""
     app = AppContext.of(ctx)
     with session(app, "state list", lock, lock_timeout) as manager:
@@ -64,7 +69,7 @@ def list_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
 
 def show_command(ctx: typer.Context,
                  address: Annotated[str, typer.Argument(help="e.g. nomad_job.db")],
-                 lock_timeout: LockTimeout = "0s", lock: Lock = True) -> None:
+                 lock_timeout: LockTimeout = "0s", lock: ReadLock = False) -> None:
     """Show one resource as the state records it."""
     app = AppContext.of(ctx)
     with session(app, "state show", lock, lock_timeout) as manager:
@@ -99,7 +104,7 @@ def rm_command(ctx: typer.Context,
 
 
 def pull_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
-                 lock: Lock = True) -> None:
+                 lock: ReadLock = False) -> None:
     """Print the state as JSON on stdout."""
     app = AppContext.of(ctx)
     with session(app, "state pull", lock, lock_timeout) as manager:

@@ -168,6 +168,14 @@ def test_locked_state_shows_the_holder(runner: CliRunner, tmp_path: Path, state:
         assert lines[2] == "  Hint: wait with --lock-timeout, e.g. --lock-timeout 2m"
         free = run(runner, tmp_path, "state", "list", "--no-lock")
         assert free.exit_code == 0 and free.stdout == "nomad_job.db\nnomad_job.web\n"
+        # Read-only commands read without the lock by default, like Terraform's.
+        for args in (("list",), ("show", "nomad_job.db"), ("pull",)):
+            read = run(runner, tmp_path, "state", *args)
+            assert read.exit_code == 0, (args, read.stderr)
+            assert read.stdout
+        locked_read = run(runner, tmp_path, "state", "list", "--lock")
+        assert locked_read.exit_code == 1
+        assert "is locked" in locked_read.stderr
     finally:
         child.kill()
         child.wait()
