@@ -9,7 +9,8 @@ from config_helpers import load, only_error
 
 from ncplan.config.rawjob import derive
 
-GUIDE = Path("/work/shared/connect-on-nomad-guide.md")
+# shared/ stands beside the repository, in a developer's work area and in CI alike.
+GUIDE = Path(__file__).resolve().parents[4] / "shared" / "connect-on-nomad-guide.md"
 GUIDE_TEXT = GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else ""
 
 
