@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.render import render_config
 from ncplan.planner.graph import build_graph
 from ncplan.views.console import make_console
@@ -28,10 +28,8 @@ def command(
     output_format: Annotated[GraphFormat, typer.Option(
         "--format", help="text: a tree; dot: Graphviz; mermaid: a Mermaid flowchart.")
     ] = GraphFormat.TEXT,
-    var: Annotated[list[str] | None, typer.Option(
-        "--var", help="Set a variable: name=value (repeatable).")] = None,
-    var_file: Annotated[list[Path] | None, typer.Option(
-        "--var-file", help="Read variables from a file (repeatable).")] = None,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
 ) -> None:
     """Print the services with their upstreams, and the order apply will follow."""
     app = AppContext.of(ctx)

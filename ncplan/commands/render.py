@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.render import render_config, select_resources
 from ncplan.errors import NcplanError
 from ncplan.views.render import render_hcl, render_json
@@ -29,10 +29,8 @@ def command(
     output_format: Annotated[RenderFormat, typer.Option(
         "--format", help="json: the API payloads; hcl: jobspecs for `nomad job run`.")
     ] = RenderFormat.JSON,
-    var: Annotated[list[str] | None, typer.Option(
-        "--var", help="Set a variable: name=value (repeatable).")] = None,
-    var_file: Annotated[list[Path] | None, typer.Option(
-        "--var-file", help="Read variables from a file (repeatable).")] = None,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
 ) -> None:
     """Print the generated Nomad jobs and Consul config entries."""
     app = AppContext.of(ctx)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config import load_config
 from ncplan.diagnostics import Diagnostic
 from ncplan.errors import ConfigError
@@ -30,10 +30,8 @@ def _report(diagnostics: tuple[Diagnostic, ...]) -> dict[str, object]:
 def command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    var: Annotated[list[str] | None, typer.Option(
-        "--var", help="Set a variable: name=value (repeatable).")] = None,
-    var_file: Annotated[list[Path] | None, typer.Option(
-        "--var-file", help="Read variables from a file (repeatable).")] = None,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
 ) -> None:
     """Check the configuration: syntax, types, references, names, cycles."""
     app = AppContext.of(ctx)
