@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.render import render_config, select_resources
 from ncplan.errors import NcplanError
+from ncplan.views.masking import mask
 from ncplan.views.render import render_hcl, render_json
 
 
@@ -31,11 +33,17 @@ def command(
     ] = RenderFormat.JSON,
     var: VarOption = None,
     var_file: VarFileOption = None,
+    show_sensitive: Annotated[bool, typer.Option(
+        "--show-sensitive", help="Print sensitive variables' values instead of (sensitive), "
+        "e.g. to pipe a jobspec into `nomad job run -`.")] = False,
 ) -> None:
     """Print the generated Nomad jobs and Consul config entries."""
     app = AppContext.of(ctx)
     config = load(app, var or [], var_file or [])
     resources = render_config(config)
+    if not show_sensitive:
+        secrets = config.sensitive_values()
+        resources = tuple(replace(r, body=mask(r.body, secrets)) for r in resources)
     if name is not None:
         resources = select_resources(resources, name)
         if not resources:

@@ -213,6 +213,26 @@ class Config:
     def job(self, name: str) -> RawJob | None:
         return next((j for j in self.jobs if j.name == name), None)
 
+    def sensitive_values(self) -> frozenset[str]:
+        """The text of every sensitive variable's value (each leaf of a list or map), so
+        views can mask any output string that contains one."""
+        found: set[str] = set()
+
+        def collect(value: Any) -> None:
+            if isinstance(value, Mapping):
+                for item in value.values():
+                    collect(item)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    collect(item)
+            elif value is not None and not isinstance(value, bool) and str(value) != "":
+                found.add(str(value))
+
+        for variable in self.variables.values():
+            if variable.sensitive:
+                collect(variable.value)
+        return frozenset(found)
+
     @property
     def job_names(self) -> tuple[str, ...]:
         """Every Nomad job this configuration declares, from services and raw jobs."""
