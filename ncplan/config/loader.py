@@ -100,10 +100,9 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
         for block in parsed.blocks:
             spec = TOP_LEVEL.get(block.type)
             if spec is None:
+                hint = suggest(block.type, TOP_LEVEL).strip()
                 sink.error(f'unknown block type "{block.type}"', Where(name, block.pos),
-                           (suggest(block.type, TOP_LEVEL).strip() + " " if
-                            suggest(block.type, TOP_LEVEL) else "")
-                           + "blocks: " + ", ".join(TOP_LEVEL))
+                           (f"{hint} " if hint else "") + "blocks: " + ", ".join(TOP_LEVEL))
             elif check_labels(block, spec, name, sink):
                 blocks[block.type].append((name, block))
 
