@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ncplan.config.diag import Sink, Where
+from ncplan.config.model import env_label, upstream_port_label
 
 _INTERP = re.compile(r"(?<!\$)\$\{([^}]*)\}")
 _VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
@@ -29,16 +30,11 @@ class Invalid:
 INVALID = Invalid()
 
 
-def label_of(name: str) -> str:
-    """``count-api`` -> ``count_api``: a name as it appears in port labels and env vars."""
-    return name.replace("-", "_")
-
-
 def upstream_address(name: str, sidecar: str) -> str:
     """What ``${upstream.NAME}`` expands to for a builtin or an envoy sidecar."""
     if sidecar == "envoy":
-        return "${NOMAD_UPSTREAM_ADDR_" + label_of(name) + "}"
-    return "127.0.0.1:${NOMAD_PORT_up_" + label_of(name) + "}"
+        return "${NOMAD_UPSTREAM_ADDR_" + env_label(name) + "}"
+    return "127.0.0.1:${NOMAD_PORT_" + upstream_port_label(name) + "}"
 
 
 def as_text(value: Any) -> str:

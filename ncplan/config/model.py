@@ -94,6 +94,20 @@ class Task:
     span: SourceSpan | None = None
 
 
+CONNECT_PORT_LABEL = "connect"  # the builtin sidecar's public listener
+UPSTREAM_PORT_PREFIX = "up_"
+
+
+def env_label(name: str) -> str:
+    """``count-api`` -> ``count_api``: a name as Nomad port labels and env vars take it."""
+    return name.replace("-", "_")
+
+
+def upstream_port_label(upstream: str) -> str:
+    """``count-api`` -> ``up_count_api``: the dynamic port of a builtin upstream listener."""
+    return UPSTREAM_PORT_PREFIX + env_label(upstream)
+
+
 @dataclass(frozen=True)
 class Upstream:
     """An ``upstream "NAME"`` block: this service dials NAME through its sidecar."""

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ncplan.config.model import Service, Task
+from ncplan.config.model import CONNECT_PORT_LABEL, Service, Task, upstream_port_label
 
 PROXY_TASK = "connect-proxy"
-CONNECT_PORT = "connect"
+CONNECT_PORT = CONNECT_PORT_LABEL
 PROXY_CPU = 100
 PROXY_MEMORY_MB = 128
 # Port an envoy service without a listener advertises to Consul: Connect needs a port on
@@ -32,11 +32,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def upstream_port_label(upstream: str) -> str:
-    """``count-api`` -> ``up_count_api``: the dynamic port of a builtin upstream listener."""
-    return "up_" + upstream.replace("-", "_")
 
 
 def builtin_proxy_args(service: Service) -> list[str]:

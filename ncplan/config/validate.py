@@ -6,6 +6,7 @@ import re
 
 from ncplan.config.decode import Decoded
 from ncplan.config.diag import Sink
+from ncplan.config.model import CONNECT_PORT_LABEL, UPSTREAM_PORT_PREFIX, upstream_port_label
 
 # Nomad job/group/service names as ncplan requires them, which also satisfy Consul's
 # DNS-compatible service names: lowercase letters, digits and dashes, a letter first,
@@ -94,14 +95,15 @@ def _ports(decoded: Decoded, sink: Sink) -> None:
                            body.place("port"),
                            "port labels use letters, digits and underscores")
             labels[service.port] = "the app port"
-            if service.port == "connect" or service.port.startswith("up_"):
+            if service.port == CONNECT_PORT_LABEL or service.port.startswith(
+                    UPSTREAM_PORT_PREFIX):
                 sink.error(
                     f'port label "{service.port}" of service "{service.name}" collides with '
                     "a label the sidecar uses", body.place("port"),
                     'the sidecar uses "connect" and "up_<upstream>"; pick another label',
                 )
         for upstream in service.upstreams:
-            label = "up_" + upstream.name.replace("-", "_")
+            label = upstream_port_label(upstream.name)
             if label in labels and labels[label] != "the app port":
                 sink.error(
                     f'upstreams {labels[label]} and "{upstream.name}" of service '

@@ -13,9 +13,10 @@ from ncplan.config.model import (
     Service,
     Task,
     Upstream,
+    upstream_port_label,
 )
 from ncplan.config.render import render_config, render_intention, select_resources
-from ncplan.config.render_job import builtin_proxy_args, render_job, upstream_port_label
+from ncplan.config.render_job import builtin_proxy_args, render_job
 
 DB = Service(
     name="db",
