@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.commands.state import backend_from_directory
 from ncplan.errors import StateError
 from ncplan.views import state as view
@@ -22,10 +23,11 @@ from ncplan.views.console import make_console
 def command(ctx: typer.Context,
             lock_id: Annotated[str, typer.Argument(help="The lock ID shown in the error.")],
             force: Annotated[bool, typer.Option(
-                "-f", "--force", help="Do not ask for confirmation.")] = False) -> None:
+                "-f", "--force", help="Do not ask for confirmation.")] = False,
+            var: VarOption = None, var_file: VarFileOption = None) -> None:
     """Remove the state lock with this ID, left by a run that did not finish."""
     app = AppContext.of(ctx)
-    manager = backend_from_directory(app)
+    manager = backend_from_directory(app, var, var_file)
     err = make_console(stderr=True, color=app.color)
     if not force and not view.confirm_force_unlock(err, lock_id, manager.description):
         raise StateError("force-unlock cancelled: nothing was changed")

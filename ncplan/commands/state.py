@@ -10,7 +10,7 @@ without it, as Terraform's do, unless given ``--lock``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ import typer
 
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.model import BackendConfig, ConsulSettings
 from ncplan.errors import StateError
 from ncplan.state import StateManager, decode, encode, locked, open_backend, parse_duration
@@ -37,20 +38,23 @@ ReadLock = Annotated[bool, typer.Option(
     "without it, and work while an apply holds the lock).")]
 
 
-def backend_from_directory(app: AppContext) -> StateManager:
-    """The state manager of the configuration in ``app.directory``."""
+def backend_from_directory(app: AppContext, var: Sequence[str] | None = None,
+                           var_file: Sequence[Path] | None = None) -> StateManager:
+    """The state manager of the configuration in ``app.directory`` (variable values as
+    ``--var``/``--var-file`` give them, since the configuration must load)."""
     if not any(app.directory.glob("*.hcl")):
         return open_backend(BackendConfig(), app.directory, ConsulSettings())
-    config = load(app, (), ())
+    config = load(app, var or (), var_file or ())
     return open_backend(config.backend, app.directory, config.consul)
 
 
 @contextmanager
-def session(app: AppContext, operation: str, lock: bool, lock_timeout: str
+def session(app: AppContext, operation: str, lock: bool, lock_timeout: str,
+            var: Sequence[str] | None, var_file: Sequence[Path] | None,
             ) -> Iterator[StateManager]:
     """The state manager, locked for the ``with`` body unless ``lock`` is false."""
     timeout = parse_duration(lock_timeout)
-    manager = backend_from_directory(app)
+    manager = backend_from_directory(app, var, var_file)
     if not lock:
         yield manager
         return
@@ -59,20 +63,24 @@ def session(app: AppContext, operation: str, lock: bool, lock_timeout: str
 
 
 def list_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
-                 lock: ReadLock = False) -> None:
+                 lock: ReadLock = False,
+    var: VarOption = None, var_file: VarFileOption = None,
+) -> None:
     """List the addresses in the state."""
     app = AppContext.of(ctx)
-    with session(app, "state list", lock, lock_timeout) as manager:
+    with session(app, "state list", lock, lock_timeout, var, var_file) as manager:
         state = manager.read()
     view.print_addresses(make_console(stderr=False, color=app.color), state)
 
 
 def show_command(ctx: typer.Context,
                  address: Annotated[str, typer.Argument(help="e.g. nomad_job.db")],
-                 lock_timeout: LockTimeout = "0s", lock: ReadLock = False) -> None:
+                 lock_timeout: LockTimeout = "0s", lock: ReadLock = False,
+    var: VarOption = None, var_file: VarFileOption = None,
+) -> None:
     """Show one resource as the state records it."""
     app = AppContext.of(ctx)
-    with session(app, "state show", lock, lock_timeout) as manager:
+    with session(app, "state show", lock, lock_timeout, var, var_file) as manager:
         state = manager.read()
     resource = state.resource(address) if state is not None else None
     if resource is None:
@@ -83,14 +91,16 @@ def show_command(ctx: typer.Context,
 
 def rm_command(ctx: typer.Context,
                addresses: Annotated[list[str], typer.Argument(help="Addresses to forget.")],
-               lock_timeout: LockTimeout = "0s", lock: Lock = True) -> None:
+               lock_timeout: LockTimeout = "0s", lock: Lock = True,
+    var: VarOption = None, var_file: VarFileOption = None,
+) -> None:
     """Forget resources: remove them from the state only; Nomad and Consul are untouched.
 
     The previous state is kept: in ncplan.state.json.backup for the local backend, else
     in ncplan.state.json.<time>.backup in the configuration directory.
     """
     app = AppContext.of(ctx)
-    with session(app, "state rm", lock, lock_timeout) as manager:
+    with session(app, "state rm", lock, lock_timeout, var, var_file) as manager:
         state = manager.read()
         missing = [a for a in addresses if state is None or state.resource(a) is None]
         if state is None or missing:
@@ -104,10 +114,12 @@ def rm_command(ctx: typer.Context,
 
 
 def pull_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
-                 lock: ReadLock = False) -> None:
+                 lock: ReadLock = False,
+    var: VarOption = None, var_file: VarFileOption = None,
+) -> None:
     """Print the state as JSON on stdout."""
     app = AppContext.of(ctx)
-    with session(app, "state pull", lock, lock_timeout) as manager:
+    with session(app, "state pull", lock, lock_timeout, var, var_file) as manager:
         state = manager.read()
     if state is None:
         view.note(make_console(stderr=True, color=app.color), "No state.")
@@ -119,11 +131,13 @@ def push_command(ctx: typer.Context,
                  file: Annotated[str, typer.Argument(help="A state file, or - for stdin.")],
                  force: Annotated[bool, typer.Option(
                      "--force", help="Replace even another lineage or a lower serial.")] = False,
-                 lock_timeout: LockTimeout = "0s", lock: Lock = True) -> None:
+                 lock_timeout: LockTimeout = "0s", lock: Lock = True,
+    var: VarOption = None, var_file: VarFileOption = None,
+) -> None:
     """Replace the state with FILE; refuses another lineage or an older serial unless --force."""
     app = AppContext.of(ctx)
     new = read_state_file(file)
-    with session(app, "state push", lock, lock_timeout) as manager:
+    with session(app, "state push", lock, lock_timeout, var, var_file) as manager:
         manager.write_for_migration(new, force=force)
         stored = manager.persist()
     view.print_pushed(make_console(stderr=False, color=app.color), file, stored)

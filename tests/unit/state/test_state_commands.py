@@ -241,3 +241,20 @@ def test_backend_block_local_path(runner: CliRunner, tmp_path: Path) -> None:
     manager.persist()
     result = run(runner, tmp_path, "state", "list")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "nomad_job.db\n", "")
+
+
+def test_state_commands_take_variable_values(runner: CliRunner, tmp_path: Path,
+                                             state: State) -> None:
+    (tmp_path / "main.hcl").write_text(
+        'variable "image" {\n  type = string\n}\n'
+        'service "db" {\n  task {\n    driver = "raw_exec"\n'
+        '    config = { command = "${var.image}" }\n  }\n}\n')
+    missing = run(runner, tmp_path, "state", "list")
+    assert missing.exit_code == 1
+    assert 'variable "image" has no value' in missing.stderr
+    given = run(runner, tmp_path, "state", "list", "--var", "image=/bin/db")
+    assert (given.exit_code, given.stdout) == (0, "nomad_job.db\nnomad_job.web\n")
+    (tmp_path / "values.hcl.txt").write_text('image = "/bin/db"\n')
+    from_file = run(runner, tmp_path, "state", "show", "nomad_job.db",
+                    "--var-file", str(tmp_path / "values.hcl.txt"))
+    assert from_file.exit_code == 0, from_file.stderr
