@@ -18,13 +18,43 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def temp_path(path: Path) -> Path:
+    """``.NAME.tmp-PID-RANDOM`` beside ``path``: the pid tells whose it is."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove temp files of ``path`` left by writers that died between write and rename.
+
+    A temp file whose process is still alive is kept (it may be mid-write).
+    """
+    removed = []
+    for temp in path.parent.glob(f".{path.name}.tmp-*"):
+        pid_text = temp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+                removed.append(temp)
+    return removed
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a reader sees the old or the new file, never a mix.
 
     The temp file is created 0600 with O_EXCL beside ``path``; any OSError (disk full,
     permission) removes it and leaves ``path`` as it was. The caller maps OSError.
     """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = temp_path(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         try:

@@ -2,7 +2,8 @@
 
 Each store keeps the previous file as ``<name>.backup`` and replaces the state with
 :func:`atomic_write`, so a failure half way (disk full, SIGKILL before the rename)
-leaves the old state readable. Files are created 0600. Locking: :mod:`.flock`.
+leaves the old state readable; the temp file such a crash leaves is removed by the next
+store (once its writer's pid is gone). Files are created 0600. Locking: :mod:`.flock`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import errno
 from pathlib import Path
 
 from ncplan.errors import StateError
-from ncplan.state.backends.files import atomic_write
+from ncplan.state.backends.files import atomic_write, remove_stale_temps
 from ncplan.state.backends.flock import FileLocker
 from ncplan.state.manager import StateManager
 
@@ -42,6 +43,8 @@ class LocalStorage:
     def store(self, data: bytes) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for stale in (self.path, self.backup_path):
+                remove_stale_temps(stale)
             previous = self.load()
             if previous is not None:
                 atomic_write(self.backup_path, previous)

@@ -155,6 +155,13 @@ def test_sigkill_between_write_and_rename_leaves_the_old_state(path: Path) -> No
     assert len(temp) == 1  # the new state was fully written, but never renamed
     assert b"nomad_job.web" in temp[0].read_bytes()
 
+    # The next store removes the dead writer's temp file, and keeps a live writer's.
+    live = path.with_name(f".{path.name}.tmp-{os.getpid()}-cafe0123")
+    live.write_bytes(b"mid-write")
+    persisted(open_local(path), first.with_resource(job("api")))
+    left = sorted(p.name for p in path.parent.iterdir() if ".tmp-" in p.name)
+    assert left == [live.name]
+
 
 def test_push_rules(path: Path) -> None:
     manager = open_local(path)
