@@ -51,15 +51,22 @@ def _attribute(rule: AttributeRule) -> RawAttribute:
     return RawAttribute(name=name, value=value, pos=_pos(rule._meta))
 
 
-def _block(rule: BlockRule, top_level: bool) -> RawBlock:
-    labels = [str(label.serialize(_OPTIONS)) for label in rule.labels]
+def _contents(body: Any, top_level: bool
+              ) -> tuple[tuple[RawAttribute, ...], tuple[RawBlock, ...]]:
+    """The attributes and blocks of a python-hcl2 body, in source order."""
     attributes: list[RawAttribute] = []
     blocks: list[RawBlock] = []
-    for child in rule.body.children:
+    for child in body.children:
         if isinstance(child, AttributeRule):
             attributes.append(_attribute(child))
         elif isinstance(child, BlockRule):
-            blocks.append(_block(child, top_level=False))
+            blocks.append(_block(child, top_level=top_level))
+    return tuple(attributes), tuple(blocks)
+
+
+def _block(rule: BlockRule, top_level: bool) -> RawBlock:
+    labels = [str(label.serialize(_OPTIONS)) for label in rule.labels]
+    attributes, blocks = _contents(rule.body, top_level=False)
     body = None
     if top_level and labels[0] in _KEEP_BODY:
         body = rule.body.serialize(_OPTIONS)
@@ -68,8 +75,8 @@ def _block(rule: BlockRule, top_level: bool) -> RawBlock:
         labels=tuple(labels[1:]),
         label_pos=tuple(_pos(label._meta) for label in rule.labels[1:]),
         pos=_pos(rule._meta),
-        attributes=tuple(attributes),
-        blocks=tuple(blocks),
+        attributes=attributes,
+        blocks=blocks,
         body=body,
     )
 
@@ -82,14 +89,8 @@ def parse_hcl(text: str) -> ParsedFile:
         return ParsedFile(error=_describe(error, text))
     except (LarkError, RuntimeError, ValueError) as error:
         return ParsedFile(error=SyntaxProblem(f"cannot parse: {error}", 1, 1))
-    attributes: list[RawAttribute] = []
-    blocks: list[RawBlock] = []
-    for child in start.body.children:
-        if isinstance(child, AttributeRule):
-            attributes.append(_attribute(child))
-        elif isinstance(child, BlockRule):
-            blocks.append(_block(child, top_level=True))
-    return ParsedFile(attributes=tuple(attributes), blocks=tuple(blocks))
+    attributes, blocks = _contents(start.body, top_level=True)
+    return ParsedFile(attributes=attributes, blocks=blocks)
 
 
 def parse_expression(text: str) -> Any:
