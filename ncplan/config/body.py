@@ -23,6 +23,12 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
+def unknown_name_detail(name: str, candidates: Iterable[str], accepted: str) -> str:
+    """``Did you mean "x"? <accepted>``, or just ``accepted`` when nothing is close."""
+    hint = suggest(name, candidates).strip()
+    return f"{hint} {accepted}" if hint else accepted
+
+
 @dataclass
 class Body:
     """A block's usable content: converted attribute values, their places, its sub-blocks."""
@@ -81,8 +87,8 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
             sink.error(
                 f'unknown attribute "{attribute.name}" in {describe(block)}',
                 where,
-                (suggest(attribute.name, known).strip() + " " if suggest(attribute.name, known)
-                 else "") + f"{block.type} blocks accept: " + ", ".join(sorted(known)),
+                unknown_name_detail(attribute.name, known,
+                                    f"{block.type} blocks accept: " + ", ".join(sorted(known))),
             )
             continue
         value = attribute.value
@@ -107,12 +113,11 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
             if spec is not None and spec.block_ok and not sub.labels:
                 _block_as_map(body, sub, spec, sink, expander)
                 continue
-            hint = suggest(sub.type, known)
             sink.error(
                 f'unknown block "{sub.type}" in {describe(block)}',
                 where,
-                (hint.strip() + " " if hint else "") + f"{block.type} blocks accept: "
-                + ", ".join(sorted(known)),
+                unknown_name_detail(sub.type, known,
+                                    f"{block.type} blocks accept: " + ", ".join(sorted(known))),
             )
             continue
         siblings = body.blocks.setdefault(sub.type, [])

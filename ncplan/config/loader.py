@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ncplan.config import decode, validate
-from ncplan.config.body import check_labels, suggest
+from ncplan.config.body import check_labels, unknown_name_detail
 from ncplan.config.cache import ParseCache
 from ncplan.config.diag import Sink, Where
 from ncplan.config.hcl import parse_hcl
@@ -100,9 +100,9 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
         for block in parsed.blocks:
             spec = TOP_LEVEL.get(block.type)
             if spec is None:
-                hint = suggest(block.type, TOP_LEVEL).strip()
                 sink.error(f'unknown block type "{block.type}"', Where(name, block.pos),
-                           (f"{hint} " if hint else "") + "blocks: " + ", ".join(TOP_LEVEL))
+                           unknown_name_detail(block.type, TOP_LEVEL,
+                                               "blocks: " + ", ".join(TOP_LEVEL)))
             elif check_labels(block, spec, name, sink):
                 blocks[block.type].append((name, block))
 
