@@ -89,20 +89,21 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
     values: dict[str, Any] = {n: v.default for n, v in declared.items() if v.default is not None}
     given: set[str] = set()  # names set somewhere, even to a wrong value (reported there)
 
-    def shown(name: str, value: Any) -> str:
-        return "(sensitive value)" if declared[name].sensitive else value_phrase(value)
+    def assign(name: str, raw: Any, value: Any, wrong_type: str, where: Where | None) -> None:
+        """Record that ``name`` was given; keep ``value`` or report ``raw`` as the wrong type."""
+        given.add(name)
+        if value is INVALID:
+            shown = "(sensitive value)" if declared[name].sensitive else value_phrase(raw)
+            sink.error(f"{wrong_type}: expected {type_phrase(declared[name].type)}, "
+                       f"got {shown}", where)
+        else:
+            values[name] = value
 
     for name, variable in declared.items():
         text = env.get(ENV_PREFIX + name)
-        if text is None:
-            continue
-        given.add(name)
-        value = _from_text(text, variable.type)
-        if value is INVALID:
-            sink.error(f"wrong type in {ENV_PREFIX}{name}: expected "
-                       f"{type_phrase(variable.type)}, got {shown(name, text)}", None)
-        else:
-            values[name] = value
+        if text is not None:
+            assign(name, text, _from_text(text, variable.type),
+                   f"wrong type in {ENV_PREFIX}{name}", None)
     for value_file in value_files:
         for block in value_file.parsed.blocks:
             sink.error(f'unexpected {block.type} block in variable file {value_file.name}',
@@ -116,14 +117,9 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
                              f'declare it with a variable "{attribute.name}" {{}} block, '
                              "or remove the line")
                 continue
-            given.add(attribute.name)
-            value = convert(attribute.value, declared_var.type)
-            if value is INVALID:
-                sink.error(f'wrong type for variable "{attribute.name}": expected '
-                           f"{type_phrase(declared_var.type)}, got "
-                           f"{shown(attribute.name, attribute.value)}", where)
-            else:
-                values[attribute.name] = value
+            assign(attribute.name, attribute.value,
+                   convert(attribute.value, declared_var.type),
+                   f'wrong type for variable "{attribute.name}"', where)
     for override in overrides:
         name, sep, text = override.partition("=")
         name = name.strip()
@@ -135,13 +131,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             sink.error(f'--var for undeclared variable "{name}"', None,
                        f'declare it with a variable "{name}" {{}} block')
             continue
-        given.add(name)
-        value = _from_text(text, target.type)
-        if value is INVALID:
-            sink.error(f'wrong type in --var {name}: expected {type_phrase(target.type)}, '
-                       f"got {shown(name, text)}", None)
-        else:
-            values[name] = value
+        assign(name, text, _from_text(text, target.type), f"wrong type in --var {name}", None)
     resolved: dict[str, Variable] = {}
     for name, variable in declared.items():
         if name not in values and name not in given:
