@@ -17,16 +17,16 @@ from pathlib import Path
 
 import requests
 
+from ncplan.config.model import DEFAULT_CONSUL_ADDRESS
 from ncplan.errors import ProviderError
 
-DEFAULT_ADDRESS = "http://127.0.0.1:8500"
 _FALSE = {"0", "false", "no", "off"}
 _TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
 class ConsulHttpSettings:
-    address: str = DEFAULT_ADDRESS
+    address: str = DEFAULT_CONSUL_ADDRESS
     token: str | None = None
     ca_cert: str | None = None
     client_cert: str | None = None
@@ -40,7 +40,7 @@ class ConsulHttpSettings:
         """The settings for this run: ``address`` (from the config) beats the environment."""
         env = os.environ if env is None else env
         ssl = env.get("CONSUL_HTTP_SSL", "").lower() in _TRUE
-        raw = address or env.get("CONSUL_HTTP_ADDR") or DEFAULT_ADDRESS
+        raw = address or env.get("CONSUL_HTTP_ADDR") or DEFAULT_CONSUL_ADDRESS
         if "://" not in raw:
             raw = ("https://" if ssl else "http://") + raw
         token = env.get("CONSUL_HTTP_TOKEN") or None
