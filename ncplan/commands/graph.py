@@ -11,8 +11,8 @@ import typer
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.config.render import render_config
-from ncplan.planner.graph import build_graph
+from ncplan.resources.desired import lower_config
+from ncplan.resources.graph import build_graph
 from ncplan.views.console import make_console
 from ncplan.views.graph import graph_dot, graph_mermaid, print_graph_text
 
@@ -34,7 +34,7 @@ def command(
     """Print the services with their upstreams, and the order apply will follow."""
     app = AppContext.of(ctx)
     config = load(app, var or [], var_file or [])
-    graph = build_graph(config, render_config(config))
+    graph = build_graph(config, lower_config(config))
     if output_format is GraphFormat.DOT:
         sys.stdout.write(graph_dot(graph.resources))
     elif output_format is GraphFormat.MERMAID:

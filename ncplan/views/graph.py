@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from ncplan.planner.graph import Graph, ResourceGraph
+from ncplan.resources.graph import Graph, ResourceGraph
 
 
 def print_graph_text(console: Console, graph: Graph) -> None:
