@@ -16,7 +16,7 @@ from typing import TypeVar
 from ncplan.config import decode, validate
 from ncplan.config.body import check_labels, unknown_name_detail
 from ncplan.config.cache import ParseCache
-from ncplan.config.diag import Sink, Where
+from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_hcl
 from ncplan.config.interpolate import INVALID, Expander
 from ncplan.config.model import (
