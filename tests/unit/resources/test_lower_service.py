@@ -1,4 +1,4 @@
-"""Rendering a service: the seed guide's builtin sidecar pattern, envoy, Consul entries."""
+"""Lowering a service: the seed guide's builtin sidecar pattern, envoy, Consul entries."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def test_l7_intention_body_has_permissions_and_no_action() -> None:
     ]}
 
 
-def test_render_config_lists_resources_in_order_with_dependencies() -> None:
+def test_lower_config_lists_resources_in_order_with_dependencies() -> None:
     api = Service(name="api", port="http", protocol="http", task=DB.task)
     config = Config(directory=".", services=(WEB, DB, api),
                     intentions=(Intention("web", "db"), Intention("web", "api")))
