@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.config.diag import Sink, Where
+from ncplan.config.collector import Sink, Where
 from ncplan.config.model import env_label, upstream_port_label
 
 _INTERP = re.compile(r"(?<!\$)\$\{([^}]*)\}")

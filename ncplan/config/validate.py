@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ncplan.config.collector import Sink
 from ncplan.config.decode import Decoded
-from ncplan.config.diag import Sink
 from ncplan.config.model import CONNECT_PORT_LABEL, UPSTREAM_PORT_PREFIX, upstream_port_label
 
 # Nomad job/group/service names as ncplan requires them, which also satisfy Consul's

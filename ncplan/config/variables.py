@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from ncplan.config.body import convert, read_body, type_phrase, value_phrase
-from ncplan.config.diag import Sink, Where
+from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_expression
 from ncplan.config.interpolate import INVALID
 from ncplan.config.model import Variable, VariableType

@@ -15,8 +15,8 @@ import pytest
 from agentlib import Agents
 
 from ncplan.config import load_config
-from ncplan.config.render import DesiredResource, render_config
-from ncplan.config.render_hcl import job_to_hcl
+from ncplan.resources.desired import DesiredResource, lower_config
+from ncplan.views.hcl import job_to_hcl
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 def _jobs(example: str) -> list[DesiredResource]:
     config = load_config(EXAMPLES / example, use_cache=False).config
-    return [r for r in render_config(config) if r.kind == "nomad_job" and not r.raw]
+    return [r for r in lower_config(config) if r.kind == "nomad_job" and not r.raw]
 
 
 def _validate(agents: Agents, job: Any) -> None:
@@ -87,12 +87,12 @@ def test_raw_example_jobs_parse(agents: Agents) -> None:
 
 def test_envoy_service_without_a_port_validates(agents: Agents) -> None:
     from ncplan.config.model import Service, Task, Upstream
-    from ncplan.config.render_job import render_job
+    from ncplan.resources.nomad_job import lower_service
 
     service = Service(name="caller", sidecar="envoy",
                       task=Task(driver="raw_exec", config={"command": "/bin/true"}),
                       upstreams=(Upstream("api", local_bind_port=8080),))
-    job = render_job(service)
+    job = lower_service(service)
     _validate(agents, job)
     response = agents.nomad("PUT", "/v1/jobs/parse",
                             json={"JobHCL": job_to_hcl(job), "Canonicalize": True})

@@ -1,6 +1,6 @@
 """The Job object -> a Nomad jobspec (HCL2) a person can read and ``nomad job run`` takes.
 
-Pure and deterministic. Only the shape :mod:`ncplan.config.render_job` produces is known
+Pure and deterministic. Only the shape :mod:`ncplan.resources.nomad_job` produces is known
 (job / group / network / port / service / connect / sidecar_service / proxy / upstreams /
 task / config / env / resources); task ``config`` is written as attributes, nested maps
 and lists as HCL objects and tuples. ``=`` signs of consecutive attributes are aligned as

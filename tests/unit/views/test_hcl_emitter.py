@@ -6,14 +6,14 @@ import hcl2
 import pytest
 
 from ncplan.config.model import Service, Task, Upstream
-from ncplan.config.render_hcl import config_entry_to_hcl, hcl_string, hcl_value, job_to_hcl
-from ncplan.config.render_job import render_job
+from ncplan.resources.nomad_job import lower_service
+from ncplan.views.hcl import config_entry_to_hcl, hcl_string, hcl_value, job_to_hcl
 
 
 def test_small_builtin_job_text() -> None:
     service = Service(name="web", task=Task(driver="raw_exec", config={"command": "/bin/web"}),
                       upstreams=(Upstream("db"),), meta={"team": "web"})
-    assert job_to_hcl(render_job(service)) == '''\
+    assert job_to_hcl(lower_service(service)) == '''\
 job "web" {
   datacenters = ["dc1"]
   type        = "service"
@@ -94,7 +94,7 @@ def test_python_hcl2_reads_the_jobspec_back(sidecar: str) -> None:
                       task=Task(driver="docker", config={"image": "x:1", "args": ["-v"]},
                                 env={"A": "b"}),
                       upstreams=(Upstream("db", local_bind_port=5432),))
-    parsed = hcl2.loads(job_to_hcl(render_job(service)))
+    parsed = hcl2.loads(job_to_hcl(lower_service(service)))
     job = parsed["job"][0]
     assert list(job) == ['"api"']
     group = job['"api"']["group"][0]['"api"']
