@@ -45,6 +45,9 @@ class RetryPolicy:
         return float(min(self.backoff * (2 ** (attempt - 1)), self.max_backoff))
 
 
+DEFAULT_RETRY = RetryPolicy()
+
+
 @dataclass(frozen=True)
 class Api:
     """Which API a client talks to, for error messages: ``Api("Nomad", addr, ...)``."""
@@ -101,16 +104,16 @@ class HttpClient:
     """Requests to one API over one session, under the policy in the module docstring."""
 
     def __init__(self, api: Api, session: requests.Session, *,
-                 timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = RetryPolicy(),
+                 timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = DEFAULT_RETRY,
                  default_params: Mapping[str, str] | None = None,
-                 is_conflict: ConflictTest = _never,
+                 is_conflict: ConflictTest | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.api = api
         self.session = session
         self.timeout = timeout
         self.retry = retry
         self.default_params = dict(default_params or {})
-        self.is_conflict = is_conflict
+        self.is_conflict = is_conflict or _never
         self._sleep = sleep
 
     def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
@@ -129,7 +132,8 @@ class HttpClient:
             try:
                 response = self.session.request(
                     method, self.api.address + path, params=query or None,
-                    json=body, timeout=timeout or self.timeout, allow_redirects=False)
+                    json=body, timeout=timeout or self.timeout, allow_redirects=False,
+                    verify=self.session.verify)  # else REQUESTS_CA_BUNDLE beats the CA
             except requests.exceptions.SSLError as error:
                 raise self._tls_failed(error) from error
             except (requests.ConnectionError, requests.Timeout) as error:
