@@ -55,10 +55,11 @@ def entry_index(kind: str, name: str, payload: Mapping[str, Any]) -> int:
 
 def conflict(address: str, expected: int, now: int | None) -> CheckAndSetConflict:
     """The error for a lost check-and-set: what the plan saw, what is there now."""
-    seen = "absent" if expected == 0 else f"index {expected}"
-    current = "deleted" if now is None else f"index {now}"
-    return CheckAndSetConflict(f"{address} changed since the plan ({seen} -> {current}); "
-                               "run plan again")
+    if expected == 0:
+        change = f"absent -> index {now}"
+    else:
+        change = f"index {expected} -> {'deleted' if now is None else now}"
+    return CheckAndSetConflict(f"{address} changed since the plan ({change}); run plan again")
 
 
 class ConfigEntries:

@@ -75,8 +75,22 @@ def parse_mesh_policy(agent_self: Mapping[str, Any]) -> MeshPolicy:
     return MeshPolicy(acl_enabled=enabled, acl_default_policy=policy)
 
 
+def mesh_policy_when_forbidden(default_policy_header: str | None) -> MeshPolicy:
+    """A 403 to ``/v1/agent/self`` (the token lacks ``agent:read``): ACLs are on, since
+    only ACLs refuse; the default policy is the ``X-Consul-Default-Acl-Policy`` header
+    Consul adds to every answer."""
+    if default_policy_header not in ("allow", "deny"):
+        raise ProviderError("Consul refused GET /v1/agent/self (403) and its answer has no "
+                            "X-Consul-Default-Acl-Policy header: cannot tell whether the "
+                            "mesh denies by default",
+                            hint="set CONSUL_HTTP_TOKEN to a token with agent:read")
+    return MeshPolicy(acl_enabled=True, acl_default_policy=default_policy_header)
+
+
 def parse_catalog_services(payload: Mapping[str, Any]) -> frozenset[str]:
-    """``GET /v1/catalog/services`` (``{name: [tags]}``) as the set of names."""
+    """``GET /v1/catalog/services`` (``{name: [tags]}``) as the set of names.
+
+    Under ACLs Consul filters it silently: a token without ``service:read`` gets ``{}``."""
     return frozenset(payload)
 
 
@@ -171,9 +185,14 @@ class ConsulIntentions:
 
     def mesh_policy(self) -> MeshPolicy:
         """Whether ACLs are on and their default policy, from the local agent's config
-        (needs ``agent:read``): with ACLs on and default ``deny``, Consul refuses every
-        connection no allow intention covers."""
-        return parse_mesh_policy(self.client.call("GET", "/v1/agent/self").json(dict))
+        (``agent:read``; without it, from the 403's header): with ACLs on and default
+        ``deny``, Consul refuses every connection no allow intention covers."""
+        answer = self.client.call("GET", "/v1/agent/self", accept=(200, 403))
+        if answer.status == 403:
+            header = next((value for name, value in answer.headers.items()
+                           if name.lower() == "x-consul-default-acl-policy"), None)
+            return mesh_policy_when_forbidden(header)
+        return parse_mesh_policy(answer.json(dict))
 
     def catalog_services(self) -> frozenset[str]:
         """The names of the services registered in the datacenter's catalog."""
