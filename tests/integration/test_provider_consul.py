@@ -88,6 +88,18 @@ def test_a_stale_cas_is_refused_and_nothing_is_overwritten(
     assert set(live_sources(intentions, dst)) == {"api", "web"}
 
 
+def test_a_stale_cas_is_refused_even_when_the_write_would_change_nothing(
+        agents: Agents, intentions: ConsulIntentions, dst: str) -> None:
+    # Consul answers true to an identical write whatever ?cas says, so the provider
+    # checks the index itself before writing.
+    planned = intentions.upsert_source(dst, OURS, 0)
+    add_foreign(agents, dst)
+    with pytest.raises(CheckAndSetConflict, match=rf"\(index {planned} -> \d+\)"):
+        intentions.upsert_source(dst, OURS, planned)
+    with pytest.raises(CheckAndSetConflict, match=rf"\(index {planned} -> \d+\)"):
+        intentions.remove_source(dst, "nobody", planned)
+
+
 class WriteAfterRead(ConsulIntentions):
     """Another writer slips a source in between the provider's read and its write."""
 
