@@ -7,11 +7,14 @@ datacenter of the ``consul`` block rides on every request as the client's ``dc``
 Consul 1.14 facts this module is built on (recorded in tests/unit/providers/recorded/):
 
 * ``GET /v1/config/KIND/NAME`` answers 404 for a missing entry.
-* ``PUT /v1/config?cas=N`` answers ``true`` or ``false`` (a lost check-and-set), never an
-  error status; ``cas=0`` creates only. **A write of an entry identical to the stored
-  one answers ``true`` whatever ``cas`` says and writes nothing** (ModifyIndex unchanged):
-  ``true`` does not prove a write happened, so callers compare before writing.
-* ``DELETE /v1/config/KIND/NAME?cas=N`` answers ``true`` or ``false``.
+* ``PUT /v1/config?cas=N`` answers ``true`` or ``false`` (a lost check-and-set is a 200
+  ``false``, not an error status); ``cas=0`` creates only. An entry Consul refuses
+  (``Sources[0].LegacyMeta must be omitted``) answers 500.
+* **A write of an entry identical to the stored one answers ``true`` whatever ``cas``
+  says and writes nothing** (ModifyIndex unchanged): ``true`` does not prove a write
+  happened, so callers compare before writing.
+* ``DELETE /v1/config/KIND/NAME?cas=N`` answers ``true`` or ``false``; ``true`` for an
+  entry that does not exist, whatever ``cas`` says.
 * Neither write answers the new ModifyIndex: it is read back after the write.
 """
 

@@ -25,13 +25,14 @@ from ncplan.providers.consul_intention import (
     without_source,
 )
 from ncplan.providers.consul_service_defaults import parse_service_defaults
+from ncplan.providers.live import LiveIntentions
 
 INTENTIONS = "/v1/config/service-intentions/db"
 DEFAULTS = "/v1/config/service-defaults/db"
 OURS = {"Name": "web", "Action": "allow", "Description": "web reads db"}
 
 
-def two_sources():  # type: ignore[no-untyped-def]
+def two_sources() -> LiveIntentions:
     return parse_intentions("db", answer("intentions_two_sources", "GET", INTENTIONS).body)
 
 
