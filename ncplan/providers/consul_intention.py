@@ -35,12 +35,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ncplan.config.dependencies import intention_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import ConfigEntries, conflict, consul_client, entry_index
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy
 from ncplan.providers.live import LiveIntentions, MeshPolicy
+from ncplan.resources.address import intention_address
 
 KIND = "service-intentions"
 # Fields Consul computes for each source: never sent back in a write.

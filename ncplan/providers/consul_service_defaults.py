@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.config.dependencies import defaults_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import ConfigEntries, conflict, consul_client, entry_index
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy
 from ncplan.providers.live import LiveServiceDefaults
+from ncplan.resources.address import service_defaults_address
 
 KIND = "service-defaults"
 ENTRY_SERVER_FIELDS = frozenset({"CreateIndex", "ModifyIndex"})
@@ -53,10 +53,11 @@ class ConsulServiceDefaults:
     def write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the entry; returns its new ModifyIndex."""
         if not self.entries.put(entry_to_write(name, body), cas_index):
-            raise conflict(defaults_address(name), cas_index, self.entries.index(KIND, name))
+            now = self.entries.index(KIND, name)
+            raise conflict(service_defaults_address(name), cas_index, now)
         index = self.entries.index(KIND, name)
         if index is None:
-            raise ProviderError(f"{defaults_address(name)}: Consul accepted the write but "
+            raise ProviderError(f"{service_defaults_address(name)}: Consul accepted the write but "
                                 "the entry is gone on the read that followed "
                                 "(deleted meanwhile?)")
         return index
@@ -67,4 +68,4 @@ class ConsulServiceDefaults:
             return
         now = self.entries.index(KIND, name)
         if now is not None:
-            raise conflict(defaults_address(name), cas_index, now)
+            raise conflict(service_defaults_address(name), cas_index, now)
