@@ -103,9 +103,19 @@ def acquire(locker: Lockable, info: LockInfo, timeout: float,
 
 @contextmanager
 def locked(locker: Lockable, operation: str, timeout: float, path: str = "") -> Iterator[str]:
-    """Hold the lock for the ``with`` body; released on return, on error and on Ctrl-C."""
+    """Hold the lock for the ``with`` body; released on return, on error and on Ctrl-C.
+
+    When the body fails and releasing the lock fails too, the body's error is the one
+    raised (it says why the run stopped), with the release failure attached as a note.
+    """
     lock_id = acquire(locker, new_lock_info(operation, path), timeout)
     try:
         yield lock_id
-    finally:
-        locker.unlock(lock_id)
+    except BaseException as error:
+        try:
+            locker.unlock(lock_id)
+        except Exception as unlock_error:  # any failure: reported as a note, never lost
+            reason = getattr(unlock_error, "message", None) or str(unlock_error)
+            error.add_note(f"then releasing the state lock {lock_id} failed: {reason}")
+        raise
+    locker.unlock(lock_id)

@@ -55,5 +55,7 @@ def render_error(console: Console, error: NcplanError) -> None:
         console.print(f"  {escape(describe_lock(error.info))}")
     else:
         console.print(f"[bold red]Error:[/] {escape(error.message)}")
+    for note in getattr(error, "__notes__", ()):
+        console.print(f"  {escape(str(note))}")
     if error.hint:
         console.print(f"  [dim]Hint:[/] {escape(error.hint)}")

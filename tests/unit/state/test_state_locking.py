@@ -94,3 +94,25 @@ def test_lock_info_round_trip_and_garbage() -> None:
     assert info.who.count("@") == 1 and info.created.endswith("+00:00")
     assert lock_info_from_json(b'{"ID": "x"') is None
     assert lock_info_from_json(b'{"ID": "x"}') is None
+
+
+class StuckLocker(FlakyLocker):
+    """Takes the lock, then cannot release it."""
+
+    def unlock(self, lock_id: str) -> None:
+        raise StateError(f"cannot unlock {lock_id}: the lock was lost")
+
+
+def test_an_unlock_failure_is_a_note_on_the_error_that_stopped_the_run() -> None:
+    with pytest.raises(StateError) as caught, locked(StuckLocker(busy=0), "apply", 0) as lock_id:
+        raise StateError("cannot write the state: disk full")
+    assert caught.value.message == "cannot write the state: disk full"
+    assert caught.value.__notes__ == [
+        f"then releasing the state lock {lock_id} failed: cannot unlock {lock_id}: "
+        "the lock was lost"]
+
+
+def test_an_unlock_failure_after_a_clean_run_is_the_error() -> None:
+    with pytest.raises(StateError, match="the lock was lost"), \
+            locked(StuckLocker(busy=0), "apply", 0):
+        pass
