@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -7,13 +8,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from state_helpers import job
 from typer.testing import CliRunner, Result
 
 from ncplan.cli import app
+from ncplan.errors import StateError
 from ncplan.state.backends.local import open_local
 from ncplan.state.codec import encode
 from ncplan.state.model import ResourceState, State
+from ncplan.views.errors import render_error
 
 HOLDER = str(Path(__file__).with_name("lock_holder.py"))
 
@@ -258,3 +262,14 @@ def test_state_commands_take_variable_values(runner: CliRunner, tmp_path: Path,
     from_file = run(runner, tmp_path, "state", "show", "nomad_job.db",
                     "--var-file", str(tmp_path / "values.hcl.txt"))
     assert from_file.exit_code == 0, from_file.stderr
+
+
+def test_the_error_view_shows_notes() -> None:
+    error = StateError("cannot write the state: disk full", hint="free some disk space")
+    error.add_note("then releasing the state lock 42 failed: the lock was lost")
+    out = io.StringIO()
+    render_error(Console(file=out, width=100, no_color=True), error)
+    assert out.getvalue() == (
+        "Error: cannot write the state: disk full\n"
+        "  then releasing the state lock 42 failed: the lock was lost\n"
+        "  Hint: free some disk space\n")
