@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from ncplan.cli import app
 from ncplan.errors import StateError
 from ncplan.state.backends.local import open_local
 from ncplan.state.codec import encode
+from ncplan.state.locking import who
 from ncplan.state.model import ResourceState, State
 from ncplan.views.errors import render_error
 
@@ -162,13 +164,13 @@ def test_locked_state_shows_the_holder(runner: CliRunner, tmp_path: Path, state:
                               "apply", "60"], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
-        holder_id = child.stdout.readline().split()[1]
+        _, holder_id, created = child.stdout.readline().split()
+        since = datetime.fromisoformat(created).astimezone(UTC).strftime("%H:%M:%S")
         result = run(runner, tmp_path, "state", "rm", "nomad_job.db", "--lock-timeout", "0.3s")
         assert (result.exit_code, result.stdout) == (1, "")
         lines = result.stderr.splitlines()
         assert lines[0] == f"Error: {tmp_path}/ncplan.state.json is locked"
-        assert lines[1].startswith("  state locked by ")
-        assert lines[1].endswith(f" for apply since {lines[1][-50:-42]} (ID {holder_id})")
+        assert lines[1] == f"  state locked by {who()} for apply since {since} (ID {holder_id})"
         assert lines[2] == "  Hint: wait with --lock-timeout, e.g. --lock-timeout 2m"
         free = run(runner, tmp_path, "state", "list", "--no-lock")
         assert free.exit_code == 0 and free.stdout == "nomad_job.db\nnomad_job.web\n"
