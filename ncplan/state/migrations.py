@@ -78,7 +78,7 @@ def _v1_to_v2(doc: Document) -> Document:
     if not isinstance(resources, dict):
         raise UpgradeError("version 1 'resources' must be an object keyed by address")
     upgraded = [_v1_resource(address, entry) for address, entry in sorted(resources.items())]
-    kept = {name: doc[name] for name in ("serial", "lineage") if name in doc}
+    kept: Document = {name: doc[name] for name in ("serial", "lineage") if name in doc}
     return {"version": 2, "ncplan_version": doc.get("ncplan_version", "0.0.0"),
             **kept, "resources": upgraded}
 
