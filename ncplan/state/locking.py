@@ -81,10 +81,11 @@ def lock_info_from_json(data: bytes) -> LockInfo | None:
 
 @runtime_checkable
 class Locker(Protocol):
-    """The one lock protocol: each backend's locker (:class:`~ncplan.state.backends.flock.
-    FileLocker`, :class:`~ncplan.state.backends.consul_lock.ConsulLocker`) has this shape,
-    :class:`~ncplan.state.manager.StateManager` passes it through, and :func:`acquire` and
-    :func:`locked` take it."""
+    """The one lock protocol of ncplan.
+
+    Both backends' lockers (``FileLocker``, ``ConsulLocker``) have this shape,
+    ``StateManager`` passes it through, and :func:`acquire` and :func:`locked` take it.
+    """
 
     def lock(self, info: LockInfo) -> str:
         """Take the lock or raise StateLockedError carrying the holder's info; returns its ID."""
