@@ -14,10 +14,12 @@ from state_helpers import job
 from typer.testing import CliRunner, Result
 
 from ncplan.cli import app
-from ncplan.errors import StateError
+from ncplan.errors import LockInfo, StateError
+from ncplan.state.backends.flock import FileLocker
 from ncplan.state.backends.local import open_local
 from ncplan.state.codec import encode
 from ncplan.state.locking import who
+from ncplan.state.manager import StateManager
 from ncplan.state.model import ResourceState, State
 from ncplan.views.errors import render_error
 
@@ -275,3 +277,35 @@ def test_the_error_view_shows_notes() -> None:
         "Error: cannot write the state: disk full\n"
         "  then releasing the state lock 42 failed: the lock was lost\n"
         "  Hint: free some disk space\n")
+
+
+@pytest.mark.parametrize(("failure", "code", "first_line"), [
+    (StateError("cannot read the state: disk on fire"), 1,
+     "Error: cannot read the state: disk on fire"),
+    (KeyboardInterrupt(), 130, "Interrupted."),
+])
+def test_a_failed_unlock_is_shown_below_the_error_that_stopped_the_command(
+        runner: CliRunner, tmp_path: Path, state: State, monkeypatch: pytest.MonkeyPatch,
+        failure: BaseException, code: int, first_line: str) -> None:
+    def fail_read(self: StateManager) -> None:
+        raise failure
+
+    def fail_unlock(self: FileLocker, lock_id: str) -> None:
+        raise StateError(f"cannot unlock {lock_id}: the lock file is gone")
+
+    taken: list[str] = []
+    real_lock = FileLocker.lock
+
+    def recorded_lock(self: FileLocker, info: LockInfo) -> str:
+        taken.append(real_lock(self, info))
+        return taken[-1]
+
+    monkeypatch.setattr(StateManager, "read", fail_read)
+    monkeypatch.setattr(FileLocker, "lock", recorded_lock)
+    monkeypatch.setattr(FileLocker, "unlock", fail_unlock)
+    result = run(runner, tmp_path, "state", "list", "--lock")
+    [lock_id] = taken
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", (
+        f"{first_line}\n"
+        f"  then releasing the state lock {lock_id} failed: cannot unlock {lock_id}: "
+        "the lock file is gone\n"))
