@@ -77,14 +77,14 @@ def mutated(draw: st.DrawFn) -> Any:
                 return draw(JSON)
             continue
         parent, key = _at(doc, path[:-1]), path[-1]
-        if operation == "replace":
-            parent[key] = draw(NEAR | JSON)
+        if operation == "replace":  # a copy: later changes must not edit NEAR's samples
+            parent[key] = copy.deepcopy(draw(NEAR | JSON))
         elif operation == "delete":
             del parent[key]
         elif isinstance(parent, dict):
             parent[draw(st.text(min_size=1, max_size=6))] = draw(JSON)
         else:
-            parent.append(draw(NEAR | JSON))
+            parent.append(copy.deepcopy(draw(NEAR | JSON)))
     return doc
 
 
