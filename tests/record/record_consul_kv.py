@@ -31,11 +31,13 @@ def main() -> int:
     try:
         kv = ConsulKV(ConsulHttpSettings(address=pair.consul_addr))
         version = devagents.agent_version(Path(pair.consul_binary))
-        outcomes = run_scenario(kv, f"ncplan-rules/{uuid.uuid4().hex[:8]}")
+        prefix = f"ncplan-rules/{uuid.uuid4().hex[:8]}"
+        outcomes = run_scenario(kv, prefix)
     finally:
         pair.stop()
     FIXTURE.parent.mkdir(exist_ok=True)
-    FIXTURE.write_text(json.dumps({"consul": version, "steps": outcomes}, indent=1) + "\n")
+    FIXTURE.write_text(json.dumps({"consul": version, "prefix": prefix,
+                                       "steps": outcomes}, indent=1) + "\n")
     print(f"wrote {FIXTURE.relative_to(ROOT)}: {len(outcomes)} steps from Consul {version}")
     return 0
 

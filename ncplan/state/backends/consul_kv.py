@@ -132,13 +132,7 @@ class ConsulKV:
 
     def txn(self, ops: list[dict[str, Any]]) -> TxnResult:
         """Run KV operations atomically; values in ``ops`` are bytes, encoded here."""
-        body = []
-        for op in ops:
-            kv = dict(op)
-            if isinstance(kv.get("Value"), bytes):
-                kv["Value"] = base64.b64encode(kv["Value"]).decode()
-            body.append({"KV": kv})
-        response = self._request("PUT", "txn", json_body=body, ok_statuses=(200, 409))
+        response = self._request("PUT", "txn", json_body=txn_body(ops), ok_statuses=(200, 409))
         doc = self._json(response)
         results = doc.get("Results") if isinstance(doc, dict) else None
         errors = doc.get("Errors") if isinstance(doc, dict) else None
@@ -175,6 +169,21 @@ class ConsulKV:
 
     def session_destroy(self, session: str) -> None:
         self._bool(self._request("PUT", f"session/destroy/{session}"))
+
+
+def txn_body(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON body of a transaction: each op under ``KV``, bytes values in base64.
+
+    Consul limits the whole body (``txn_max_req_len``, 512 KiB by default), so a value
+    sent in a transaction counts 4/3 of its size.
+    """
+    body = []
+    for op in ops:
+        kv = dict(op)
+        if isinstance(kv.get("Value"), bytes):
+            kv["Value"] = base64.b64encode(kv["Value"]).decode()
+        body.append({"KV": kv})
+    return body
 
 
 def _endpoint(response: requests.Response) -> str:

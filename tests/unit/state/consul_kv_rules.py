@@ -136,6 +136,10 @@ SCENARIO: list[Step] = [
         {"Verb": "cas", "Key": r.key("t"), "Value": b"t3", "Index": r.index("t")}])),
     ("txn set of 512 KiB + 1", lambda r: _txn(r, [
         {"Verb": "set", "Key": r.key("t"), "Value": b"v" * (MAX_VALUE + 1)}])),
+    ("txn set of 380 KiB (its base64 body is under 512 KiB)", lambda r: _txn(r, [
+        {"Verb": "set", "Key": r.key("t"), "Value": b"v" * 380 * 1024}])),
+    ("txn set of 400 KiB (its base64 body is over 512 KiB)", lambda r: _txn(r, [
+        {"Verb": "set", "Key": r.key("t"), "Value": b"v" * 400 * 1024}])),
     ("t after the txns", lambda r: _entry(r, "t")),
     ("acquire the lock with session one", lambda r: r.kv.put(
         r.key("lock"), b"info", acquire=r.session("one"))),

@@ -1,35 +1,41 @@
 """An in-memory Consul KV with sessions, behind the same calls as ``ConsulKV``.
 
 It follows the rules recorded from the real agent (fixtures/consul_kv_rules.json, made by
-tests/record/record_consul_kv.py): the value size limit is read from the recording, and
+tests/record/record_consul_kv.py): the size limits of a KV value and of a transaction's
+body, and the messages of those refusals, are read from the recording; and
 test_state_consul_unit.py replays the recorded scenario on it and requires the same
 outcomes, error messages included.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from typing import Any
 
-from consul_kv_rules import MAX_VALUE, recorded
+from consul_kv_rules import recorded
 
 from ncplan.errors import StateError
-from ncplan.state.backends.consul_kv import KVEntry, TxnResult
+from ncplan.state.backends.consul_kv import KVEntry, TxnResult, txn_body
 
 
-def _max_value() -> int:
-    """The largest value the real agent took, from the recording."""
-    steps = {step["step"]: step for step in recorded()["steps"]}
-    accepted = steps["put a value of exactly 512 KiB"]
-    refused = steps["put a value of 512 KiB + 1"]
-    assert accepted.get("returned") is True and "error" in refused, (accepted, refused)
-    return MAX_VALUE
+def _refusal(step: str) -> tuple[int, str]:
+    """The size limit Consul gave and its message, from the recorded refusal in ``step``."""
+    message = {row["step"]: row for row in recorded()["steps"]}[step]["error"]
+    found = re.search(r"max size: (\d+) bytes", message)
+    assert found is not None, message
+    reason = message.split("HTTP 413: ", 1)[1]
+    return int(found.group(1)), re.sub(r"Request body\(\d+ bytes\)",
+                                       "Request body(SIZE bytes)", reason)
+
+
+MAX_VALUE, _VALUE_REFUSED = _refusal("put a value of 512 KiB + 1")
+MAX_TXN_BODY, _TXN_REFUSED = _refusal("txn set of 512 KiB + 1")
 
 
 class MemoryKV:
     """KV entries with a raft-like index, sessions with behavior ``delete``, and txn."""
-
-    MAX_VALUE = _max_value()
 
     def __init__(self) -> None:
         self.data: dict[str, KVEntry] = {}
@@ -56,11 +62,9 @@ class MemoryKV:
 
     def put(self, key: str, value: bytes, *, acquire: str | None = None,
             cas: int | None = None) -> bool:
-        if len(value) > self.MAX_VALUE:
-            raise StateError(f"Consul PUT /v1/kv/{key} failed: HTTP 413: Request body"
-                             f"({len(value)} bytes) too large, max size: {self.MAX_VALUE} "
-                             "bytes. See https://developer.hashicorp.com/consul/docs/agent/"
-                             "config/config-files#kv_max_value_size.")
+        if len(value) > MAX_VALUE:
+            raise StateError(f"Consul PUT /v1/kv/{key} failed: HTTP 413: "
+                             + _VALUE_REFUSED.replace("SIZE", str(len(value))))
         if cas is not None and not self._cas_ok(key, cas):
             return False
         held = self.data.get(key)
@@ -68,7 +72,7 @@ class MemoryKV:
         if acquire is not None:
             if acquire not in self.sessions:
                 raise StateError(f"Consul PUT /v1/kv/{key} failed: HTTP 500: "
-                                 f'invalid session "{acquire}"')
+                                 f'raft apply failed: invalid session "{acquire}"')
             if session not in (None, acquire):
                 return False
             session = acquire
@@ -88,6 +92,10 @@ class MemoryKV:
         return True
 
     def txn(self, ops: list[dict[str, Any]]) -> TxnResult:
+        size = len(json.dumps(txn_body(ops)).encode())
+        if size > MAX_TXN_BODY:
+            raise StateError("Consul PUT /v1/txn failed: HTTP 413: "
+                             + _TXN_REFUSED.replace("SIZE", str(size)))
         errors = [error for number, op in enumerate(ops)
                   if (error := self._txn_check(number, op)) is not None]
         if errors:
@@ -105,15 +113,12 @@ class MemoryKV:
     def _txn_check(self, number: int, op: dict[str, Any]) -> dict[str, Any] | None:
         key, verb = op["Key"], op["Verb"]
         entry = self.data.get(key)
-        if verb in ("set", "cas") and len(op["Value"]) > self.MAX_VALUE:
-            raise StateError("Consul PUT /v1/txn failed: HTTP 413: Value for key "
-                             f'"{key}" is too large ({len(op["Value"])} > {self.MAX_VALUE} '
-                             "bytes)")
         if verb == "cas" and not self._cas_ok(key, op["Index"]):
             return {"OpIndex": number, "What": f'failed to set key "{key}", index is stale'}
         if verb == "check-session":
             if entry is None:
-                return {"OpIndex": number, "What": f'key "{key}" doesn\'t exist'}
+                return {"OpIndex": number,
+                        "What": f'failed to check session, key "{key}" doesn\'t exist'}
             if entry.session != op["Session"]:
                 return {"OpIndex": number,
                         "What": f'failed session check for key "{key}", current session '

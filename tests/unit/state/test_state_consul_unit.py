@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from consul_kv_rules import recorded, run_scenario
-from memory_kv import MemoryKV
+from memory_kv import MAX_VALUE, MemoryKV
 from state_helpers import job
 from typer.testing import CliRunner
 
@@ -52,7 +52,7 @@ def chunk_keys(kv: MemoryKV, path: str = "ncplan/prod") -> list[str]:
 
 def test_the_memory_kv_gives_what_the_real_agent_gave() -> None:
     """The recorded scenario (tests/record/record_consul_kv.py), replayed step by step."""
-    replayed = run_scenario(MemoryKV(), "ncplan-rules/replay")
+    replayed = run_scenario(MemoryKV(), recorded()["prefix"])  # sizes count its length
     for seen, expected in zip(replayed, recorded()["steps"], strict=True):
         assert seen == expected
 
@@ -158,8 +158,10 @@ def test_two_writers_the_stale_one_is_refused() -> None:
 
 
 def test_the_inline_limit_is_where_chunking_starts() -> None:
+    """The largest inline state goes in one transaction, with the lock's check-session."""
     kv = MemoryKV()
     writer = open_storage(kv)
+    lock_id = writer.locker.lock(new_lock_info("apply"))
     writer.load()
     inline = b"x" * INLINE_LIMIT
     writer.store(inline)
@@ -170,6 +172,7 @@ def test_the_inline_limit_is_where_chunking_starts() -> None:
     assert header is not None and header["size"] == len(over)
     assert gzip.decompress(b"".join(kv.data[k].value for k in header["chunks"])) == over
     assert open_storage(kv).load() == over
+    writer.locker.unlock(lock_id)
 
 
 def test_a_state_too_big_for_one_consul_value_is_stored_in_chunks() -> None:
@@ -177,11 +180,11 @@ def test_a_state_too_big_for_one_consul_value_is_stored_in_chunks() -> None:
     kv = MemoryKV()
     writer = open_storage(kv)
     writer.load()
-    data = secrets.token_bytes(MemoryKV.MAX_VALUE + 20_000)
+    data = secrets.token_bytes(MAX_VALUE + 20_000)
     writer.store(data)
     header = parse_header(kv.data["ncplan/prod"].value)
     assert header is not None and len(header["chunks"]) == 2
-    assert all(len(kv.data[k].value) <= MemoryKV.MAX_VALUE for k in header["chunks"])
+    assert all(len(kv.data[k].value) <= MAX_VALUE for k in header["chunks"])
     assert open_storage(kv).load() == data
 
 
