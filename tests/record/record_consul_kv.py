@@ -38,7 +38,7 @@ def main() -> int:
     FIXTURE.parent.mkdir(exist_ok=True)
     FIXTURE.write_text(json.dumps({"consul": version, "prefix": prefix,
                                        "steps": outcomes}, indent=1) + "\n")
-    print(f"wrote {FIXTURE.relative_to(ROOT)}: {len(outcomes)} steps from Consul {version}")
+    print(f"wrote {FIXTURE.relative_to(ROOT)}: {len(outcomes)} steps from {version}")
     return 0
 
 
