@@ -20,7 +20,7 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__
-from ncplan.commands import force_unlock, graph, render, state, validate
+from ncplan.commands import force_unlock, graph, init, render, state, validate
 from ncplan.commands.context import AppContext
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
@@ -86,6 +86,7 @@ def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> Non
 
 def _register_all() -> None:
     """Each command module contributes one function; registration is the only thing here."""
+    register(app, "init", init.command)
     register(app, "validate", validate.command)
     register(app, "render", render.command)
     register(app, "graph", graph.command)
