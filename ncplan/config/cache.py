@@ -31,7 +31,7 @@ from ncplan import __version__
 from ncplan.config.hcl import HCL2_VERSION
 from ncplan.config.syntax import ParsedFile
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: escapes inside $${...} resolved
 CACHE_DIR = Path(".ncplan") / "cache"
 STALE_TEMP_SECONDS = 600  # a temporary file this old belongs to a writer that died
 

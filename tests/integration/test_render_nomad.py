@@ -42,7 +42,7 @@ service "echo" {
     }
     env = {
       LITERAL  = "$${NOMAD_PORT_tcp}"
-      FUNCTION = "$${upper(x)}"
+      FUNCTION = "$${upper(\"x\")}"
       NODE     = "${attr.kernel.name}-${node.unique.name}-${meta.rack}"
       HEREDOC  = <<EOT
 $${NOMAD_ALLOC_ID} %%{x}
@@ -120,7 +120,7 @@ def test_escapes_are_literals_in_json_and_parse_back_from_hcl(agents: Agents,
     task = job["TaskGroups"][0]["Tasks"][0]
     assert task["Config"]["args"][1] == (
         "echo ${NOMAD_PORT_tcp} ${NOMAD_PORT_tcp} %{ if x } $${y} hi ${HOME}")
-    assert task["Env"] == {"LITERAL": "${NOMAD_PORT_tcp}", "FUNCTION": "${upper(x)}",
+    assert task["Env"] == {"LITERAL": "${NOMAD_PORT_tcp}", "FUNCTION": '${upper("x")}',
                            "NODE": "${attr.kernel.name}-${node.unique.name}-${meta.rack}",
                            "HEREDOC": "${NOMAD_ALLOC_ID} %{x}"}
     _validate(agents, job)

@@ -95,7 +95,7 @@ service "db" {
   task {
     driver = "raw_exec"
     config = { command = "/bin/sh", args = ["$${NOMAD_PORT_tcp}", "%%{ if x }", "$$${y}", "$${var.greeting}", "${var.greeting}", "${var.listed}"] }
-    env    = { WHOLE = "$${NOMAD_PORT_tcp}", KEPT = "${NOMAD_PORT_tcp}", FILE = var.from_file }
+    env    = { WHOLE = "$${NOMAD_PORT_tcp}", KEPT = "${NOMAD_PORT_tcp}", FILE = var.from_file, QUOTED = "$${env[\\"HOME\\"]}" }
   }
 }
 variable "listed" {
@@ -111,7 +111,7 @@ def test_hcl_escapes_become_literals(tmp_path: Path) -> None:
     assert task.config["args"] == ["${NOMAD_PORT_tcp}", "%{ if x }", "$${y}",
                                    "${var.greeting}", "hi ${HOME}", ["${Z}"]]
     assert task.env == {"WHOLE": "${NOMAD_PORT_tcp}", "KEPT": "${NOMAD_PORT_tcp}",
-                        "FILE": "${X} %{y}"}
+                        "FILE": "${X} %{y}", "QUOTED": '${env["HOME"]}'}
 
 
 def test_env_and_var_text_is_taken_literally(tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def test_literal_template_introducers_are_re_escaped() -> None:
 
 
 @pytest.mark.parametrize("value", ["${upper(x)}", "$${X}", "%%{x}", "%{ if x }", "${var.x}",
-                                   "$$${y} $${z} ${NOMAD_PORT_tcp}"])
+                                   "$$${y} $${z} ${NOMAD_PORT_tcp}", '${env["HOME"]}',
+                                   '%{ if a == "\\n" }'])
 def test_escaped_strings_read_back_through_the_loader(value: str) -> None:
     """python-hcl2 + ncplan's expander read ``hcl_string(value)`` back as ``value``."""
     from ncplan.config.diag import Sink, Where
