@@ -200,7 +200,8 @@ def _connection_reason(error: Exception) -> str:
         if marker in text:
             start = text.find(marker)
             end = text.find(")", start)
-            return text[start:end if end > 0 else None].rstrip("'\"")
+            reason = text[start:end if end > 0 else None]
+            return reason.split(" (_ssl.c")[0].rstrip("'\"")
     return text
 
 
