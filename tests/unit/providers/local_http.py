@@ -1,7 +1,7 @@
 """A tiny HTTP(S) server on 127.0.0.1 for the policy tests, and certificates made at test time.
 
 ``serve(answers)`` answers each request with the next ``(status, body)`` of ``answers``
-(the last one repeats) and records ``"METHOD /path"`` of every request it got.
+(the last one repeats) and records ``"METHOD /path?query"`` of every request it got.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def serve(answers: Sequence[tuple[int, str]],
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            served.requests.append(f"{self.command} {self.path.split('?')[0]}")
+            served.requests.append(f"{self.command} {self.path}")
             status, body = queue.pop(0) if len(queue) > 1 else queue[0]
             data = body.encode()
             self.send_response(status)
@@ -83,7 +83,7 @@ def make_pki(folder: Path) -> Pki:
     ca_key, ca = _ca("ncplan test CA")
     _, other = _ca("some other CA")
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
             .issuer_name(ca.subject).public_key(key.public_key())
@@ -107,7 +107,7 @@ def make_pki(folder: Path) -> Pki:
 def _ca(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))

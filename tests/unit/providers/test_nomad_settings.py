@@ -59,9 +59,10 @@ def _get(env: dict[str, str]) -> int:
 
 
 def test_a_wrong_ca_fails_with_a_clear_error(pki: Pki) -> None:
-    with serve([(200, "{}")], tls=pki.server_context()) as server:
-        with pytest.raises(ProviderUnreachable) as caught:
-            _get({"NOMAD_ADDR": server.url, "NOMAD_CACERT": str(pki.other_ca)})
+    wrong_ca = str(pki.other_ca)
+    with serve([(200, "{}")], tls=pki.server_context()) as server, \
+            pytest.raises(ProviderUnreachable) as caught:
+        _get({"NOMAD_ADDR": server.url, "NOMAD_CACERT": wrong_ca})
     error = caught.value
     assert error.message.startswith(f"TLS with Nomad at {server.url} failed: ")
     assert "certificate verify failed" in error.message
