@@ -22,7 +22,7 @@ OUT = ROOT / "tests" / "unit" / "providers" / "recorded" / "nomad"
 RECORDINGS = (
     "read", "read_absent", "parse", "parse_error", "register", "register_conflict",
     "register_invalid", "plan_unchanged", "plan_count", "plan_env", "plan_constraint",
-    "plan_new",
+    "plan_constraint_new", "plan_new",
 )
 
 JOB_HCL = """
@@ -105,12 +105,15 @@ def record_all(http: Any) -> None:
     record(http, "register_invalid", "PUT", "/v1/job/web",
            {"Job": variant(job, count=-1), "EnforceIndex": True, "JobModifyIndex": index})
     record(http, "read", "GET", "/v1/job/web")
+    unmet = {"LTarget": "${attr.kernel.name}", "RTarget": "plan9", "Operand": "="}
     plans = {
         "plan_unchanged": job,
         "plan_count": variant(job, count=2),
         "plan_env": variant(job, env={"MESSAGE": "changed"}),
-        "plan_constraint": variant(job, constraint={"LTarget": "${attr.kernel.name}",
-                                                    "RTarget": "plan9", "Operand": "="}),
+        "plan_constraint": variant(job, constraint=unmet),
+        # A new job names the constraint; an edited one whose node already failed it in
+        # the same evaluation reports "computed class ineligible" instead.
+        "plan_constraint_new": variant(job, name="worker", constraint=unmet),
         "plan_new": variant(job, name="worker"),
     }
     for name, body in plans.items():
