@@ -1,7 +1,8 @@
 """A tiny HTTP(S) server on 127.0.0.1 for the policy tests, and certificates made at test time.
 
 ``serve(answers)`` answers each request with the next ``(status, body)`` of ``answers``
-(the last one repeats) and records ``"METHOD /path?query"`` of every request it got.
+(the last one repeats) and records ``"METHOD /path?query"`` and the body of every
+request it got.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cryptography.x509.oid import NameOID
 class Served:
     url: str
     requests: list[str] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
 
 
 @contextmanager
@@ -36,7 +38,7 @@ def serve(answers: Sequence[tuple[int, str]],
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            served.bodies.append(self.rfile.read(length))
             served.requests.append(f"{self.command} {self.path}")
             status, body = queue.pop(0) if len(queue) > 1 else queue[0]
             data = body.encode()

@@ -82,10 +82,13 @@ def test_bad_hcl_quotes_nomads_parser() -> None:
         "but found an invalid expression token.")
 
 
-def test_register_returns_the_new_job_modify_index() -> None:
+def test_register_enforces_the_index_and_returns_the_new_one() -> None:
     index = nomad_answers.register_index(answer("register").json(dict), "recorded")
-    assert index > 0
-    assert entry("register")["request"]["body"]["EnforceIndex"] is True
+    with serve(replayed("register")) as server:
+        assert provider(server.url).register({"ID": "web", "Name": "web"}, 0) == index
+    sent = json.loads(server.bodies[0])
+    assert (sent["EnforceIndex"], sent["JobModifyIndex"]) == (True, 0)
+    assert sent["Job"] == {"ID": "web", "Name": "web"}
 
 
 def test_a_stale_index_is_a_conflict_naming_both_indexes() -> None:
