@@ -11,7 +11,7 @@ import pytest
 from agentlib import Agents
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "providers"))
-from local_http import serve
+from local_http import HANG, serve
 
 from ncplan.config.model import NomadSettings
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
@@ -183,6 +183,21 @@ def test_a_4xx_is_not_retried(status: int) -> None:
     with serve([(status, "nope")]) as server, pytest.raises(ProviderError, match=expected):
         _jobs(server.url).read("web")
     assert server.requests == ["GET /v1/job/web"]
+
+
+def test_a_read_timeout_is_retried_for_a_read_and_not_for_a_write() -> None:
+    with serve([(HANG, "0.5")]) as server:
+        nomad = NomadJobs(NomadHttpSettings(address=server.url), retry=FAST, timeout=0.2)
+        with pytest.raises(ProviderUnreachable, match=r"\(no answer within 0.2 s; 3 tries\)"):
+            nomad.read("web")
+        with pytest.raises(ProviderUnreachable, match=r"\(no answer within 0.2 s; 1 try\)"):
+            nomad.register({"ID": "web"}, 0)
+    assert server.requests == ["GET /v1/job/web"] * 3 + ["PUT /v1/job/web"]
+
+
+def test_a_refused_write_is_retried() -> None:
+    with pytest.raises(ProviderUnreachable, match=r"\(Connection refused; 3 tries\)"):
+        _jobs("http://127.0.0.1:1").register({"ID": "web"}, 0)
 
 
 def test_a_check_and_set_conflict_is_not_retried_and_reads_the_current_index() -> None:

@@ -11,6 +11,7 @@ import datetime
 import ipaddress
 import ssl
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+HANG = 0  # an answer (HANG, "1.5"): wait 1.5 s, then close without answering
 
 
 @dataclass
@@ -41,6 +44,9 @@ def serve(answers: Sequence[tuple[int, str]],
             served.bodies.append(self.rfile.read(length))
             served.requests.append(f"{self.command} {self.path}")
             status, body = queue.pop(0) if len(queue) > 1 else queue[0]
+            if status == HANG:
+                time.sleep(float(body))
+                return
             data = body.encode()
             self.send_response(status)
             self.send_header("Content-Length", str(len(data)))
