@@ -8,34 +8,40 @@ prerequisites are done; a :class:`~concurrent.futures.ThreadPoolExecutor` runs u
 ``parallelism`` of them at once. A step whose prerequisite failed or was skipped is
 skipped (``hooks.skipped``), and independent branches go on.
 
-Threads: provider calls (and the rollout wait) run in the pool's threads; everything else
-(hooks ``pre_apply``, ``post_apply``, ``skipped``; every state write) runs in the calling
-thread, so the state has one writer. ``hooks.deployment_progress`` is called from a pool
-thread by ``wait_for_rollout``.
+Threads: one coordinator thread runs the sorter, calls the hooks ``pre_apply``,
+``post_apply`` and ``skipped``, and makes every state write (one writer); the pool's
+threads make the provider calls and wait for rollouts (``hooks.deployment_progress`` is
+called from them). The caller's thread only waits, so Ctrl-C, which Python delivers to
+the main thread, never lands in the middle of the bookkeeping.
 
 State: after each step that succeeds, the state gets the resource (or loses it, for a
 delete) through ``StateManager.write`` + ``persist`` (serial up, atomic store) before the
 next result is looked at, so a crash loses at most the steps still running, and a second
 apply starts from what the first recorded. The caller holds the lock.
 
-Interrupts: the first :class:`KeyboardInterrupt` in the calling thread (Ctrl-C, and
-SIGTERM as the CLI maps it) starts nothing new, waits for the running steps, records
-them and returns an :class:`ApplyResult` with ``interrupted`` set (never-started steps
-are reported skipped). A second one re-raises at once, without waiting for the running
-steps; the state holds every step recorded so far (each store is atomic). Results are
-recorded idempotently, so an interrupt landing in the middle of recording one loses
-nothing: it is recorded again on the next turn.
+Interrupts: the first :class:`KeyboardInterrupt` in the caller's thread (Ctrl-C, and
+SIGTERM as the CLI maps it) or raised by a hook starts nothing new, waits for the running
+steps, records them and returns an :class:`ApplyResult` with ``interrupted`` set
+(never-started steps are reported skipped). A second one is raised at once, without
+waiting for the running steps, after the state write in progress (if any) ends and with
+no state write after it, so the caller may release its lock; the state holds every step
+recorded so far. The pool's threads still running keep the interpreter from exiting until
+their requests end: a caller that must exit at once uses ``os._exit`` after unlocking.
+Tests: tests/unit/planner/test_apply_signals.py sends real SIGINT/SIGTERM to a child
+process; test_apply_run.py raises KeyboardInterrupt from hooks.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import graphlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
@@ -49,6 +55,7 @@ from ncplan.state.model import ResourceState, State
 
 DEFAULT_PARALLELISM = 10
 INTERRUPTED = "not started: the apply was interrupted"
+POLL_SECONDS = 0.05  # how soon the caller's thread notices an interrupt
 
 
 @dataclass(frozen=True)
@@ -124,14 +131,44 @@ class _Done:
     seconds: float = 0.0
 
 
+class _Control:
+    """What the caller's thread tells the coordinator: stop starting steps (the first
+    interrupt), stop at once without another state write (the second)."""
+
+    def __init__(self) -> None:
+        self.stop_requested: cf.Future[None] = cf.Future()
+        self.recording = threading.Lock()  # held for each state write
+        self.aborted = False
+        self.ended = threading.Event()  # set by the coordinator when it returns
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_requested.done()
+
+    def stop(self) -> None:
+        with contextlib.suppress(cf.InvalidStateError):  # already stopping
+            self.stop_requested.set_result(None)
+
+    def abort(self) -> None:
+        """Waits for a state write in progress to end, so none starts or runs after."""
+        with self.recording:
+            self.aborted = True
+
+
 @dataclass
 class _Run:
-    """The mutable bookkeeping of one apply (owned by the calling thread)."""
+    """The bookkeeping of one apply, owned by the coordinator thread."""
 
     state: State
+    steps: Mapping[str, Step]
+    sorter: graphlib.TopologicalSorter[str]
+    pool: cf.ThreadPoolExecutor
+    control: _Control = field(default_factory=_Control)
+    running: dict[cf.Future[_Done], Step] = field(default_factory=dict)
+    ready: list[str] = field(default_factory=list)
     outcomes: dict[str, str | None] = field(default_factory=dict)  # step key -> error
     skipped: dict[str, str] = field(default_factory=dict)  # step key -> reason
-    interrupted: bool = False
+    failure: BaseException | None = None  # what stopped the coordinator, if anything
 
 
 def apply_plan(plan: Plan, state: State, manager: StateWriter,
@@ -140,7 +177,8 @@ def apply_plan(plan: Plan, state: State, manager: StateWriter,
                config: Config | None = None) -> ApplyResult:
     """Carry out ``plan`` starting from ``state`` (the persisted state the caller read
     under its lock). With ``config``, ``lifecycle { prevent_destroy = true }`` is checked
-    first and a violation raises before anything is done."""
+    first and a violation raises before anything is done. Call it from the main thread
+    for Ctrl-C to reach it (see the module's docstring)."""
     if config is not None:
         check_prevent_destroy(plan, config)
     if options.parallelism < 1:
@@ -157,67 +195,83 @@ class _Engine:
         self.hooks = hooks
         self.options = options
 
-    # ------------------------------------------------------------ the loop (caller's thread)
+    # ------------------------------------------------------------ the caller's thread
 
     def run(self, plan: Plan, state: State) -> ApplyResult:
         steps = plan_steps(plan.actionable)
-        run = _Run(state=state)
         sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(
             {key: step.needs for key, step in steps.items()})
         sorter.prepare()
         pool = cf.ThreadPoolExecutor(max_workers=self.options.parallelism,
                                      thread_name_prefix="ncplan-apply")
-        running: dict[cf.Future[_Done], Step] = {}
+        run = _Run(state=state, steps=steps, sorter=sorter, pool=pool)
+        coordinator = threading.Thread(target=self._coordinate, args=(run,), daemon=True,
+                                       name="ncplan-apply-coordinator")
+        coordinator.start()
         try:
-            self._loop(sorter, steps, running, run, pool)
+            _watch(run.control)
+            if isinstance(run.failure, KeyboardInterrupt):
+                raise run.failure  # a second interrupt raised by a hook
         except KeyboardInterrupt:  # the second one: stop at once
+            run.control.abort()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
-        return self._result(run, steps)
+        if run.failure is not None:
+            raise run.failure
+        return self._result(run)
 
-    def _loop(self, sorter: graphlib.TopologicalSorter[str], steps: Mapping[str, Step],
-              running: dict[cf.Future[_Done], Step], run: _Run,
-              pool: cf.ThreadPoolExecutor) -> None:
-        ready: list[str] = []
-        while True:
+    # ------------------------------------------------------------ the coordinator thread
+
+    def _coordinate(self, run: _Run) -> None:
+        try:
+            self._loop(run)
+        except BaseException as error:  # handed to the caller's thread, raised there
+            run.failure = error
+        finally:
+            run.control.ended.set()
+
+    def _loop(self, run: _Run) -> None:
+        control = run.control
+        while not control.aborted:
             try:
-                if not run.interrupted:
-                    ready.extend(sorted(sorter.get_ready()))
-                    ready = self._start(ready, steps, running, run, pool, sorter)
-                if not running and (run.interrupted or not sorter.is_active()):
+                if not control.stopping:
+                    run.ready.extend(sorted(run.sorter.get_ready()))
+                    self._start(run)
+                if not run.running and (control.stopping or not run.sorter.is_active()):
                     return
-                if not running:
+                if not run.running:
                     continue  # skips were marked done: new steps may be ready
-                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for future in sorted(finished, key=lambda f: running[f].key):
-                    self._finish(future, running, run, sorter)
-            except KeyboardInterrupt:
-                if run.interrupted:
+                waiting: set[cf.Future[Any]] = set(run.running) | ({control.stop_requested}
+                                              if not control.stopping else set())
+                finished, _ = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
+                for future in sorted((f for f in finished if f in run.running),
+                                     key=lambda f: run.running[f].key):
+                    self._finish(future, run)
+            except KeyboardInterrupt:  # raised by a hook: an interrupt like Ctrl-C
+                if control.stopping:
                     raise
-                run.interrupted = True
+                control.stop()
 
-    def _start(self, ready: list[str], steps: Mapping[str, Step],
-               running: dict[cf.Future[_Done], Step], run: _Run,
-               pool: cf.ThreadPoolExecutor,
-               sorter: graphlib.TopologicalSorter[str]) -> list[str]:
+    def _start(self, run: _Run) -> None:
         """Submit ready steps while there is room; skip those whose prerequisite did not
-        succeed. Returns the steps still waiting for room."""
-        while ready and len(running) < self.options.parallelism:
-            key = ready[0]
-            step = steps[key]
+        succeed. What does not fit stays in ``run.ready``."""
+        while run.ready and len(run.running) < self.options.parallelism:
+            key = run.ready[0]
+            step = run.steps[key]
             blocker = self._blocker(step, run)
             if blocker is not None:
                 if key not in run.skipped:
                     run.skipped[key] = blocker
                     self.hooks.skipped(step.change, blocker)
-                ready.pop(0)
-                sorter.done(key)
+                run.ready.pop(0)
+                run.sorter.done(key)
                 continue
             self.hooks.pre_apply(step.change)
-            running[pool.submit(self._execute, step)] = step
-            ready.pop(0)
-        return ready
+            if run.control.stopping:
+                return
+            run.running[run.pool.submit(self._execute, step)] = step
+            run.ready.pop(0)
 
     def _blocker(self, step: Step, run: _Run) -> str | None:
         for need in step.needs:
@@ -230,34 +284,39 @@ class _Engine:
                 return f"depends on {_address(need)}, which was skipped"
         return None
 
-    def _finish(self, future: cf.Future[_Done], running: dict[cf.Future[_Done], Step],
-                run: _Run, sorter: graphlib.TopologicalSorter[str]) -> None:
+    def _finish(self, future: cf.Future[_Done], run: _Run) -> None:
         """Record one finished step: the state first, then the outcome, the hook, and
-        only then forget the future. Safe to run again for the same future (when an
-        interrupt lands in the middle, the next turn records it again)."""
-        step = running[future]
+        only then forget the future. Safe to run again for the same future (when a hook
+        raises an interrupt in the middle, the next turn records it again)."""
+        step = run.running[future]
         done = future.result()
-        if done.record is not None or (done.error is None and step.kind is StepKind.DELETE):
-            self._record(step, done, run)
+        writes = done.record is not None or (done.error is None
+                                             and step.kind is StepKind.DELETE)
+        if writes and not self._record(step, done, run):
+            return
         first = step.key not in run.outcomes
         run.outcomes[step.key] = done.error
         if first:
             self.hooks.post_apply(step.change, ResourceOutcome(
                 step.change.address, error=done.error, index=done.index,
                 seconds=done.seconds))
-        del running[future]
-        sorter.done(step.key)
+        del run.running[future]
+        run.sorter.done(step.key)
 
-    def _record(self, step: Step, done: _Done, run: _Run) -> None:
+    def _record(self, step: Step, done: _Done, run: _Run) -> bool:
+        """Write the step's result to the state; False when the apply was aborted."""
         if done.record is not None:
             new = run.state.with_resource(done.record)
         else:
             new = run.state.without([step.change.address])
-        if new.resources == run.state.resources:
-            return
-        self.manager.write(new)
-        persisted = self.manager.persist()
-        run.state = persisted if persisted is not None else new
+        with run.control.recording:
+            if run.control.aborted:
+                return False
+            if new.resources != run.state.resources:
+                self.manager.write(new)
+                persisted = self.manager.persist()
+                run.state = persisted if persisted is not None else new
+        return True
 
     # ------------------------------------------------------------ one step (pool thread)
 
@@ -293,7 +352,8 @@ class _Engine:
 
     # ------------------------------------------------------------ the result
 
-    def _result(self, run: _Run, steps: Mapping[str, Step]) -> ApplyResult:
+    def _result(self, run: _Run) -> ApplyResult:
+        steps = run.steps
         for key in sorted(steps):
             if key not in run.outcomes and key not in run.skipped:
                 run.skipped[key] = INTERRUPTED
@@ -306,8 +366,21 @@ class _Engine:
             succeeded=tuple(sorted({_address(k) for k in ok} - bad)),
             failed=tuple(Problem(_address(k), r) for k, r in sorted(failed.items())),
             skipped=_problems(run.skipped, failed),
-            interrupted=run.interrupted, added=counts["add"], changed=counts["change"],
+            interrupted=run.control.stopping, added=counts["add"], changed=counts["change"],
             destroyed=counts["destroy"], state=run.state)
+
+
+def _watch(control: _Control) -> None:
+    """Wait for the coordinator to end; the first KeyboardInterrupt asks it to stop, the
+    second is raised. (Not ``Thread.join``: an interrupted join can mark a running thread
+    stopped, bpo-45274.)"""
+    while not control.ended.is_set():
+        try:
+            control.ended.wait(POLL_SECONDS)
+        except KeyboardInterrupt:
+            if control.stopping:
+                raise
+            control.stop()
 
 
 def _address(key: str) -> str:
