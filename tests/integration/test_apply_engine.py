@@ -194,6 +194,12 @@ def test_a_conflict_between_plan_and_apply_overwrites_nothing_and_skips_dependen
     assert other is not None and other.observed_index == live_index(world, other.address)
 
 
+def registrations(world: World, job: str) -> int:
+    """The job's evaluations made by a register (failed allocations make others)."""
+    answer = world.agents.nomad("GET", f"/v1/job/{job}/evaluations").json()
+    return sum(e["TriggeredBy"] == "job-register" for e in answer)
+
+
 def test_a_job_whose_nomad_plan_changes_nothing_is_not_registered_again(
         world: World, tmp_path: Path) -> None:
     resources, first = created(world, tmp_path)
@@ -201,6 +207,7 @@ def test_a_job_whose_nomad_plan_changes_nothing_is_not_registered_again(
     job_db = f"nomad_job.{world.db}"
     before = world.jobs.read(world.db)
     assert before is not None
+    evaluations = registrations(world, world.db)
     nomad_plan = world.jobs.plan(resources[job_db].body)
     assert nomad_plan.changes_nothing
     update = replace(create(resources[job_db]), action=Action.UPDATE,
@@ -210,6 +217,9 @@ def test_a_job_whose_nomad_plan_changes_nothing_is_not_registered_again(
     after = world.jobs.read(world.db)
     assert after is not None and after.modify_index == before.modify_index
     assert after.body["Version"] == before.body["Version"]
+    # Nomad itself keeps the version of an identical job; a register would still have
+    # made an evaluation
+    assert registrations(world, world.db) == evaluations
 
 
 def test_destroy_removes_everything_and_keeps_a_foreign_intention_source(
