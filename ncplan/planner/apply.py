@@ -332,6 +332,8 @@ class _Engine:
             written = executor.write(step.change)
         except NcplanError as error:
             return _Done(error=error.message, seconds=time.monotonic() - started)
+        except Exception as error:  # a bug below: this resource fails, the others go on
+            return _Done(error=_internal(error), seconds=time.monotonic() - started)
         index = written.state.observed_index
         failure = self._rollout(step.change, written)
         return _Done(record=written.state, error=failure, index=index,
@@ -346,6 +348,8 @@ class _Engine:
             progress = wait(change, written.state.observed_index, self.hooks)
         except NcplanError as error:
             return error.message
+        except Exception as error:  # a bug in the watcher: the registration is kept
+            return _internal(error)
         if progress.status == "successful":
             return None
         return progress.reason or progress.description or f"deployment {progress.status}"
@@ -381,6 +385,10 @@ def _watch(control: _Control) -> None:
             if control.stopping:
                 raise
             control.stop()
+
+
+def _internal(error: Exception) -> str:
+    return f"internal error: {type(error).__name__}: {error}"
 
 
 def _address(key: str) -> str:

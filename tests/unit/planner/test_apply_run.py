@@ -336,3 +336,25 @@ def test_an_interrupt_while_recording_a_result_loses_nothing(manager: KeepingMan
     assert [e for e in hooks.events if e[0] == "post"] == [("post", DB, "ok")]
     assert result.skipped == (Problem(WEB, INTERRUPTED),)
     assert [s.serial for s in manager.persisted] == [2]
+
+
+def test_an_unexpected_error_fails_that_resource_and_the_others_go_on(
+        manager: KeepingManager) -> None:
+    def boom(_: ResourceChange) -> None:
+        raise RuntimeError("boom")
+
+    result = run(manager, Calls(), (change(DB), change(WEB, depends_on=(DB,)), change(OTHER)),
+                 behave={DB: boom})
+    assert result.failed == (Problem(DB, "internal error: RuntimeError: boom"),)
+    assert result.skipped == (Problem(WEB, f"depends on {DB}, which failed"),)
+    assert result.succeeded == (OTHER,)
+
+
+def test_a_rollout_watcher_bug_keeps_the_registration_recorded(manager: KeepingManager) -> None:
+    def broken(c: ResourceChange, index: int, hooks: ApplyHooks) -> DeploymentProgress:
+        raise KeyError("Allocations")
+
+    result = run(manager, Calls(), (change(DB),), options=ApplyOptions(wait_for_rollout=broken))
+    assert result.failed == (Problem(DB, "internal error: KeyError: 'Allocations'"),)
+    on_disk = manager.on_disk()
+    assert on_disk is not None and on_disk.addresses == (DB,)
