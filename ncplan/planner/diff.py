@@ -1,0 +1,183 @@
+"""One resource's change: desired (configuration) vs recorded (state) vs live. Pure.
+
+With a refresh, live decides: for Nomad jobs Nomad's own plan (``Type: "None"`` is
+"nothing to do"), for Consul entries the managed keys only (see :mod:`.managed`). Without
+one (``--no-refresh``), the desired body is compared with the attributes the state
+recorded. ``before`` is the live object as ncplan manages it (or the recorded one),
+``after`` the desired one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from ncplan.config.render import DesiredResource
+from ncplan.planner.managed import managed_source, plain, project
+from ncplan.planner.model import Action, ResourceChange
+from ncplan.providers.live import LiveIntentions, Refreshed
+from ncplan.state.model import ResourceState
+
+#: Job attributes that cannot change in place (a job's ID is its address).
+REPLACE_KEYS = ("Namespace", "Region", "Type")
+STOPPED = "stopped outside ncplan; it will be started again"
+DELETED = "deleted outside ncplan; it will be created again"
+ADOPTED = "exists in {where} but not in the state; ncplan will adopt it"
+
+
+def resource_name(address: str) -> str:
+    """``consul_intention.web->db`` -> ``web->db``."""
+    return address.split(".", 1)[1]
+
+
+def differs(before: Any, after: Any) -> bool:
+    return bool(DeepDiff(plain(before), plain(after)))
+
+
+def replace_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """The job attributes forcing a replacement. ``Type`` defaults to ``service``; a
+    Namespace or Region counts only when both sides name one."""
+    paths = []
+    for key in REPLACE_KEYS:
+        old, new = before.get(key), after.get(key)
+        if key == "Type":
+            old, new = old or "service", new or "service"
+        if old is not None and new is not None and old != new:
+            paths.append(key)
+    return tuple(paths)
+
+
+def desired_body(desired: DesiredResource, refreshed: Refreshed | None) -> Mapping[str, Any]:
+    """A raw ``job``'s Job JSON from Nomad's parse when refreshed, else the HCL view."""
+    if desired.raw and refreshed is not None and desired.name in refreshed.parsed_jobs:
+        return refreshed.parsed_jobs[desired.name]
+    return desired.body
+
+
+def _change(desired: DesiredResource, action: Action, **fields: Any) -> ResourceChange:
+    return ResourceChange(address=desired.address, kind=desired.kind, name=desired.name,
+                          action=action, depends_on=desired.depends_on,
+                          source=desired.source, **fields)
+
+
+def _replace_reason(paths: tuple[str, ...]) -> str:
+    return ", ".join(f"{p.lower()} changes" for p in paths) + "; it cannot change in place"
+
+
+def diff_offline(desired: DesiredResource, recorded: ResourceState | None) -> ResourceChange:
+    """``--no-refresh``: the desired body against what the state recorded."""
+    after = plain(desired.body)
+    if recorded is None:
+        return _change(desired, Action.CREATE, after=after)
+    before = plain(recorded.attributes)
+    index = recorded.observed_index
+    paths = replace_paths(before, after) if desired.kind == "nomad_job" else ()
+    if paths:
+        return _change(desired, Action.REPLACE, before=before, after=after, observed_index=index,
+                       replace_paths=paths, reason=_replace_reason(paths))
+    action = Action.UPDATE if differs(before, after) else Action.NOOP
+    return _change(desired, action, before=before, after=after, observed_index=index)
+
+
+def diff_job(desired: DesiredResource, recorded: ResourceState | None,
+             refreshed: Refreshed) -> ResourceChange:
+    """Nomad decides: its plan's diff type, unless the job is absent, stopped or replaced."""
+    after = plain(desired_body(desired, refreshed))
+    live = refreshed.jobs.get(desired.name)
+    plan = refreshed.plans.get(desired.name)
+    if live is None:
+        return _change(desired, Action.CREATE, after=after, nomad_plan=plan,
+                       reason=DELETED if recorded is not None else "")
+    before = project(live.body, after)
+    common = {"before": before, "after": after, "observed_index": live.modify_index,
+              "nomad_plan": plan}
+    paths = replace_paths(live.body, after)
+    if paths:
+        return _change(desired, Action.REPLACE, replace_paths=paths,
+                       reason=_replace_reason(paths), **common)
+    if live.stopped:
+        return _change(desired, Action.UPDATE, reason=STOPPED, **common)
+    unchanged = plan.changes_nothing if plan is not None else not differs(before, after)
+    reason = ADOPTED.format(where="Nomad") if recorded is None else ""
+    return _change(desired, Action.NOOP if unchanged else Action.UPDATE, reason=reason, **common)
+
+
+def live_source(live: LiveIntentions | None, source: str) -> Mapping[str, Any] | None:
+    """The managed keys of ``source`` in a destination's live entry, found by name:
+    Consul re-sorts the sources by precedence, so their positions mean nothing."""
+    if live is None:
+        return None
+    found = live.source(source)
+    return None if found is None else managed_source(found)
+
+
+def diff_intention(desired: DesiredResource, recorded: ResourceState | None,
+                   refreshed: Refreshed) -> ResourceChange:
+    source, destination = desired.name.split("->", 1)
+    live = refreshed.intentions.get(destination)
+    after = managed_source(desired.body)
+    before = live_source(live, source)
+    index = live.modify_index if live is not None else 0
+    return _consul_change(desired, recorded, before, after, index)
+
+
+def diff_service_defaults(desired: DesiredResource, recorded: ResourceState | None,
+                          refreshed: Refreshed) -> ResourceChange:
+    live = refreshed.service_defaults.get(desired.name)
+    after = plain(desired.body)
+    before = None if live is None else project(live.body, after)
+    index = live.modify_index if live is not None else 0
+    return _consul_change(desired, recorded, before, after, index)
+
+
+def _consul_change(desired: DesiredResource, recorded: ResourceState | None,
+                   before: Mapping[str, Any] | None, after: Mapping[str, Any],
+                   index: int) -> ResourceChange:
+    if before is None:
+        return _change(desired, Action.CREATE, after=after,
+                       reason=DELETED if recorded is not None else "")
+    action = Action.UPDATE if differs(before, after) else Action.NOOP
+    reason = ADOPTED.format(where="Consul") if recorded is None else ""
+    return _change(desired, action, before=before, after=after, observed_index=index,
+                   reason=reason)
+
+
+def diff_resource(desired: DesiredResource, recorded: ResourceState | None,
+                  refreshed: Refreshed | None) -> ResourceChange:
+    """The change for one desired resource (``refreshed`` is None under ``--no-refresh``)."""
+    if refreshed is None:
+        return diff_offline(desired, recorded)
+    if desired.kind == "nomad_job":
+        return diff_job(desired, recorded, refreshed)
+    if desired.kind == "consul_intention":
+        return diff_intention(desired, recorded, refreshed)
+    return diff_service_defaults(desired, recorded, refreshed)
+
+
+def delete_change(recorded: ResourceState, refreshed: Refreshed | None,
+                  reason: str = "") -> ResourceChange:
+    """A resource in the state that the configuration no longer declares (or ``--destroy``).
+
+    ``before`` is what the state recorded; ``observed_index`` the live index when known.
+    """
+    return ResourceChange(address=recorded.address, kind=recorded.kind,
+                          name=resource_name(recorded.address),
+                          action=Action.DELETE, before=plain(recorded.attributes),
+                          observed_index=_live_index(recorded, refreshed),
+                          depends_on=recorded.dependencies, reason=reason)
+
+
+def _live_index(recorded: ResourceState, refreshed: Refreshed | None) -> int:
+    if refreshed is None:
+        return recorded.observed_index
+    name = resource_name(recorded.address)
+    if recorded.kind == "nomad_job":
+        job = refreshed.jobs.get(name)
+        return job.modify_index if job is not None else 0
+    if recorded.kind == "consul_intention":
+        entry = refreshed.intentions.get(name.split("->", 1)[1])
+        return entry.modify_index if entry is not None else 0
+    defaults = refreshed.service_defaults.get(name)
+    return defaults.modify_index if defaults is not None else 0
