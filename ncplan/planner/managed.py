@@ -32,7 +32,7 @@ def _item_name(item: Any) -> str | None:
 
 def _project_list(live: Sequence[Any], desired: Sequence[Any]) -> list[Any]:
     names = [_item_name(item) for item in desired]
-    if desired and all(name is not None for name in names):
+    if desired and None not in names and len(set(names)) == len(names):
         by_name = {_item_name(item): item for item in live}
         return [project(by_name[name], item) for name, item in zip(names, desired, strict=True)
                 if name in by_name]
