@@ -15,7 +15,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from ncplan.config.render import DesiredResource
-from ncplan.planner.managed import managed_source, plain, project
+from ncplan.planner.managed import job_view, managed_source, plain, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import LiveIntentions, Refreshed
 from ncplan.state.model import ResourceState
@@ -84,7 +84,8 @@ def diff_offline(desired: DesiredResource, recorded: ResourceState | None) -> Re
 def diff_job(desired: DesiredResource, recorded: ResourceState | None,
              refreshed: Refreshed) -> ResourceChange:
     """Nomad decides: its plan's diff type, unless the job is absent, stopped or replaced."""
-    after = plain(desired_body(desired, refreshed))
+    body = desired_body(desired, refreshed)
+    after = job_view(body)
     live = refreshed.jobs.get(desired.name)
     plan = refreshed.plans.get(desired.name)
     if live is None:
@@ -93,7 +94,7 @@ def diff_job(desired: DesiredResource, recorded: ResourceState | None,
     before = project(live.body, after)
     common = {"before": before, "after": after, "observed_index": live.modify_index,
               "nomad_plan": plan}
-    paths = replace_paths(live.body, after)
+    paths = replace_paths(live.body, body)
     if paths:
         return _change(desired, Action.REPLACE, replace_paths=paths,
                        reason=_replace_reason(paths), **common)

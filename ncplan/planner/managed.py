@@ -18,6 +18,14 @@ from typing import Any
 #: ports by ``Label``, Connect upstreams by ``DestinationName``).
 NAME_KEYS = ("Name", "Label", "DestinationName")
 
+#: Job keys the server owns (indexes, versions, status) or fills in: Namespace and Region
+#: (the job's place, never changed in place), the job-level Update block (Nomad moves it
+#: into each group). A parsed raw job carries them all, zeroed.
+SERVER_JOB_KEYS = frozenset({
+    "CreateIndex", "ModifyIndex", "JobModifyIndex", "Version", "Stable", "Stop", "Status",
+    "StatusDescription", "SubmitTime", "Dispatched", "Namespace", "Region", "Update",
+})
+
 #: The keys of an intention source that ncplan manages.
 INTENTION_KEYS = ("Name", "Action", "Permissions", "Description")
 
@@ -60,6 +68,13 @@ def plain(value: Any) -> Any:
     if _is_list(value):
         return [plain(v) for v in value]
     return value
+
+
+def job_view(job: Mapping[str, Any]) -> dict[str, Any]:
+    """A desired Job as ncplan shows it: without the server's keys and the unset values
+    (a parsed raw job has every field, most of them null or empty)."""
+    result: dict[str, Any] = _clean({k: v for k, v in job.items() if k not in SERVER_JOB_KEYS})
+    return result
 
 
 def _clean(value: Any) -> Any:

@@ -1,0 +1,81 @@
+"""Inputs for the planner tests: the examples' desired resources, states recorded from
+them, and the live objects the real agents answered (tests/record/record_planner.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ncplan.config import load_config
+from ncplan.config.model import Config
+from ncplan.config.render import DesiredResource, render_config
+from ncplan.providers.live import (
+    LiveIntentions,
+    LiveJob,
+    LiveServiceDefaults,
+    NomadJobPlan,
+)
+from ncplan.state.model import ResourceState, State
+
+ROOT = Path(__file__).resolve().parents[3]
+RECORDED = Path(__file__).parent / "recorded"
+
+
+@cache
+def config(example: str) -> Config:
+    return load_config(ROOT / "examples" / example, use_cache=False).config
+
+
+def desired(example: str) -> tuple[DesiredResource, ...]:
+    return render_config(config(example))
+
+
+def resource(example: str, address: str) -> DesiredResource:
+    return next(r for r in desired(example) if r.address == address)
+
+
+def with_body(resource: DesiredResource, **changes: Any) -> DesiredResource:
+    return replace(resource, body={**resource.body, **changes})
+
+
+def answer(name: str) -> Any:
+    """The body of a recorded answer."""
+    return json.loads((RECORDED / f"{name}.json").read_text())["body"]
+
+
+def live_job(name: str) -> LiveJob:
+    body = answer(name)
+    return LiveJob(name=body["ID"], body=body, modify_index=body["JobModifyIndex"],
+                   stopped=bool(body.get("Stop")), status=body.get("Status", ""))
+
+
+def nomad_plan(name: str, job: str) -> NomadJobPlan:
+    body = answer(name)
+    return NomadJobPlan(job_name=job, diff_type=body["Diff"]["Type"], diff=body["Diff"],
+                        job_modify_index=body.get("JobModifyIndex", 0))
+
+
+def live_intentions(name: str) -> LiveIntentions:
+    body = answer(name)
+    return LiveIntentions(destination=body["Name"], body=body, modify_index=body["ModifyIndex"])
+
+
+def live_defaults(name: str) -> LiveServiceDefaults:
+    body = answer(name)
+    return LiveServiceDefaults(name=body["Name"], body=body, modify_index=body["ModifyIndex"])
+
+
+def recorded(resource: DesiredResource, index: int = 0,
+             attributes: Mapping[str, Any] | None = None) -> ResourceState:
+    """The state entry apply writes for ``resource``: its body, the live index it saw."""
+    return ResourceState(address=resource.address, kind=resource.kind, id=resource.name,
+                         attributes=dict(resource.body if attributes is None else attributes),
+                         observed_index=index, dependencies=resource.depends_on)
+
+
+def state_of(entries: Iterable[ResourceState], serial: int = 3) -> State:
+    return replace(State.new(entries), serial=serial)
