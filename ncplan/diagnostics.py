@@ -1,4 +1,8 @@
-"""Diagnostics: errors and warnings about the configuration, each with its source location."""
+"""Diagnostics: errors and warnings about the configuration, each with its source location.
+
+The types every layer shares (config loading, the resource graph, views). While loading,
+:class:`ncplan.config.collector.Sink` collects them with their source lines.
+"""
 
 from __future__ import annotations
 

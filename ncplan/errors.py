@@ -78,6 +78,10 @@ class CheckAndSetConflict(ProviderError):
     """A check-and-set write lost: the object changed since it was read."""
 
 
+class ProviderUnreachable(ProviderError):
+    """Nomad or Consul could not be reached at all (refused, timed out, TLS failed)."""
+
+
 class ApplyError(NcplanError):
     """An apply stopped part way; ``partial`` lists the addresses that were applied."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import sys
 from typing import Annotated
 
 import typer
@@ -11,10 +10,9 @@ import typer
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.config.render import render_config
-from ncplan.planner.graph import build_graph
-from ncplan.views.console import make_console
-from ncplan.views.graph import graph_dot, graph_mermaid, print_graph_text
+from ncplan.resources.desired import lower_config
+from ncplan.resources.graph import build_graph
+from ncplan.views.graph import print_graph
 
 
 class GraphFormat(enum.StrEnum):
@@ -34,10 +32,4 @@ def command(
     """Print the services with their upstreams, and the order apply will follow."""
     app = AppContext.of(ctx)
     config = load(app, var or [], var_file or [])
-    graph = build_graph(config, render_config(config))
-    if output_format is GraphFormat.DOT:
-        sys.stdout.write(graph_dot(graph.resources))
-    elif output_format is GraphFormat.MERMAID:
-        sys.stdout.write(graph_mermaid(graph.resources))
-    else:
-        print_graph_text(make_console(stderr=False, color=app.color), graph)
+    print_graph(build_graph(config, lower_config(config)), output_format.value, color=app.color)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import sys
 from dataclasses import replace
 from typing import Annotated
 
@@ -12,10 +11,11 @@ import typer
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.config.render import render_config, select_resources
 from ncplan.errors import NcplanError
+from ncplan.resources.desired import lower_config, select_resources
+from ncplan.resources.payloads import payload_document
 from ncplan.views.masking import mask
-from ncplan.views.render import render_hcl, render_json
+from ncplan.views.render import print_render
 
 
 class RenderFormat(enum.StrEnum):
@@ -40,7 +40,7 @@ def command(
     """Print the generated Nomad jobs and Consul config entries."""
     app = AppContext.of(ctx)
     config = load(app, var or [], var_file or [])
-    resources = render_config(config)
+    resources = lower_config(config)
     if not show_sensitive:
         secrets = config.sensitive_values()
         resources = tuple(replace(r, body=mask(r.body, secrets)) for r in resources)
@@ -50,7 +50,5 @@ def command(
             known = ", ".join(config.job_names) or "none"
             raise NcplanError(f"no service or job named {name!r}",
                               hint=f"the configuration declares: {known}")
-    if output_format is RenderFormat.HCL:
-        sys.stdout.write(render_hcl(resources, {j.name: j.source for j in config.jobs}))
-    else:
-        sys.stdout.write(render_json(resources))
+    print_render(payload_document(resources), output_format.value,
+                 {j.name: j.source for j in config.jobs})

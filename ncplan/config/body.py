@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ncplan.config.diag import Sink, Where
+from ncplan.config.collector import Sink, Where
 from ncplan.config.interpolate import INVALID, Expander, as_text
 from ncplan.config.schema import Attr, Block
 from ncplan.config.syntax import RawBlock

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from ncplan.config import schema
 from ncplan.config.body import Body, read_body
-from ncplan.config.diag import Sink, Where
+from ncplan.config.collector import Sink, Where
 from ncplan.config.interpolate import Expander, upstream_address
 from ncplan.config.model import (
     DEFAULT_STATE_PATH,

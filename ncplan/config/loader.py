@@ -8,14 +8,15 @@ collected; if any is an error, ``ConfigError`` carries them all.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ncplan.config import decode, validate
 from ncplan.config.body import check_labels, unknown_name_detail
 from ncplan.config.cache import ParseCache
-from ncplan.config.diag import Sink, Where
+from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_hcl
 from ncplan.config.interpolate import INVALID, Expander
 from ncplan.config.model import (
@@ -32,7 +33,6 @@ from ncplan.diagnostics import Diagnostic
 from ncplan.errors import ConfigError
 
 VARS_SUFFIX = ".ncvars.hcl"
-SETTINGS = ("nomad", "consul", "backend", "defaults")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,29 @@ def _read(path: Path, name: str, sink: Sink, cache: ParseCache | None) -> Parsed
     return parsed
 
 
+@dataclass(frozen=True)
+class _Files:
+    """The parsed files of a run: configuration files and variable-value files."""
+
+    found: bool
+    config: tuple[tuple[str, ParsedFile], ...]
+    values: tuple[ValueFile, ...]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The single-instance blocks, decoded (their defaults when absent)."""
+
+    nomad: NomadSettings
+    consul: ConsulSettings
+    backend: BackendConfig
+    defaults: Defaults
+
+
+Blocks = dict[str, list[tuple[str, RawBlock]]]
+_T = TypeVar("_T")
+
+
 def load_config(directory: Path, var_overrides: Sequence[str] = (),
                 var_files: Sequence[Path] = (), *,
                 env: Mapping[str, str] | None = None,
@@ -70,27 +93,70 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
     """
     env = os.environ if env is None else env
     sink = Sink()
-    cache = ParseCache(directory, enabled=use_cache)
+    files = _read_files(directory, var_files, sink, ParseCache(directory, enabled=use_cache))
+    if not files.found:
+        sink.error(f"no configuration files (*.hcl) in {directory}", None,
+                   "run ncplan in a configuration directory, or pass -C DIR")
+    blocks = _top_level_blocks(files.config, sink)
+    declared = declare(blocks["variable"], sink)
+    variables = resolve(declared, env, files.values, var_overrides, sink)
+    expander = Expander(sink, {n: INVALID if v.value is None else v.value
+                               for n, v in variables.items()})
+    settings = _settings(blocks, sink, expander)
+    decoded = _decode(blocks, sink, expander, settings.defaults)
+    validate.check(decoded, sink)
+    if sink.has_errors:
+        raise ConfigError(sink.diagnostics)
+    config = Config(
+        directory=str(directory),
+        files=tuple(name for name, _ in files.config),
+        nomad=settings.nomad,
+        consul=settings.consul,
+        backend=settings.backend,
+        defaults=settings.defaults,
+        variables=variables,
+        services=tuple(s for s, _ in decoded.services),
+        jobs=tuple(j for j, _ in decoded.jobs),
+        intentions=tuple(i for i, _ in decoded.intentions),
+    )
+    return LoadResult(config=config, warnings=tuple(sink.diagnostics))
+
+
+def check_config(directory: Path, var_overrides: Sequence[str] = (),
+                 var_files: Sequence[Path] = ()) -> tuple[Diagnostic, ...]:
+    """Every diagnostic of loading ``directory``, errors and warnings, without raising."""
+    try:
+        return load_config(directory, var_overrides, var_files).warnings
+    except ConfigError as error:
+        return error.diagnostics
+
+
+def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
+                cache: ParseCache) -> _Files:
+    """Every ``*.hcl`` of ``directory`` in name order, then the ``--var-file`` files."""
     paths = sorted(p for p in directory.glob("*.hcl") if p.is_file())
     config_files: list[tuple[str, ParsedFile]] = []
     value_files: list[ValueFile] = []
     for path in paths:
-        parsed = _read(path, path.name, sink, cache)
+        is_values = path.name.endswith(VARS_SUFFIX)  # values may be secrets: not cached
+        parsed = _read(path, path.name, sink, None if is_values else cache)
         if parsed is None:
             continue
-        if path.name.endswith(VARS_SUFFIX):
+        if is_values:
             value_files.append(ValueFile(path.name, parsed))
         else:
             config_files.append((path.name, parsed))
+    cache.prune()
     for var_file in var_files:
         parsed = _read(var_file, str(var_file), sink, None)
         if parsed is not None:
             value_files.append(ValueFile(str(var_file), parsed))
-    if not paths:
-        sink.error(f"no configuration files (*.hcl) in {directory}", None,
-                   "run ncplan in a configuration directory, or pass -C DIR")
+    return _Files(bool(paths), tuple(config_files), tuple(value_files))
 
-    blocks: dict[str, list[tuple[str, RawBlock]]] = {kind: [] for kind in TOP_LEVEL}
+
+def _top_level_blocks(config_files: Sequence[tuple[str, ParsedFile]], sink: Sink) -> Blocks:
+    """The top-level blocks by type, labels checked; attributes and unknown types are errors."""
+    blocks: Blocks = {kind: [] for kind in TOP_LEVEL}
     for name, parsed in config_files:
         for attribute in parsed.attributes:
             sink.error(f'unexpected attribute "{attribute.name}" at the top level',
@@ -105,26 +171,32 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
                                                "blocks: " + ", ".join(TOP_LEVEL)))
             elif check_labels(block, spec, name, sink):
                 blocks[block.type].append((name, block))
+    return blocks
 
-    declared = declare(blocks["variable"], sink)
-    variables = resolve(declared, env, value_files, var_overrides, sink)
-    expander = Expander(sink, {n: INVALID if v.value is None else v.value
-                               for n, v in variables.items()})
 
-    settings: dict[str, object] = {}
-    for kind in SETTINGS:
+def _settings(blocks: Blocks, sink: Sink, expander: Expander) -> _Settings:
+    """The ``nomad``, ``consul``, ``backend`` and ``defaults`` blocks, in that order."""
+    def single(kind: str, decoder: Callable[[RawBlock, str, Sink, Expander], _T],
+               default: _T) -> _T:
         found = blocks[kind]
         for name, block in found[1:]:
             sink.error(f"duplicate {kind} block", Where(name, block.pos),
                        f"the first {kind} block is at {found[0][0]}:{found[0][1].pos.line}")
-        if found:
-            name, block = found[0]
-            builder = {"nomad": decode.nomad, "consul": decode.consul,
-                       "backend": decode.backend, "defaults": decode.defaults}[kind]
-            settings[kind] = builder(block, name, sink, expander)
-    base = settings.get("defaults", Defaults())
-    assert isinstance(base, Defaults)
+        if not found:
+            return default
+        name, block = found[0]
+        return decoder(block, name, sink, expander)
 
+    return _Settings(
+        nomad=single("nomad", decode.nomad, NomadSettings()),
+        consul=single("consul", decode.consul, ConsulSettings()),
+        backend=single("backend", decode.backend, BackendConfig()),
+        defaults=single("defaults", decode.defaults, Defaults()),
+    )
+
+
+def _decode(blocks: Blocks, sink: Sink, expander: Expander, base: Defaults) -> decode.Decoded:
+    """The services, raw jobs and intentions, each with where it came from."""
     decoded = decode.Decoded()
     for name, block in blocks["service"]:
         decoded.services.append(decode.service(block, name, sink, expander, base))
@@ -132,26 +204,4 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
         decoded.jobs.append(decode.job(block, name, sink.texts[name], sink))
     for name, block in blocks["intention"]:
         decoded.intentions.append(decode.intention(block, name, sink, expander))
-    validate.check(decoded, sink)
-
-    if sink.has_errors:
-        raise ConfigError(sink.diagnostics)
-    nomad = settings.get("nomad", NomadSettings())
-    consul = settings.get("consul", ConsulSettings())
-    backend = settings.get("backend", BackendConfig())
-    assert isinstance(nomad, NomadSettings)
-    assert isinstance(consul, ConsulSettings)
-    assert isinstance(backend, BackendConfig)
-    config = Config(
-        directory=str(directory),
-        files=tuple(name for name, _ in config_files),
-        nomad=nomad,
-        consul=consul,
-        backend=backend,
-        defaults=base,
-        variables=variables,
-        services=tuple(s for s, _ in decoded.services),
-        jobs=tuple(j for j, _ in decoded.jobs),
-        intentions=tuple(i for i, _ in decoded.intentions),
-    )
-    return LoadResult(config=config, warnings=tuple(sink.diagnostics))
+    return decoded

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ncplan.diagnostics import SourceSpan
+from ncplan.resources.address import intention_address, job_address
 
 SidecarKind = Literal["builtin", "envoy"]
 IntentionAction = Literal["allow", "deny"]
@@ -148,7 +149,7 @@ class Service:
 
     @property
     def address(self) -> str:
-        return f"nomad_job.{self.name}"
+        return job_address(self.name)
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ class RawJob:
 
     @property
     def address(self) -> str:
-        return f"nomad_job.{self.name}"
+        return job_address(self.name)
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ class Intention:
 
     @property
     def address(self) -> str:
-        return f"consul_intention.{self.source}->{self.destination}"
+        return intention_address(self.source, self.destination)
 
 
 @dataclass(frozen=True)

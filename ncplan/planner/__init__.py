@@ -1,1 +1,3 @@
-"""Planning: the resource graph and apply order (graph), later diff, plan files, apply."""
+"""Planning: the Plan model, the diff of desired resources against state and live
+objects, plan files and the apply engine. The desired resources and their graph come
+from :mod:`ncplan.resources`."""

@@ -5,11 +5,24 @@ In dot and Mermaid an arrow ``A -> B`` reads "A needs B" (B is applied first).
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from ncplan.planner.graph import Graph, ResourceGraph
+from ncplan.resources.graph import Graph, ResourceGraph
+from ncplan.views.console import make_console
+
+
+def print_graph(graph: Graph, output_format: str, *, color: bool) -> None:
+    """Write the graph to stdout: ``dot``, ``mermaid``, or else the text tree."""
+    if output_format == "dot":
+        sys.stdout.write(graph_dot(graph.resources))
+    elif output_format == "mermaid":
+        sys.stdout.write(graph_mermaid(graph.resources))
+    else:
+        print_graph_text(make_console(stderr=False, color=color), graph)
 
 
 def print_graph_text(console: Console, graph: Graph) -> None:

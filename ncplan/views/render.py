@@ -1,52 +1,52 @@
-"""``ncplan render`` output: JSON (the API payloads) or HCL (a jobspec per job)."""
+"""``ncplan render`` output: the payload document as JSON, or as HCL (a jobspec per job).
+
+The document is built by :func:`ncplan.resources.payloads.payload_document`; this module
+only turns it into text and writes it to stdout.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping
 from typing import Any
 
-from ncplan.config.render import DesiredResource, consul_config_entries
-from ncplan.config.render_hcl import commented, config_entry_to_hcl, job_to_hcl
+from ncplan.resources.address import job_address
+from ncplan.views.hcl import commented, config_entry_to_hcl, job_to_hcl
+
+PayloadDocument = Mapping[str, Any]
 
 
-def render_document(resources: Sequence[DesiredResource]) -> dict[str, Any]:
-    """``nomad_jobs``: NAME -> the ``PUT /v1/jobs`` payload ``{"Job": ...}``;
-    ``raw_jobs``: NAME -> python-hcl2's view of a ``job`` block (Nomad parses it at plan
-    time); ``consul_config_entries``: the ``PUT /v1/config`` payloads."""
-    document: dict[str, Any] = {
-        "nomad_jobs": {r.name: {"Job": r.body} for r in resources
-                       if r.kind == "nomad_job" and not r.raw},
-    }
-    raw = {r.name: r.body for r in resources if r.kind == "nomad_job" and r.raw}
-    if raw:
-        document["raw_jobs"] = raw
-    document["consul_config_entries"] = consul_config_entries(resources)
-    return document
+def render_json(document: PayloadDocument) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def render_json(resources: Sequence[DesiredResource]) -> str:
-    return json.dumps(render_document(resources), indent=2, sort_keys=True) + "\n"
-
-
-def render_hcl(resources: Sequence[DesiredResource],
-               raw_sources: dict[str, str] | None = None) -> str:
-    """Each job as a jobspec, then the Consul entries as commented HCL.
+def render_hcl(document: PayloadDocument, raw_sources: Mapping[str, str] | None = None) -> str:
+    """Each job as a jobspec (by name), then the Consul entries as commented HCL.
 
     A raw ``job`` block is printed as written (``raw_sources``: name -> block text).
     """
+    jobs: Mapping[str, Any] = document.get("nomad_jobs", {})
+    raw_jobs: Mapping[str, Any] = document.get("raw_jobs", {})
     parts: list[str] = []
-    for resource in resources:
-        if resource.kind != "nomad_job":
-            continue
-        if resource.raw:
-            text = (raw_sources or {}).get(resource.name, "")
-            parts.append(f"# {resource.address}: the job block as written\n"
+    for name in sorted({*jobs, *raw_jobs}):
+        if name in raw_jobs:
+            text = (raw_sources or {}).get(name, "")
+            parts.append(f"# {job_address(name)}: the job block as written\n"
                          + text.rstrip("\n") + "\n")
         else:
-            parts.append(f"# {resource.address}\n" + job_to_hcl(resource.body))
-    for entry in consul_config_entries(resources):
+            parts.append(f"# {job_address(name)}\n" + job_to_hcl(jobs[name]["Job"]))
+    for entry in document.get("consul_config_entries", ()):
         title = f"{entry['Kind']} {entry['Name']}"
         parts.append(f"# Consul config entry {title} (for `consul config write`):\n"
                      + commented(config_entry_to_hcl(entry)))
     return "\n".join(parts)
+
+
+def print_render(document: PayloadDocument, output_format: str,
+                 raw_sources: Mapping[str, str] | None = None) -> None:
+    """Write the document to stdout: ``hcl`` as jobspecs, anything else as JSON."""
+    if output_format == "hcl":
+        sys.stdout.write(render_hcl(document, raw_sources))
+    else:
+        sys.stdout.write(render_json(document))

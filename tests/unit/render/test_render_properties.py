@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ncplan.config.model import Config, Intention, Service, Task, Upstream
-from ncplan.config.render import render_config
+from ncplan.resources.desired import lower_config
+from ncplan.resources.payloads import payload_document
 from ncplan.views.render import render_hcl, render_json
 
 NAMES = st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True),
@@ -44,16 +45,16 @@ def configs(draw: st.DrawFn) -> Config:
 
 
 def _fingerprint(config: Config) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(r.address, json.dumps(r.body), r.depends_on) for r in render_config(config)]
+    return [(r.address, json.dumps(r.body), r.depends_on) for r in lower_config(config)]
 
 
 @settings(max_examples=150, deadline=None)
 @given(configs())
 def test_rendering_twice_gives_the_same_output(config: Config) -> None:
     assert _fingerprint(config) == _fingerprint(config)
-    resources = render_config(config)
-    assert render_json(resources) == render_json(render_config(config))
-    assert render_hcl(resources) == render_hcl(render_config(config))
+    document = payload_document(lower_config(config))
+    assert render_json(document) == render_json(payload_document(lower_config(config)))
+    assert render_hcl(document) == render_hcl(payload_document(lower_config(config)))
 
 
 @settings(max_examples=150, deadline=None)
@@ -67,4 +68,5 @@ def test_declaration_order_does_not_matter(config: Config, rng: object) -> None:
     rng.shuffle(intentions)
     shuffled = Config(".", services=tuple(services), intentions=tuple(intentions))
     assert _fingerprint(shuffled) == _fingerprint(config)
-    assert render_json(render_config(shuffled)) == render_json(render_config(config))
+    assert (render_json(payload_document(lower_config(shuffled)))
+            == render_json(payload_document(lower_config(config))))

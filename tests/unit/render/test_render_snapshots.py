@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ncplan.config import load_config
-from ncplan.config.render import render_config
+from ncplan.resources.desired import lower_config
+from ncplan.resources.payloads import payload_document
 from ncplan.views.render import render_hcl, render_json
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,13 +41,14 @@ def test_example_validates_without_warnings(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_example_json_rendering(name: str) -> None:
     config = load_config(EXAMPLES / name, use_cache=False).config
-    assert_snapshot(SNAPSHOTS / f"{name}.json", render_json(render_config(config)))
+    assert_snapshot(SNAPSHOTS / f"{name}.json", render_json(payload_document(lower_config(config))))
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_example_hcl_rendering(name: str) -> None:
     config = load_config(EXAMPLES / name, use_cache=False).config
-    text = render_hcl(render_config(config), {j.name: j.source for j in config.jobs})
+    document = payload_document(lower_config(config))
+    text = render_hcl(document, {j.name: j.source for j in config.jobs})
     assert_snapshot(SNAPSHOTS / f"{name}.hcl", text)
 
 
@@ -61,12 +63,3 @@ def test_a_changed_rendering_fails_the_comparison(tmp_path: Path,
     with pytest.raises(AssertionError):
         assert_snapshot(tmp_path / "missing.json", "{}")
 
-
-def test_raw_example_keeps_the_guide_jobs_verbatim() -> None:
-    guide = (ROOT.parent / "shared" / "connect-on-nomad-guide.md")
-    if not guide.exists():
-        pytest.skip("the seed guide is not beside the repository")
-    text = (EXAMPLES / "connect-on-nomad-raw" / "jobs.hcl").read_text()
-    blocks = guide.read_text().split("```hcl\n")[1:]
-    for block in blocks:
-        assert block.split("```", 1)[0] in text

@@ -2,7 +2,7 @@
 
 Pure; ordering is :class:`graphlib.TopologicalSorter`. An edge ``A -> B`` reads "A needs
 B": B is applied first and destroyed last. The edges come from each resource's
-``depends_on`` (see :mod:`ncplan.config.dependencies` for the rules). Alongside it, the
+``depends_on`` (see :mod:`ncplan.resources.dependencies` for the rules). Alongside it, the
 *service graph* (job -> the jobs it dials, plus explicit depends_on) is kept for display.
 """
 
@@ -12,11 +12,12 @@ import graphlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ncplan.config.dependencies import depends_on_of, upstreams_of
 from ncplan.config.model import Config
-from ncplan.config.render import DesiredResource
 from ncplan.diagnostics import Diagnostic, Severity
 from ncplan.errors import ConfigError
+from ncplan.resources.address import parse_address
+from ncplan.resources.dependencies import depends_on_of, upstreams_of
+from ncplan.resources.desired import DesiredResource
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ResourceGraph:
 
     @classmethod
     def of(cls, resources: Iterable[DesiredResource]) -> ResourceGraph:
-        """Build from rendered resources; edges to addresses not among them are dropped."""
+        """Build from desired resources; edges to addresses not among them are dropped."""
         items = list(resources)
         known = {r.address for r in items}
         return cls({r.address: tuple(sorted(d for d in set(r.depends_on) if d in known))
@@ -71,7 +72,8 @@ def describe_cycle(cycle: list[str]) -> str:
     ``cycle`` is graphlib's report, in "comes before" order, first node repeated last.
     """
     needs_order = list(reversed(cycle))
-    jobs = [a.removeprefix("nomad_job.") for a in needs_order[:-1] if a.startswith("nomad_job.")]
+    addresses = [parse_address(a) for a in needs_order[:-1]]
+    jobs = [a.name for a in addresses if a.kind == "nomad_job"]
     if jobs:
         return " -> ".join([*jobs, jobs[0]])
     return " -> ".join(needs_order)

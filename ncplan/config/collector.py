@@ -1,4 +1,10 @@
-"""Collecting diagnostics while loading: each one gets its ``file:line:col`` and source line."""
+"""The diagnostics collector of one load: each diagnostic gets its ``file:line:col`` and
+source line.
+
+The diagnostic types themselves (``Diagnostic``, ``Severity``, ``SourceSpan``) live in
+:mod:`ncplan.diagnostics`, shared by every layer; this collector stays in config/ because
+it points into the configuration's files with the parser's positions (``Pos``).
+"""
 
 from __future__ import annotations
 

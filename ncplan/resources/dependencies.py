@@ -23,18 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ncplan.config.model import L7_PROTOCOLS, Config
-
-
-def job_address(name: str) -> str:
-    return f"nomad_job.{name}"
-
-
-def defaults_address(name: str) -> str:
-    return f"consul_service_defaults.{name}"
-
-
-def intention_address(source: str, destination: str) -> str:
-    return f"consul_intention.{source}->{destination}"
+from ncplan.resources.address import intention_address, job_address, service_defaults_address
 
 
 def upstreams_of(config: Config) -> dict[str, tuple[str, ...]]:
@@ -76,14 +65,14 @@ def resource_dependencies(config: Config) -> Mapping[str, tuple[str, ...]]:
     for name in sorted(jobs):
         add(job_address(name))
     for name in sorted(defaults):
-        add(defaults_address(name), job_address(name))
+        add(service_defaults_address(name), job_address(name))
     for source, destination in sorted(intentions):
         address = intention_address(source, destination)
         add(address)
         if destination in jobs:
             add(address, job_address(destination))
         if destination in defaults:
-            add(address, defaults_address(destination))
+            add(address, service_defaults_address(destination))
 
     dials = upstreams_of(config)
     for name in sorted(jobs):
@@ -91,7 +80,7 @@ def resource_dependencies(config: Config) -> Mapping[str, tuple[str, ...]]:
             if upstream in jobs:
                 add(job_address(name), job_address(upstream))
             if upstream in defaults:
-                add(job_address(name), defaults_address(upstream))
+                add(job_address(name), service_defaults_address(upstream))
             if (name, upstream) in intentions:
                 add(job_address(name), intention_address(name, upstream))
         for required in depends_on_of(config).get(name, ()):

@@ -1,4 +1,4 @@
-"""A ``service`` block -> the Nomad Job object, as the API takes it in ``PUT /v1/jobs``.
+"""Lowering a ``service`` block to the Nomad Job object, as the API takes it in ``PUT /v1/jobs``.
 
 Pure. The ``{"Job": ...}`` wrapper is added only when sending. Two sidecar flavours:
 
@@ -11,10 +11,11 @@ Pure. The ``{"Job": ...}`` wrapper is added only when sending. Two sidecar flavo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ncplan.config.model import CONNECT_PORT_LABEL, Service, Task, upstream_port_label
+from ncplan.resources.plain import plain
 
 PROXY_TASK = "connect-proxy"
 CONNECT_PORT = CONNECT_PORT_LABEL
@@ -23,15 +24,6 @@ PROXY_MEMORY_MB = 128
 # Port an envoy service without a listener advertises to Consul: Connect needs a port on
 # the group service, nothing listens on it (9 is the "discard" port).
 NO_LISTENER_PORT = "9"
-
-
-def plain(value: Any) -> Any:
-    """A deep copy made only of dicts, lists and scalars (tuples become lists)."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def builtin_proxy_args(service: Service) -> list[str]:
@@ -49,7 +41,7 @@ def builtin_proxy_args(service: Service) -> list[str]:
     return args
 
 
-def render_job(service: Service) -> dict[str, Any]:
+def lower_service(service: Service) -> dict[str, Any]:
     """The Job object for one service: one group named like the service."""
     group = _envoy_group(service) if service.sidecar == "envoy" else _builtin_group(service)
     job: dict[str, Any] = {

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ncplan.config.model import Config, Intention, Service, Task, Upstream
-from ncplan.config.render import render_config
-from ncplan.planner.graph import ResourceGraph
+from ncplan.resources.desired import lower_config
+from ncplan.resources.graph import ResourceGraph
 
 TASK = Task(driver="raw_exec")
 
@@ -41,7 +41,7 @@ def dags(draw: st.DrawFn) -> Config:
 @settings(max_examples=200, deadline=None)
 @given(dags())
 def test_apply_order_respects_every_edge(config: Config) -> None:
-    resources = render_config(config)
+    resources = lower_config(config)
     graph = ResourceGraph.of(resources)
     batches = graph.apply_order()
     position = {a: i for i, batch in enumerate(batches) for a in batch}

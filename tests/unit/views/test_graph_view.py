@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from ncplan.cli import app
 from ncplan.config.model import Config, Intention, Service, Task, Upstream
-from ncplan.config.render import render_config
-from ncplan.planner.graph import build_graph
+from ncplan.resources.desired import lower_config
+from ncplan.resources.graph import build_graph
 from ncplan.views.graph import graph_dot, graph_mermaid, print_graph_text
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -57,12 +57,12 @@ Apply order
 def test_text_tree() -> None:
     out = io.StringIO()
     console = Console(file=out, width=100, no_color=True, color_system=None)
-    print_graph_text(console, build_graph(SEED, render_config(SEED)))
+    print_graph_text(console, build_graph(SEED, lower_config(SEED)))
     assert out.getvalue() == SEED_TEXT
 
 
 def test_dot() -> None:
-    graph = build_graph(SEED, render_config(SEED)).resources
+    graph = build_graph(SEED, lower_config(SEED)).resources
     assert graph_dot(graph) == """\
 digraph ncplan {
   rankdir = LR;
@@ -82,7 +82,7 @@ digraph ncplan {
 
 
 def test_mermaid() -> None:
-    graph = build_graph(SEED, render_config(SEED)).resources
+    graph = build_graph(SEED, lower_config(SEED)).resources
     assert graph_mermaid(graph) == """\
 flowchart LR
   n0["consul_intention.web->db"]

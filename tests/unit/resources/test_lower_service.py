@@ -1,4 +1,4 @@
-"""Rendering a service: the seed guide's builtin sidecar pattern, envoy, Consul entries."""
+"""Lowering a service: the seed guide's builtin sidecar pattern, envoy, Consul entries."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from ncplan.config.model import (
     Upstream,
     upstream_port_label,
 )
-from ncplan.config.render import render_config, render_intention, select_resources
-from ncplan.config.render_job import builtin_proxy_args, render_job
+from ncplan.resources.desired import intention_body, lower_config, select_resources
+from ncplan.resources.nomad_job import builtin_proxy_args, lower_service
 
 DB = Service(
     name="db",
@@ -67,7 +67,7 @@ def test_upstream_labels_turn_dashes_into_underscores() -> None:
 
 
 def test_builtin_job_shape() -> None:
-    job = render_job(DB)
+    job = lower_service(DB)
     assert {k: job[k] for k in ("ID", "Name", "Type", "Datacenters")} == {
         "ID": "db", "Name": "db", "Type": "service", "Datacenters": ["dc1"],
     }
@@ -92,7 +92,7 @@ def test_builtin_job_shape() -> None:
 
 
 def test_calling_side_has_upstream_ports_and_registers_nothing() -> None:
-    job = render_job(WEB)
+    job = lower_service(WEB)
     group = job["TaskGroups"][0]
     assert group["Networks"] == [{"Mode": "host", "DynamicPorts": [{"Label": "up_db"}]}]
     assert "Services" not in _task(job, "web")
@@ -100,7 +100,7 @@ def test_calling_side_has_upstream_ports_and_registers_nothing() -> None:
 
 
 def test_register_false_leaves_the_app_unregistered() -> None:
-    job = render_job(Service(name="db", port="tcp", register=False, task=DB.task))
+    job = lower_service(Service(name="db", port="tcp", register=False, task=DB.task))
     assert "Services" not in _task(job, "db")
 
 
@@ -108,7 +108,7 @@ def test_consul_binary_and_agent_come_from_the_service() -> None:
     service = Service(name="db", port="tcp", task=DB.task, consul_binary="/opt/consul",
                       consul_agent="10.0.0.1:8500", meta={"team": "storage"}, count=3,
                       datacenters=("eu1", "eu2"))
-    job = render_job(service)
+    job = lower_service(service)
     proxy = _task(job, "connect-proxy")
     assert proxy["Config"]["command"] == "/opt/consul"
     assert proxy["Env"] == {"CONSUL_HTTP_ADDR": "10.0.0.1:8500"}
@@ -120,7 +120,7 @@ def test_consul_binary_and_agent_come_from_the_service() -> None:
 def test_envoy_job_uses_bridge_networking_and_sidecar_service() -> None:
     service = Service(name="api", port="http", sidecar="envoy", task=DB.task,
                       upstreams=(Upstream("db", local_bind_port=5432),))
-    job = render_job(service)
+    job = lower_service(service)
     group = job["TaskGroups"][0]
     assert group["Networks"] == [{"Mode": "bridge",
                                   "DynamicPorts": [{"Label": "http", "To": -1}]}]
@@ -137,17 +137,17 @@ def test_envoy_job_uses_bridge_networking_and_sidecar_service() -> None:
 
 def test_envoy_service_without_port_advertises_a_fixed_port() -> None:
     service = Service(name="web", sidecar="envoy", task=WEB.task)
-    group = render_job(service)["TaskGroups"][0]
+    group = lower_service(service)["TaskGroups"][0]
     assert group["Networks"] == [{"Mode": "bridge", "DynamicPorts": []}]
     assert group["Services"][0]["PortLabel"] == "9"
     assert group["Services"][0]["Connect"] == {"SidecarService": {}}
 
 
 def test_l4_intention_body() -> None:
-    assert render_intention(Intention("web", "db", description="web reads db")) == {
+    assert intention_body(Intention("web", "db", description="web reads db")) == {
         "Name": "web", "Action": "allow", "Description": "web reads db",
     }
-    assert render_intention(Intention("web", "db", action="deny")) == {
+    assert intention_body(Intention("web", "db", action="deny")) == {
         "Name": "web", "Action": "deny",
     }
 
@@ -158,18 +158,18 @@ def test_l7_intention_body_has_permissions_and_no_action() -> None:
         Permission("deny", HttpMatch(path_exact="/admin")),
         Permission("deny", HttpMatch(path_regex="/x/.*")),
     ))
-    assert render_intention(intention) == {"Name": "frontend", "Permissions": [
+    assert intention_body(intention) == {"Name": "frontend", "Permissions": [
         {"Action": "allow", "HTTP": {"PathPrefix": "/v1/", "Methods": ["GET", "HEAD"]}},
         {"Action": "deny", "HTTP": {"PathExact": "/admin"}},
         {"Action": "deny", "HTTP": {"PathRegex": "/x/.*"}},
     ]}
 
 
-def test_render_config_lists_resources_in_order_with_dependencies() -> None:
+def test_lower_config_lists_resources_in_order_with_dependencies() -> None:
     api = Service(name="api", port="http", protocol="http", task=DB.task)
     config = Config(directory=".", services=(WEB, DB, api),
                     intentions=(Intention("web", "db"), Intention("web", "api")))
-    resources = render_config(config)
+    resources = lower_config(config)
     assert [r.address for r in resources] == [
         "nomad_job.api", "nomad_job.db", "nomad_job.web",
         "consul_service_defaults.api",
@@ -188,5 +188,5 @@ def test_render_config_lists_resources_in_order_with_dependencies() -> None:
 
 
 def test_tcp_service_has_no_service_defaults() -> None:
-    resources = render_config(Config(directory=".", services=(DB,)))
+    resources = lower_config(Config(directory=".", services=(DB,)))
     assert [r.address for r in resources] == ["nomad_job.db"]

@@ -1,6 +1,6 @@
 """The Job object -> a Nomad jobspec (HCL2) a person can read and ``nomad job run`` takes.
 
-Pure and deterministic. Only the shape :mod:`ncplan.config.render_job` produces is known
+Pure and deterministic. Only the shape :mod:`ncplan.resources.nomad_job` produces is known
 (job / group / network / port / service / connect / sidecar_service / proxy / upstreams /
 task / config / env / resources); task ``config`` is written as attributes, nested maps
 and lists as HCL objects and tuples. ``=`` signs of consecutive attributes are aligned as
@@ -22,10 +22,16 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 Line = tuple[str, str] | str  # (key, value) attribute, or a ready line
 
 
+# ``${`` to escape: all but a plain reference (``${NOMAD_PORT_x}``, ``${attr.a.b}``),
+# which Nomad's HCL keeps as written for its runtime; ``$${X}`` is written ``$$${X}``.
+_PLAIN_REFERENCE = r"(?!var\.|local\.)[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*\}"
+_TO_ESCAPE = re.compile(r"(?<=\$)\$\{|\$\{(?!" + _PLAIN_REFERENCE + ")")
+
+
 def hcl_string(value: str) -> str:
-    """A quoted HCL string. ``${...}`` is kept for Nomad; ``%{`` is escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("%{", "%%{")
+    """A quoted HCL string that Nomad reads back as ``value``: ``%{`` and ``${`` escaped."""
+    text = json.dumps(value, ensure_ascii=False).replace("%{", "%%{")
+    return _TO_ESCAPE.sub("$${", text)
 
 
 def hcl_key(key: str) -> str:

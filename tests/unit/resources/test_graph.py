@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ncplan.config.model import Config, Intention, RawJob, Service, Task, Upstream
-from ncplan.config.render import render_config
 from ncplan.errors import ConfigError
-from ncplan.planner.graph import ResourceGraph, ServiceGraph, apply_order, destroy_order
+from ncplan.resources.desired import lower_config
+from ncplan.resources.graph import ResourceGraph, ServiceGraph, apply_order, destroy_order
 
 TASK = Task(driver="raw_exec", config={"command": "/bin/true"})
 
@@ -21,14 +21,14 @@ def svc(name: str, *upstreams: str, protocol: str = "tcp", depends_on: tuple[str
 
 
 def order(config: Config) -> list[list[str]]:
-    return apply_order(render_config(config))
+    return apply_order(lower_config(config))
 
 
 def test_seed_guide_order() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db"),))
     assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"]]
-    assert destroy_order(render_config(config)) == [
+    assert destroy_order(lower_config(config)) == [
         ["nomad_job.web"], ["consul_intention.web->db"], ["nomad_job.db"]]
 
 
@@ -60,7 +60,7 @@ def test_names_outside_the_config_give_no_edges() -> None:
     config = Config(".", services=(svc("web", external=("billing",)),),
                     intentions=(Intention("web", "billing"), Intention("*", "web"),
                                 Intention("legacy", "web")))
-    resources = render_config(config)
+    resources = lower_config(config)
     # web dials billing (external): its job still waits for the intention web->billing
     assert ResourceGraph.of(resources).edges == (
         ("consul_intention.*->web", "nomad_job.web"),

@@ -1,13 +1,13 @@
-"""Config -> the desired resources: Nomad jobs and Consul config entries. Pure.
+"""Lowering a Config to the desired resources: Nomad jobs and Consul config entries. Pure.
 
 Each resource carries its address (``nomad_job.db``, ``consul_service_defaults.api``,
-``consul_intention.web->db``), its body in the API's own JSON shape, and the addresses it
-needs first (see :mod:`ncplan.config.dependencies`).
+``consul_intention.web->db``, see :mod:`ncplan.resources.address`), its body in the API's
+own JSON shape, and the addresses it needs first (see :mod:`ncplan.resources.dependencies`).
 
 Bodies:
 
 * ``nomad_job`` from a ``service``: the Job object of ``PUT /v1/jobs`` (without the
-  ``{"Job": ...}`` wrapper), see :mod:`ncplan.config.render_job`.
+  ``{"Job": ...}`` wrapper), see :mod:`ncplan.resources.nomad_job`.
 * ``nomad_job`` from a raw ``job`` block: python-hcl2's view of the block's attributes;
   the Job object comes from Nomad's ``/v1/jobs/parse`` at plan time.
 * ``consul_service_defaults``: the whole ``service-defaults`` config entry.
@@ -19,19 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from ncplan.config.dependencies import (
-    defaults_address,
-    intention_address,
-    job_address,
-    resource_dependencies,
-)
 from ncplan.config.model import L7_PROTOCOLS, Config, Intention, Permission, RawJob, Service
-from ncplan.config.render_job import plain, render_job
 from ncplan.diagnostics import SourceSpan
+from ncplan.resources.address import (
+    ResourceKind,
+    intention_address,
+    intention_name,
+    job_address,
+    parse_address,
+    service_defaults_address,
+)
+from ncplan.resources.dependencies import resource_dependencies
+from ncplan.resources.nomad_job import lower_service
+from ncplan.resources.plain import plain
 
-ResourceKind = Literal["nomad_job", "consul_intention", "consul_service_defaults"]
 KIND_ORDER: tuple[ResourceKind, ...] = (
     "nomad_job", "consul_service_defaults", "consul_intention",
 )
@@ -39,7 +42,7 @@ KIND_ORDER: tuple[ResourceKind, ...] = (
 
 @dataclass(frozen=True)
 class DesiredResource:
-    """One object ncplan wants to exist. ``body`` is never mutated after rendering."""
+    """One object ncplan wants to exist. ``body`` is never mutated after lowering."""
 
     address: str
     kind: ResourceKind
@@ -52,12 +55,10 @@ class DesiredResource:
     @property
     def job_name(self) -> str | None:
         """The Nomad job or Consul service this resource belongs to (an intention's DST)."""
-        if self.kind == "consul_intention":
-            return self.name.split("->", 1)[1]
-        return self.name
+        return parse_address(self.address).job_name
 
 
-def render_service_defaults(service: Service) -> dict[str, Any]:
+def service_defaults_body(service: Service) -> dict[str, Any]:
     return {"Kind": "service-defaults", "Name": service.name, "Protocol": service.protocol}
 
 
@@ -78,7 +79,7 @@ def _permission(permission: Permission) -> dict[str, Any]:
     return body
 
 
-def render_intention(intention: Intention) -> dict[str, Any]:
+def intention_body(intention: Intention) -> dict[str, Any]:
     """The ``Sources[]`` entry: an L4 ``Action`` or L7 ``Permissions``, never both."""
     body: dict[str, Any] = {"Name": intention.source}
     if intention.permissions:
@@ -90,35 +91,36 @@ def render_intention(intention: Intention) -> dict[str, Any]:
     return body
 
 
-def render_raw_job(job: RawJob) -> dict[str, Any]:
+def raw_job_body(job: RawJob) -> dict[str, Any]:
     result = plain(job.body)
     assert isinstance(result, dict)
     return result
 
 
-def render_config(config: Config) -> tuple[DesiredResource, ...]:
+def lower_config(config: Config) -> tuple[DesiredResource, ...]:
     """Every desired resource, sorted by kind (jobs, service-defaults, intentions), then name."""
     needs = resource_dependencies(config)
     resources: list[DesiredResource] = []
     for service in config.services:
         address = job_address(service.name)
         resources.append(DesiredResource(address, "nomad_job", service.name,
-                                         render_job(service), needs.get(address, ()),
+                                         lower_service(service), needs.get(address, ()),
                                          service.span))
         if service.protocol in L7_PROTOCOLS:
-            address = defaults_address(service.name)
+            address = service_defaults_address(service.name)
             resources.append(DesiredResource(address, "consul_service_defaults", service.name,
-                                             render_service_defaults(service),
+                                             service_defaults_body(service),
                                              needs.get(address, ()), service.span))
     for job in config.jobs:
         address = job_address(job.name)
-        resources.append(DesiredResource(address, "nomad_job", job.name, render_raw_job(job),
+        resources.append(DesiredResource(address, "nomad_job", job.name, raw_job_body(job),
                                          needs.get(address, ()), job.span, raw=True))
     for intention in config.intentions:
         address = intention_address(intention.source, intention.destination)
         resources.append(DesiredResource(address, "consul_intention",
-                                         f"{intention.source}->{intention.destination}",
-                                         render_intention(intention), needs.get(address, ()),
+                                         intention_name(intention.source,
+                                                        intention.destination),
+                                         intention_body(intention), needs.get(address, ()),
                                          intention.span))
     return tuple(sorted(resources, key=lambda r: (KIND_ORDER.index(r.kind), r.name)))
 
@@ -141,7 +143,7 @@ def consul_config_entries(resources: Sequence[DesiredResource]) -> list[dict[str
     by_destination: dict[str, list[dict[str, Any]]] = {}
     for resource in resources:
         if resource.kind == "consul_intention":
-            destination = resource.name.split("->", 1)[1]
+            destination = parse_address(resource.address).destination
             by_destination.setdefault(destination, []).append(plain(resource.body))
     for destination in sorted(by_destination):
         sources = sorted(by_destination[destination], key=lambda s: str(s["Name"]))

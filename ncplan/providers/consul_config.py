@@ -1,0 +1,98 @@
+"""Consul config entries over ``/v1/config``: read, check-and-set write and delete.
+
+The I/O shared by the ``service-intentions`` and ``service-defaults`` providers, through
+the one HTTP policy (:mod:`ncplan.providers.http`: timeouts, retries, error mapping); the
+datacenter of the ``consul`` block rides on every request as the client's ``dc``.
+
+Consul 1.14 facts this module is built on (recorded in tests/unit/providers/recorded/):
+
+* ``GET /v1/config/KIND/NAME`` answers 404 for a missing entry.
+* ``PUT /v1/config?cas=N`` answers ``true`` or ``false`` (a lost check-and-set is a 200
+  ``false``, not an error status); ``cas=0`` creates only. An entry Consul refuses
+  (``Sources[0].LegacyMeta must be omitted``) answers 500.
+* **A write of an entry identical to the stored one answers ``true`` whatever ``cas``
+  says and writes nothing** (ModifyIndex unchanged): ``true`` does not prove a write
+  happened, so callers compare before writing.
+* ``DELETE /v1/config/KIND/NAME?cas=N`` answers ``true`` or ``false``; ``true`` for an
+  entry that does not exist, whatever ``cas`` says.
+* Neither write answers the new ModifyIndex: it is read back after the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ncplan.errors import CheckAndSetConflict, ProviderError
+from ncplan.providers.consul_http import ConsulHttpSettings
+from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
+
+
+def consul_client(settings: ConsulHttpSettings, *, timeout: float = DEFAULT_TIMEOUT,
+                  retry: RetryPolicy = DEFAULT_RETRY) -> HttpClient:
+    """An :class:`HttpClient` for this Consul, with the block's datacenter on every request."""
+    api = Api("Consul", settings.address, "CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN",
+              "CONSUL_CACERT", has_token=settings.token is not None)
+    params = {"dc": settings.datacenter} if settings.datacenter else {}
+    return HttpClient(api, settings.session(), timeout=timeout, retry=retry,
+                      default_params=params)
+
+
+def entry_path(kind: str, name: str) -> str:
+    return f"/v1/config/{kind}/{quote(name, safe='')}"
+
+
+def entry_index(kind: str, name: str, payload: Mapping[str, Any]) -> int:
+    """The ModifyIndex of a config entry Consul returned, checked to be the one asked for."""
+    where = f"Consul GET {entry_path(kind, name)}"
+    if payload.get("Kind") != kind or payload.get("Name") != name:
+        raise ProviderError(f"{where} answered an entry of kind {payload.get('Kind')!r} "
+                            f"named {payload.get('Name')!r}, expected {kind!r} {name!r}")
+    index = payload.get("ModifyIndex")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 1:
+        raise ProviderError(f"{where} answered an entry without a valid ModifyIndex: "
+                            f"{index!r}")
+    return index
+
+
+def conflict(address: str, expected: int, now: int | None) -> CheckAndSetConflict:
+    """The error for a lost check-and-set: what the plan saw, what is there now."""
+    if expected == 0:
+        change = f"absent -> index {now}"
+    else:
+        change = f"index {expected} -> {'deleted' if now is None else now}"
+    return CheckAndSetConflict(f"{address} changed since the plan ({change}); run plan again")
+
+
+class ConfigEntries:
+    """``/v1/config`` through one :class:`HttpClient` (a Consul client)."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The entry as Consul returns it, or ``None`` when there is none (404)."""
+        answer = self.client.call("GET", entry_path(kind, name), accept=(200, 404))
+        if answer.status == 404:
+            return None
+        return answer.json(dict)
+
+    def index(self, kind: str, name: str) -> int | None:
+        """The entry's ModifyIndex now, ``None`` when it does not exist."""
+        entry = self.get(kind, name)
+        return None if entry is None else entry_index(kind, name, entry)
+
+    def put(self, entry: Mapping[str, Any], cas: int) -> bool:
+        """``PUT /v1/config?cas=``: ``False`` when the check-and-set lost.
+
+        ``True`` also answers a write of an identical entry, which writes nothing.
+        """
+        answer = self.client.call("PUT", "/v1/config", params={"cas": str(cas)},
+                                  body=dict(entry))
+        return answer.json(bool)
+
+    def delete(self, kind: str, name: str, cas: int) -> bool:
+        """``DELETE ...?cas=``: ``False`` when the check-and-set lost."""
+        answer = self.client.call("DELETE", entry_path(kind, name), params={"cas": str(cas)})
+        return answer.json(bool)

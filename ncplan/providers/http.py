@@ -1,0 +1,210 @@
+"""The one HTTP policy of the Nomad and Consul providers: timeouts, retries, error mapping.
+
+Every provider request goes through :meth:`HttpClient.call`, which
+
+* sends it with a per-request timeout (default 10 s);
+* retries connection failures and 5xx answers that are not check-and-set conflicts,
+  with exponential backoff (3 tries, 0.2 s doubling, at most 2 s between tries); a 4xx
+  is never retried, nor is a TLS verification failure;
+* maps every failure to ncplan's errors: :class:`ProviderUnreachable` names the address
+  and the variable that sets it, a 403 names the API that refused and the token variable,
+  anything else quotes the API's own message; a body that is not the JSON expected is a
+  located :class:`ProviderError`, never a ``JSONDecodeError``.
+
+Nothing above providers/ imports requests: this module is where its exceptions end.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import requests
+
+from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
+
+DEFAULT_TIMEOUT = 10.0
+_QUOTE_LIMIT = 600
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failed request is sent again."""
+
+    tries: int = 3
+    backoff: float = 0.2  # seconds before the second try; doubles after each try
+    max_backoff: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed try number ``attempt`` (1-based)."""
+        return float(min(self.backoff * (2 ** (attempt - 1)), self.max_backoff))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class Api:
+    """Which API a client talks to, for error messages: ``Api("Nomad", addr, ...)``."""
+
+    name: str  # "Nomad" | "Consul"
+    address: str  # scheme://host:port, no trailing slash
+    address_env: str  # "NOMAD_ADDR" | "CONSUL_HTTP_ADDR"
+    token_env: str  # "NOMAD_TOKEN" | "CONSUL_HTTP_TOKEN"
+    ca_env: str  # "NOMAD_CACERT" | "CONSUL_CACERT"
+    has_token: bool = False
+
+
+ConflictTest = Callable[[int, str], bool]  # (status, body) -> is a check-and-set conflict
+
+
+def _never(status: int, body: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An API's answer, detached from requests: status, headers and body text."""
+
+    method: str
+    path: str
+    status: int
+    text: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    api_name: str = "the API"
+
+    def json(self, expect: type[T]) -> T:
+        """The body as JSON of type ``expect`` (dict, list, bool...), else a ProviderError."""
+        where = f"{self.api_name} {self.method} {self.path}"
+        try:
+            value = json.loads(self.text)
+        except json.JSONDecodeError as error:
+            raise ProviderError(f"{where} answered {self.status} with a body that is not "
+                                f"JSON ({error.msg} at character {error.pos}): "
+                                f"{_quote(self.text)}", status=self.status,
+                                body=self.text) from error
+        if not isinstance(value, expect):
+            raise ProviderError(f"{where} answered {self.status} with JSON "
+                                f"{type(value).__name__}, expected {expect.__name__}: "
+                                f"{_quote(self.text)}", status=self.status, body=self.text)
+        return value
+
+    def index(self, header: str) -> int | None:
+        """A blocking-query index header (``X-Nomad-Index``, ``X-Consul-Index``) as int."""
+        raw = self.headers.get(header)
+        return int(raw) if raw and raw.isdigit() else None
+
+
+class HttpClient:
+    """Requests to one API over one session, under the policy in the module docstring."""
+
+    def __init__(self, api: Api, session: requests.Session, *,
+                 timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = DEFAULT_RETRY,
+                 default_params: Mapping[str, str] | None = None,
+                 is_conflict: ConflictTest | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.api = api
+        self.session = session
+        self.timeout = timeout
+        self.retry = retry
+        self.default_params = dict(default_params or {})
+        self.is_conflict = is_conflict or _never
+        self._sleep = sleep
+
+    def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+             body: Any = None, accept: Collection[int] = (200,),
+             timeout: float | None = None) -> Answer:
+        """Send ``method path``; return the answer when its status is in ``accept``.
+
+        ``path`` starts with ``/v1/``. ``body`` is sent as JSON when not None. Any other
+        status raises (after the retries the policy allows).
+        """
+        query = {**self.default_params, **(params or {})}
+        attempt = 0
+        while True:
+            attempt += 1
+            last_try = attempt >= self.retry.tries
+            try:
+                response = self.session.request(
+                    method, self.api.address + path, params=query or None,
+                    json=body, timeout=timeout or self.timeout, allow_redirects=False,
+                    verify=self.session.verify)  # else REQUESTS_CA_BUNDLE beats the CA
+            except requests.exceptions.SSLError as error:
+                raise self._tls_failed(error) from error
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if last_try:
+                    raise self._unreachable(error, attempt, timeout or self.timeout) from error
+                self._sleep(self.retry.delay(attempt))
+                continue
+            except requests.RequestException as error:
+                raise ProviderError(f"{self.api.name} {method} {path}: {error}") from error
+            answer = Answer(method, path, response.status_code, response.text,
+                            dict(response.headers), self.api.name)
+            if answer.status in accept:
+                return answer
+            if self._retryable(answer) and not last_try:
+                self._sleep(self.retry.delay(attempt))
+                continue
+            raise self.failure(answer, attempts=attempt)
+
+    def _retryable(self, answer: Answer) -> bool:
+        return answer.status >= 500 and not self.is_conflict(answer.status, answer.text)
+
+    def failure(self, answer: Answer, *, attempts: int = 1) -> ProviderError:
+        """The ncplan error for an answer whose status was not accepted."""
+        api, status = self.api, answer.status
+        where = f"{answer.method} {answer.path}"
+        said = _quote(answer.text) or "(empty body)"
+        if self.is_conflict(status, answer.text):
+            return CheckAndSetConflict(f"{api.name} {where}: check-and-set conflict: {said}",
+                                       status=status, body=answer.text)
+        if status in (401, 403):
+            token = (f"the token in {api.token_env} lacks the permission"
+                     if api.has_token else f"{api.token_env} is not set")
+            return ProviderError(
+                f"{api.name} refused {where} ({status}): {said}", status=status,
+                body=answer.text,
+                hint=f"{token}; set {api.token_env} to a token whose ACL policy allows "
+                     f"{where}")
+        tries = f" after {attempts} tries" if attempts > 1 else ""
+        return ProviderError(f"{api.name} answered {status} to {where}{tries}: {said}",
+                             status=status, body=answer.text)
+
+    def _unreachable(self, error: Exception, attempts: int,
+                     timeout: float) -> ProviderUnreachable:
+        api = self.api
+        reason = (f"no answer within {timeout:g} s" if isinstance(error, requests.Timeout)
+                  else _connection_reason(error))
+        return ProviderUnreachable(
+            f"cannot reach {api.name} at {api.address} ({reason}; {attempts} tries)",
+            hint=f"is the {api.name} agent running? set {api.address_env} to its address")
+
+    def _tls_failed(self, error: Exception) -> ProviderUnreachable:
+        api = self.api
+        return ProviderUnreachable(
+            f"TLS with {api.name} at {api.address} failed: {_connection_reason(error)}",
+            hint=f"set {api.ca_env} to the CA certificate that signed the agent's "
+                 f"certificate (or {api.address_env} to its http:// address)")
+
+
+def _connection_reason(error: Exception) -> str:
+    """The innermost reason of a requests/urllib3 error, without the retry wrapping."""
+    text = str(error)
+    for marker in ("certificate verify failed", "Connection refused", "Name or service not "
+                   "known", "No route to host", "timed out", "wrong version number"):
+        if marker in text:
+            start = text.find(marker)
+            end = text.find(")", start)
+            return text[start:end if end > 0 else None].rstrip("'\"")
+    return text
+
+
+def _quote(text: str) -> str:
+    """An API's own message, trimmed to one readable paragraph."""
+    text = " ".join(text.split())
+    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
