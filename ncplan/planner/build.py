@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ncplan.config.render import DesiredResource
 from ncplan.errors import NcplanError
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
-from ncplan.planner.graph import ResourceGraph
 from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
 from ncplan.planner.sensitive import sensitive_mask
 from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
+from ncplan.resources.desired import DesiredResource
+from ncplan.resources.graph import ResourceGraph
 from ncplan.state.model import ResourceState, State
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ncplan.config.render import DesiredResource
 from ncplan.planner.model import PlanWarning
 from ncplan.providers.live import Refreshed
+from ncplan.resources.address import job_address, parse_address
+from ncplan.resources.desired import DesiredResource
 
 WILDCARD = "*"
 Pair = tuple[str, str]
@@ -39,8 +40,8 @@ def known_intentions(desired: Iterable[DesiredResource],
                 found[(str(source.get("Name")), destination)] = allows(source)
     for resource in desired:
         if resource.kind == "consul_intention":
-            source_name, destination = resource.name.split("->", 1)
-            found[(source_name, destination)] = allows(resource.body)
+            address = parse_address(resource.address)
+            found[(address.source, address.destination)] = allows(resource.body)
     return found
 
 
@@ -64,7 +65,7 @@ def uncovered_upstreams(upstreams: Mapping[str, Sequence[str]],
                 warnings.append(PlanWarning(
                     f"{source} -> {destination}: upstream declared but no intention allows "
                     "it; connections will be refused",
-                    address=f"nomad_job.{source}",
+                    address=job_address(source),
                     detail=(f'Declare intention "{source}" "{destination}" with action = '
                             '"allow", or remove the upstream.')))
     return warnings
@@ -76,7 +77,7 @@ def missing_destinations(desired: Iterable[DesiredResource],
     for resource in desired:
         if resource.kind != "consul_intention":
             continue
-        destination = resource.name.split("->", 1)[1]
+        destination = parse_address(resource.address).destination
         if destination != WILDCARD and destination not in known:
             warnings.append(PlanWarning(
                 f"{resource.name}: destination {destination!r} exists nowhere; "
@@ -93,7 +94,7 @@ def coverage_warnings(upstreams: Mapping[str, Sequence[str]],
     """The coverage warnings of a plan.
 
     ``upstreams``: job name -> the names it dials (services' upstreams and raw jobs'
-    derived ones, as :func:`ncplan.config.dependencies.upstreams_of` gives them).
+    derived ones, as :func:`ncplan.resources.dependencies.upstreams_of` gives them).
     """
     intentions = known_intentions(desired, refreshed)
     deny_default = (refreshed is not None and refreshed.mesh.denies_by_default) or (

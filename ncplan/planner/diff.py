@@ -14,10 +14,12 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from ncplan.config.render import DesiredResource
-from ncplan.planner.managed import job_view, managed_source, plain, project
+from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import LiveIntentions, Refreshed
+from ncplan.resources.address import parse_address
+from ncplan.resources.desired import DesiredResource
+from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState
 
 #: Job attributes that cannot change in place (a job's ID is its address).
@@ -25,11 +27,6 @@ REPLACE_KEYS = ("Namespace", "Region", "Type")
 STOPPED = "stopped outside ncplan; it will be started again"
 DELETED = "deleted outside ncplan; it will be created again"
 ADOPTED = "exists in {where} but not in the state; ncplan will adopt it"
-
-
-def resource_name(address: str) -> str:
-    """``consul_intention.web->db`` -> ``web->db``."""
-    return address.split(".", 1)[1]
 
 
 def differs(before: Any, after: Any) -> bool:
@@ -116,10 +113,10 @@ def live_source(live: LiveIntentions | None, source: str) -> Mapping[str, Any] |
 
 def diff_intention(desired: DesiredResource, recorded: ResourceState | None,
                    refreshed: Refreshed) -> ResourceChange:
-    source, destination = desired.name.split("->", 1)
-    live = refreshed.intentions.get(destination)
+    address = parse_address(desired.address)
+    live = refreshed.intentions.get(address.destination)
     after = managed_source(desired.body)
-    before = live_source(live, source)
+    before = live_source(live, address.source)
     index = live.modify_index if live is not None else 0
     return _consul_change(desired, recorded, before, after, index)
 
@@ -164,7 +161,7 @@ def delete_change(recorded: ResourceState, refreshed: Refreshed | None,
     ``before`` is what the state recorded; ``observed_index`` the live index when known.
     """
     return ResourceChange(address=recorded.address, kind=recorded.kind,
-                          name=resource_name(recorded.address),
+                          name=parse_address(recorded.address).name,
                           action=Action.DELETE, before=plain(recorded.attributes),
                           observed_index=_live_index(recorded, refreshed),
                           depends_on=recorded.dependencies, reason=reason)
@@ -173,12 +170,12 @@ def delete_change(recorded: ResourceState, refreshed: Refreshed | None,
 def _live_index(recorded: ResourceState, refreshed: Refreshed | None) -> int:
     if refreshed is None:
         return recorded.observed_index
-    name = resource_name(recorded.address)
-    if recorded.kind == "nomad_job":
-        job = refreshed.jobs.get(name)
+    address = parse_address(recorded.address)
+    if address.kind == "nomad_job":
+        job = refreshed.jobs.get(address.name)
         return job.modify_index if job is not None else 0
-    if recorded.kind == "consul_intention":
-        entry = refreshed.intentions.get(name.split("->", 1)[1])
+    if address.kind == "consul_intention":
+        entry = refreshed.intentions.get(address.destination)
         return entry.modify_index if entry is not None else 0
-    defaults = refreshed.service_defaults.get(name)
+    defaults = refreshed.service_defaults.get(address.name)
     return defaults.modify_index if defaults is not None else 0

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ncplan.planner.diff import differs, live_source, resource_name
-from ncplan.planner.managed import plain, project
+from ncplan.planner.diff import differs, live_source
+from ncplan.planner.managed import project
 from ncplan.planner.model import Action, Drift
 from ncplan.providers.live import NomadJobPlan, Refreshed
+from ncplan.resources.address import parse_address
+from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
 
 
@@ -33,18 +35,17 @@ class LiveView:
 
 
 def live_view(recorded: ResourceState, refreshed: Refreshed) -> LiveView:
-    name = resource_name(recorded.address)
-    if recorded.kind == "nomad_job":
-        job = refreshed.jobs.get(name)
+    address = parse_address(recorded.address)
+    if address.kind == "nomad_job":
+        job = refreshed.jobs.get(address.name)
         if job is None:
             return LiveView(None)
         return LiveView(project(job.body, recorded.attributes), job.modify_index, job.stopped)
-    if recorded.kind == "consul_intention":
-        source, destination = name.split("->", 1)
-        entry = refreshed.intentions.get(destination)
-        found = live_source(entry, source)
+    if address.kind == "consul_intention":
+        entry = refreshed.intentions.get(address.destination)
+        found = live_source(entry, address.source)
         return LiveView(found, entry.modify_index if entry is not None and found else 0)
-    defaults = refreshed.service_defaults.get(name)
+    defaults = refreshed.service_defaults.get(address.name)
     if defaults is None:
         return LiveView(None)
     return LiveView(project(defaults.body, recorded.attributes), defaults.modify_index)
@@ -57,7 +58,7 @@ def _job_drift(recorded: ResourceState, live: LiveView,
         return "stopped outside ncplan", None
     if live.index == recorded.observed_index:
         return None
-    plan = refreshed.drift_plans.get(resource_name(recorded.address))
+    plan = refreshed.drift_plans.get(parse_address(recorded.address).name)
     if plan is not None:
         return (None if plan.changes_nothing else ("changed outside ncplan", plan))
     return ("changed outside ncplan", None) if differs(recorded.attributes, live.body) else None
@@ -67,7 +68,8 @@ def drift_of(recorded: ResourceState, refreshed: Refreshed) -> Drift | None:
     """How one recorded resource drifted, or ``None`` when live matches the state."""
     live = live_view(recorded, refreshed)
     common = {"address": recorded.address, "kind": recorded.kind,
-              "name": resource_name(recorded.address), "before": plain(recorded.attributes)}
+              "name": parse_address(recorded.address).name,
+              "before": plain(recorded.attributes)}
     if live.body is None:
         return Drift(action=Action.DELETE, reason="deleted outside ncplan", **common)
     if recorded.kind == "nomad_job":

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ncplan.resources.plain import plain
+
 #: Keys that name an object inside a list (TaskGroups, Tasks, Services by ``Name``,
 #: ports by ``Label``, Connect upstreams by ``DestinationName``).
 NAME_KEYS = ("Name", "Label", "DestinationName")
@@ -59,15 +61,6 @@ def project(live: Any, desired: Any) -> Any:
 
 def _is_list(value: Any) -> bool:
     return isinstance(value, list | tuple)
-
-
-def plain(value: Any) -> Any:
-    """A deep copy made only of dicts, lists and scalars."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if _is_list(value):
-        return [plain(v) for v in value]
-    return value
 
 
 def job_view(job: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from typing import Any
 from ncplan import __version__
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, StateError
-from ncplan.planner.managed import plain
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
+from ncplan.resources.plain import plain
 from ncplan.state.codec import from_json as state_from_json
 from ncplan.state.codec import to_json as state_to_json
 from ncplan.state.model import State

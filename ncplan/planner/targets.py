@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanWarning
+from ncplan.resources.address import parse_address
 
 TARGETING_WARNING = PlanWarning(
     summary="Resource targeting is in effect",
@@ -48,7 +49,7 @@ def target_addresses(targets: Iterable[str], needs: Mapping[str, Iterable[str]],
     ``needs`` maps every known address (configuration and state) to the addresses it
     needs first; a target not among them is an error naming it.
     """
-    wanted = list(dict.fromkeys(targets))
+    wanted = [str(parse_address(t)) for t in dict.fromkeys(targets)]  # ConfigError if bad
     unknown = [t for t in wanted if t not in needs]
     if unknown:
         raise NcplanError(

@@ -49,10 +49,10 @@ class Recorder:
 
 def desired(example: str) -> dict[str, Any]:
     from ncplan.config import load_config
-    from ncplan.config.render import render_config
+    from ncplan.resources.desired import lower_config
 
     config = load_config(EXAMPLES / example, use_cache=False).config
-    found: dict[str, Any] = {r.address: r for r in render_config(config)}
+    found: dict[str, Any] = {r.address: r for r in lower_config(config)}
     found["config"] = config
     return found
 

@@ -12,13 +12,16 @@ from typing import Any
 
 from ncplan.config import load_config
 from ncplan.config.model import Config
-from ncplan.config.render import DesiredResource, render_config
+from ncplan.providers import nomad_answers
+from ncplan.providers.consul_intention import parse_intentions
+from ncplan.providers.consul_service_defaults import parse_service_defaults
 from ncplan.providers.live import (
     LiveIntentions,
     LiveJob,
     LiveServiceDefaults,
     NomadJobPlan,
 )
+from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.state.model import ResourceState, State
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,7 +34,7 @@ def config(example: str) -> Config:
 
 
 def desired(example: str) -> tuple[DesiredResource, ...]:
-    return render_config(config(example))
+    return lower_config(config(example))
 
 
 def resource(example: str, address: str) -> DesiredResource:
@@ -48,25 +51,21 @@ def answer(name: str) -> Any:
 
 
 def live_job(name: str) -> LiveJob:
-    body = answer(name)
-    return LiveJob(name=body["ID"], body=body, modify_index=body["JobModifyIndex"],
-                   stopped=bool(body.get("Stop")), status=body.get("Status", ""))
+    return nomad_answers.live_job(answer(name), name)
 
 
 def nomad_plan(name: str, job: str) -> NomadJobPlan:
-    body = answer(name)
-    return NomadJobPlan(job_name=job, diff_type=body["Diff"]["Type"], diff=body["Diff"],
-                        job_modify_index=body.get("JobModifyIndex", 0))
+    return nomad_answers.job_plan(job, answer(name), name)
 
 
 def live_intentions(name: str) -> LiveIntentions:
     body = answer(name)
-    return LiveIntentions(destination=body["Name"], body=body, modify_index=body["ModifyIndex"])
+    return parse_intentions(body["Name"], body)
 
 
 def live_defaults(name: str) -> LiveServiceDefaults:
     body = answer(name)
-    return LiveServiceDefaults(name=body["Name"], body=body, modify_index=body["ModifyIndex"])
+    return parse_service_defaults(body["Name"], body)
 
 
 def recorded(resource: DesiredResource, index: int = 0,

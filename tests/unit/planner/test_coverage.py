@@ -6,10 +6,11 @@ from typing import Any
 
 from planner_helpers import config, desired, live_intentions
 
-from ncplan.config.dependencies import upstreams_of
-from ncplan.config.render import DesiredResource
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.providers.live import MeshPolicy, Refreshed
+from ncplan.resources.address import intention_address, intention_name
+from ncplan.resources.dependencies import upstreams_of
+from ncplan.resources.desired import DesiredResource
 
 MESH = desired("envoy-mesh")
 UPSTREAMS = upstreams_of(config("envoy-mesh"))
@@ -18,8 +19,8 @@ REFUSED = "{}: upstream declared but no intention allows it; connections will be
 
 
 def intention(source: str, destination: str, **body: Any) -> DesiredResource:
-    return DesiredResource(f"consul_intention.{source}->{destination}", "consul_intention",
-                           f"{source}->{destination}", {"Name": source, **body})
+    return DesiredResource(intention_address(source, destination), "consul_intention",
+                           intention_name(source, destination), {"Name": source, **body})
 
 
 def without(address: str) -> tuple[DesiredResource, ...]:

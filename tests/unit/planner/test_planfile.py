@@ -13,17 +13,16 @@ from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.planner.build import PlanRequest, build_plan
 from ncplan.planner.model import Plan, PlanMode
-from ncplan.providers.live import GroupAnnotation, PlacementFailure, Refreshed
+from ncplan.providers.live import Refreshed
 
 WEB = resource("connect-on-nomad", "nomad_job.web")
 
 
 def rich_plan() -> Plan:
-    plan_answer = replace(
-        nomad_plan("plan_web_count", "web"),
-        annotations=(GroupAnnotation("web", place=1, in_place_update=1),),
-        failures=(PlacementFailure("web", nodes_evaluated=1, nodes_filtered=1,
-                                   constraint_filtered={"${attr.kernel.name} = plan9": 1}),))
+    # Nomad's real placement failure (the envoy job finds no node with bridge networking).
+    failures = nomad_plan("plan_api_unchanged", "api").failures
+    plan_answer = replace(nomad_plan("plan_web_count", "web"), failures=failures)
+    assert plan_answer.annotations and failures
     state = state_of([recorded(WEB, 3), recorded(resource("connect-on-nomad", "nomad_job.db"),
                                                  2)])
     refreshed = Refreshed(jobs={"web": live_job("job_web_edited_live"), "db": None},

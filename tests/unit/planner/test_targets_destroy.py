@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from planner_helpers import desired, recorded, state_of
 
-from ncplan.errors import NcplanError
+from ncplan.errors import ConfigError, NcplanError
 from ncplan.planner.build import PlanRequest, build_plan
 from ncplan.planner.model import Action, PlanMode
 from ncplan.planner.targets import TARGETING_WARNING
@@ -33,6 +33,12 @@ def test_target_of_a_leaf_is_only_the_leaf() -> None:
 def test_unknown_target_is_an_error_naming_it() -> None:
     with pytest.raises(NcplanError, match=r"nomad_job\.nope"):
         build_plan(PlanRequest(desired=MESH, targets=("nomad_job.nope",)))
+
+
+def test_malformed_target_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_plan(PlanRequest(desired=MESH, targets=("web",)))
+    assert "web" in caught.value.diagnostics[0].summary
 
 
 def test_destroy_deletes_everything_in_reverse_dependency_order() -> None:
