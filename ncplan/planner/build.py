@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from ncplan.config.model import Config
 from ncplan.errors import NcplanError
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
@@ -18,7 +19,8 @@ from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceCh
 from ncplan.planner.sensitive import sensitive_mask
 from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
-from ncplan.resources.desired import DesiredResource
+from ncplan.resources.dependencies import upstreams_of
+from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.graph import ResourceGraph
 from ncplan.state.model import ResourceState, State
 
@@ -40,6 +42,16 @@ class PlanRequest:
     sensitive_values: frozenset[str] = frozenset()
     upstreams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     config_digest: str = ""
+
+
+def request_for(config: Config, state: State | None, refreshed: Refreshed | None, *,
+                mode: PlanMode = PlanMode.NORMAL, targets: Sequence[str] = (),
+                config_digest: str = "") -> PlanRequest:
+    """The request for ``config``: its lowered resources, upstreams and secrets."""
+    return PlanRequest(desired=lower_config(config), state=state, refreshed=refreshed,
+                       mode=mode, targets=tuple(targets),
+                       sensitive_values=config.sensitive_values(),
+                       upstreams=upstreams_of(config), config_digest=config_digest)
 
 
 def _recorded(state: State | None) -> tuple[ResourceState, ...]:

@@ -27,6 +27,8 @@ REPLACE_KEYS = ("Namespace", "Region", "Type")
 STOPPED = "stopped outside ncplan; it will be started again"
 DELETED = "deleted outside ncplan; it will be created again"
 ADOPTED = "exists in {where} but not in the state; ncplan will adopt it"
+RAW_OFFLINE = ("planned without a refresh: a raw job is shown by its HCL attributes, which "
+               "cannot be compared with the Job Nomad parsed from it")
 
 
 def differs(before: Any, after: Any) -> bool:
@@ -53,6 +55,19 @@ def desired_body(desired: DesiredResource, refreshed: Refreshed | None) -> Mappi
     return desired.body
 
 
+def planned_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
+    """The desired object as the plan shows it and the state records it (``after``): a
+    job without server keys and unset values (a raw job without a refresh: its HCL view,
+    untouched), an intention source's managed keys."""
+    parsed = refreshed is not None and desired.name in refreshed.parsed_jobs
+    if desired.kind == "nomad_job" and (parsed or not desired.raw):
+        return job_view(desired_body(desired, refreshed))
+    if desired.kind == "consul_intention":
+        return managed_source(desired.body)
+    result: dict[str, Any] = plain(desired.body)
+    return result
+
+
 def _change(desired: DesiredResource, action: Action, **fields: Any) -> ResourceChange:
     return ResourceChange(address=desired.address, kind=desired.kind, name=desired.name,
                           action=action, depends_on=desired.depends_on,
@@ -64,8 +79,9 @@ def _replace_reason(paths: tuple[str, ...]) -> str:
 
 
 def diff_offline(desired: DesiredResource, recorded: ResourceState | None) -> ResourceChange:
-    """``--no-refresh``: the desired body against what the state recorded."""
-    after = plain(desired.body)
+    """``--no-refresh``: the planned body against what the state recorded (a plan's
+    ``after``). A raw job has no Job JSON without Nomad's parse: it plans as an update."""
+    after = planned_body(desired, None)
     if recorded is None:
         return _change(desired, Action.CREATE, after=after)
     before = plain(recorded.attributes)
@@ -74,6 +90,9 @@ def diff_offline(desired: DesiredResource, recorded: ResourceState | None) -> Re
     if paths:
         return _change(desired, Action.REPLACE, before=before, after=after, observed_index=index,
                        replace_paths=paths, reason=_replace_reason(paths))
+    if desired.raw and differs(before, after):
+        return _change(desired, Action.UPDATE, before=before, after=after,
+                       observed_index=index, reason=RAW_OFFLINE)
     action = Action.UPDATE if differs(before, after) else Action.NOOP
     return _change(desired, action, before=before, after=after, observed_index=index)
 
@@ -82,7 +101,7 @@ def diff_job(desired: DesiredResource, recorded: ResourceState | None,
              refreshed: Refreshed) -> ResourceChange:
     """Nomad decides: its plan's diff type, unless the job is absent, stopped or replaced."""
     body = desired_body(desired, refreshed)
-    after = job_view(body)
+    after = planned_body(desired, refreshed)
     live = refreshed.jobs.get(desired.name)
     plan = refreshed.plans.get(desired.name)
     if live is None:
@@ -115,7 +134,7 @@ def diff_intention(desired: DesiredResource, recorded: ResourceState | None,
                    refreshed: Refreshed) -> ResourceChange:
     address = parse_address(desired.address)
     live = refreshed.intentions.get(address.destination)
-    after = managed_source(desired.body)
+    after = planned_body(desired, refreshed)
     before = live_source(live, address.source)
     index = live.modify_index if live is not None else 0
     return _consul_change(desired, recorded, before, after, index)
@@ -124,7 +143,7 @@ def diff_intention(desired: DesiredResource, recorded: ResourceState | None,
 def diff_service_defaults(desired: DesiredResource, recorded: ResourceState | None,
                           refreshed: Refreshed) -> ResourceChange:
     live = refreshed.service_defaults.get(desired.name)
-    after = plain(desired.body)
+    after = planned_body(desired, refreshed)
     before = None if live is None else project(live.body, after)
     index = live.modify_index if live is not None else 0
     return _consul_change(desired, recorded, before, after, index)

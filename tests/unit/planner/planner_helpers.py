@@ -12,6 +12,7 @@ from typing import Any
 
 from ncplan.config import load_config
 from ncplan.config.model import Config
+from ncplan.planner.diff import planned_body
 from ncplan.providers import nomad_answers
 from ncplan.providers.consul_intention import parse_intentions
 from ncplan.providers.consul_service_defaults import parse_service_defaults
@@ -70,9 +71,11 @@ def live_defaults(name: str) -> LiveServiceDefaults:
 
 def recorded(resource: DesiredResource, index: int = 0,
              attributes: Mapping[str, Any] | None = None) -> ResourceState:
-    """The state entry apply writes for ``resource``: its body, the live index it saw."""
+    """The state entry apply writes for ``resource``: the plan's ``after`` (without a
+    refresh), the live index it saw."""
+    body = planned_body(resource, None) if attributes is None else attributes
     return ResourceState(address=resource.address, kind=resource.kind, id=resource.name,
-                         attributes=dict(resource.body if attributes is None else attributes),
+                         attributes=dict(body),
                          observed_index=index, dependencies=resource.depends_on)
 
 

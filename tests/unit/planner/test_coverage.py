@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from planner_helpers import config, desired, live_intentions
 
+from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.providers.live import MeshPolicy, Refreshed
 from ncplan.resources.address import intention_address, intention_name
@@ -88,3 +90,11 @@ def test_intention_toward_a_destination_that_exists_nowhere() -> None:
     assert coverage_warnings(UPSTREAMS, (*MESH, ghost), registered) == ()
     wildcard = intention("api", "*", Action="allow")
     assert coverage_warnings(UPSTREAMS, (*MESH, wildcard), Refreshed()) == ()
+
+
+def test_request_for_a_config_carries_its_upstreams_and_warns() -> None:
+    request = request_for(config("envoy-mesh"), None, DENY)
+    assert request.upstreams == UPSTREAMS
+    assert build_plan(request).warnings == ()
+    request = replace(request, desired=without("consul_intention.api->db"))
+    assert [w.summary for w in build_plan(request).warnings] == [REFUSED.format("api -> db")]

@@ -16,7 +16,7 @@ from planner_helpers import (
 )
 
 from ncplan.planner.build import PlanRequest, build_plan
-from ncplan.planner.diff import ADOPTED, DELETED, STOPPED, diff_resource
+from ncplan.planner.diff import ADOPTED, DELETED, RAW_OFFLINE, STOPPED, diff_resource
 from ncplan.planner.model import Action
 from ncplan.providers.live import Refreshed
 
@@ -185,6 +185,9 @@ def test_raw_job_diffs_nomads_parsed_job_when_refreshed() -> None:
     assert change.before == change.after
     offline = diff_resource(raw, None, None)
     assert offline.after == dict(raw.body)  # the HCL view without a refresh
+    applied = recorded(raw, live.modify_index, attributes=change.after)
+    offline = diff_resource(raw, applied, None)
+    assert (offline.action, offline.reason) == (Action.UPDATE, RAW_OFFLINE)
 
 
 def test_sensitive_values_are_marked_at_their_leaves() -> None:
