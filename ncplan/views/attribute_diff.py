@@ -124,7 +124,7 @@ def entry_lines(label: str, entry: Sides, depth: int, path: tuple[str, ...],
                 forcing: frozenset[str]) -> list[DiffLine]:
     """One attribute: a scalar line, or a nested block for a map or a list."""
     old, new = entry.old, entry.new
-    note = "  # forces replacement" if ".".join(path) in forcing else ""
+    note = " # forces replacement" if ".".join(path) in forcing else ""
     sign = "+" if old is _MISSING else "-" if new is _MISSING else "~"
     if entry.old_mask is True or entry.new_mask is True:
         tail = " -> null" if sign == "-" else ""

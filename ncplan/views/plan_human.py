@@ -32,7 +32,7 @@ def print_plan(plan: Plan, *, color: bool = True) -> None:
 def render_plan(console: Console, plan: Plan) -> None:
     secrets = words.plan_secrets(plan)
     if not plan.refreshed:
-        console.print(words.NO_REFRESH, soft_wrap=True)
+        _say(console, words.NO_REFRESH)
         console.print()
     if plan.drift:
         _drift_section(console, plan, secrets)
@@ -46,6 +46,11 @@ def render_plan(console: Console, plan: Plan) -> None:
     _warnings(console, plan)
 
 
+def _say(console: Console, text: str | Text) -> None:
+    """One line as given: no markup, no highlighting, never wrapped by Rich."""
+    console.print(Text(text) if isinstance(text, str) else text, soft_wrap=True)
+
+
 def _styled_sign(sign: str) -> Text:
     if sign == "-/+":
         return Text.assemble(("-", "red"), "/", ("+", "green"))
@@ -57,17 +62,17 @@ def print_lines(console: Console, lines: Iterable[DiffLine]) -> None:
     for line in lines:
         text = Text.assemble(line.pad, _styled_sign(line.sign), " ", line.text)
         text.rstrip()
-        console.print(text, soft_wrap=True)
+        _say(console, text)
 
 
 def _comment(console: Console, text: str, style: str = "") -> None:
-    console.print(Text("  # ") + Text(text, style=style), soft_wrap=True)
+    _say(console, Text("  # ") + Text(text, style=style))
 
 
 def _drift_section(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
-    console.print(Text.assemble(("Note:", "bold"), " ", (words.DRIFT_TITLE, "bold")))
+    _say(console, Text.assemble(("Note:", "bold"), " ", (words.DRIFT_TITLE, "bold")))
     console.print()
-    console.print(words.DRIFT_INTRO, soft_wrap=True)
+    _say(console, words.DRIFT_INTRO)
     for drift in plan.drift:
         console.print()
         _comment(console, words.drift_header(drift), "bold")
@@ -76,36 +81,35 @@ def _drift_section(console: Console, plan: Plan, secrets: frozenset[str]) -> Non
         print_lines(console, words.drift_lines(drift, secrets))
     console.print()
     refresh_only = plan.mode is PlanMode.REFRESH_ONLY
-    console.print(words.DRIFT_REFRESH_ONLY if refresh_only else words.DRIFT_NORMAL,
-                  soft_wrap=True)
+    _say(console, words.DRIFT_REFRESH_ONLY if refresh_only else words.DRIFT_NORMAL)
     if not refresh_only:
         console.print()
-        console.print(RULE)
+        _say(console, RULE)
         console.print()
 
 
 def _no_changes(console: Console, plan: Plan) -> None:
-    console.print(Text(words.summary_line(plan), style="bold green"), soft_wrap=True)
+    _say(console, Text(words.summary_line(plan), style="bold green"))
     console.print()
-    console.print(words.empty_detail(plan), soft_wrap=True)
+    _say(console, words.empty_detail(plan))
 
 
 def _changes(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
-    console.print(words.INTRO, soft_wrap=True)
+    _say(console, words.INTRO)
     for symbol, meaning in words.legend(plan):
-        console.print(Text.assemble(" " * (3 - len(symbol)), _styled_sign(symbol), " ", meaning))
+        _say(console, Text.assemble(" " * (3 - len(symbol)), _styled_sign(symbol), " ", meaning))
     console.print()
-    console.print(words.ACTIONS_INTRO)
+    _say(console, words.ACTIONS_INTRO)
     for change in plan.actionable:
         console.print()
         _change(console, change, secrets)
     if plan.apply_order:
         console.print()
-        console.print(Text("Apply order:", style="bold"))
+        _say(console, Text("Apply order:", style="bold"))
         for number, batch in enumerate(plan.apply_order, start=1):
-            console.print(f"  {number}. {', '.join(batch)}", soft_wrap=True)
+            _say(console, f"  {number}. {', '.join(batch)}")
     console.print()
-    console.print(Text(words.summary_line(plan), style="bold"), soft_wrap=True)
+    _say(console, Text(words.summary_line(plan), style="bold"))
 
 
 def _change(console: Console, change: ResourceChange, secrets: frozenset[str]) -> None:
@@ -117,27 +121,24 @@ def _change(console: Console, change: ResourceChange, secrets: frozenset[str]) -
     if plan is None:
         return
     for annotation in plan.annotations:
-        console.print(Text("    Nomad scheduler: ", style="dim")
-                      + Text(annotation_text(annotation)), soft_wrap=True)
+        _say(console, Text("    Nomad scheduler: ", style="dim")
+                      + Text(annotation_text(annotation)))
     for failure in plan.failures:
-        console.print(Text(f"    Placement failure: {failure_title(failure)}", style="bold red"),
-                      soft_wrap=True)
+        _say(console, Text(f"    Placement failure: {failure_title(failure)}", style="bold red"))
         for reason in failure_reasons(failure):
-            console.print(Text(f"      {reason}", style="red"), soft_wrap=True)
+            _say(console, Text(f"      {reason}", style="red"))
     if plan.warnings:
-        console.print(Text(f"    Nomad warning: {plan.warnings.strip()}", style="yellow"),
-                      soft_wrap=True)
+        _say(console, Text(f"    Nomad warning: {plan.warnings.strip()}", style="yellow"))
 
 
 def _warnings(console: Console, plan: Plan) -> None:
     """``Warning: SUMMARY``, ``  in ADDR``, then the detail; targeting first."""
     for warning in words.plan_warnings(plan):
         console.print()
-        console.print(Text.assemble(("Warning:", "bold yellow"), " ", (warning.summary, "bold")),
-                      soft_wrap=True)
+        _say(console, Text.assemble(("Warning:", "bold yellow"), " ", (warning.summary, "bold")))
         if warning.address:
-            console.print(f"  in {warning.address}", soft_wrap=True)
+            _say(console, f"  in {warning.address}")
         if warning.detail:
             console.print()
             for line in warning.detail.splitlines():
-                console.print(f"  {line}".rstrip(), soft_wrap=True)
+                _say(console, f"  {line}".rstrip())

@@ -102,7 +102,8 @@ def summary_line(plan: Plan) -> str:
         if not plan.drift:
             return NO_DRIFT
         count = len(plan.drift)
-        return f"Refresh: {count} object{'s' if count != 1 else ''} changed outside of ncplan."
+        objects = "1 object has" if count == 1 else f"{count} objects have"
+        return f"{objects} changed outside of ncplan."
     if plan.is_empty():
         return NOTHING_TO_DESTROY if plan.mode is PlanMode.DESTROY else NO_CHANGES
     add, change, destroy = plan.counts()
