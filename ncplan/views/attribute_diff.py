@@ -113,7 +113,19 @@ def block_lines(sides: Sides, depth: int, path: tuple[str, ...],
 
 
 def _unchanged(entry: Sides) -> bool:
-    return bool(entry.old == entry.new and (entry.old_mask is True) == (entry.new_mask is True))
+    same_mask = (entry.old_mask is True) == (entry.new_mask is True)
+    return same_mask and bool(_canonical(entry.old) == _canonical(entry.new))
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with lists of named objects keyed by name: their order means nothing."""
+    if isinstance(value, Mapping):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        if value and _named(value):
+            return {("named", _item_name(item)): _canonical(item) for item in value}
+        return [_canonical(v) for v in value]
+    return value
 
 
 def _shown(value: Any, mask: Any) -> str:
