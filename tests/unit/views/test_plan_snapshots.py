@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from plan_cases import CASES
@@ -48,3 +49,15 @@ def test_human_lines_fit_in_100_columns_except_prose() -> None:
         for line in human(case()).splitlines():
             if line.lstrip().startswith(("+", "-", "~", "#", "}", "]")):
                 assert len(line) <= 100, f"{name}: {line}"
+
+
+def test_a_changed_rendering_fails_the_comparison(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NCPLAN_UPDATE_SNAPSHOTS", raising=False)
+    snapshot = tmp_path / "x.txt"
+    snapshot.write_text("Plan: 1 to add\n")
+    assert_snapshot(snapshot, "Plan: 1 to add\n")
+    with pytest.raises(AssertionError):
+        assert_snapshot(snapshot, "Plan: 2 to add\n")
+    with pytest.raises(AssertionError):
+        assert_snapshot(tmp_path / "missing.txt", "")
