@@ -91,7 +91,7 @@ def recorded_addresses(tmp_path: Path) -> list[str]:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_lets_the_running_write_finish_and_records_it(
         tmp_path: Path, signum: int) -> None:
-    child = spawn(tmp_path, sleep=0.5)
+    child = spawn(tmp_path, sleep=2)  # room for a loaded machine to handle the signal
     wait_started(child)
     child.send_signal(signum)
     code, result = outcome(child)
