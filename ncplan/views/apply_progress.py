@@ -225,8 +225,9 @@ class JsonApplyView:
                   hook={**_hook(change), "reason": reason})
 
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
+        now = self.clock()
         with self._lock:
-            seconds = self.clock() - self._started.get(change.address, self.clock())
+            seconds = now - self._started.get(change.address, now)
         rollout = {"status": progress.status, "desired": progress.desired,
                    "placed": progress.placed, "healthy": progress.healthy,
                    "unhealthy": progress.unhealthy, "description": progress.description,
