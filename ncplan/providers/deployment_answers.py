@@ -81,6 +81,30 @@ def eval_failure(evaluation: Mapping[str, Any]) -> str:
     return ""
 
 
+def placement_failure(evaluation: Mapping[str, Any]) -> str:
+    """Why the scheduler could not place some allocations (the evaluation's
+    ``FailedTGAllocs``), e.g. ``group "app" could not be placed: 1 node filtered by
+    ${attr.kernel.name} = plan9``; "" when everything was placed."""
+    failed = evaluation.get("FailedTGAllocs") or {}
+    parts = []
+    for group in sorted(failed):
+        metric = failed[group] or {}
+        why = [f"{_nodes(count)} filtered by {constraint}" for constraint, count
+               in sorted((metric.get("ConstraintFiltered") or {}).items())]
+        why += [f"{_nodes(count)} out of {dimension}" for dimension, count
+                in sorted((metric.get("DimensionExhausted") or {}).items())]
+        if not metric.get("NodesEvaluated"):
+            why.append("no node is eligible (none in the job's datacenters and node pool)")
+        elif not why:
+            why.append(f"{_nodes(int(metric['NodesEvaluated']))} evaluated, none fits")
+        parts.append(f'group "{group}" could not be placed: ' + ", ".join(why))
+    return "; ".join(parts)
+
+
+def _nodes(count: int) -> str:
+    return f"{count} node" + ("" if count == 1 else "s")
+
+
 def deployment_of(body: Any, job: RegisteredJob, where: str) -> Mapping[str, Any] | None:
     """``GET /v1/job/:id/deployment`` (an object or null) -> the deployment of exactly
     this registration, else None (batch jobs, no update block, or an older deployment)."""

@@ -88,6 +88,7 @@ class _Follow:
         self.report = report
         self.last = DeploymentProgress(job_name=job_name, status="running",
                                        description="waiting for the evaluation")
+        self.placement = ""
 
     def follow(self, job_modify_index: int) -> DeploymentProgress:
         path = self.base + "/versions"
@@ -107,6 +108,9 @@ class _Follow:
             return self._timed_out(job)
         if failure := answers.eval_failure(evaluation):
             return self._emit(self._failed(failure))
+        self.placement = answers.placement_failure(evaluation)
+        if self.placement:
+            self._emit(_with(self.last, description=self.placement))
         path = self.base + "/deployment"
         deployment = answers.deployment_of(self._get(path).json(object), job,
                                            f"Nomad GET {path}")
@@ -152,6 +156,8 @@ class _Follow:
         mine = [a for a in allocs if isinstance(a, dict) and a.get("JobVersion") == job.version]
         if event := answers.failure_reason(mine):
             reason += f"; last {event}"
+        if self.placement:
+            reason += f"; {self.placement}"
         return self._emit(self._failed(reason))
 
     def _failed(self, reason: str) -> DeploymentProgress:

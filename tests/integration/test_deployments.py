@@ -21,7 +21,7 @@ from ncplan.providers.nomad_settings import NomadHttpSettings
 
 
 def jobspec(name: str, command: str, args: list[str], *, job_type: str = "service",
-            min_healthy: str = "1s") -> str:
+            min_healthy: str = "1s", constraint: str = "") -> str:
     update = (f'update {{\n    min_healthy_time = "{min_healthy}"\n'
               f'    healthy_deadline = "60s"\n    progress_deadline = "90s"\n  }}'
               if job_type == "service" else "")
@@ -30,6 +30,7 @@ job "{name}" {{
   datacenters = ["dc1"]
   type        = "{job_type}"
   {update}
+  {constraint}
 
   group "app" {{
     restart {{
@@ -134,6 +135,16 @@ def test_a_rollout_slower_than_the_timeout_fails_saying_so(agents: Agents,
     final, _ = follow(agents, hcl, timeout=3.0)
     assert final.status == "failed"
     assert final.reason == "did not become healthy within 3s"
+
+
+def test_an_unplaceable_job_times_out_naming_the_constraint(agents: Agents,
+                                                            unique: str) -> None:
+    unmet = 'constraint {\n    attribute = "${attr.kernel.name}"\n    value = "plan9"\n  }'
+    hcl = jobspec(f"nowhere-{unique}", "/bin/sleep", ["3600"], constraint=unmet)
+    final, seen = follow(agents, hcl, timeout=3.0)
+    placement = 'group "app" could not be placed: 1 node filtered by ${attr.kernel.name} = plan9'
+    assert final.reason == f"did not become healthy within 3s; {placement}"
+    assert seen[0].description == placement
 
 
 class Recorder:

@@ -3,7 +3,8 @@
 Starts a real Consul + Nomad dev pair (scripts/devagents.py) and registers four raw_exec
 jobs: ``healthy`` (a service that runs, short update block), ``broken`` (a service whose
 command does not exist: Driver Failure), ``batch`` (runs and completes) and
-``batch-broken`` (a batch job whose command does not exist). For each it writes what the
+``batch-broken`` (a batch job whose command does not exist), and ``unplaceable`` (a
+constraint no node meets). For each it writes what the
 watcher reads, at each stage (just after registering, and when done), to
 tests/unit/providers/recorded/deployments/NAME.json as
 ``{"request": {...}, "status": N, "body": <JSON>}``. Run it again after a Nomad upgrade:
@@ -32,6 +33,8 @@ RECORDINGS = (
     "batch_register", "batch_versions", "batch_evaluations", "batch_job_deployment",
     "batch_allocations_started", "batch_allocations_complete",
     "batch_broken_register", "batch_broken_versions", "batch_broken_allocations_failed",
+    "unplaceable_register", "unplaceable_versions", "unplaceable_evaluations",
+    "unplaceable_job_deployment", "unplaceable_allocations",
 )
 
 UPDATE = """
@@ -43,14 +46,23 @@ UPDATE = """
 """
 
 
-def jobspec(name: str, job_type: str, command: str, args: list[str]) -> str:
+UNMET = """
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "plan9"
+  }
+"""
+
+
+def jobspec(name: str, job_type: str, command: str, args: list[str],
+            constraint: str = "") -> str:
     """A one-task raw_exec job; a failing task is neither restarted nor rescheduled."""
     update = UPDATE if job_type == "service" else ""
     return f"""
 job "{name}" {{
   datacenters = ["dc1"]
   type        = "{job_type}"
-{update}
+{update}{constraint}
   group "app" {{
     count = 1
 
@@ -87,6 +99,7 @@ JOBS = {
     "broken": jobspec("broken", "service", "/nonexistent/cmd", []),
     "batch": jobspec("batch", "batch", "/bin/sh", ["-c", "sleep 2"]),
     "batch-broken": jobspec("batch-broken", "batch", "/nonexistent/cmd", []),
+    "unplaceable": jobspec("unplaceable", "service", "/bin/sleep", ["3600"], UNMET),
 }
 
 
@@ -181,6 +194,10 @@ def main() -> int:
         record_service(http, "healthy", "successful")
         record_service(http, "broken", "failed")
         record_batch(http)
+        index = register(http, "unplaceable", "unplaceable")
+        evaluated(http, "unplaceable", "unplaceable", index)
+        record(http, "unplaceable_job_deployment", "GET", "/v1/job/unplaceable/deployment")
+        record(http, "unplaceable_allocations", "GET", "/v1/job/unplaceable/allocations")
     finally:
         pair.stop()
     return 0

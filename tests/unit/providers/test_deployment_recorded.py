@@ -57,7 +57,8 @@ def follow(url: str, job: RegisteredJob, *, timeout: float = 300.0,
 
 
 def test_versions_give_the_registered_version_type_and_count() -> None:
-    assert registered("healthy") == RegisteredJob("healthy", 0, 10, "service", 1)
+    index = body("healthy_register")["JobModifyIndex"]
+    assert registered("healthy") == RegisteredJob("healthy", 0, index, "service", 1)
     assert registered("batch").job_type == "batch"
     assert answers.registered_job("healthy", body("healthy_versions"), 9999, "r") is None
 
@@ -192,6 +193,30 @@ def test_the_timeout_names_the_last_task_event() -> None:
     with serve(answers_in_order) as server:
         final, _ = follow(server.url, registered("broken"), clock=clock)
     assert final.reason == f"did not become healthy within 5m; last {DRIVER_FAILURE}"
+
+
+PLACEMENT = 'group "app" could not be placed: 1 node filtered by ${attr.kernel.name} = plan9'
+
+
+def test_an_unplaceable_job_names_the_constraint() -> None:
+    job = registered("unplaceable")
+    found = answers.registration_eval(body("unplaceable_evaluations"), job.modify_index, "r")
+    assert found is not None and not answers.eval_pending(found)
+    assert answers.placement_failure(found) == PLACEMENT
+    healthy = registered("healthy")
+    placed = answers.registration_eval(body("healthy_evaluations"), healthy.modify_index, "r")
+    assert placed is not None and answers.placement_failure(placed) == ""
+
+
+def test_the_timeout_of_an_unplaceable_job_says_why() -> None:
+    clock = ticking(0.0, 1.0, 2.0, 301.0)
+    answers_in_order = replay("unplaceable_versions", "unplaceable_evaluations",
+                              "unplaceable_job_deployment", "unplaceable_job_deployment",
+                              "unplaceable_allocations")
+    with serve(answers_in_order) as server:
+        final, seen = follow(server.url, registered("unplaceable"), clock=clock)
+    assert final.reason == f"did not become healthy within 5m; {PLACEMENT}"
+    assert seen[0].description == PLACEMENT
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(300, "5m"), (90, "1m30s"), (2.5, "2.5s"),
