@@ -91,7 +91,8 @@ def test_no_color_on_a_terminal_still_writes_plain_lines() -> None:
     assert not HumanApplyView(console).use_live
 
 
-def test_a_terminal_gets_the_live_board() -> None:
+def test_a_terminal_gets_the_live_board(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)  # `--no-color` tests set it process-wide
     out = io.StringIO()
     console = Console(file=out, width=100, force_terminal=True, color_system=None)
     with HumanApplyView(console) as view:
