@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ncplan.config.model import Config
-from ncplan.errors import NcplanError
+from ncplan.errors import ApplyError, NcplanError
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
@@ -217,6 +217,11 @@ class _Engine:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        if isinstance(run.failure, NcplanError):  # the state could not be written
+            done = self._result(run).succeeded
+            raise ApplyError(f"the apply stopped: {run.failure.message}", partial=done,
+                             hint="what Nomad or Consul accepted since the last state "
+                                  "write shows as drift in the next plan") from run.failure
         if run.failure is not None:
             raise run.failure
         return self._result(run)

@@ -18,11 +18,12 @@ from apply_doubles import (
     start_state,
 )
 
-from ncplan.errors import NcplanError
+from ncplan.errors import ApplyError, NcplanError, StateError
 from ncplan.planner.apply import INTERRUPTED, ApplyOptions, Problem, apply_plan
 from ncplan.planner.hooks import ApplyHooks
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.providers.live import DeploymentProgress
+from ncplan.state.model import State
 
 DB = "nomad_job.db"
 DB_DEFAULTS = "consul_service_defaults.db"
@@ -358,3 +359,25 @@ def test_a_rollout_watcher_bug_keeps_the_registration_recorded(manager: KeepingM
     assert result.failed == (Problem(DB, "internal error: KeyError: 'Allocations'"),)
     on_disk = manager.on_disk()
     assert on_disk is not None and on_disk.addresses == (DB,)
+
+
+def test_a_state_that_cannot_be_written_stops_the_apply_naming_what_was_applied(
+        manager: KeepingManager) -> None:
+    persist = manager.persist
+    writes = iter([True, False])
+
+    def failing() -> State | None:
+        if next(writes, False):
+            return persist()
+        raise StateError("ncplan.state.json: No space left on device")
+
+    state = start_state(manager)
+    manager.persist = failing  # type: ignore[method-assign]
+    calls = Calls()
+    with pytest.raises(ApplyError) as raised:
+        apply_plan(Plan(changes=seed_changes()), state, manager, executors(calls),
+                   options=ApplyOptions(parallelism=1))
+    assert raised.value.message == ("the apply stopped: ncplan.state.json: No space left on "
+                                    "device")
+    assert raised.value.partial == (DB_DEFAULTS,)
+    assert calls.started_order == [f"write {DB_DEFAULTS}", f"write {DB}"]
