@@ -299,13 +299,15 @@ class AgentPair:
         """The shell exports that point the CLIs (and ncplan) at this pair."""
         lines = [f"export CONSUL_HTTP_ADDR={self.consul_addr}",
                  f"export NOMAD_ADDR={self.nomad_addr}"]
-        if self.secure:
-            lines += [f"export CONSUL_CACERT={self.ca_file}",
-                      f"export CONSUL_HTTP_TOKEN=$(cat {self.consul_token_file})",
-                      f"export NOMAD_CACERT={self.ca_file}",
-                      f"export NOMAD_TOKEN=$(cat {self.nomad_token_file})"]
-        return lines + [f"export NCPLAN_TEST_CONSUL_ADDR={self.consul_addr}",
-                        f"export NCPLAN_TEST_NOMAD_ADDR={self.nomad_addr}"]
+        if not self.secure:  # the tests' `agents` fixture would use these, tokenless
+            return [*lines, f"export NCPLAN_TEST_CONSUL_ADDR={self.consul_addr}",
+                    f"export NCPLAN_TEST_NOMAD_ADDR={self.nomad_addr}"]
+        # the tokens are read from their 0600 files when the exports are evaluated, so
+        # they never appear on the terminal
+        return [*lines, f"export CONSUL_CACERT={self.ca_file}",
+                f"export CONSUL_HTTP_TOKEN=$(cat {self.consul_token_file})",
+                f"export NOMAD_CACERT={self.ca_file}",
+                f"export NOMAD_TOKEN=$(cat {self.nomad_token_file})"]
 
     @property
     def consul_log(self) -> Path:

@@ -28,7 +28,7 @@ class SecureAgents:
 
     ``consul()`` and ``nomad()`` send with the management tokens and verify against the
     pair's CA; ``env()`` is the environment that points a CLI at the pair with the tokens
-    given (the management tokens unless others are passed)."""
+    given (the management tokens unless others are passed; "" for none)."""
 
     consul_addr: str
     nomad_addr: str
@@ -40,19 +40,19 @@ class SecureAgents:
 
     def consul(self, method: str, path: str, *, token: str | None = None,
                **kwargs: object) -> requests.Response:
-        headers = {"X-Consul-Token": token or self.consul_token}
+        headers = {"X-Consul-Token": self.consul_token if token is None else token}
         return requests.request(method, f"{self.consul_addr}{path}", timeout=30,  # type: ignore[arg-type]
                                 headers=headers, verify=str(self.ca_file), **kwargs)
 
     def nomad(self, method: str, path: str, *, token: str | None = None,
               **kwargs: object) -> requests.Response:
-        headers = {"X-Nomad-Token": token or self.nomad_token}
+        headers = {"X-Nomad-Token": self.nomad_token if token is None else token}
         return requests.request(method, f"{self.nomad_addr}{path}", timeout=30,  # type: ignore[arg-type]
                                 headers=headers, verify=str(self.ca_file), **kwargs)
 
     def env(self, *, consul_token: str | None = None,
             nomad_token: str | None = None) -> dict[str, str]:
         return {"CONSUL_HTTP_ADDR": self.consul_addr, "CONSUL_CACERT": str(self.ca_file),
-                "CONSUL_HTTP_TOKEN": consul_token or self.consul_token,
+                "CONSUL_HTTP_TOKEN": self.consul_token if consul_token is None else consul_token,
                 "NOMAD_ADDR": self.nomad_addr, "NOMAD_CACERT": str(self.ca_file),
-                "NOMAD_TOKEN": nomad_token or self.nomad_token}
+                "NOMAD_TOKEN": self.nomad_token if nomad_token is None else nomad_token}
