@@ -28,6 +28,7 @@ import requests
 import urllib3
 
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
+from ncplan.providers import tls
 from ncplan.providers.acl_needs import capability_needed
 
 DEFAULT_TIMEOUT = 10.0
@@ -62,6 +63,7 @@ class Api:
     token_env: str  # "NOMAD_TOKEN" | "CONSUL_HTTP_TOKEN"
     ca_env: str  # "NOMAD_CACERT" | "CONSUL_CACERT"
     has_token: bool = False
+    ca_file: str | None = None  # the CA certificate verified against, when one is set
 
 
 ConflictTest = Callable[[int, str], bool]  # (status, body) -> is a check-and-set conflict
@@ -151,6 +153,11 @@ class HttpClient:
     def _send(self, method: str, path: str, query: Mapping[str, str], body: Any,
               timeout: float) -> Answer:
         """One request; connection errors and timeouts are left to the caller."""
+        ca_file = self.api.ca_file if self.session.verify else None
+        missing = ca_file and tls.ca_file_error(self.api.name, self.api.address, ca_file,
+                                                self.api.ca_env)
+        if missing:
+            raise missing
         try:
             response = self.session.request(
                 method, self.api.address + path, params=query or None, json=body,
@@ -204,7 +211,7 @@ class HttpClient:
                      timeout: float) -> ProviderUnreachable:
         api = self.api
         reason = (f"no answer within {timeout:g} s" if isinstance(error, requests.Timeout)
-                  else _connection_reason(error))
+                  else connection_reason(error))
         return ProviderUnreachable(
             f"cannot reach {api.name} at {api.address} ({reason}; {attempts} "
             f"{'try' if attempts == 1 else 'tries'})",
@@ -212,8 +219,10 @@ class HttpClient:
 
     def _tls_failed(self, error: Exception) -> ProviderUnreachable:
         api = self.api
+        reason = tls.describe_failure(connection_reason(error), api.address, api.ca_file,
+                                      api.ca_env)
         return ProviderUnreachable(
-            f"TLS with {api.name} at {api.address} failed: {_connection_reason(error)}",
+            f"TLS with {api.name} at {api.address} failed: {reason}",
             hint=f"set {api.ca_env} to the CA certificate that signed the agent's "
                  f"certificate (or {api.address_env} to its http:// address)")
 
@@ -239,10 +248,11 @@ def _before_sending(error: Exception) -> bool:
     return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
 
 
-def _connection_reason(error: Exception) -> str:
+def connection_reason(error: Exception) -> str:
     """The innermost reason of a requests/urllib3 error, without the retry wrapping."""
     text = str(error)
-    for marker in ("certificate verify failed", "Connection refused", "Name or service not "
+    for marker in ("certificate verify failed", "Hostname mismatch", "IP address mismatch",
+                   "Connection refused", "Name or service not "
                    "known", "No route to host", "timed out", "wrong version number"):
         if marker in text:
             start = text.find(marker)
