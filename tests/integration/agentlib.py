@@ -37,6 +37,7 @@ class SecureAgents:
     nomad_token: str  # management
     consul_binary: Path
     nomad_binary: Path
+    run_dir: Path
 
     def consul(self, method: str, path: str, *, token: str | None = None,
                **kwargs: object) -> requests.Response:

@@ -64,7 +64,8 @@ def secure_agents() -> Iterator[SecureAgents]:
     try:
         yield SecureAgents(pair.consul_addr, pair.nomad_addr, pair.ca_file,
                            pair.token("consul") or "", pair.token("nomad") or "",
-                           Path(pair.consul_binary), Path(pair.nomad_binary))
+                           Path(pair.consul_binary), Path(pair.nomad_binary),
+                           Path(pair.run_dir))
     finally:
         pair.stop()
 
