@@ -180,3 +180,16 @@ def test_a_nomad_token_without_submit_job_is_told_what_to_grant(
     assert caught.value.message == (
         f"nomad_job.{name}: Nomad refused PUT /v1/job/{name} (403 Permission denied): "
         "the token needs submit-job on namespace \"default\"")
+
+
+def test_a_token_without_the_state_key_is_told_what_to_grant(
+        secure_agents: SecureAgents, unique: str, tmp_path: Path) -> None:
+    (tmp_path / "main.hcl").write_text(f'backend "consul" {{ path = "state/{unique}" }}\n')
+    token = consul_token(secure_agents, "ncplan", (ACL / "ncplan.consul.hcl").read_text())
+    runner = CliRunner(env={"NO_COLOR": "1", **secure_agents.env(consul_token=token)})
+    result = runner.invoke(app, ["-C", str(tmp_path), "state", "list"])
+    assert result.exit_code == 1
+    stderr = " ".join(result.stderr.split())
+    assert f"lacks permission 'key:read' on \"state/{unique}\": the token needs policy = " \
+           f"\"read\" on key \"state/{unique}\"" in stderr, result.stderr
+    assert token not in result.stderr
