@@ -4,12 +4,13 @@
 #   nomad acl policy apply -description "ncplan" ncplan ncplan.nomad.hcl
 #
 # What each capability is for (Nomad 1.6 API):
-#   list-jobs   GET /v1/jobs                                  (jobs in the namespace)
 #   read-job    GET /v1/job/:id, /v1/job/:id/allocations,
 #               /v1/job/:id/deployment, /v1/allocation/:id    (refresh, apply progress)
 #   submit-job  PUT /v1/job/:id/plan (plan), PUT /v1/job/:id (register, check-and-set),
 #               DELETE /v1/job/:id (destroy)
-#   parse-job   POST /v1/jobs/parse                           (raw `job` blocks)
+#   parse-job   POST /v1/jobs/parse (raw `job` blocks); Nomad 1.6 lets submit-job parse
+#               too, so this one matters only to a token without submit-job
+# ncplan never lists jobs (GET /v1/jobs), so list-jobs is not needed.
 namespace "default" {
-  capabilities = ["list-jobs", "read-job", "submit-job", "parse-job"]
+  capabilities = ["read-job", "submit-job", "parse-job"]
 }
