@@ -352,9 +352,6 @@ def test_the_planners_plan_applies_and_a_re_plan_shows_no_changes(
     assert [(c.address, c.action) for c in again.actionable] == []
 
 
-@pytest.mark.xfail(strict=True, reason="planner/diff.py: a CREATE of an intention source "
-                   "drops the entry's live index (observed_index 0) when the destination's "
-                   "entry already holds foreign sources, so its check-and-set loses")
 def test_a_new_source_in_an_entry_with_a_foreign_source_applies(
         world: World, tmp_path: Path) -> None:
     config = example(world, tmp_path)
