@@ -21,7 +21,7 @@ from ncplan.commands import force_unlock, graph, render, state, validate
 from ncplan.commands.context import AppContext
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
-from ncplan.views.errors import render_error
+from ncplan.views.errors import render_error, render_interrupt
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,8 +48,8 @@ def guarded(func: F) -> F:
                 raise
             render_error(make_console(stderr=True), error)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            make_console(stderr=True).print("Interrupted.")
+        except KeyboardInterrupt as interrupt:
+            render_interrupt(make_console(stderr=True), interrupt)
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]

@@ -2,8 +2,8 @@
 
 from ncplan.state.backends import open_backend
 from ncplan.state.codec import decode, encode
-from ncplan.state.locking import acquire, locked, new_lock_info, parse_duration
-from ncplan.state.manager import Locker, Persister, Reader, StateManager, StateStorage, Writer
+from ncplan.state.locking import Locker, acquire, locked, new_lock_info, parse_duration
+from ncplan.state.manager import Persister, Reader, StateManager, StateStorage, Writer
 from ncplan.state.model import CURRENT_VERSION, ResourceState, State
 
 __all__ = [

@@ -1,8 +1,11 @@
 """JSON (de)serialization of :class:`State`, with strict checks and format upgrades.
 
 ``decode`` refuses anything it does not fully understand with a :class:`StateError`
-that names the source (a file path or a Consul KV path) and the problem; it never
-guesses, so a state it cannot read is never silently replaced.
+that names the source (a file path or a Consul KV path), the field and the resource; it
+never guesses, so a state it cannot read is never silently replaced. That includes
+unknown fields, at the top level and in a resource: a field this ncplan would drop at
+its next write is refused by name rather than lost (a new field means a new format
+version, see :mod:`ncplan.state.migrations`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ def decode(data: bytes, source: str) -> State:
     except json.JSONDecodeError as error:
         raise StateError(f"{source}: the state is not valid JSON: {error.msg} "
                          f"at line {error.lineno} column {error.colno}") from error
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise StateError(f"{source}: the state is not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise StateError(f"{source}: the state is nested too deeply to read") from error
     return from_json(doc, source)
 
 
@@ -79,6 +86,20 @@ def from_json(doc: Any, source: str) -> State:
     return _build(doc, source)
 
 
+FIELDS = frozenset({"version", "ncplan_version", "serial", "lineage", "resources"})
+RESOURCE_FIELDS = frozenset({"address", "kind", "id", "attributes", "observed_index",
+                             "dependencies"})
+
+
+def _refuse_unknown(doc: dict[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise StateError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {names}",
+                         hint="this ncplan does not know that field and would drop it at its "
+                              "next write; was the state edited by hand?")
+
+
 def _field(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
     if name not in doc:
         raise StateError(f"{where}: missing field '{name}'")
@@ -91,6 +112,7 @@ def _field(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where:
 
 
 def _build(doc: dict[str, Any], source: str) -> State:
+    _refuse_unknown(doc, FIELDS, source)
     resources_raw = _field(doc, "resources", list, source)
     resources = []
     seen: set[str] = set()
@@ -103,6 +125,7 @@ def _build(doc: dict[str, Any], source: str) -> State:
             raise StateError(f"{where}: duplicate address {address!r}")
         seen.add(address)
         where = f"{source}: resource {address}"
+        _refuse_unknown(raw, RESOURCE_FIELDS, where)
         dependencies = _field(raw, "dependencies", list, where)
         if not all(isinstance(d, str) for d in dependencies):
             raise StateError(f"{where}: field 'dependencies' must be a list of strings")

@@ -1,4 +1,5 @@
-"""Lock info, ``--lock-timeout`` parsing and waiting for a lock with backoff.
+"""The lock protocol (:class:`Locker`), lock info, ``--lock-timeout`` parsing and waiting
+for a lock with backoff.
 
 Pure helpers shared by both backends and by every command that takes the lock.
 """
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ncplan import __version__
 from ncplan.errors import LockInfo, StateError, StateLockedError
@@ -78,12 +79,28 @@ def lock_info_from_json(data: bytes) -> LockInfo | None:
         return None
 
 
-class Lockable(Protocol):
-    def lock(self, info: LockInfo) -> str: ...
-    def unlock(self, lock_id: str) -> None: ...
+@runtime_checkable
+class Locker(Protocol):
+    """The one lock protocol of ncplan.
+
+    Both backends' lockers (``FileLocker``, ``ConsulLocker``) have this shape,
+    ``StateManager`` passes it through, and :func:`acquire` and :func:`locked` take it.
+    """
+
+    def lock(self, info: LockInfo) -> str:
+        """Take the lock or raise StateLockedError carrying the holder's info; returns its ID."""
+        ...
+
+    def unlock(self, lock_id: str) -> None:
+        """Release a lock this process holds; a wrong ID is a StateError."""
+        ...
+
+    def force_unlock(self, lock_id: str) -> str:
+        """Remove a lock left by someone else, only when ``lock_id`` matches; says what it did."""
+        ...
 
 
-def acquire(locker: Lockable, info: LockInfo, timeout: float,
+def acquire(locker: Locker, info: LockInfo, timeout: float,
             sleep: Callable[[float], None] = time.sleep,
             clock: Callable[[], float] = time.monotonic) -> str:
     """Take the lock, retrying with exponential backoff (0.1 s doubling up to 2 s) until
@@ -102,10 +119,20 @@ def acquire(locker: Lockable, info: LockInfo, timeout: float,
 
 
 @contextmanager
-def locked(locker: Lockable, operation: str, timeout: float, path: str = "") -> Iterator[str]:
-    """Hold the lock for the ``with`` body; released on return, on error and on Ctrl-C."""
+def locked(locker: Locker, operation: str, timeout: float, path: str = "") -> Iterator[str]:
+    """Hold the lock for the ``with`` body; released on return, on error and on Ctrl-C.
+
+    When the body fails and releasing the lock fails too, the body's error is the one
+    raised (it says why the run stopped), with the release failure attached as a note.
+    """
     lock_id = acquire(locker, new_lock_info(operation, path), timeout)
     try:
         yield lock_id
-    finally:
-        locker.unlock(lock_id)
+    except BaseException as error:
+        try:
+            locker.unlock(lock_id)
+        except Exception as unlock_error:  # any failure: reported as a note, never lost
+            reason = getattr(unlock_error, "message", None) or str(unlock_error)
+            error.add_note(f"then releasing the state lock {lock_id} failed: {reason}")
+        raise
+    locker.unlock(lock_id)

@@ -1,8 +1,9 @@
 """State managers in the manner of Terraform's statemgr: small interfaces, one composition.
 
 A backend supplies two things: a :class:`StateStorage` (bytes in, bytes out: a file, a
-Consul KV path) and a :class:`Locker`. :class:`StateManager` composes them into the
-:class:`Reader`, :class:`Writer`, :class:`Persister` and :class:`Locker` interfaces that
+Consul KV path) and a :class:`~ncplan.state.locking.Locker` (the one lock protocol,
+defined beside the helpers that take a lock). :class:`StateManager` composes them into
+the :class:`Reader`, :class:`Writer`, :class:`Persister` and ``Locker`` interfaces that
 the rest of ncplan uses, and owns the rules that do not depend on where the bytes live:
 decoding and upgrades, the serial (up by one per persisted change, none for identical
 content), the lineage (set once at creation), and the checks of ``state push``.
@@ -17,6 +18,7 @@ from typing import Protocol, runtime_checkable
 from ncplan import __version__
 from ncplan.errors import LockInfo, StateError
 from ncplan.state.codec import decode, encode
+from ncplan.state.locking import Locker
 from ncplan.state.model import CURRENT_VERSION, State
 
 
@@ -38,21 +40,6 @@ class Writer(Protocol):
 class Persister(Protocol):
     def persist(self) -> State | None:
         """Store the staged state (if it changes anything) and return what is persisted."""
-        ...
-
-
-@runtime_checkable
-class Locker(Protocol):
-    def lock(self, info: LockInfo) -> str:
-        """Take the lock or raise StateLockedError carrying the holder's info; returns its ID."""
-        ...
-
-    def unlock(self, lock_id: str) -> None:
-        """Release a lock this process holds; a wrong ID is a StateError."""
-        ...
-
-    def force_unlock(self, lock_id: str) -> str:
-        """Remove a lock left by someone else, only when ``lock_id`` matches; says what it did."""
         ...
 
 

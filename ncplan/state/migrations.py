@@ -4,7 +4,9 @@ Each function takes the decoded JSON object of version N and returns the object 
 version N + 1; :func:`upgrade` chains them up to :data:`CURRENT_VERSION`. Upgrades work
 on plain JSON data so that they never depend on today's dataclasses. A new format
 version means: bump ``CURRENT_VERSION``, add ``_vN_to_vN1`` here, register it in
-``UPGRADES`` and add a test with a document in the old shape.
+``UPGRADES`` and add a test with a document in the old shape. Each function checks the
+shape it reads (field types, unknown fields) and raises :class:`UpgradeError` naming the
+field and the resource, never a TypeError half way through.
 
 Version 1 (ncplan 0.0.x prototypes) kept resources in an object keyed by address::
 
@@ -33,30 +35,52 @@ class UpgradeError(ValueError):
     """A document that claims a version but does not have its shape."""
 
 
+V1_FIELDS = frozenset({"version", "ncplan_version", "serial", "lineage", "resources"})
+V1_RESOURCE_FIELDS = frozenset({"id", "attributes", "modify_index", "depends_on"})
+
+
+def _unknown(doc: Document, known: frozenset[str], where: str) -> None:
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise UpgradeError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {names}")
+
+
+def _typed(entry: Document, name: str, kind: type, default: Any, where: str) -> Any:
+    value = entry.get(name, default)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise UpgradeError(f"{where}: field {name!r} must be {kind.__name__}, "
+                           f"not {type(value).__name__}")
+    return value
+
+
+def _v1_resource(address: str, entry: Any) -> Document:
+    where = f"version 1 resource {address!r}"
+    if not isinstance(entry, dict):
+        raise UpgradeError(f"{where} must be an object")
+    _unknown(entry, V1_RESOURCE_FIELDS, where)
+    depends_on = _typed(entry, "depends_on", list, [], where)
+    if not all(isinstance(d, str) for d in depends_on):
+        raise UpgradeError(f"{where}: field 'depends_on' must be a list of strings")
+    return {
+        "address": address,
+        "kind": address.partition(".")[0],
+        "id": _typed(entry, "id", str, "", where),
+        "attributes": _typed(entry, "attributes", dict, {}, where),
+        "observed_index": _typed(entry, "modify_index", int, 0, where),
+        "dependencies": sorted(depends_on),
+    }
+
+
 def _v1_to_v2(doc: Document) -> Document:
+    _unknown(doc, V1_FIELDS, "version 1 state")
     resources = doc.get("resources", {})
     if not isinstance(resources, dict):
         raise UpgradeError("version 1 'resources' must be an object keyed by address")
-    upgraded = []
-    for address, entry in sorted(resources.items()):
-        if not isinstance(entry, dict):
-            raise UpgradeError(f"version 1 resource {address!r} must be an object")
-        kind, _, _name = address.partition(".")
-        upgraded.append({
-            "address": address,
-            "kind": kind,
-            "id": entry.get("id", ""),
-            "attributes": entry.get("attributes", {}),
-            "observed_index": entry.get("modify_index", 0),
-            "dependencies": sorted(entry.get("depends_on", [])),
-        })
-    return {
-        "version": 2,
-        "ncplan_version": doc.get("ncplan_version", "0.0.0"),
-        "serial": doc.get("serial"),
-        "lineage": doc.get("lineage"),
-        "resources": upgraded,
-    }
+    upgraded = [_v1_resource(address, entry) for address, entry in sorted(resources.items())]
+    kept: Document = {name: doc[name] for name in ("serial", "lineage") if name in doc}
+    return {"version": 2, "ncplan_version": doc.get("ncplan_version", "0.0.0"),
+            **kept, "resources": upgraded}
 
 
 #: version N -> the function that turns a version-N document into version N + 1.

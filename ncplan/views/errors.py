@@ -55,5 +55,18 @@ def render_error(console: Console, error: NcplanError) -> None:
         console.print(f"  {escape(describe_lock(error.info))}")
     else:
         console.print(f"[bold red]Error:[/] {escape(error.message)}")
+    render_notes(console, error)
     if error.hint:
         console.print(f"  [dim]Hint:[/] {escape(error.hint)}")
+
+
+def render_notes(console: Console, error: BaseException) -> None:
+    """Notes added to an error on its way up (e.g. a lock release that failed too)."""
+    for note in getattr(error, "__notes__", ()):
+        console.print(f"  {escape(str(note))}")
+
+
+def render_interrupt(console: Console, interrupt: KeyboardInterrupt) -> None:
+    """Ctrl-C (or SIGTERM): ``Interrupted.`` and the notes of the unwind."""
+    console.print("Interrupted.")
+    render_notes(console, interrupt)

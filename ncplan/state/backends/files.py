@@ -10,6 +10,15 @@ from pathlib import Path
 FILE_MODE = 0o600
 
 
+class NotSyncedError(OSError):
+    """The new file was renamed into place, but fsync of its directory failed.
+
+    Readers see the new content now; a system crash before the disk catches up could
+    bring back the old file. Unlike any other OSError of :func:`atomic_write`, the old
+    content is no longer in place.
+    """
+
+
 def fsync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -52,7 +61,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a reader sees the old or the new file, never a mix.
 
     The temp file is created 0600 with O_EXCL beside ``path``; any OSError (disk full,
-    permission) removes it and leaves ``path`` as it was. The caller maps OSError.
+    permission) removes it and leaves ``path`` as it was, except :class:`NotSyncedError`
+    (raised after the rename: ``path`` holds ``data``). The caller maps OSError.
     """
     tmp = temp_path(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -70,4 +80,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_directory(path.parent)
+    try:
+        fsync_directory(path.parent)
+    except OSError as error:
+        raise NotSyncedError(error.errno, error.strerror or str(error)) from error

@@ -25,6 +25,8 @@ from ncplan.state.locking import lock_info_from_json, lock_info_to_json
 
 
 class FileLocker:
+    """The local backend's :class:`~ncplan.state.locking.Locker`."""
+
     def __init__(self, lock_path: Path) -> None:
         self.lock_path = lock_path
         self.info_path = lock_path.with_name(lock_path.name + ".info")

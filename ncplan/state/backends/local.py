@@ -12,7 +12,7 @@ import errno
 from pathlib import Path
 
 from ncplan.errors import StateError
-from ncplan.state.backends.files import atomic_write, remove_stale_temps
+from ncplan.state.backends.files import NotSyncedError, atomic_write, remove_stale_temps
 from ncplan.state.backends.flock import FileLocker
 from ncplan.state.manager import StateManager
 
@@ -41,6 +41,7 @@ class LocalStorage:
             raise StateError(f"{self.path}: cannot read the state: {error.strerror}") from error
 
     def store(self, data: bytes) -> None:
+        target = self.backup_path
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             for stale in (self.path, self.backup_path):
@@ -48,12 +49,24 @@ class LocalStorage:
             previous = self.load()
             if previous is not None:
                 atomic_write(self.backup_path, previous)
+            target = self.path
             atomic_write(self.path, data)
+        except NotSyncedError as error:
+            if target != self.path:  # the backup's directory sync: the state is untouched
+                raise self._write_error(error) from error
+            raise StateError(
+                f"{self.path}: the new state is in place, but syncing its directory failed: "
+                f"{error.strerror}; a system crash before the disk catches up could bring "
+                "back the previous state", hint="check the disk; ncplan state pull shows "
+                "what is stored") from error
         except OSError as error:
-            reason = error.strerror or str(error)
-            hint = "free some disk space and retry" if error.errno == errno.ENOSPC else None
-            raise StateError(f"{self.path}: cannot write the state: {reason}; "
-                             "the previous state is unchanged", hint=hint) from error
+            raise self._write_error(error) from error
+
+    def _write_error(self, error: OSError) -> StateError:
+        reason = error.strerror or str(error)
+        hint = "free some disk space and retry" if error.errno == errno.ENOSPC else None
+        return StateError(f"{self.path}: cannot write the state: {reason}; "
+                          "the previous state is unchanged", hint=hint)
 
 
 def lock_path_for(path: Path) -> Path:

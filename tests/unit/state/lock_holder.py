@@ -2,7 +2,7 @@
 
 usage: python lock_holder.py STATE_PATH OPERATION HOLD_SECONDS [TIMEOUT_SECONDS [GO_FILE]]
 With GO_FILE, it waits for that file to exist before it tries (a start line for races).
-Prints ``LOCKED <id>`` once it holds the lock, or ``BUSY <holder id> <holder pid>``.
+Prints ``LOCKED <id> <created>`` once it holds the lock, or ``BUSY <holder id> <holder pid>``.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ def main() -> int:
     while go_file is not None and not go_file.exists():
         time.sleep(0.005)
     try:
-        lock_id = acquire(manager, new_lock_info(operation), timeout)
+        info = new_lock_info(operation)
+        lock_id = acquire(manager, info, timeout)
     except StateLockedError as error:
         holder = error.info
         print("BUSY", holder.id if holder else "-", holder.extra.get("pid") if holder else "-",
               flush=True)
         return 3
-    print("LOCKED", lock_id, flush=True)
+    print("LOCKED", lock_id, info.created, flush=True)
     time.sleep(hold)
     manager.unlock(lock_id)
     return 0

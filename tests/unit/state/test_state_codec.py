@@ -83,3 +83,28 @@ def test_state_helpers() -> None:
     assert replaced.resource("nomad_job.a") == job("a", 9)
     assert not replaced.same_content(state)
     assert state.resource("nomad_job.zz") is None
+
+
+def test_unknown_top_level_fields_are_refused_by_name() -> None:
+    with pytest.raises(StateError) as caught:
+        decode(_doc(outputs={}, terraform_version="1.5"), "s.json")
+    assert caught.value.message == "s.json: unknown fields 'outputs', 'terraform_version'"
+    assert caught.value.hint is not None and "would drop it" in caught.value.hint
+
+
+def test_unknown_resource_fields_are_refused_naming_the_resource() -> None:
+    doc = to_json(state_with(job("db")))
+    doc["resources"][0]["sensitive"] = True  # type: ignore[index]
+    with pytest.raises(StateError) as caught:
+        decode(json.dumps(doc).encode(), "s.json")
+    assert caught.value.message == "s.json: resource nomad_job.db: unknown field 'sensitive'"
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b'{"version": 2, "serial": ' + b"9" * 5000 + b"}", "the state is not valid JSON: "),
+    (b"[" * 100_000 + b"]" * 100_000, "the state is nested too deeply to read"),
+])
+def test_json_python_cannot_convert_is_a_state_error(data: bytes, problem: str) -> None:
+    with pytest.raises(StateError) as caught:
+        decode(data, "s.json")
+    assert caught.value.message.startswith(f"s.json: {problem}")

@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from state_helpers import job
 from typer.testing import CliRunner, Result
 
 from ncplan.cli import app
+from ncplan.errors import LockInfo, StateError
+from ncplan.state.backends.flock import FileLocker
 from ncplan.state.backends.local import open_local
 from ncplan.state.codec import encode
+from ncplan.state.locking import who
+from ncplan.state.manager import StateManager
 from ncplan.state.model import ResourceState, State
+from ncplan.views.errors import render_error
 
 HOLDER = str(Path(__file__).with_name("lock_holder.py"))
 
@@ -158,13 +166,13 @@ def test_locked_state_shows_the_holder(runner: CliRunner, tmp_path: Path, state:
                               "apply", "60"], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
-        holder_id = child.stdout.readline().split()[1]
+        _, holder_id, created = child.stdout.readline().split()
+        since = datetime.fromisoformat(created).astimezone(UTC).strftime("%H:%M:%S")
         result = run(runner, tmp_path, "state", "rm", "nomad_job.db", "--lock-timeout", "0.3s")
         assert (result.exit_code, result.stdout) == (1, "")
         lines = result.stderr.splitlines()
         assert lines[0] == f"Error: {tmp_path}/ncplan.state.json is locked"
-        assert lines[1].startswith("  state locked by ")
-        assert lines[1].endswith(f" for apply since {lines[1][-50:-42]} (ID {holder_id})")
+        assert lines[1] == f"  state locked by {who()} for apply since {since} (ID {holder_id})"
         assert lines[2] == "  Hint: wait with --lock-timeout, e.g. --lock-timeout 2m"
         free = run(runner, tmp_path, "state", "list", "--no-lock")
         assert free.exit_code == 0 and free.stdout == "nomad_job.db\nnomad_job.web\n"
@@ -258,3 +266,46 @@ def test_state_commands_take_variable_values(runner: CliRunner, tmp_path: Path,
     from_file = run(runner, tmp_path, "state", "show", "nomad_job.db",
                     "--var-file", str(tmp_path / "values.hcl.txt"))
     assert from_file.exit_code == 0, from_file.stderr
+
+
+def test_the_error_view_shows_notes() -> None:
+    error = StateError("cannot write the state: disk full", hint="free some disk space")
+    error.add_note("then releasing the state lock 42 failed: the lock was lost")
+    out = io.StringIO()
+    render_error(Console(file=out, width=100, no_color=True), error)
+    assert out.getvalue() == (
+        "Error: cannot write the state: disk full\n"
+        "  then releasing the state lock 42 failed: the lock was lost\n"
+        "  Hint: free some disk space\n")
+
+
+@pytest.mark.parametrize(("failure", "code", "first_line"), [
+    (StateError("cannot read the state: disk on fire"), 1,
+     "Error: cannot read the state: disk on fire"),
+    (KeyboardInterrupt(), 130, "Interrupted."),
+])
+def test_a_failed_unlock_is_shown_below_the_error_that_stopped_the_command(
+        runner: CliRunner, tmp_path: Path, state: State, monkeypatch: pytest.MonkeyPatch,
+        failure: BaseException, code: int, first_line: str) -> None:
+    def fail_read(self: StateManager) -> None:
+        raise failure
+
+    def fail_unlock(self: FileLocker, lock_id: str) -> None:
+        raise StateError(f"cannot unlock {lock_id}: the lock file is gone")
+
+    taken: list[str] = []
+    real_lock = FileLocker.lock
+
+    def recorded_lock(self: FileLocker, info: LockInfo) -> str:
+        taken.append(real_lock(self, info))
+        return taken[-1]
+
+    monkeypatch.setattr(StateManager, "read", fail_read)
+    monkeypatch.setattr(FileLocker, "lock", recorded_lock)
+    monkeypatch.setattr(FileLocker, "unlock", fail_unlock)
+    result = run(runner, tmp_path, "state", "list", "--lock")
+    [lock_id] = taken
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", (
+        f"{first_line}\n"
+        f"  then releasing the state lock {lock_id} failed: cannot unlock {lock_id}: "
+        "the lock file is gone\n"))

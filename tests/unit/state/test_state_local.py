@@ -95,27 +95,78 @@ def test_an_unreadable_state_is_refused_and_never_overwritten(path: Path, conten
     assert sorted(p.name for p in path.parent.iterdir()) == ["ncplan.state.json"]
 
 
-@pytest.mark.parametrize("target", ["write", "fsync", "replace"])
-def test_disk_full_leaves_the_old_state_readable(path: Path, target: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+#: The file-system calls one store makes when a previous state exists: the backup's
+#: write, fsync of the file, rename, fsync of the directory, then the same for the state.
+CALLS = {"write": 2, "fsync": 4, "replace": 2}
+
+
+def _count_calls(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts = dict.fromkeys(CALLS, 0)
+    for name in CALLS:
+        real = getattr(files.os, name)
+
+        def counted(*args: object, _name: str = name, _real: object = real) -> object:
+            counts[_name] += 1
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(files.os, name, counted)
+    manager = open_local(path)
+    state = persisted(manager, State.new([job("db")]))
+    counts = dict.fromkeys(CALLS, 0)
+    persisted(manager, state.with_resource(job("web")))
+    monkeypatch.undo()
+    return counts
+
+
+def test_one_store_makes_the_calls_the_failure_tests_cover(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _count_calls(path, monkeypatch) == CALLS
+
+
+@pytest.mark.parametrize(("target", "n"), [
+    (target, n) for target, count in CALLS.items() for n in range(1, count + 1)])
+def test_disk_full_at_each_call_leaves_a_state_that_says_what_it_is(
+        path: Path, target: str, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
     manager = open_local(path)
     first = persisted(manager, State.new([job("db")]))
     good = path.read_bytes()
+    real = getattr(files.os, target)
+    calls = 0
 
-    def fail(*args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def fail_on_nth(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == n:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args)
 
-    monkeypatch.setattr(files.os, target, fail)
-    manager.write(first.with_resource(job("web")))
+    monkeypatch.setattr(files.os, target, fail_on_nth)
+    wanted = first.with_resource(job("web"))
+    manager.write(wanted)
     with pytest.raises(StateError) as caught:
         manager.persist()
     monkeypatch.undo()
-    assert "cannot write the state: No space left on device" in caught.value.message
-    assert caught.value.hint == "free some disk space and retry"
-    assert path.read_bytes() == good
-    assert decode(path.read_bytes(), "x") == first
-    leftovers = [p.name for p in path.parent.iterdir() if ".tmp-" in p.name]
-    assert leftovers == []
+    assert calls == n
+    stored = open_local(path).read()
+    assert stored is not None
+    # Only the last call, the directory's fsync, comes after the state's rename.
+    after_rename = (target, n) == ("fsync", CALLS["fsync"])
+    assert (stored != first) is after_rename
+    if not after_rename:
+        assert path.read_bytes() == good
+        assert caught.value.message == (f"{path}: cannot write the state: No space left on "
+                                        "device; the previous state is unchanged")
+        assert caught.value.hint == "free some disk space and retry"
+    else:
+        assert (stored.resources, stored.serial) == (wanted.resources, 2)
+        assert caught.value.message == (
+            f"{path}: the new state is in place, but syncing its directory failed: No space "
+            "left on device; a system crash before the disk catches up could bring back the "
+            "previous state")
+    assert [p.name for p in path.parent.iterdir() if ".tmp-" in p.name] == []
+    # The next run writes as if nothing had happened.
+    after = persisted(open_local(path), stored.with_resource(job("api")))
+    assert after.serial == stored.serial + 1
 
 
 CRASH_CHILD = textwrap.dedent("""

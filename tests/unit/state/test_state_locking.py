@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 import pytest
 
 from ncplan.errors import LockInfo, StateError, StateLockedError
+from ncplan.state import locking
+from ncplan.state.backends.consul_lock import ConsulLocker
+from ncplan.state.backends.flock import FileLocker
+from ncplan.state.backends.local import lock_path_for, open_local
 from ncplan.state.locking import (
+    Locker,
     acquire,
     lock_info_from_json,
     lock_info_to_json,
@@ -94,3 +102,41 @@ def test_lock_info_round_trip_and_garbage() -> None:
     assert info.who.count("@") == 1 and info.created.endswith("+00:00")
     assert lock_info_from_json(b'{"ID": "x"') is None
     assert lock_info_from_json(b'{"ID": "x"}') is None
+
+
+class StuckLocker(FlakyLocker):
+    """Takes the lock, then cannot release it."""
+
+    def unlock(self, lock_id: str) -> None:
+        raise StateError(f"cannot unlock {lock_id}: the lock was lost")
+
+
+def test_an_unlock_failure_is_a_note_on_the_error_that_stopped_the_run() -> None:
+    with pytest.raises(StateError) as caught, locked(StuckLocker(busy=0), "apply", 0) as lock_id:
+        raise StateError("cannot write the state: disk full")
+    assert caught.value.message == "cannot write the state: disk full"
+    assert caught.value.__notes__ == [
+        f"then releasing the state lock {lock_id} failed: cannot unlock {lock_id}: "
+        "the lock was lost"]
+
+
+def test_an_unlock_failure_after_a_clean_run_is_the_error() -> None:
+    with pytest.raises(StateError, match="the lock was lost"), \
+            locked(StuckLocker(busy=0), "apply", 0):
+        pass
+
+
+def test_one_lock_protocol_for_both_backends_the_manager_and_the_helpers(
+        tmp_path: Path) -> None:
+    import ncplan.state
+    from ncplan.state import manager
+
+    assert ncplan.state.Locker is Locker
+    assert manager.Locker is Locker
+    assert not hasattr(locking, "Lockable")
+    path = tmp_path / "ncplan.state.json"
+    consul = ConsulLocker(None, "ncplan/prod")  # type: ignore[arg-type]  # never called
+    for locker in (FileLocker(lock_path_for(path)), consul, open_local(path)):
+        assert isinstance(locker, Locker), locker
+    assert inspect.signature(acquire).parameters["locker"].annotation in ("Locker", Locker)
+    assert inspect.signature(locked).parameters["locker"].annotation in ("Locker", Locker)

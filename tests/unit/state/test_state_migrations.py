@@ -51,3 +51,40 @@ def test_a_version_1_document_of_the_wrong_shape_is_refused() -> None:
     with pytest.raises(StateError, match=r"old\.json: cannot upgrade the state from version 1: "
                                          r"version 1 'resources' must be an object"):
         decode(json.dumps(doc).encode(), "old.json")
+
+
+def _resource(**changes: object) -> dict[str, object]:
+    entry = dict(VERSION_1["resources"]["nomad_job.web"])  # type: ignore[index]
+    entry.update(changes)
+    return entry
+
+
+@pytest.mark.parametrize(("doc", "problem"), [
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(depends_on=5)}),
+     "version 1 resource 'nomad_job.web': field 'depends_on' must be list, not int"),
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(depends_on=["a", 1])}),
+     "version 1 resource 'nomad_job.web': field 'depends_on' must be a list of strings"),
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(modify_index="31")}),
+     "version 1 resource 'nomad_job.web': field 'modify_index' must be int, not str"),
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(modify_index=True)}),
+     "version 1 resource 'nomad_job.web': field 'modify_index' must be int, not bool"),
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(attributes=[])}),
+     "version 1 resource 'nomad_job.web': field 'attributes' must be dict, not list"),
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(id=None)}),
+     "version 1 resource 'nomad_job.web': field 'id' must be str, not NoneType"),
+    (dict(VERSION_1, resources={"nomad_job.web": _resource(tainted=True)}),
+     "version 1 resource 'nomad_job.web': unknown field 'tainted'"),
+    (dict(VERSION_1, outputs={}), "version 1 state: unknown field 'outputs'"),
+])
+def test_a_version_1_field_of_the_wrong_type_is_located(doc: dict[str, object],
+                                                        problem: str) -> None:
+    with pytest.raises(StateError) as caught:
+        decode(json.dumps(doc).encode(), "old.json")
+    assert caught.value.message == (
+        f"old.json: cannot upgrade the state from version 1: {problem}")
+
+
+def test_a_version_1_state_without_serial_says_so() -> None:
+    doc = {k: v for k, v in VERSION_1.items() if k != "serial"}
+    with pytest.raises(StateError, match=r"^old\.json: missing field 'serial'$"):
+        decode(json.dumps(doc).encode(), "old.json")
