@@ -1,7 +1,9 @@
 """The command line: registers commands only. Each command lives in ncplan/commands/.
 
 Errors are caught once, here: an ``NcplanError`` becomes a message on stderr and exit 1
-(a traceback only with ``NCPLAN_DEBUG=1``).
+(a traceback only with ``NCPLAN_DEBUG=1``). A usage error (an unknown flag or command, a
+missing argument, a bad choice) is click's message on stderr and exit 1 too: click's own
+code for it is 2, which ``--detailed-exitcode`` reserves for "the plan has changes".
 """
 
 from __future__ import annotations
@@ -9,19 +11,21 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar, cast
 
 import typer
 
 from ncplan import __version__
-from ncplan.commands import force_unlock, graph, render, state, validate
+from ncplan.commands import force_unlock, graph, init, render, state, validate
 from ncplan.commands.context import AppContext
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_error, render_interrupt
+from ncplan.views.usage import render_aborted, render_usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +86,7 @@ def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> Non
 
 def _register_all() -> None:
     """Each command module contributes one function; registration is the only thing here."""
+    register(app, "init", init.command)
     register(app, "validate", validate.command)
     register(app, "render", render.command)
     register(app, "graph", graph.command)
@@ -101,6 +106,65 @@ def interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _click_exception(name: str) -> type[Exception]:
+    """One of click's exception classes. typer vendors click and re-exports only BadParameter
+    of its exceptions (and we do not import click directly), so walk up from that one."""
+    for klass in typer.BadParameter.__mro__:
+        if klass.__name__ == name and issubclass(klass, Exception):
+            return klass
+    raise LookupError(f"typer.BadParameter no longer derives from click's {name}")
+
+
+UsageError = _click_exception("UsageError")
+ClickException = _click_exception("ClickException")
+
+
+class _UsageContext(Protocol):
+    """The parts of click's Context a usage message needs."""
+
+    command_path: str
+    help_option_names: list[str]
+
+    def get_usage(self) -> str: ...
+
+
+class _ClickError(Protocol):
+    """What click's exceptions offer: the message (with the parameter named) and the context."""
+
+    def format_message(self) -> str: ...
+
+
+def _show_usage_error(error: Exception) -> int:
+    """Bare ``ncplan`` or ``ncplan state`` already printed their help: exit 0. Else exit 1."""
+    if type(error).__name__ == "NoArgsIsHelpError":
+        return 0
+    ctx = cast(_UsageContext | None, getattr(error, "ctx", None))
+    usage = hint = None
+    if ctx is not None:
+        usage = ctx.get_usage()
+        if ctx.help_option_names:
+            hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help."
+    message = cast(_ClickError, error).format_message()
+    render_usage_error(make_console(stderr=True), message, usage, hint)
+    return 1
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run one command line and return its exit code; usage errors are shown and give 1."""
+    try:
+        result = app(args=args, prog_name="ncplan", standalone_mode=False)
+    except UsageError as error:
+        return _show_usage_error(error)
+    except ClickException as error:
+        message = cast(_ClickError, error).format_message()
+        render_usage_error(make_console(stderr=True), message, None, None)
+        return 1
+    except typer.Abort:
+        render_aborted(make_console(stderr=True))
+        return 1
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, interrupt_on_sigterm)
-    app()
+    sys.exit(run())

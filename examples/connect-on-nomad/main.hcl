@@ -2,10 +2,35 @@
 # Connect connections only, and a web app that dials it through its proxy.
 # Both use the builtin sidecar: a raw_exec task running `consul connect proxy`.
 
+# The programs and where Consul is, as variables so a test (or you) can swap them:
+# `--var db_command=/path/to/your-db` or a *.ncvars.hcl file; the defaults are the guide's.
+variable "db_command" {
+  type    = string
+  default = "/usr/local/bin/my-database"
+}
+
+variable "web_command" {
+  type    = string
+  default = "/usr/local/bin/web"
+}
+
+variable "consul_binary" {
+  type        = string
+  default     = "/usr/local/bin/consul"
+  description = "The consul binary on the Nomad nodes, run by the builtin sidecars."
+}
+
+variable "consul_agent" {
+  type        = string
+  default     = "127.0.0.1:8500"
+  description = "The node-local Consul agent the builtin sidecars talk to."
+}
+
 defaults {
   datacenters   = ["dc1"]
   sidecar       = "builtin"
-  consul_binary = "/usr/local/bin/consul"
+  consul_binary = var.consul_binary
+  consul_agent  = var.consul_agent
 }
 
 service "db" {
@@ -14,7 +39,7 @@ service "db" {
   task {
     driver = "raw_exec"
     config = {
-      command = "/usr/local/bin/my-database"
+      command = var.db_command
       args    = ["-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
     }
   }
@@ -24,7 +49,7 @@ service "web" {
   task {
     driver = "raw_exec"
     config = {
-      command = "/usr/local/bin/web"
+      command = var.web_command
     }
     env = {
       DATABASE_URL = "postgresql://${upstream.db}/db"

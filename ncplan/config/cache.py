@@ -7,6 +7,13 @@ the same directory and are moved into place with ``os.replace``: two runs racing
 the same content and the last rename wins. An entry that cannot be read or decoded is
 ignored and rewritten. ``NCPLAN_NO_CACHE=1`` turns the cache off; a directory that
 cannot be written simply goes uncached.
+
+Variable files are never given to the cache (their values may be secrets). After the
+files of a run are read, ``prune`` removes every entry this run did not use that was
+last written before the run started, so an entry for a changed or deleted file (or a
+variable file cached by an older version) does not stay on disk; an entry a concurrent
+run just wrote is newer than this run and is kept. Removal is one ``unlink``: a reader
+sees a whole entry or none.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +31,9 @@ from ncplan import __version__
 from ncplan.config.hcl import HCL2_VERSION
 from ncplan.config.syntax import ParsedFile
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: escapes inside $${...} resolved
 CACHE_DIR = Path(".ncplan") / "cache"
+STALE_TEMP_SECONDS = 600  # a temporary file this old belongs to a writer that died
 
 
 def cache_key(text: str) -> str:
@@ -45,11 +54,14 @@ class ParseCache:
         self.enabled = enabled
         self.hits = 0
         self.misses = 0
+        self.started = time.time()
+        self.used: set[str] = set()
 
     def parse(self, text: str, parser: Callable[[str], ParsedFile]) -> ParsedFile:
         if not self.enabled:
             return parser(text)
         key = cache_key(text)
+        self.used.add(key)
         cached = self._read(key)
         if cached is not None:
             self.hits += 1
@@ -79,3 +91,25 @@ class ParseCache:
             if tmp_name:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
+
+    def prune(self) -> None:
+        """Remove the entries this run did not use, written before it started."""
+        if not self.enabled:
+            return
+        try:
+            names = os.listdir(self.path)
+        except OSError:
+            return
+        for name in names:
+            if name.endswith(".json"):
+                if name[: -len(".json")] in self.used:
+                    continue
+                cutoff = self.started
+            elif name.endswith(".tmp"):
+                cutoff = self.started - STALE_TEMP_SECONDS
+            else:
+                continue
+            entry = self.path / name
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import hcl2
+from hcl2.rules.abstract import LarkRule, LarkToken
 from hcl2.rules.base import AttributeRule, BlockRule
-from hcl2.utils import SerializationOptions
+from hcl2.rules.strings import InterpolationRule, StringRule
+from hcl2.utils import SerializationOptions, process_escape_sequences
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock, SyntaxProblem
@@ -38,6 +40,30 @@ _TOKEN_NAMES = {
     "COMMA": "','", "COLON": "':'", "$END": "the end of the file", "NL_OR_COMMENT": "a new line",
     "NAME": "a name", "DBLQUOTE": "'\"'",
 }
+
+
+_ESCAPED_MARKERS = frozenset({"ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"})
+
+
+def _decode_escaped_markers(node: Any) -> None:
+    """Resolve backslash escapes inside ``$${...}`` and ``%%{...}`` of quoted strings.
+
+    python-hcl2 takes such a marker up to its ``}`` as one token and leaves ``\\"`` in it
+    as written; HCL reads it as literal text, escapes resolved (``"$${f(\\"x\\")}"`` is
+    ``$${f("x")}`` before the ``$${`` itself is read). Strings inside a ``${...}`` are
+    expression source and stay as written; heredocs resolve no escapes.
+    """
+    if isinstance(node, InterpolationRule):
+        return
+    if isinstance(node, StringRule):
+        for part in node.string_parts:
+            token = part.content
+            if isinstance(token, LarkToken) and token.lark_name() in _ESCAPED_MARKERS:
+                token.set_value(process_escape_sequences(str(token.value)))
+        return
+    if isinstance(node, LarkRule):
+        for child in node.children:
+            _decode_escaped_markers(child)
 
 
 def _pos(meta: Any) -> Pos:
@@ -89,6 +115,7 @@ def parse_hcl(text: str) -> ParsedFile:
         return ParsedFile(error=_describe(error, text))
     except (LarkError, RuntimeError, ValueError) as error:
         return ParsedFile(error=SyntaxProblem(f"cannot parse: {error}", 1, 1))
+    _decode_escaped_markers(start)
     attributes, blocks = _contents(start.body, top_level=True)
     return ParsedFile(attributes=attributes, blocks=blocks)
 

@@ -4,6 +4,11 @@ A string that is exactly ``${var.x}`` takes the variable's value with its type; 
 longer string the value is written as text. ``${upstream.NAME}`` becomes the address the
 app dials through its sidecar. Every other ``${...}`` (NOMAD_*, attr.*, meta.*, node.*,
 env) is left for Nomad.
+
+``$${`` and ``%%{`` are HCL's escapes for a literal ``${`` and ``%{``. python-hcl2 keeps
+them as written, so they are undone here, in the same left-to-right scan that finds the
+references: the expanded value holds the literal (``$${X}`` -> ``${X}``; ``$$${X}`` ->
+``$${X}``, as HCL reads it), and an escaped ``$${var.x}`` is not a reference.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from typing import Any
 from ncplan.config.collector import Sink, Where
 from ncplan.config.model import env_label, upstream_port_label
 
-_INTERP = re.compile(r"(?<!\$)\$\{([^}]*)\}")
+# An escape ($${ or %%{) or a reference ${...}, leftmost first, as HCL scans a template.
+_TOKEN = re.compile(r"(?P<escape>([$%])\2\{)|\$\{(?P<inner>[^}]*)\}")
+_ESCAPE = re.compile(r"([$%])\1\{")
 _VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _UPSTREAM_REF = re.compile(r"^\s*upstream\.([A-Za-z0-9_-]+)\s*$")
 _VAR_ANYWHERE = re.compile(r"(?<![\w.])var\.[A-Za-z_]")
@@ -35,6 +42,17 @@ def upstream_address(name: str, sidecar: str) -> str:
     if sidecar == "envoy":
         return "${NOMAD_UPSTREAM_ADDR_" + env_label(name) + "}"
     return "127.0.0.1:${NOMAD_PORT_" + upstream_port_label(name) + "}"
+
+
+def unescape(value: Any) -> Any:
+    """``value`` (a python-hcl2 value) with ``$${`` and ``%%{`` read as ``${`` and ``%{``."""
+    if isinstance(value, str):
+        return _ESCAPE.sub(r"\1{", value)
+    if isinstance(value, list):
+        return [unescape(item) for item in value]
+    if isinstance(value, dict):
+        return {key: unescape(item) for key, item in value.items()}
+    return value
 
 
 def as_text(value: Any) -> str:
@@ -73,7 +91,7 @@ class Expander:
         return value
 
     def _string(self, text: str, where: Where) -> Any:
-        matches = list(_INTERP.finditer(text))
+        matches = list(_TOKEN.finditer(text))
         if not matches:
             return text
         whole = len(matches) == 1 and matches[0].span() == (0, len(text))
@@ -83,7 +101,10 @@ class Expander:
         for match in matches:
             parts.append(text[last:match.start()])
             last = match.end()
-            replaced = self._reference(match.group(1), where)
+            if match.group("escape"):
+                parts.append(match.group("escape")[1:])  # $${ -> ${, %%{ -> %{
+                continue
+            replaced = self._reference(match.group("inner"), where)
             if replaced is INVALID:
                 failed = True
                 continue

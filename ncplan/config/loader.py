@@ -138,13 +138,15 @@ def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
     config_files: list[tuple[str, ParsedFile]] = []
     value_files: list[ValueFile] = []
     for path in paths:
-        parsed = _read(path, path.name, sink, cache)
+        is_values = path.name.endswith(VARS_SUFFIX)  # values may be secrets: not cached
+        parsed = _read(path, path.name, sink, None if is_values else cache)
         if parsed is None:
             continue
-        if path.name.endswith(VARS_SUFFIX):
+        if is_values:
             value_files.append(ValueFile(path.name, parsed))
         else:
             config_files.append((path.name, parsed))
+    cache.prune()
     for var_file in var_files:
         parsed = _read(var_file, str(var_file), sink, None)
         if parsed is not None:

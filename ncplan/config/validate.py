@@ -32,6 +32,7 @@ def check(decoded: Decoded, sink: Sink) -> None:
     _names(decoded, sink)
     _references(decoded, sink)
     _ports(decoded, sink)
+    _idle_sidecars(decoded, sink)
     _intentions(decoded, sink)
     _cycles(decoded, sink)
 
@@ -111,6 +112,20 @@ def _ports(decoded: Decoded, sink: Sink) -> None:
                     "dashes become underscores in port labels; rename one service",
                 )
             labels.setdefault(label, f'"{upstream.name}"')
+
+
+def _idle_sidecars(decoded: Decoded, sink: Sink) -> None:
+    """A builtin proxy with no listener and no upstream runs and does nothing."""
+    for service, _ in decoded.services:
+        if service.sidecar == "builtin" and service.port is None and not service.upstreams:
+            sink.warning(
+                f'service "{service.name}" has no port and no upstream: its builtin sidecar '
+                "would run a connect-proxy task that does nothing",
+                service.span,
+                'set port = "LABEL" if other services call it, add an upstream block for '
+                "each service it calls, or write it as a job block if it stays outside "
+                "the mesh",
+            )
 
 
 def _intentions(decoded: Decoded, sink: Sink) -> None:

@@ -3,7 +3,8 @@
 ``default``, environment ``NCPLAN_VAR_<name>``, ``*.ncvars.hcl`` files (name order),
 ``--var-file FILE`` (in the order given), ``--var name=value`` (in the order given).
 Values from the environment and ``--var`` are text, converted to the declared type;
-list and map values are read as HCL expressions.
+list and map values are read as HCL expressions. Values written in HCL (defaults, variable
+files, list and map expressions) read ``$${`` and ``%%{`` as HCL does (``${`` and ``%{``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, cast
 from ncplan.config.body import convert, read_body, type_phrase, value_phrase
 from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_expression
-from ncplan.config.interpolate import INVALID
+from ncplan.config.interpolate import INVALID, unescape
 from ncplan.config.model import Variable, VariableType
 from ncplan.config.schema import VARIABLE
 from ncplan.config.syntax import ParsedFile, RawBlock
@@ -48,7 +49,7 @@ def declare(blocks: Sequence[tuple[str, RawBlock]], sink: Sink) -> dict[str, Var
             sink.error(f'unknown type "{kind}" for variable "{name}"', body.place("type"),
                        "use one of: " + ", ".join(TYPES))
             kind = "string"
-        default = body.get("default")
+        default = unescape(body.get("default"))
         if default is not None:
             converted = convert(default, _attr_type(kind))
             if converted is INVALID:
@@ -78,7 +79,7 @@ def _from_text(text: str, kind: str) -> Any:
             value = parse_expression(text)
         except ValueError:
             return INVALID
-        return convert(value, kind)
+        return convert(unescape(value), kind)
     return convert(text, kind)
 
 
@@ -118,7 +119,7 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
                              "or remove the line")
                 continue
             assign(attribute.name, attribute.value,
-                   convert(attribute.value, declared_var.type),
+                   convert(unescape(attribute.value), declared_var.type),
                    f'wrong type for variable "{attribute.name}"', where)
     for override in overrides:
         name, sep, text = override.partition("=")

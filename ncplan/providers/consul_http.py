@@ -14,11 +14,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from ncplan.config.model import DEFAULT_CONSUL_ADDRESS
-from ncplan.errors import ProviderError
+from ncplan.errors import NcplanError, ProviderError
 
 _FALSE = {"0", "false", "no", "off"}
 _TRUE = {"1", "true", "yes", "on"}
@@ -71,3 +72,31 @@ class ConsulHttpSettings:
             http.cert = (self.client_cert, self.client_key) if self.client_key \
                 else self.client_cert
         return http
+
+
+def json_answer(response: requests.Response, *, address: str, endpoint: str,
+                error: type[NcplanError] = ProviderError) -> Any:
+    """The decoded JSON body of a Consul answer; a located ``error`` when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError as cause:
+        raise error(f"Consul at {address} answered {endpoint} with HTTP "
+                    f"{response.status_code} but a body that is not JSON: "
+                    f"{excerpt(response.text)}",
+                    hint="check that the address points at Consul's HTTP API") from cause
+
+
+def wrong_shape(*, address: str, endpoint: str, expected: str, got: Any,
+                error: type[NcplanError] = ProviderError) -> NcplanError:
+    """A located error for a JSON answer that does not have the shape Consul gives."""
+    return error(f"Consul at {address} answered {endpoint} with JSON of an unexpected shape: "
+                 f"expected {expected}, got {excerpt(repr(got))}",
+                 hint="check that the address points at Consul's HTTP API")
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """``text`` on one line, cut to ``limit`` characters (an empty body says so)."""
+    flat = " ".join(text.split())
+    if not flat:
+        return "(empty body)"
+    return flat if len(flat) <= limit else flat[:limit] + "..."

@@ -3,9 +3,10 @@
 Every provider request goes through :meth:`HttpClient.call`, which
 
 * sends it with a per-request timeout (default 10 s);
-* retries connection failures and 5xx answers that are not check-and-set conflicts,
-  with exponential backoff (3 tries, 0.2 s doubling, at most 2 s between tries); a 4xx
-  is never retried, nor is a TLS verification failure;
+* retries connection failures and 5xx answers that are not check-and-set conflicts
+  (a write only when it never reached the agent: after a read timeout or a dropped
+  connection it may have happened), with exponential backoff (3 tries, 0.2 s doubling,
+  at most 2 s between tries); a 4xx is never retried, nor is a TLS verification failure;
 * maps every failure to ncplan's errors: :class:`ProviderUnreachable` names the address
   and the variable that sets it, a 403 names the API that refused and the token variable,
   anything else quotes the API's own message; a body that is not the JSON expected is a
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
+import urllib3
 
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
 
@@ -125,32 +127,39 @@ class HttpClient:
         status raises (after the retries the policy allows).
         """
         query = {**self.default_params, **(params or {})}
+        wait = timeout or self.timeout
         attempt = 0
         while True:
             attempt += 1
             last_try = attempt >= self.retry.tries
             try:
-                response = self.session.request(
-                    method, self.api.address + path, params=query or None,
-                    json=body, timeout=timeout or self.timeout, allow_redirects=False,
-                    verify=self.session.verify)  # else REQUESTS_CA_BUNDLE beats the CA
-            except requests.exceptions.SSLError as error:
-                raise self._tls_failed(error) from error
+                answer = self._send(method, path, query, body, wait)
             except (requests.ConnectionError, requests.Timeout) as error:
-                if last_try:
-                    raise self._unreachable(error, attempt, timeout or self.timeout) from error
-                self._sleep(self.retry.delay(attempt))
-                continue
-            except requests.RequestException as error:
-                raise ProviderError(f"{self.api.name} {method} {path}: {error}") from error
-            answer = Answer(method, path, response.status_code, response.text,
-                            dict(response.headers), self.api.name)
-            if answer.status in accept:
-                return answer
-            if self._retryable(answer) and not last_try:
-                self._sleep(self.retry.delay(attempt))
-                continue
-            raise self.failure(answer, attempts=attempt)
+                if last_try or not (method == "GET" or _before_sending(error)):
+                    raise self._unreachable(error, attempt, wait) from error
+            else:
+                if answer.status in accept:
+                    return answer
+                if last_try or not self._retryable(answer):
+                    raise self.failure(answer, attempts=attempt)
+            self._sleep(self.retry.delay(attempt))
+
+    def _send(self, method: str, path: str, query: Mapping[str, str], body: Any,
+              timeout: float) -> Answer:
+        """One request; connection errors and timeouts are left to the caller."""
+        try:
+            response = self.session.request(
+                method, self.api.address + path, params=query or None, json=body,
+                timeout=timeout, allow_redirects=False,
+                verify=self.session.verify)  # else REQUESTS_CA_BUNDLE beats the CA
+        except requests.exceptions.SSLError as error:
+            raise self._tls_failed(error) from error
+        except (requests.ConnectionError, requests.Timeout):
+            raise
+        except requests.RequestException as error:
+            raise ProviderError(f"{self.api.name} {method} {path}: {error}") from error
+        return Answer(method, path, response.status_code, response.text,
+                      dict(response.headers), self.api.name)
 
     def _retryable(self, answer: Answer) -> bool:
         return answer.status >= 500 and not self.is_conflict(answer.status, answer.text)
@@ -181,7 +190,8 @@ class HttpClient:
         reason = (f"no answer within {timeout:g} s" if isinstance(error, requests.Timeout)
                   else _connection_reason(error))
         return ProviderUnreachable(
-            f"cannot reach {api.name} at {api.address} ({reason}; {attempts} tries)",
+            f"cannot reach {api.name} at {api.address} ({reason}; {attempts} "
+            f"{'try' if attempts == 1 else 'tries'})",
             hint=f"is the {api.name} agent running? set {api.address_env} to its address")
 
     def _tls_failed(self, error: Exception) -> ProviderUnreachable:
@@ -192,6 +202,14 @@ class HttpClient:
                  f"certificate (or {api.address_env} to its http:// address)")
 
 
+def _before_sending(error: Exception) -> bool:
+    """True when the request never reached the agent (refused, connect timeout): only
+    then is a write sent again; a read timeout or a dropped answer may follow a write
+    that happened."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
+
+
 def _connection_reason(error: Exception) -> str:
     """The innermost reason of a requests/urllib3 error, without the retry wrapping."""
     text = str(error)
@@ -200,7 +218,8 @@ def _connection_reason(error: Exception) -> str:
         if marker in text:
             start = text.find(marker)
             end = text.find(")", start)
-            return text[start:end if end > 0 else None].rstrip("'\"")
+            reason = text[start:end if end > 0 else None]
+            return reason.split(" (_ssl.c")[0].rstrip("'\"")
     return text
 
 

@@ -135,3 +135,24 @@ class Refreshed:
     drift_plans: Mapping[str, NomadJobPlan] = field(default_factory=dict)
     catalog_services: frozenset[str] = frozenset()
     mesh: MeshPolicy = field(default_factory=MeshPolicy)
+
+
+@dataclass(frozen=True)
+class DeploymentProgress:
+    """Where a registered job's rollout stands (its deployment, or its allocations when
+    the job has none). ``status`` is ``"running"``, ``"successful"`` or ``"failed"``;
+    ``reason`` is Nomad's own words when it failed (a task event such as ``Driver
+    Failure: failed to launch command ...``, or the deployment's StatusDescription)."""
+
+    job_name: str
+    status: str
+    desired: int = 0
+    placed: int = 0
+    healthy: int = 0
+    unhealthy: int = 0
+    description: str = ""
+    reason: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("successful", "failed")

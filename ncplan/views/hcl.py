@@ -22,10 +22,16 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 Line = tuple[str, str] | str  # (key, value) attribute, or a ready line
 
 
+# ``${`` to escape: all but a plain reference (``${NOMAD_PORT_x}``, ``${attr.a.b}``),
+# which Nomad's HCL keeps as written for its runtime; ``$${X}`` is written ``$$${X}``.
+_PLAIN_REFERENCE = r"(?!var\.|local\.)[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*\}"
+_TO_ESCAPE = re.compile(r"(?<=\$)\$\{|\$\{(?!" + _PLAIN_REFERENCE + ")")
+
+
 def hcl_string(value: str) -> str:
-    """A quoted HCL string. ``${...}`` is kept for Nomad; ``%{`` is escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("%{", "%%{")
+    """A quoted HCL string that Nomad reads back as ``value``: ``%{`` and ``${`` escaped."""
+    text = json.dumps(value, ensure_ascii=False).replace("%{", "%%{")
+    return _TO_ESCAPE.sub("$${", text)
 
 
 def hcl_key(key: str) -> str:

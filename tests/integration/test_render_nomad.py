@@ -23,9 +23,46 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.integration
 
 
-def _jobs(example: str) -> list[DesiredResource]:
-    config = load_config(EXAMPLES / example, use_cache=False).config
+# HCL escapes ($${ and %%{) beside Nomad's runtime references, in a quoted string, a
+# heredoc and a variable default: the job JSON holds the literals, the HCL re-escapes them.
+ESCAPES = r'''variable "greeting" {
+  default = "hi $${HOME}"
+}
+
+service "echo" {
+  port    = "tcp"
+  sidecar = "builtin"
+
+  task {
+    driver = "raw_exec"
+    config = {
+      command = "/bin/sh"
+      args    = ["-c",
+                 "echo $${NOMAD_PORT_tcp} ${NOMAD_PORT_tcp} %%{ if x } $$${y} ${var.greeting}"]
+    }
+    env = {
+      LITERAL  = "$${NOMAD_PORT_tcp}"
+      FUNCTION = "$${upper(\"x\")}"
+      NODE     = "${attr.kernel.name}-${node.unique.name}-${meta.rack}"
+      HEREDOC  = <<EOT
+$${NOMAD_ALLOC_ID} %%{x}
+EOT
+    }
+  }
+}
+'''
+
+
+def _jobs(example: str | Path) -> list[DesiredResource]:
+    directory = example if isinstance(example, Path) else EXAMPLES / example
+    config = load_config(directory, use_cache=False).config
     return [r for r in lower_config(config) if r.kind == "nomad_job" and not r.raw]
+
+
+@pytest.fixture
+def escapes(tmp_path: Path) -> Path:
+    (tmp_path / "main.hcl").write_text(ESCAPES, encoding="utf-8")
+    return tmp_path
 
 
 def _validate(agents: Agents, job: Any) -> None:
@@ -74,6 +111,24 @@ def test_rendered_hcl_parses_to_the_same_job(agents: Agents, example: str) -> No
         parsed = response.json()
         _validate(agents, parsed)
         assert _essentials(parsed) == _essentials(dict(resource.body))
+
+
+def test_escapes_are_literals_in_json_and_parse_back_from_hcl(agents: Agents,
+                                                               escapes: Path) -> None:
+    [resource] = _jobs(escapes)
+    job = dict(resource.body)
+    task = job["TaskGroups"][0]["Tasks"][0]
+    assert task["Config"]["args"][1] == (
+        "echo ${NOMAD_PORT_tcp} ${NOMAD_PORT_tcp} %{ if x } $${y} hi ${HOME}")
+    assert task["Env"] == {"LITERAL": "${NOMAD_PORT_tcp}", "FUNCTION": '${upper("x")}',
+                           "NODE": "${attr.kernel.name}-${node.unique.name}-${meta.rack}",
+                           "HEREDOC": "${NOMAD_ALLOC_ID} %{x}"}
+    _validate(agents, job)
+    response = agents.nomad("PUT", "/v1/jobs/parse",
+                            json={"JobHCL": job_to_hcl(job), "Canonicalize": True})
+    assert response.status_code == 200, response.text
+    parsed = response.json()
+    assert _essentials(parsed) == _essentials(job)
 
 
 def test_raw_example_jobs_parse(agents: Agents) -> None:

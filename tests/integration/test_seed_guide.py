@@ -9,7 +9,6 @@ through the two proxies; with a deny intention the connection is refused.
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 from agentlib import Agents
+from meshlib import echo_through, eventually_echo, port_of, wait_running
 
 ECHO_SERVER = """
 import os, socket, threading
@@ -73,54 +73,6 @@ def web_job(job_id: str, service: str, upstream: str, agents: Agents) -> dict[st
             ],
         }],
     }
-
-
-def wait_running(agents: Agents, job_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        allocs = agents.nomad("GET", f"/v1/job/{job_id}/allocations").json()
-        last = allocs
-        running = [a for a in allocs if a["ClientStatus"] == "running"
-                   and all(t["State"] == "running" for t in a["TaskStates"].values())]
-        if running:
-            return dict(agents.nomad("GET", f"/v1/allocation/{running[0]['ID']}").json())
-        time.sleep(0.5)
-    raise AssertionError(f"{job_id} not running after {timeout}s: {last}")
-
-
-def port_of(alloc: dict[str, Any], label: str) -> int:
-    for port in alloc["AllocatedResources"]["Shared"]["Ports"]:
-        if port["Label"] == label:
-            return int(port["Value"])
-    raise AssertionError(f"no port {label} in {alloc['AllocatedResources']['Shared']}")
-
-
-def echo_through(port: int, payload: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-        conn.sendall(payload)
-        received = b""
-        while len(received) < len(payload):
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            received += chunk
-        return received
-
-
-def eventually_echo(port: int, payload: bytes, timeout: float = 60) -> bytes:
-    deadline = time.monotonic() + timeout
-    error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            received = echo_through(port, payload)
-            if received == payload:
-                return received
-            error = AssertionError(f"received {received!r}")
-        except OSError as exc:
-            error = exc
-        time.sleep(0.5)
-    raise AssertionError(f"no echo through 127.0.0.1:{port} after {timeout}s: {error!r}")
 
 
 def set_intention(agents: Agents, source: str, destination: str, action: str) -> None:

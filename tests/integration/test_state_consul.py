@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +23,8 @@ from ncplan.cli import app
 from ncplan.errors import StateError, StateLockedError
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.state.backends.consul import CHUNK_SIZE, open_consul
+from ncplan.state.backends.consul_kv import ConsulKV
+from ncplan.state.backends.consul_lock import ConsulLocker
 from ncplan.state.codec import encode
 from ncplan.state.locking import acquire, new_lock_info
 from ncplan.state.manager import StateManager
@@ -336,3 +338,38 @@ def test_cli_against_consul(agents: Agents, kv_path: str, tmp_path: Path) -> Non
     assert (result.exit_code, result.stdout, result.stderr) == (0, "nomad_job.web\n", "")
     pulled = runner.invoke(app, ["-C", str(tmp_path), "state", "pull"])
     assert json.loads(pulled.stdout)["serial"] == 5
+
+
+class DestroyThen(ConsulKV):
+    """The real client, running ``step`` right after it destroys a session."""
+
+    def __init__(self, settings: ConsulHttpSettings, step: Callable[[], None]) -> None:
+        super().__init__(settings)
+        self.step = step
+
+    def session_destroy(self, session: str) -> None:
+        super().session_destroy(session)
+        self.step()
+
+
+def test_force_unlock_keeps_a_lock_taken_between_the_destroy_and_the_delete(
+        settings: ConsulHttpSettings, agents: Agents, kv_path: str) -> None:
+    stale = open_consul(kv_path, settings)
+    stale_id = stale.lock(new_lock_info("apply"))
+    newcomer = open_consul(kv_path, settings)
+    taken: list[str] = []
+    forcer = ConsulLocker(DestroyThen(settings, lambda: taken.append(
+        newcomer.lock(new_lock_info("plan")))), kv_path)
+    message = forcer.force_unlock(stale_id)
+    assert message.startswith(f"Released lock {stale_id} held by ")
+    assert len(taken) == 1  # the newcomer acquired between the destroy and the deletes
+    lock = kv_get(agents, f"{kv_path}/.lock")
+    info = kv_get(agents, f"{kv_path}/.lockinfo")
+    assert lock is not None and info is not None
+    assert json.loads(base64.b64decode(str(info["Value"])))["ID"] == taken[0]
+    sessions = agents.consul("GET", f"/v1/session/info/{lock['Session']}").json()
+    assert sessions and sessions[0]["Name"].startswith("ncplan plan by ")
+    persist(newcomer, State.new([job("db")]))  # its check-session still passes
+    with pytest.raises(StateLockedError):
+        open_consul(kv_path, settings).lock(new_lock_info("apply"))
+    newcomer.unlock(taken[0])

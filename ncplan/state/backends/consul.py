@@ -7,10 +7,11 @@ Layout (``path`` = ``ncplan/prod``)::
     ncplan/prod/.lock                held by the lock session (see consul_lock)
     ncplan/prod/.lockinfo            who holds the lock
 
-A state of up to 256 KiB is stored as plain JSON (readable with ``consul kv get``).
-A larger one is gzip-compressed and split into chunks of at most 500 KiB (Consul
-refuses values over 512 KiB), written first; then the key at ``path`` is switched to a
-small header, like Terraform's consul backend::
+A state of up to 256 KiB is stored as plain JSON (readable with ``consul kv get``);
+it is written in a transaction, whose whole body Consul limits to 512 KiB with the value
+in base64 (4/3 of its size). A larger one is gzip-compressed and split into chunks of at
+most 500 KiB (Consul refuses values over 512 KiB), written first; then the key at
+``path`` is switched to a small header, like Terraform's consul backend::
 
     {"ncplan_chunked": 1, "encoding": "gzip", "sha256": "<hex>", "chunks": ["<key>", ...]}
 

@@ -11,20 +11,27 @@ a write can never slip through between the loss and the next renewal).
 The lock is released by ``unlock``, at interpreter exit (``atexit``) and, for Ctrl-C,
 by the ``finally`` of :func:`ncplan.state.locking.locked`. A lock-delay of 0 s is safe
 here because a holder that lost its session can no longer write.
+
+``force_unlock`` destroys the holder's session (which deletes both keys, behavior
+``delete``), then deletes what is left only with check-and-set on the ModifyIndex it read:
+a new holder that acquired the lock in between keeps it.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import threading
 import time
 
 from ncplan.errors import LockInfo, StateError, StateLockedError
-from ncplan.state.backends.consul_kv import ConsulKV
+from ncplan.state.backends.consul_kv import ConsulKV, KVEntry
 from ncplan.state.locking import lock_info_from_json, lock_info_to_json
 
 SESSION_TTL = 15.0
+
+log = logging.getLogger(__name__)
 
 
 class ConsulLocker:
@@ -36,6 +43,7 @@ class ConsulLocker:
         self.info_key = f"{path}/.lockinfo"
         self.ttl = ttl
         self.renew_every = renew_every if renew_every is not None else ttl / 3
+        self.renew_timeout = ttl / 6
         self._session: str | None = None
         self._held: LockInfo | None = None
         self._lost = threading.Event()
@@ -91,14 +99,22 @@ class ConsulLocker:
         last_ok = time.monotonic()
         while not self._stop.wait(self.renew_every):
             try:
-                if not self.kv.session_renew(session):
-                    self._lost.set()
+                if not self.kv.session_renew(session, timeout=self.renew_timeout):
+                    self._lose(f"Consul says session {session} is gone")
                     return
                 last_ok = time.monotonic()
-            except StateError:
+            except StateError as error:
                 if time.monotonic() - last_ok >= self.ttl:
-                    self._lost.set()
+                    self._lose(f"no renewal succeeded for {self.ttl:g}s: {error.message}")
                     return
+            except Exception as error:  # any failure, foreseen or not, marks the lock lost
+                self._lose(f"the renewal failed: {type(error).__name__}: {error}")
+                return
+
+    def _lose(self, why: str) -> None:
+        self._lost.set()
+        log.warning("consul:%s: the state lock was lost (%s); the next state write "
+                    "will be refused", self.path, why)
 
     def unlock(self, lock_id: str) -> None:
         if self._held is None or self._session is None:
@@ -122,16 +138,23 @@ class ConsulLocker:
         if self._held is not None and self._held.id == lock_id:
             self.unlock(lock_id)
             return f"Released lock {lock_id}."
-        entry = self.kv.get(self.lock_key)
+        lock_entry, info_entry = self.kv.get(self.lock_key), self.kv.get(self.info_key)
         info = self.read_info()
-        if entry is None and info is None:
+        if lock_entry is None and info is None:
             raise StateError(f"consul:{self.path} is not locked: there is no lock to remove")
         if info is None or info.id != lock_id:
             shown = info.id if info is not None else "unknown"
             raise StateError(f"lock ID {lock_id} does not match the lock held (ID {shown})")
-        if entry is not None and entry.session:
-            self.kv.session_destroy(entry.session)
-        self.kv.delete(self.info_key)
-        self.kv.delete(self.lock_key)
+        if lock_entry is not None and lock_entry.session:
+            self.kv.session_destroy(lock_entry.session)
+        # The destroy already deleted keys held by the session; delete what is left only
+        # if it is still what was read, so a holder that acquired since keeps its lock.
+        for entry in (info_entry, lock_entry):
+            _delete_if_unchanged(self.kv, entry)
         return (f"Released lock {lock_id} held by {info.who} for {info.operation}: "
                 "its Consul session was destroyed.")
+
+
+def _delete_if_unchanged(kv: ConsulKV, entry: KVEntry | None) -> None:
+    if entry is not None:
+        kv.delete(entry.key, cas=entry.modify_index)

@@ -111,3 +111,83 @@ def test_two_runs_racing_on_a_cold_cache_both_succeed(tmp_path: Path) -> None:
         assert len(entries) == 4, entries  # one whole entry per file, no temporary left over
         for entry in entries:
             json.loads(entry.read_text())
+
+
+SECRET = "hunter2-s3cr3t-value"
+SECRET_CONFIG = '''variable "token" {
+  sensitive = true
+}
+
+service "db" {
+  task {
+    driver = "raw_exec"
+    env    = { TOKEN = "${var.token}" }
+  }
+}
+'''
+
+
+def _cache_bytes(directory: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted((directory / ".ncplan" / "cache").iterdir()))
+
+
+def test_variable_files_are_never_cached(tmp_path: Path) -> None:
+    config = tmp_path / "conf"
+    config.mkdir()
+    (config / "main.hcl").write_text(SECRET_CONFIG, encoding="utf-8")
+    (config / "prod.ncvars.hcl").write_text(f'token = "{SECRET}"\n', encoding="utf-8")
+    outside = tmp_path / "extra.hcl"
+    outside.write_text(f'token = "{SECRET}-2"\n', encoding="utf-8")
+    for var_files in ((), (outside,)):
+        result = load_config(config, var_files=var_files, env={}, use_cache=True)
+        assert SECRET in result.config.services[0].task.env["TOKEN"]
+        cached = _cache_bytes(config)
+        assert SECRET.encode() not in cached
+        assert len(list((config / ".ncplan" / "cache").iterdir())) == 1  # main.hcl only
+
+
+def test_entries_of_changed_and_deleted_files_are_pruned(tmp_path: Path) -> None:
+    (tmp_path / "a.hcl").write_text(TEXT, encoding="utf-8")
+    other = TEXT.replace('"db"', '"web"')
+    (tmp_path / "b.hcl").write_text(other, encoding="utf-8")
+    # An entry an older version wrote for a variable file: nothing maps to it any more.
+    ParseCache(tmp_path, enabled=True).parse(f'token = "{SECRET}"\n', parse_hcl)
+    load_config(tmp_path, env={}, use_cache=True)
+    cache_dir = tmp_path / ".ncplan" / "cache"
+    assert {p.name for p in cache_dir.iterdir()} == {f"{cache_key(TEXT)}.json",
+                                                     f"{cache_key(other)}.json"}
+    changed = TEXT.replace('"db"', '"api"')
+    (tmp_path / "a.hcl").write_text(changed, encoding="utf-8")
+    (tmp_path / "b.hcl").unlink()
+    load_config(tmp_path, env={}, use_cache=True)
+    assert {p.name for p in cache_dir.iterdir()} == {f"{cache_key(changed)}.json"}
+
+
+def test_an_entry_written_during_the_run_is_kept(tmp_path: Path) -> None:
+    """A concurrent run's fresh entry (for content this run did not see) survives prune."""
+    (tmp_path / "a.hcl").write_text(TEXT, encoding="utf-8")
+    cache = ParseCache(tmp_path, enabled=True)
+    cache.parse(TEXT, parse_hcl)
+    racing = TEXT.replace('"db"', '"racer"')
+    ParseCache(tmp_path, enabled=True).parse(racing, parse_hcl)
+    cache.started -= 0.5  # this run began before the other run wrote its entry
+    cache.prune()
+    names = {p.name for p in (tmp_path / ".ncplan" / "cache").iterdir()}
+    assert names == {f"{cache_key(TEXT)}.json", f"{cache_key(racing)}.json"}
+
+
+def test_a_dead_writers_temporary_file_is_pruned(tmp_path: Path) -> None:
+    import os
+    import time
+
+    cache = ParseCache(tmp_path, enabled=True)
+    cache.parse(TEXT, parse_hcl)
+    stale = cache.path / ".0123456789abcdef.x.tmp"
+    fresh = cache.path / ".fedcba9876543210.y.tmp"
+    stale.write_text("{", encoding="utf-8")
+    fresh.write_text("{", encoding="utf-8")
+    old = time.time() - cache_module.STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    cache.prune()
+    assert not stale.exists()
+    assert fresh.exists()  # may be a live writer's

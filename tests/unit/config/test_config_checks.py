@@ -183,3 +183,15 @@ def test_task_config_env_and_meta_as_blocks(tmp_path: Path) -> None:
     assert db.task.env == {"PORT": "5432"}
     assert (db.task.resources.cpu, db.task.resources.memory) == (200, 256)
     assert db.lifecycle.prevent_destroy is True
+
+
+def test_builtin_service_with_no_port_and_no_upstream_is_a_warning(tmp_path: Path) -> None:
+    idle = svc("idle", '  sidecar = "builtin"\n', port="")
+    caller = svc("caller", '  upstream "idle" {}\n', port="")
+    envoy = svc("quiet", '  sidecar = "envoy"\n', port="")
+    result = load(tmp_path, {"a.hcl": idle + caller + envoy})
+    assert [(d.summary, str(d.span), d.is_error) for d in result.warnings] == [
+        ('service "idle" has no port and no upstream: its builtin sidecar would run a '
+         "connect-proxy task that does nothing", "a.hcl:1:1", False),
+    ]
+    assert 'set port = "LABEL"' in result.warnings[0].detail

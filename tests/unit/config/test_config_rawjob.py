@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from config_helpers import load, only_error
+from seed_copy import seed_jobs
 
 from ncplan.config.rawjob import derive
 
-# shared/ stands beside the repository, in a developer's work area and in CI alike.
-GUIDE = Path(__file__).resolve().parents[4] / "shared" / "connect-on-nomad-guide.md"
-GUIDE_TEXT = GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else ""
-
-
-def guide_jobs() -> dict[str, str]:
-    """The guide's ``job "db"`` and ``job "web"`` blocks, copied unchanged."""
-    blocks = re.findall(r"```hcl\n(job \"(\w+)\" \{.*?\n\})\n```", GUIDE_TEXT, re.S)
-    return {name: text for text, name in blocks}
-
 
 def test_the_seed_guides_two_jobs_validate_with_web_depending_on_db(tmp_path: Path) -> None:
-    jobs = guide_jobs()
+    jobs = seed_jobs()
     assert set(jobs) == {"db", "web"}, "the seed guide's jobs were not found"
     assert "# ... typical configuration." in jobs["web"]
     config = load(tmp_path, {"db.hcl": jobs["db"] + "\n", "web.hcl": jobs["web"] + "\n"}).config

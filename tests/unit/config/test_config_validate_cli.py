@@ -12,7 +12,7 @@ from ncplan.cli import app
 GOOD = ('service "db" {\n  port = "tcp"\n  task {\n    driver = "raw_exec"\n'
         '    config = { command = "/bin/db" }\n  }\n}\n'
         'intention "web" "db" {\n  action = "allow"\n}\n')
-BAD = 'service "db" {\n  cuont = 1\n  task {\n  }\n}\n'
+BAD = 'service "db" {\n  cuont = 1\n  task {\n  }\n  port = "tcp"\n}\n'
 
 
 def run(directory: Path, *args: str) -> tuple[int, str, str]:

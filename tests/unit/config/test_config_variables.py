@@ -87,6 +87,40 @@ def test_other_interpolations_pass_through(tmp_path: Path) -> None:
     assert config.variables["token"].sensitive is True
 
 
+ESCAPES = '''variable "greeting" {
+  default = "hi $${HOME}"
+}
+service "db" {
+  port = "tcp"
+  task {
+    driver = "raw_exec"
+    config = { command = "/bin/sh", args = ["$${NOMAD_PORT_tcp}", "%%{ if x }", "$$${y}", "$${var.greeting}", "${var.greeting}", "${var.listed}"] }
+    env    = { WHOLE = "$${NOMAD_PORT_tcp}", KEPT = "${NOMAD_PORT_tcp}", FILE = var.from_file, QUOTED = "$${env[\\"HOME\\"]}" }
+  }
+}
+variable "listed" {
+  type = list
+}
+variable "from_file" {}
+'''
+
+
+def test_hcl_escapes_become_literals(tmp_path: Path) -> None:
+    files = {"main.hcl": ESCAPES, "a.ncvars.hcl": 'from_file = "$${X} %%{y}"\n'}
+    task = load(tmp_path, files, var=['listed=["$${Z}"]']).config.services[0].task
+    assert task.config["args"] == ["${NOMAD_PORT_tcp}", "%{ if x }", "$${y}",
+                                   "${var.greeting}", "hi ${HOME}", ["${Z}"]]
+    assert task.env == {"WHOLE": "${NOMAD_PORT_tcp}", "KEPT": "${NOMAD_PORT_tcp}",
+                        "FILE": "${X} %{y}", "QUOTED": '${env["HOME"]}'}
+
+
+def test_env_and_var_text_is_taken_literally(tmp_path: Path) -> None:
+    config = load(tmp_path, {"main.hcl": ESCAPES.replace("hi $${HOME}", "x")},
+                  var=["listed=[]", "from_file=$${A}"], env={"NCPLAN_VAR_greeting": "$${B}"})
+    assert config.config.services[0].task.env["FILE"] == "$${A}"
+    assert config.config.services[0].task.config["args"][4] == "$${B}"
+
+
 def test_variable_without_value_is_an_error_naming_it(tmp_path: Path) -> None:
     diag = only_error(tmp_path, {"main.hcl": DECL + SERVICE})
     assert diag.summary == 'variable "replicas" has no value'

@@ -63,12 +63,3 @@ def test_a_changed_rendering_fails_the_comparison(tmp_path: Path,
     with pytest.raises(AssertionError):
         assert_snapshot(tmp_path / "missing.json", "{}")
 
-
-def test_raw_example_keeps_the_guide_jobs_verbatim() -> None:
-    guide = (ROOT.parent / "shared" / "connect-on-nomad-guide.md")
-    if not guide.exists():
-        pytest.skip("the seed guide is not beside the repository")
-    text = (EXAMPLES / "connect-on-nomad-raw" / "jobs.hcl").read_text()
-    blocks = guide.read_text().split("```hcl\n")[1:]
-    for block in blocks:
-        assert block.split("```", 1)[0] in text

@@ -79,6 +79,36 @@ def test_strings_are_escaped_and_nomad_interpolation_kept() -> None:
     assert hcl_string("%{ if x }") == '"%%{ if x }"'
 
 
+def test_literal_template_introducers_are_re_escaped() -> None:
+    """What Nomad's HCL would evaluate is escaped; plain runtime references stay readable."""
+    assert hcl_string("${upper(x)}") == '"$${upper(x)}"'
+    assert hcl_string("${var.x}") == '"$${var.x}"'
+    assert hcl_string('${env["HOME"]}') == r'"$${env[\"HOME\"]}"'
+    assert hcl_string("$${X}") == '"$$${X}"'  # a literal $${X}: "$$" alone would be an escape
+    assert hcl_string("%%{x}") == '"%%%{x}"'
+    assert hcl_string("a ${attr.unique.network.ip-address} ${meta.rack}") == (
+        '"a ${attr.unique.network.ip-address} ${meta.rack}"')
+    assert hcl_string("$ $$ ${") == '"$ $$ $${"'
+
+
+@pytest.mark.parametrize("value", ["${upper(x)}", "$${X}", "%%{x}", "%{ if x }", "${var.x}",
+                                   "$$${y} $${z} ${NOMAD_PORT_tcp}", '${env["HOME"]}',
+                                   '%{ if a == "\\n" }'])
+def test_escaped_strings_read_back_through_the_loader(value: str) -> None:
+    """python-hcl2 + ncplan's expander read ``hcl_string(value)`` back as ``value``."""
+    from ncplan.config.collector import Sink, Where
+    from ncplan.config.hcl import parse_hcl
+    from ncplan.config.interpolate import Expander
+    from ncplan.config.syntax import Pos
+
+    parsed = parse_hcl(f"a = {hcl_string(value)}\n")
+    sink = Sink()
+    expanded = Expander(sink, {}).expand(parsed.attributes[0].value,
+                                         Where("a.hcl", Pos(1, 1, 1, 1, 0, 0)))
+    assert expanded == value
+    assert not sink.diagnostics
+
+
 def test_values() -> None:
     assert hcl_value(True) == "true"
     assert hcl_value(3) == "3"
