@@ -5,7 +5,8 @@ request per object:
 
 1. parse each raw ``job`` block through ``/v1/jobs/parse``; read every job, every
    destination's ``service-intentions`` entry and every ``service-defaults`` entry named
-   by the configuration or the state; read the mesh policy and the catalog's services;
+   by the configuration or the state, and the ``*`` destination's entry (a ``* -> *``
+   deny makes the mesh deny by default); read the mesh policy and the catalog's services;
 2. ask Nomad to plan each desired job (``Diff=true``), and, for each job whose live
    JobModifyIndex moved since the state recorded it, plan the recorded job too
    (``drift_plans``: Nomad's own diff of what changed outside ncplan).
@@ -45,6 +46,7 @@ from ncplan.state.model import State
 
 T = TypeVar("T")
 DEFAULT_PARALLELISM = 10
+WILDCARD = "*"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ class Names:
 
 
 def _intentions_by_destination(addresses: Iterable[Address]) -> dict[str, tuple[str, ...]]:
-    found: dict[str, set[str]] = {}
+    """Destination -> its intentions' addresses; ``*`` always (a ``* -> *`` deny written
+    outside ncplan makes the mesh deny by default: the coverage warnings need it)."""
+    found: dict[str, set[str]] = {WILDCARD: {"Consul intentions toward *"}}
     for address in addresses:
         if address.kind == "consul_intention":
             found.setdefault(address.destination, set()).add(str(address))
