@@ -1,0 +1,162 @@
+"""``ncplan plan`` on the three examples against the real agents, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agentlib import Agents
+from apply_for_tests import apply_for_tests
+from plan_helpers import agent_env, copy_example, ncplan, wipe
+
+from ncplan.config import load_config
+from ncplan.resources.desired import lower_config
+
+EXAMPLES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh")
+# The seed guide's web task is "# ... typical configuration." with no driver, which Nomad
+# refuses (test_plan_errors pins that message); the copy used here gets one.
+WEB_DRIVER = 'driver = "raw_exec"\n            config { command = "/bin/sleep" }'
+
+
+@pytest.fixture(autouse=True)
+def clean(agents: Agents) -> Iterator[None]:
+    wipe(agents)
+    yield
+    wipe(agents)
+
+
+def example(name: str, tmp_path: Path) -> Path:
+    directory = copy_example(name, tmp_path)
+    if name == "connect-on-nomad-raw":
+        jobs = directory / "jobs.hcl"
+        jobs.write_text(jobs.read_text().replace("# ... typical configuration.", WEB_DRIVER))
+    return directory
+
+
+def resource_count(directory: Path) -> int:
+    return len(lower_config(load_config(directory, use_cache=False).config))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_first_plan_creates_everything_then_a_plan_after_writing_has_no_changes(
+        agents: Agents, tmp_path: Path, name: str) -> None:
+    directory = example(name, tmp_path)
+    env = agent_env(agents)
+    first = ncplan(directory, ["plan", "--detailed-exitcode"], env)
+    assert first.exit_code == 2, first.both
+    assert f"Plan: {resource_count(directory)} to add, 0 to change, 0 to destroy." \
+        in first.stdout
+    assert "# nomad_job.db will be created" in first.stdout
+    assert first.stderr == ""
+
+    apply_for_tests(directory, env)
+    second = ncplan(directory, ["plan", "--detailed-exitcode"], env)
+    assert second.exit_code == 0, second.both
+    assert "No changes. Your infrastructure matches the configuration." in second.stdout
+    assert "will be" not in second.stdout
+    assert "Objects have changed outside of ncplan" not in second.stdout
+
+
+def test_a_count_and_env_change_is_an_update_with_nomads_field_diff(
+        agents: Agents, tmp_path: Path) -> None:
+    directory = example("connect-on-nomad", tmp_path)
+    env = agent_env(agents)
+    apply_for_tests(directory, env)
+    main = directory / "main.hcl"
+    text = main.read_text().replace('service "web" {', 'service "web" {\n  count = 3', 1)
+    main.write_text(text.replace("postgresql://", "postgres://"))
+    run = ncplan(directory, ["plan", "--detailed-exitcode"], env)
+    assert run.exit_code == 2, run.both
+    assert "# nomad_job.web will be updated in-place" in run.stdout
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in run.stdout
+    assert "Count" in run.stdout and "3" in run.stdout  # Nomad's own field diff
+    assert "DATABASE_URL" in run.stdout and "postgres://" in run.stdout
+    assert "nomad_job.db" not in run.stdout
+
+
+def test_a_constraint_no_node_meets_is_a_placement_failure_with_its_reason(
+        agents: Agents, tmp_path: Path) -> None:
+    directory = tmp_path / "placed"
+    directory.mkdir()
+    (directory / "main.hcl").write_text('''
+job "placed" {
+  datacenters = ["dc1"]
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "plan9"
+  }
+  group "placed" {
+    task "placed" {
+      driver = "raw_exec"
+      config { command = "/bin/sleep" }
+    }
+  }
+}
+''')
+    run = ncplan(directory, ["plan"], agent_env(agents))
+    assert run.exit_code == 0, run.both
+    assert "plan9" in run.stdout  # the constraint that filtered every node
+    assert "placed" in run.stdout
+
+
+def test_no_refresh_plans_against_the_state_with_no_agent_reachable(tmp_path: Path) -> None:
+    directory = example("connect-on-nomad-raw", tmp_path)
+    env = {"NOMAD_ADDR": "http://127.0.0.1:1", "CONSUL_HTTP_ADDR": "http://127.0.0.1:1",
+           "NO_COLOR": "1"}
+    run = ncplan(directory, ["plan", "--no-refresh", "--detailed-exitcode"], env)
+    assert run.exit_code == 2, run.both
+    assert "Plan: 3 to add, 0 to change, 0 to destroy." in run.stdout
+    assert run.stderr == ""
+
+
+def terraform_policy(plan: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """A check written for Terraform plans: count actions per resource type."""
+    counts: dict[str, dict[str, int]] = {}
+    for change in plan["resource_changes"]:
+        per_type = counts.setdefault(change["type"], {"create": 0, "update": 0, "delete": 0})
+        for action in change["change"]["actions"]:
+            if action in per_type:
+                per_type[action] += 1
+    return counts
+
+
+def test_json_passes_a_terraform_plan_policy_and_out_then_show_prints_it(
+        agents: Agents, tmp_path: Path) -> None:
+    directory = example("connect-on-nomad", tmp_path)
+    env = agent_env(agents)
+    planfile = tmp_path / "saved.plan"
+    run = ncplan(directory, ["plan", "--json", "--out", str(planfile)], env)
+    assert run.exit_code == 0, run.both
+    document = json.loads(run.stdout)
+    assert terraform_policy(document) == {
+        "nomad_job": {"create": 2, "update": 0, "delete": 0},
+        "consul_intention": {"create": 1, "update": 0, "delete": 0}}
+    assert {c["address"] for c in document["resource_changes"]} == {
+        "nomad_job.db", "nomad_job.web", "consul_intention.web->db"}
+    assert document["format_version"] and "errored" in document
+
+    shown = ncplan(directory, ["show", str(planfile), "--json"], env)
+    assert shown.exit_code == 0, shown.both
+    assert json.loads(shown.stdout)["resource_changes"] == document["resource_changes"]
+    human = ncplan(directory, ["show", str(planfile)], env)
+    assert "Plan: 3 to add, 0 to change, 0 to destroy." in human.stdout
+
+
+def test_show_prints_the_state_and_its_json_in_terraforms_state_shape(
+        agents: Agents, tmp_path: Path) -> None:
+    directory = example("connect-on-nomad", tmp_path)
+    env = agent_env(agents)
+    empty = ncplan(directory, ["show"], env)
+    assert (empty.exit_code, empty.stdout, empty.stderr.strip()) == (0, "", "No state.")
+    apply_for_tests(directory, env)
+    shown = ncplan(directory, ["show", "--json"], env)
+    assert shown.exit_code == 0, shown.both
+    resources = json.loads(shown.stdout)["values"]["root_module"]["resources"]
+    assert [(r["address"], r["type"], r["name"]) for r in resources] == [
+        ("consul_intention.web->db", "consul_intention", "web->db"),
+        ("nomad_job.db", "nomad_job", "db"), ("nomad_job.web", "nomad_job", "web")]
+    human = ncplan(directory, ["show"], env)
+    assert "nomad_job.web" in human.stdout and "consul_intention.web->db" in human.stdout
