@@ -51,8 +51,9 @@ class ConsulKV:
             query["dc"] = self.settings.datacenter
         url = f"{self.settings.address}/v1/{path}"
         try:
+            # verify on every request: else REQUESTS_CA_BUNDLE beats CONSUL_CACERT
             response = self._http.request(method, url, params=query, data=data, json=json_body,
-                                          timeout=timeout)
+                                          timeout=timeout, verify=self._http.verify)
         except requests.RequestException as error:
             raise StateError(f"cannot reach Consul at {self.settings.address}: "
                              f"{_reason(error, timeout)}",
