@@ -15,12 +15,11 @@ from pathlib import Path
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
-from ncplan.planner.build import PlanRequest, build_plan
+from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
 from ncplan.providers.live import Refreshed
 from ncplan.providers.refresh import DEFAULT_PARALLELISM, refresh
-from ncplan.resources.dependencies import upstreams_of
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.graph import ResourceGraph
 from ncplan.state import StateManager, locked, open_backend
@@ -75,9 +74,7 @@ def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     ResourceGraph.of(desired).apply_order()  # a cycle is an error before any I/O
     manager = open_backend(config.backend, app.directory, config.consul)
     state, refreshed = read_live(manager, config, desired, options)
-    request = PlanRequest(
-        desired=desired, state=state, refreshed=refreshed, mode=options.mode,
-        targets=options.targets, sensitive_values=config.sensitive_values(),
-        upstreams=upstreams_of(config), config_digest=config_digest(config))
+    request = request_for(config, state, refreshed, mode=options.mode,
+                          targets=options.targets, config_digest=config_digest(config))
     return PlanRun(config=config, desired=desired, manager=manager,
                    plan=build_plan(request))
