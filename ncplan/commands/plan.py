@@ -19,7 +19,7 @@ from ncplan.planner import planfile
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.providers.refresh import DEFAULT_PARALLELISM
 from ncplan.state import parse_duration
-from ncplan.views import plan_human, plan_json, plan_markdown
+from ncplan.views.plan_output import PlanForm, print_plan
 
 EXIT_CHANGES = 2
 
@@ -32,6 +32,14 @@ def plan_mode(destroy: bool, refresh_only: bool) -> PlanMode:
     return PlanMode.REFRESH_ONLY if refresh_only else PlanMode.NORMAL
 
 
+def plan_form(as_json: bool, markdown: bool) -> PlanForm:
+    if as_json and markdown:
+        raise NcplanError("--json and --markdown cannot be combined")
+    if as_json:
+        return PlanForm.JSON
+    return PlanForm.MARKDOWN if markdown else PlanForm.HUMAN
+
+
 def save_plan(plan: Plan, path: Path) -> None:
     """``--out``: the plan file (a path relative to the current directory, as
     ``--var-file``)."""
@@ -39,19 +47,6 @@ def save_plan(plan: Plan, path: Path) -> None:
         planfile.write(plan, path)
     except OSError as error:
         raise NcplanError(f"{path}: cannot write the plan file: {error.strerror}") from error
-
-
-def show_plan(plan: Plan, *, as_json: bool, markdown: bool, color: bool) -> None:
-    """The one place a plan is handed to its view: JSON and Markdown are written as plain
-    text (never through Rich, whose wrapping would corrupt them)."""
-    if as_json and markdown:
-        raise NcplanError("--json and --markdown cannot be combined")
-    if as_json:
-        typer.echo(plan_json.dump_plan(plan), nl=False)
-    elif markdown:
-        typer.echo(plan_markdown.plan_markdown(plan), nl=False)
-    else:
-        plan_human.print_plan(plan, color=color)
 
 
 def command(
@@ -82,6 +77,7 @@ def command(
 ) -> None:
     """Show what apply would change in Nomad and Consul."""
     app = AppContext.of(ctx)
+    form = plan_form(as_json, markdown)
     options = PlanOptions(
         mode=plan_mode(destroy, refresh_only), targets=tuple(target or ()),
         refresh=not no_refresh, lock_timeout=parse_duration(lock_timeout),
@@ -89,7 +85,7 @@ def command(
     plan = make_plan(app, options).plan
     if out is not None:
         save_plan(plan, out)
-    show_plan(plan, as_json=as_json, markdown=markdown, color=app.color)
+    print_plan(plan, form, color=app.color)
     if plan.errored:
         raise typer.Exit(1)
     if detailed_exitcode and not plan.is_empty():

@@ -8,7 +8,6 @@ values masked.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,6 @@ import typer
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.commands.plan import show_plan
 from ncplan.commands.state import backend_from_directory
 from ncplan.planner import planfile
 from ncplan.state import open_backend
@@ -25,6 +23,7 @@ from ncplan.state.model import State
 from ncplan.views import plan_json
 from ncplan.views import state as state_view
 from ncplan.views.console import make_console
+from ncplan.views.plan_output import PlanForm, print_json, print_plan
 
 
 def read_state(app: AppContext, var: list[str] | None,
@@ -48,14 +47,14 @@ def command(
     """Show a saved plan, or the state."""
     app = AppContext.of(ctx)
     if plan_file is not None:
-        show_plan(planfile.read(plan_file), as_json=as_json, markdown=False, color=app.color)
+        form = PlanForm.JSON if as_json else PlanForm.HUMAN
+        print_plan(planfile.read(plan_file), form, color=app.color)
         return
     state, secrets = read_state(app, var, var_file)
     if state is None:
         state_view.note(make_console(stderr=True, color=app.color), "No state.")
     elif as_json:
-        document = plan_json.prior_state(state, secrets)
-        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        print_json(plan_json.prior_state(state, secrets))
     else:
         out = make_console(stderr=False, color=app.color)
         for resource in state.resources:

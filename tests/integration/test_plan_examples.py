@@ -98,8 +98,14 @@ job "placed" {
 ''')
     run = ncplan(directory, ["plan"], agent_env(agents))
     assert run.exit_code == 0, run.both
-    assert "plan9" in run.stdout  # the constraint that filtered every node
-    assert "placed" in run.stdout
+    assert 'Placement failure: group "placed" cannot be placed' in run.stdout
+    assert 'constraint "${attr.kernel.name} = plan9" filtered 1 node' in run.stdout
+
+    env = {**agent_env(agents), "NO_COLOR": None, "FORCE_COLOR": "1"}
+    coloured = ncplan(directory, ["plan"], env)
+    red = "\x1b[31m"
+    reason = coloured.stdout.index('constraint "${attr.kernel.name} = plan9"')
+    assert coloured.stdout.rfind(red, 0, reason) > coloured.stdout.rfind("\x1b[0m", 0, reason)
 
 
 def test_no_refresh_plans_against_the_state_with_no_agent_reachable(tmp_path: Path) -> None:
