@@ -88,7 +88,8 @@ def _intentions_by_destination(addresses: Iterable[Address]) -> dict[str, tuple[
     for address in addresses:
         if address.kind == "consul_intention":
             found.setdefault(address.destination, set()).add(str(address))
-    return {name: tuple(sorted(found[name])) for name in sorted(found)}
+    order = sorted(found, key=lambda name: (name == WILDCARD, name))  # the configuration's
+    return {name: tuple(sorted(found[name])) for name in order}       # own errors first
 
 
 def run_tasks(pool: ThreadPoolExecutor, tasks: Mapping[str, Task]) -> dict[str, Any]:

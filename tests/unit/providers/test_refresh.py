@@ -43,9 +43,9 @@ def test_names_come_from_the_configuration_and_the_state_with_the_wildcard_entry
     names = Names.of(desired, state)
     assert names.jobs == ("old", "web")
     assert names.service_defaults == ("api",)
-    assert dict(names.destinations) == {
-        "*": ("Consul intentions toward *",),
-        "db": ("consul_intention.api->db", "consul_intention.web->db")}
+    assert list(names.destinations.items()) == [
+        ("db", ("consul_intention.api->db", "consul_intention.web->db")),
+        ("*", ("Consul intentions toward *",))]
 
 
 def test_only_jobs_whose_index_moved_are_planned_as_recorded() -> None:
