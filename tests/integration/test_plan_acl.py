@@ -14,7 +14,7 @@ from plan_helpers import agent_env, copy_example, ncplan, wipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "record"))
 
-from record_consul import acl_consul  # noqa: E402
+from record_consul import acl_consul
 
 
 @pytest.fixture(scope="module")
