@@ -16,6 +16,9 @@ from ncplan.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_NAMES = ("db", "web", "api", "frontend", "placed")
+# The README's jq gate: exit 1 (fail the pipeline) when the plan deletes anything.
+JQ_NO_DELETE = ('[.resource_changes[] | select(.change.actions | index("delete"))] '
+                '| length == 0')
 
 
 @dataclass(frozen=True)

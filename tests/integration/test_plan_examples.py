@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from agentlib import Agents
 from apply_for_tests import apply_for_tests
-from plan_helpers import agent_env, copy_example, ncplan, wipe
+from plan_helpers import JQ_NO_DELETE, agent_env, copy_example, ncplan, wipe
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
+
+import terraform_policy  # a policy written for Terraform plans
 
 from ncplan.config import load_config
 from ncplan.resources.desired import lower_config
@@ -118,17 +123,6 @@ def test_no_refresh_plans_against_the_state_with_no_agent_reachable(tmp_path: Pa
     assert run.stderr == ""
 
 
-def terraform_policy(plan: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """A check written for Terraform plans: count actions per resource type."""
-    counts: dict[str, dict[str, int]] = {}
-    for change in plan["resource_changes"]:
-        per_type = counts.setdefault(change["type"], {"create": 0, "update": 0, "delete": 0})
-        for action in change["change"]["actions"]:
-            if action in per_type:
-                per_type[action] += 1
-    return counts
-
-
 def test_json_passes_a_terraform_plan_policy_and_out_then_show_prints_it(
         agents: Agents, tmp_path: Path) -> None:
     directory = example("connect-on-nomad", tmp_path)
@@ -137,9 +131,12 @@ def test_json_passes_a_terraform_plan_policy_and_out_then_show_prints_it(
     run = ncplan(directory, ["plan", "--json", "--out", str(planfile)], env)
     assert run.exit_code == 0, run.both
     document = json.loads(run.stdout)
-    assert terraform_policy(document) == {
-        "nomad_job": {"create": 2, "update": 0, "delete": 0},
-        "consul_intention": {"create": 1, "update": 0, "delete": 0}}
+    assert terraform_policy.count_by_type(document) == {
+        "nomad_job": {"create": 2}, "consul_intention": {"create": 1}}
+    assert terraform_policy.deny(document) == []
+    gate = subprocess.run(["jq", "-e", JQ_NO_DELETE], input=run.stdout, text=True,
+                          capture_output=True, check=False)
+    assert gate.returncode == 0, gate.stderr
     assert {c["address"] for c in document["resource_changes"]} == {
         "nomad_job.db", "nomad_job.web", "consul_intention.web->db"}
     assert document["format_version"] and "errored" in document

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from agentlib import Agents
 from apply_for_tests import apply_for_tests
-from plan_helpers import agent_env, copy_example, ncplan, wipe
+from plan_helpers import JQ_NO_DELETE, agent_env, copy_example, ncplan, wipe
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
+
+import terraform_policy  # a policy written for Terraform plans
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +41,15 @@ def test_destroy_plans_every_recorded_resource_in_reverse_order(
     order = run.stdout[run.stdout.index("Apply order:"):]
     assert order.index("nomad_job.web") < order.index("consul_intention.web->db") \
         < order.index("nomad_job.db")
+
+    as_json = ncplan(applied, ["plan", "--destroy", "--json"], agent_env(agents))
+    assert terraform_policy.deny(json.loads(as_json.stdout)) == [
+        "consul_intention.web->db: deleting a consul_intention is not allowed",
+        "nomad_job.db: deleting a nomad_job is not allowed",
+        "nomad_job.web: deleting a nomad_job is not allowed"]
+    gate = subprocess.run(["jq", "-e", JQ_NO_DELETE], input=as_json.stdout, text=True,
+                          capture_output=True, check=False)
+    assert gate.returncode == 1  # the README's pipeline gate fails the pipeline
 
 
 def test_refresh_only_shows_the_drift_and_plans_no_action(
