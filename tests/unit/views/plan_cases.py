@@ -17,7 +17,7 @@ from ncplan.providers.live import NomadJobPlan
 from ncplan.providers.nomad_answers import job_plan
 from ncplan.state.model import ResourceState, State
 
-RECORDED = Path(__file__).parent / "recorded"
+RECORDED = Path(__file__).parents[1] / "providers" / "recorded" / "nomad"  # record_nomad.py
 LINEAGE = "5f2b9c1e-0000-4000-8000-000000000001"
 SECRET = "hunter2-db-password"
 
