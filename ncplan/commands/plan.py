@@ -73,7 +73,8 @@ def command(
     var_file: VarFileOption = None,
     lock_timeout: LockTimeout = "0s",
     parallelism: Annotated[int, typer.Option(
-        "--parallelism", help="How many requests run at once.")] = DEFAULT_PARALLELISM,
+        "--parallelism", min=1, help="How many requests run at once.")
+    ] = DEFAULT_PARALLELISM,
 ) -> None:
     """Show what apply would change in Nomad and Consul."""
     app = AppContext.of(ctx)

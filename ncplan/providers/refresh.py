@@ -94,20 +94,21 @@ def _intentions_by_destination(addresses: Iterable[Address]) -> dict[str, tuple[
 
 def run_tasks(pool: ThreadPoolExecutor, tasks: Mapping[str, Task]) -> dict[str, Any]:
     """Run every task on the pool; their results by key, or the first failure (in the
-    order of ``tasks``) as an ncplan error naming the task's label."""
+    order of ``tasks``, whatever finished first) as an ncplan error naming the task's
+    label. On a failure or Ctrl-C the tasks not started yet are cancelled."""
     futures: dict[str, Future[Any]] = {key: pool.submit(task.call)
                                        for key, task in tasks.items()}
     results: dict[str, Any] = {}
-    failure: NcplanError | None = None
-    for key, future in futures.items():
-        try:
-            results[key] = future.result()
-        except ProviderError as error:
-            failure = failure or located(error, tasks[key])
-        except NcplanError as error:
-            failure = failure or error
-    if failure is not None:
-        raise failure
+    try:
+        for key, future in futures.items():
+            try:
+                results[key] = future.result()
+            except ProviderError as error:
+                raise located(error, tasks[key]) from error
+    except BaseException:
+        for future in futures.values():
+            future.cancel()
+        raise
     return results
 
 
