@@ -99,3 +99,14 @@ def test_flags_that_contradict_each_other_are_an_error(
     run = ncplan(directory, ["plan", *flags], agent_env(agents))
     assert (run.exit_code, run.stdout) == (1, "")
     assert message in run.stderr
+
+
+def test_a_resource_removed_from_the_configuration_is_destroyed(
+        agents: Agents, applied: Path) -> None:
+    main = applied / "main.hcl"
+    text = main.read_text()
+    main.write_text(text[:text.index('intention "web" "db"')])
+    run = ncplan(applied, ["plan", "--detailed-exitcode"], agent_env(agents))
+    assert run.exit_code == 2, run.both
+    assert "# consul_intention.web->db will be destroyed" in run.stdout
+    assert "Plan: 0 to add, 0 to change, 1 to destroy." in run.stdout
