@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from agentlib import Agents
 from plan_helpers import agent_env, copy_example, ncplan
 
@@ -79,3 +80,20 @@ def test_a_plan_waits_for_the_lock_with_lock_timeout(
     assert run.exit_code == 0, run.both
     assert finished >= released[0]  # it waited for the holder, then planned
     assert "Plan: 3 to add" in run.stdout
+
+
+def test_a_plan_during_a_held_consul_lock_fails_naming_the_holder(
+        agents: Agents, tmp_path: Path, unique: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = copy_example("connect-on-nomad", tmp_path)
+    with (directory / "main.hcl").open("a") as main:
+        main.write(f'\nbackend "consul" {{\n  path = "ncplan/plan-test-{unique}"\n}}\n')
+    monkeypatch.setenv("CONSUL_HTTP_ADDR", agents.consul_addr)
+    manager = backend_from_directory(AppContext(directory, color=False))
+    with locked(manager, "apply", 0.0, manager.description):
+        run = ncplan(directory, ["plan"], agent_env(agents))
+    assert run.exit_code == 1
+    assert "state locked by" in run.stderr and "for apply" in run.stderr
+    after = ncplan(directory, ["plan", "--detailed-exitcode"], agent_env(agents))
+    assert after.exit_code == 2, after.both  # the lock is free again, and plan released its own
+    again = ncplan(directory, ["plan", "--detailed-exitcode"], agent_env(agents))
+    assert again.exit_code == 2, again.both
