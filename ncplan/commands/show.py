@@ -2,8 +2,8 @@
 
 With a plan file: the plan as ``plan`` printed it (``--json``: the same JSON). Without
 one: the state, one resource after another; ``--json`` prints it in Terraform's state
-shape (``values.root_module.resources[]``, as ``terraform show -json``), sensitive
-values masked.
+shape (``values.root_module.resources[]``, as ``terraform show -json``). Sensitive
+variables' values are masked either way.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from ncplan.commands.state import backend_from_directory
 from ncplan.planner import planfile
 from ncplan.state import open_backend
 from ncplan.state.model import State
-from ncplan.views import plan_json
 from ncplan.views import state as state_view
 from ncplan.views.console import make_console
-from ncplan.views.plan_output import PlanForm, print_json, print_plan
+from ncplan.views.plan_output import PlanForm, print_plan, print_state, print_state_json
 
 
 def read_state(app: AppContext, var: list[str] | None,
@@ -54,8 +53,6 @@ def command(
     if state is None:
         state_view.note(make_console(stderr=True, color=app.color), "No state.")
     elif as_json:
-        print_json(plan_json.prior_state(state, secrets))
+        print_state_json(state, secrets)
     else:
-        out = make_console(stderr=False, color=app.color)
-        for resource in state.resources:
-            state_view.print_resource(out, resource)
+        print_state(state, secrets, color=app.color)

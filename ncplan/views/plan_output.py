@@ -10,10 +10,15 @@ import enum
 import json
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ncplan.planner.model import Plan
+from ncplan.state.model import State
 from ncplan.views import plan_human, plan_json, plan_markdown
+from ncplan.views.console import make_console
+from ncplan.views.masking import mask
+from ncplan.views.state import print_resource
 
 
 class PlanForm(enum.Enum):
@@ -36,3 +41,18 @@ def print_json(document: Mapping[str, Any] | None) -> None:
     """A JSON document: keys sorted, indent 2, a final newline."""
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
     sys.stdout.flush()
+
+
+def print_state(state: State, secrets: frozenset[str], *, color: bool) -> None:
+    """``show`` without a plan file: each recorded resource, sensitive values masked, a
+    blank line between resources."""
+    out = make_console(stderr=False, color=color)
+    for number, resource in enumerate(state.resources):
+        if number:
+            out.print()
+        print_resource(out, replace(resource, attributes=mask(resource.attributes, secrets)))
+
+
+def print_state_json(state: State, secrets: frozenset[str]) -> None:
+    """``show --json`` without a plan file: Terraform's state shape."""
+    print_json(plan_json.prior_state(state, secrets))

@@ -163,3 +163,27 @@ def test_show_prints_the_state_and_its_json_in_terraforms_state_shape(
         ("nomad_job.db", "nomad_job", "db"), ("nomad_job.web", "nomad_job", "web")]
     human = ncplan(directory, ["show"], env)
     assert "nomad_job.web" in human.stdout and "consul_intention.web->db" in human.stdout
+
+
+def test_sensitive_values_are_masked_in_plan_and_show(agents: Agents, tmp_path: Path) -> None:
+    directory = example("connect-on-nomad", tmp_path)
+    main = directory / "main.hcl"
+    text = main.read_text().replace(
+        'DATABASE_URL = "postgresql://${upstream.db}/db"',
+        'DATABASE_URL = "postgresql://${upstream.db}/db"\n      DB_PASSWORD  = var.db_password')
+    main.write_text('variable "db_password" {\n  default   = "hunter2-secret"\n'
+                    '  sensitive = true\n}\n\n' + text)
+    env = agent_env(agents)
+    planned = ncplan(directory, ["plan"], env)
+    assert planned.exit_code == 0, planned.both
+    assert "hunter2-secret" not in planned.both
+    assert "(sensitive value)" in planned.stdout
+
+    apply_for_tests(directory, env)
+    shown = ncplan(directory, ["show"], env)
+    assert "hunter2-secret" not in shown.both
+    assert '"DB_PASSWORD": "(sensitive)"' in shown.stdout
+    as_json = json.loads(ncplan(directory, ["show", "--json"], env).stdout)
+    web = next(r for r in as_json["values"]["root_module"]["resources"]
+               if r["address"] == "nomad_job.web")
+    assert web["sensitive_values"]["TaskGroups"][0]["Tasks"][0]["Env"]["DB_PASSWORD"] is True
