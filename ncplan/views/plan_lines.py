@@ -134,5 +134,8 @@ def legend(plan: Plan) -> list[tuple[str, str]]:
 
 def plan_warnings(plan: Plan) -> list[PlanWarning]:
     """The plan's warnings, Terraform's targeting warning first for a partial plan."""
-    targeting = [PlanWarning(TARGETING, detail=TARGETING_DETAIL)] if plan.targets else []
-    return [*targeting, *plan.warnings]
+    targeting = [w for w in plan.warnings if w.summary == TARGETING]
+    others = [w for w in plan.warnings if w.summary != TARGETING]
+    if plan.targets and not targeting:  # the planner's own warning says it once already
+        targeting = [PlanWarning(TARGETING, detail=TARGETING_DETAIL)]
+    return [*targeting, *others]

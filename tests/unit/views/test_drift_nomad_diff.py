@@ -49,3 +49,4 @@ def test_inverting_swaps_old_and_new_and_added_and_deleted() -> None:
         {"Type": "Added", "Name": "Meta[owner]", "Old": "", "New": "alice",
          "Annotations": None},
         {"Type": "Edited", "Name": "Priority", "Old": "50", "New": "70"}]}
+
