@@ -15,6 +15,7 @@ from pathlib import Path
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
+from ncplan.config.rawjob import with_parsed_dependencies
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
@@ -74,6 +75,10 @@ def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     ResourceGraph.of(desired).apply_order()  # a cycle is an error before any I/O
     manager = open_backend(config.backend, app.directory, config.consul)
     state, refreshed = read_live(manager, config, desired, options)
+    if refreshed is not None and refreshed.parsed_jobs:  # dependencies Nomad expanded
+        config = with_parsed_dependencies(config, refreshed.parsed_jobs)
+        desired = lower_config(config)
+        ResourceGraph.of(desired).apply_order()
     request = request_for(config, state, refreshed, mode=options.mode,
                           targets=options.targets, config_digest=config_digest(config))
     return PlanRun(config=config, desired=desired, manager=manager,

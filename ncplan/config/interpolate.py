@@ -16,17 +16,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ncplan.config.collector import Sink, Where
 from ncplan.config.model import env_label, upstream_port_label
+
+if TYPE_CHECKING:
+    from ncplan.config.locals import Local
 
 # An escape ($${ or %%{) or a reference ${...}, leftmost first, as HCL scans a template.
 _TOKEN = re.compile(r"(?P<escape>([$%])\2\{)|\$\{(?P<inner>[^}]*)\}")
 _ESCAPE = re.compile(r"([$%])\1\{")
 _VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _UPSTREAM_REF = re.compile(r"^\s*upstream\.([A-Za-z0-9_-]+)\s*$")
-_VAR_ANYWHERE = re.compile(r"(?<![\w.])var\.[A-Za-z_]")
+_LOCAL_REF = re.compile(r"^\s*local\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+_VAR_ANYWHERE = re.compile(r"(?<![\w.])(var|local)\.[A-Za-z_]")
 _UPSTREAM_ANYWHERE = re.compile(r"(?<![\w.])upstream\.[A-Za-z0-9_]")
 
 
@@ -69,14 +73,16 @@ class Expander:
     """Expands references for one block; ``upstreams`` is None outside services."""
 
     def __init__(self, sink: Sink, variables: Mapping[str, Any],
-                 upstreams: Mapping[str, str] | None = None, owner: str = "") -> None:
+                 upstreams: Mapping[str, str] | None = None, owner: str = "",
+                 locals_: Mapping[str, Local] | None = None) -> None:
         self.sink = sink
         self.variables = variables
         self.upstreams = upstreams
         self.owner = owner
+        self.locals = locals_ or {}
 
     def with_upstreams(self, upstreams: Mapping[str, str], owner: str) -> Expander:
-        return Expander(self.sink, self.variables, upstreams, owner)
+        return Expander(self.sink, self.variables, upstreams, owner, self.locals)
 
     def expand(self, value: Any, where: Where) -> Any:
         """The expanded value, or ``INVALID`` after recording every problem in it."""
@@ -131,6 +137,9 @@ class Expander:
                 f'declare it with a variable "{name}" {{ ... }} block, or fix the name',
             )
             return INVALID
+        local = _LOCAL_REF.match(inner)
+        if local:
+            return self._local(local.group(1), where)
         upstream = _UPSTREAM_REF.match(inner)
         if upstream:
             return self._upstream(upstream.group(1), where)
@@ -138,10 +147,19 @@ class Expander:
             self.sink.error(
                 f"unsupported expression ${{{inner}}}",
                 where,
-                "ncplan expands plain references only: ${var.NAME} or ${upstream.NAME}",
+                "ncplan expands plain references only: ${var.NAME}, ${local.NAME} or "
+                "${upstream.NAME}",
             )
             return INVALID
         return None
+
+    def _local(self, name: str, where: Where) -> Any:
+        found = self.locals.get(name)
+        if found is None:
+            self.sink.error(f'undefined local "{name}"', self.sink.find(where, f"local.{name}"),
+                            f"define it in a locals {{ {name} = ... }} block, or fix the name")
+            return INVALID
+        return self.expand(found.value, found.where)
 
     def _upstream(self, name: str, where: Where) -> Any:
         if self.upstreams is None:
