@@ -70,7 +70,7 @@ def read_live(manager: StateManager, config: Config, desired: Sequence[DesiredRe
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     """The plan for the configuration in ``app.directory``; raises NcplanError."""
-    config = load(app, options.var, options.var_file)
+    config = load(app, options.var, options.var_file, nomad_parses=options.refresh)
     desired = lower_config(config)
     ResourceGraph.of(desired).apply_order()  # a cycle is an error before any I/O
     manager = open_backend(config.backend, app.directory, config.consul)

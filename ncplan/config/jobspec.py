@@ -24,18 +24,21 @@ from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_expression
 from ncplan.config.interpolate import INVALID, unescape
 from ncplan.config.model import RawJob, Variable
-from ncplan.config.rawjob import derive
+from ncplan.config.rawjob import PARTIAL_GRAPH, derive
 from ncplan.config.syntax import ParsedFile, RawBlock
 from ncplan.config.types import STRING, TypeSyntaxError, parse_type, type_source
 from ncplan.config.variables import ENV_PREFIX, ValueFile
+from ncplan.resources.address import job_address
 
 JOBSPEC_SUFFIXES = (".nomad.hcl", ".nomad")
 NOMAD_ENV_PREFIX = "NOMAD_VAR_"
+
 _VAR_USE = re.compile(r"(?<![\w.])var\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 
 def is_jobspec(name: str) -> bool:
     return name.endswith(JOBSPEC_SUFFIXES)
+
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,11 @@ def _raw_job(file: str, block: RawBlock, sink: Sink, values: Mapping[str, Any]) 
     derived = derive(name, body)
     where = Where(file, block.pos)
     if derived.partial:
-        sink.warning(f'the graph is partial: job "{name}" has dynamic blocks that only '
-                     "Nomad expands", where,
-                     "its dependencies are read from the HCL text until Nomad parses the job "
-                     "(plan with a reachable Nomad shows them all)")
+        sink.warning(f'{PARTIAL_GRAPH}: job "{name}" has dynamic blocks or computed names '
+                     "that only Nomad expands", where,
+                     "its dependencies are read from the HCL text as far as it can be read; "
+                     "with a reachable Nomad, graph and plan read them from the parsed job",
+                     address=job_address(name))
     return RawJob(name=name, source=sink.texts.get(file, ""), body=body,
                   upstreams=derived.upstreams, depends_on=derived.depends_on,
                   span=sink.span(where), variables=dict(values), file=file, line=1,

@@ -17,8 +17,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ncplan.config.model import Config
+from ncplan.diagnostics import Diagnostic
 
 DEPENDS_ON_META = "ncplan_depends_on"
+PARTIAL_GRAPH = "the graph is partial"
+
+
+def is_partial_note(diagnostic: Diagnostic) -> bool:
+    """The warning that a raw job's dependencies were read only partly from its text."""
+    return not diagnostic.is_error and diagnostic.summary.startswith(PARTIAL_GRAPH)
 
 
 def _blocks(value: Any) -> Iterator[dict[str, Any]]:

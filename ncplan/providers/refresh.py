@@ -225,6 +225,21 @@ def parse_raw_job(providers: Providers, raw: RawJob) -> dict[str, Any]:
                           hint=error.hint) from error
 
 
+def parse_partial_jobs(config: Config, *,
+                       providers: Providers | None = None) -> dict[str, dict[str, Any]]:
+    """The Job JSON of each raw job whose dependencies the HCL text could not show fully,
+    parsed by Nomad; empty when there is none or Nomad cannot be reached or refuses one
+    (``plan`` reports that; ``graph`` then shows what the text gave)."""
+    partial_jobs = [job for job in config.jobs if job.partial]
+    if not partial_jobs:
+        return {}
+    providers = providers or Providers.from_config(config)
+    try:
+        return {job.name: parse_raw_job(providers, job) for job in partial_jobs}
+    except ProviderError:
+        return {}
+
+
 def _bind(function: Callable[[Any], T], argument: Any) -> Callable[[], T]:
     return lambda: function(argument)
 
