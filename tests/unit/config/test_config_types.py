@@ -154,6 +154,6 @@ def test_a_wrong_value_anywhere_inside_is_refused(data: Any) -> None:
     good = data.draw(st.lists(_values(kind), max_size=2))
     at = data.draw(st.integers(0, len(good)))
     with pytest.raises(Mismatch) as caught:
-        conform(good[:at] + [bad] + good[at:], wrapped)
+        conform([*good[:at], bad, *good[at:]], wrapped)
     assert str(caught.value).startswith("expected a list of ")
     assert f"([{at}]" in str(caught.value)
