@@ -51,13 +51,11 @@ def _read(path: Path, name: str, sink: Sink, cache: ParseCache | None) -> Parsed
         return None
     sink.add_source(name, text)
     parsed = cache.parse(text, parse_hcl) if cache else parse_hcl(text)
-    if parsed.error is not None:
-        pos = Pos(parsed.error.line, parsed.error.column, parsed.error.line,
-                  parsed.error.column + 1, 0, 0)
-        sink.error(f"syntax error: {parsed.error.message}", Where(name, pos),
+    for problem in parsed.errors:
+        pos = Pos(problem.line, problem.column, problem.line, problem.column + 1, 0, 0)
+        sink.error(f"syntax error: {problem.message}", Where(name, pos),
                    "fix the HCL syntax at this place")
-        return None
-    return parsed
+    return None if parsed.errors else parsed
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The only module that talks to python-hcl2 (and lark): HCL text -> ``ParsedFile``.
+"""The reference reader: python-hcl2 (and lark) HCL text -> ``ParsedFile``.
 
-Syntax errors come back as a ``SyntaxProblem`` phrased for a person
-("unexpected '}'; expected a value"), never as lark's token dump.
+This was ncplan's parser before tree-sitter (issue 12); it stays, as a test helper only,
+so the differential tests can hold ``ncplan.config.hcl`` to python-hcl2's reading of the
+language. python-hcl2 stops at the first syntax error, so ``errors`` holds at most one.
 """
 
 from __future__ import annotations
@@ -108,13 +109,13 @@ def _block(rule: BlockRule, top_level: bool) -> RawBlock:
 
 
 def parse_hcl(text: str) -> ParsedFile:
-    """Parse one file's text; a syntax error is returned in ``ParsedFile.error``."""
+    """Parse one file's text; a syntax error is returned in ``ParsedFile.errors``."""
     try:
         start = hcl2.parses(text)
     except UnexpectedInput as error:
-        return ParsedFile(error=_describe(error, text))
+        return ParsedFile(errors=(_describe(error, text),))
     except (LarkError, RuntimeError, ValueError) as error:
-        return ParsedFile(error=SyntaxProblem(f"cannot parse: {error}", 1, 1))
+        return ParsedFile(errors=(SyntaxProblem(f"cannot parse: {error}", 1, 1),))
     _decode_escaped_markers(start)
     attributes, blocks = _contents(start.body, top_level=True)
     return ParsedFile(attributes=attributes, blocks=blocks)
@@ -123,8 +124,8 @@ def parse_hcl(text: str) -> ParsedFile:
 def parse_expression(text: str) -> Any:
     """Parse one HCL expression (a ``--var`` list or map value); raises ``ValueError``."""
     parsed = parse_hcl(f"value = {text}\n")
-    if parsed.error is not None:
-        raise ValueError(parsed.error.message)
+    if parsed.errors:
+        raise ValueError(parsed.errors[0].message)
     if len(parsed.attributes) != 1 or parsed.blocks:
         raise ValueError("not a single expression")
     return parsed.attributes[0].value

@@ -1,0 +1,153 @@
+"""The only module that parses HCL: text -> ``ParsedFile`` (tree-sitter, tree-sitter-hcl).
+
+tree-sitter gives every node its exact place and recovers from syntax errors, so one
+parse reports every error of a file (``hclerrors``); values are read by ``hclvalue`` the
+way python-hcl2 read them before (the differential test holds both to that).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import tree_sitter_hcl
+from tree_sitter import Language, Node, Parser
+
+from ncplan.config.hclerrors import syntax_problems
+from ncplan.config.hclvalue import node_text, stand_in_percents, value
+from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+PARSER_VERSION = f"tree-sitter {_version('tree-sitter')}, " \
+                 f"tree-sitter-hcl {_version('tree-sitter-hcl')}"
+
+_PARSER = Parser(Language(tree_sitter_hcl.language()))
+
+# Blocks whose whole body is kept as a value (raw jobs are passed through, not decoded).
+_KEEP_BODY = frozenset({"job"})
+
+
+class Positions:
+    """Byte offsets of one text -> ``Pos`` (1-based lines and columns in characters)."""
+
+    def __init__(self, text: str, data: bytes) -> None:
+        self.ascii = len(text) == len(data)
+        self.data = data
+        self.line_starts: list[int] = []
+        if not self.ascii:
+            chars = 0
+            for line in data.split(b"\n"):
+                self.line_starts.append(chars)
+                chars += len(line.decode("utf-8", "replace")) + 1
+
+    def column(self, row: int, byte_column: int, byte_offset: int) -> int:
+        if self.ascii:
+            return byte_column
+        line_start = byte_offset - byte_column
+        return len(self.data[line_start:byte_offset].decode("utf-8", "replace"))
+
+    def offset(self, row: int, byte_column: int, byte_offset: int) -> int:
+        if self.ascii:
+            return byte_offset
+        return self.line_starts[row] + self.column(row, byte_column, byte_offset)
+
+    def of(self, node: Node) -> Pos:
+        (row, col), (end_row, end_col) = node.start_point, node.end_point
+        start, end = node.start_byte, node.end_byte
+        return Pos(row + 1, self.column(row, col, start) + 1, end_row + 1,
+                   self.column(end_row, end_col, end) + 1, self.offset(row, col, start),
+                   self.offset(end_row, end_col, end))
+
+
+def _label(node: Node) -> str:
+    return node_text(node) if node.type == "identifier" else str(value(node))
+
+
+def _expression(node: Node) -> Node:
+    for child in node.named_children:
+        if child.type == "expression":
+            return child
+    raise ValueError("an attribute without a value")
+
+
+def _contents(body: Node | None, positions: Positions, top_level: bool
+              ) -> tuple[tuple[RawAttribute, ...], tuple[RawBlock, ...]]:
+    """The attributes and blocks of a body, in source order."""
+    attributes: list[RawAttribute] = []
+    blocks: list[RawBlock] = []
+    for child in body.named_children if body is not None else ():
+        if child.type == "attribute":
+            attributes.append(RawAttribute(node_text(child.named_children[0]),
+                                           value(_expression(child)), positions.of(child)))
+        elif child.type == "block":
+            blocks.append(_block(child, positions, top_level))
+    return tuple(attributes), tuple(blocks)
+
+
+def _body(block: Node) -> Node | None:
+    for child in block.named_children:
+        if child.type == "body":
+            return child
+    return None
+
+
+def _block(node: Node, positions: Positions, top_level: bool) -> RawBlock:
+    labels = [c for c in node.named_children if c.type in ("identifier", "string_lit")]
+    body = _body(node)
+    attributes, blocks = _contents(body, positions, top_level=False)
+    kind = node_text(labels[0])
+    return RawBlock(
+        type=kind,
+        labels=tuple(_label(label) for label in labels[1:]),
+        label_pos=tuple(positions.of(label) for label in labels[1:]),
+        pos=positions.of(node),
+        attributes=attributes,
+        blocks=blocks,
+        body=body_value(body) if top_level and kind in _KEEP_BODY else None,
+    )
+
+
+def body_value(body: Node | None) -> dict[str, Any]:
+    """A body as one value: attributes by name, blocks as lists under their type, each
+    nested in its labels (``group "api" {...}`` -> ``{"group": [{"api": {...}}]}``)."""
+    result: dict[str, Any] = {}
+    for child in body.named_children if body is not None else ():
+        if child.type == "attribute":
+            result[node_text(child.named_children[0])] = value(_expression(child))
+        elif child.type == "block":
+            labels = [c for c in child.named_children if c.type in ("identifier", "string_lit")]
+            content: Any = body_value(_body(child))
+            for label in reversed(labels[1:]):
+                content = {_label(label): content}
+            result.setdefault(node_text(labels[0]), []).append(content)
+    return result
+
+
+def parse_hcl(text: str) -> ParsedFile:
+    """Parse one file's text; syntax errors are returned in ``ParsedFile.errors``."""
+    data = text.encode("utf-8")
+    root = _PARSER.parse(stand_in_percents(data)).root_node
+    positions = Positions(text, data)
+    problems = syntax_problems(root, text, positions)
+    if problems:
+        return ParsedFile(errors=problems)
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    attributes, blocks = _contents(body, positions, top_level=True)
+    return ParsedFile(attributes=attributes, blocks=blocks)
+
+
+def parse_expression(text: str) -> Any:
+    """Parse one HCL expression (a ``--var`` list or map value); raises ``ValueError``."""
+    parsed = parse_hcl(f"value = {text}\n")
+    if parsed.errors:
+        raise ValueError(parsed.errors[0].message)
+    if len(parsed.attributes) != 1 or parsed.blocks:
+        raise ValueError("not a single expression")
+    return parsed.attributes[0].value
