@@ -86,7 +86,8 @@ class ParseCache:
             fd, tmp_name = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp",
                                             dir=self.path)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(parsed.to_json(), handle, separators=(",", ":"))
+                # dumps, not dump: dump encodes chunk by chunk in Python, 5x slower here
+                handle.write(json.dumps(parsed.to_json(), separators=(",", ":")))
             os.replace(tmp_name, self.path / f"{key}.json")
         except OSError:
             if tmp_name:

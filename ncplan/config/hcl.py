@@ -13,8 +13,9 @@ from typing import Any
 import tree_sitter_hcl
 from tree_sitter import Language, Node, Parser
 
+from ncplan.config.collector import offset_pos
 from ncplan.config.hclerrors import syntax_problems
-from ncplan.config.hclvalue import node_text, stand_in_percents, value
+from ncplan.config.hclvalue import node_text, object_key, stand_in_percents, unwrap, value
 from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock
 
 
@@ -61,6 +62,8 @@ class Positions:
     def of(self, node: Node) -> Pos:
         (row, col), (end_row, end_col) = node.start_point, node.end_point
         start, end = node.start_byte, node.end_byte
+        if self.ascii:
+            return Pos(row + 1, col + 1, end_row + 1, end_col + 1, start, end)
         return Pos(row + 1, self.column(row, col, start) + 1, end_row + 1,
                    self.column(end_row, end_col, end) + 1, self.offset(row, col, start),
                    self.offset(end_row, end_col, end))
@@ -71,7 +74,11 @@ def _label(node: Node) -> str:
 
 
 def _expression(node: Node) -> Node:
-    for child in node.named_children:
+    """An attribute's value: ``name = value`` (a well-formed attribute has three children)."""
+    child = node.child(2)
+    if child is not None and child.type == "expression":
+        return child
+    for child in node.named_children:  # a comment inside the attribute
         if child.type == "expression":
             return child
     raise ValueError("an attribute without a value")
@@ -84,7 +91,7 @@ def _contents(body: Node | None, positions: Positions, top_level: bool
     blocks: list[RawBlock] = []
     for child in body.named_children if body is not None else ():
         if child.type == "attribute":
-            attributes.append(RawAttribute(node_text(child.named_children[0]),
+            attributes.append(RawAttribute(node_text(child.children[0]),
                                            value(_expression(child)), positions.of(child)))
         elif child.type == "block":
             blocks.append(_block(child, positions, top_level))
@@ -120,7 +127,7 @@ def body_value(body: Node | None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for child in body.named_children if body is not None else ():
         if child.type == "attribute":
-            result[node_text(child.named_children[0])] = value(_expression(child))
+            result[node_text(child.children[0])] = value(_expression(child))
         elif child.type == "block":
             labels = [c for c in child.named_children if c.type in ("identifier", "string_lit")]
             content: Any = body_value(_body(child))
@@ -151,3 +158,38 @@ def parse_expression(text: str) -> Any:
     if len(parsed.attributes) != 1 or parsed.blocks:
         raise ValueError("not a single expression")
     return parsed.attributes[0].value
+
+
+def value_pos(text: str, pos: Pos, path: tuple[str | int, ...]) -> Pos | None:
+    """The place of the value at ``path`` (keys and indexes) inside the attribute at ``pos``.
+
+    Only diagnostics need it, so positions of nested values are not kept: the attribute's
+    own text is parsed again when one is asked for.
+    """
+    fragment = text[pos.start:pos.end]
+    data = fragment.encode("utf-8")
+    root = _PARSER.parse(stand_in_percents(data)).root_node
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    if body is None or not body.named_children or body.named_children[0].type != "attribute":
+        return None
+    node: Node | None = _expression(body.named_children[0])
+    for step in path:
+        node = _element(node, step) if node is not None else None
+    if node is None:
+        return None
+    inner = Positions(fragment, data).of(node)
+    return offset_pos(text, pos.start + inner.start, pos.start + inner.end)
+
+
+def _element(node: Node, step: str | int) -> Node | None:
+    """The item ``step`` of a tuple node or the value of key ``step`` of an object node."""
+    inner = unwrap(node)
+    if inner.type == "tuple" and isinstance(step, int):
+        items = [c for c in inner.named_children if c.type == "expression"]
+        return items[step] if step < len(items) else None
+    if inner.type == "object":
+        for element in inner.named_children:
+            key, val = element.child_by_field_name("key"), element.child_by_field_name("val")
+            if key is not None and val is not None and object_key(key) == step:
+                return val
+    return None

@@ -30,7 +30,13 @@ def syntax_problems(root: Node, text: str, positions: Positions) -> tuple[Syntax
     found: list[tuple[int, SyntaxProblem]] = []
     if root.has_error:
         _walk(root, text, positions, found)
-    for child in root.named_children:
+    if root.type == "ERROR":  # the file's structure could not be placed: what is unclosed
+        found.append((root.start_byte, _error(root, positions)))
+        _walk(root, text, positions, found)
+        root_children: list[Node] = []
+    else:
+        root_children = root.named_children
+    for child in root_children:
         if child.type == "body":
             _same_line(child, positions, found)
         elif child.type != "comment":  # the grammar takes a lone object as a file
@@ -40,7 +46,7 @@ def syntax_problems(root: Node, text: str, positions: Positions) -> tuple[Syntax
     unique: dict[tuple[int, int], tuple[int, SyntaxProblem]] = {}
     for start, problem in found:  # one problem per place: the first found
         unique.setdefault((problem.line, problem.column), (start, problem))
-    return tuple(p for _, p in sorted(unique.values(), key=lambda item: item[0]))
+    return tuple(sorted((p for _, p in unique.values()), key=lambda p: (p.line, p.column)))
 
 
 def _walk(node: Node, text: str, positions: Positions,
@@ -101,6 +107,16 @@ def _missing(node: Node, positions: Positions) -> SyntaxProblem:
 
 
 def _error(node: Node, positions: Positions) -> SyntaxProblem:
+    unclosed = _unclosed(node)
+    if unclosed is not None:
+        if unclosed.type == "quoted_template_start":
+            return _at(unclosed, positions, "unterminated string: a '\"' is missing")
+        opener = (unclosed.text or b"").decode()
+        return _at(unclosed, positions,
+                   f"unclosed '{opener}': a '{_CLOSERS[opener]}' is missing")
+    before = node.prev_sibling
+    if before is not None and before.type == "=":
+        return _at(node, positions, f"unexpected {_found(node)}; expected a value")
     last = node.child(node.child_count - 1) if node.child_count else None
     if last is not None and last.type == "=":
         following = _next_leaf(node)
@@ -108,6 +124,38 @@ def _error(node: Node, positions: Positions) -> SyntaxProblem:
             return _at(node, positions, "unexpected end of file; expected a value")
         return _at(following, positions, f"unexpected {_found(following)}; expected a value")
     return _at(node, positions, f"unexpected {_found(node)}")
+
+
+_CLOSERS = {"{": "}", "[": "]", "(": ")"}
+_OPENERS = {"block_start": "{", "object_start": "{", "tuple_start": "[", "(": "(",
+            "{": "{", "[": "["}
+_CLOSING = {"block_end": "}", "object_end": "}", "tuple_end": "]", ")": ")", "}": "}",
+            "]": "]"}
+
+
+def _unclosed(node: Node) -> Node | None:
+    """The innermost string, ``{``, ``[`` or ``(`` among ``node``'s children left open."""
+    stack: list[Node] = []
+    strings: list[Node] = []
+    skipped: Node | None = None  # an opener a later closer of an outer one went past
+    for child in node.children:
+        if child.type == "quoted_template_start":
+            strings.append(child)
+        elif child.type == "quoted_template_end" and strings:
+            strings.pop()
+        elif child.type in _OPENERS and child.end_byte > child.start_byte:
+            stack.append(child)
+        elif child.type in _CLOSING:
+            closer = _CLOSING[child.type]
+            match = [i for i, o in enumerate(stack)
+                     if _CLOSERS[_OPENERS[o.type]] == closer]
+            if match:
+                if match[-1] < len(stack) - 1 and skipped is None:
+                    skipped = stack[-1]
+                del stack[match[-1]:]
+    if strings:
+        return strings[-1]
+    return skipped or (stack[-1] if stack else None)
 
 
 def _same_line(body: Node, positions: Positions,

@@ -49,7 +49,8 @@ def _decode(data: bytes) -> str:
 
 
 def node_text(node: Node) -> str:
-    return _decode(node.text or b"")
+    text = (node.text or b"").decode("utf-8")
+    return text.replace(PERCENT_STAND_IN, "%") if PERCENT_STAND_IN in text else text
 
 
 def _unescape_one(match: re.Match[str]) -> str:
@@ -72,18 +73,24 @@ def _dollar(text: str) -> str:
     return text if text.startswith("${") and text.endswith("}") else "${" + text + "}"
 
 
-def _unwrap(node: Node) -> Node:
+def unwrap(node: Node) -> Node:
     """The node that carries the meaning: through ``expression`` and friends."""
-    while node.type in _WRAPPERS and node.named_child_count == 1 and node.child_count == 1:
-        child = node.named_children[0]
+    while node.type in _WRAPPERS and node.child_count == 1:
+        child = node.child(0)
+        if child is None or not child.is_named:
+            break
         node = child
     return node
 
 
 def value(node: Node) -> Any:
     """The value of an expression node, read as python-hcl2 reads it."""
-    node = _unwrap(node)
+    node = unwrap(node)
     kind = node.type
+    if kind == "string_lit":
+        children = node.children
+        if len(children) == 2 or (len(children) == 3 and children[1].type == "template_literal"):
+            return _literal((node.text or b"")[1:-1], as_value=True)  # "" or "text"
     if kind == "numeric_lit":
         return _number(node_text(node), dollar=False)
     if kind == "bool_lit":
@@ -116,7 +123,7 @@ def _number(text: str, *, dollar: bool) -> Any:
 
 
 def _negated_number(node: Node) -> int | float | None:
-    operator, operand = node.children[0], _unwrap(node.children[1])
+    operator, operand = node.children[0], unwrap(node.children[1])
     if operator.type != "-" or operand.type != "numeric_lit":
         return None
     number = _number(node_text(operand), dollar=False)
@@ -138,7 +145,7 @@ def _object(node: Node) -> dict[str, Any]:
 
 def object_key(node: Node) -> str:
     """An object key as python-hcl2 writes it: a name, a string's value or ``${expr}``."""
-    inner = _unwrap(node)
+    inner = unwrap(node)
     if inner.type == "variable_expr" and node.named_child_count == 1:
         return node_text(inner)
     if inner.type in ("string_lit", "quoted_template", "numeric_lit"):
@@ -156,9 +163,12 @@ def _template_parts(node: Node, *, as_value: bool) -> list[str]:
     Literal text is taken from the source between the other parts: tree-sitter leaves the
     white space around an interpolation out of its literal nodes.
     """
+    children = node.children
+    if len(children) == 2 or (len(children) == 3 and children[1].type == "template_literal"):
+        # "" or "text" (most strings): the literal between the quotes
+        return [_literal((node.text or b"")[1:-1], as_value)]
     data = node.text or b""
     base = node.start_byte
-    children = node.children
     position = children[0].end_byte - base if children else 0
     end = children[-1].start_byte - base if len(children) > 1 else len(data)
     parts: list[str] = []
@@ -207,7 +217,7 @@ def heredoc(node: Node) -> str:
 
 def fmt(node: Node) -> str:
     """An expression's text the way python-hcl2 writes it inside ``${...}``."""
-    node = _unwrap(node)
+    node = unwrap(node)
     kind = node.type
     if kind == "expression":
         return _sequence(node.children)
@@ -263,7 +273,7 @@ def _fmt_object(node: Node) -> str:
 
 
 def _fmt_key(node: Node) -> str:
-    inner = _unwrap(node)
+    inner = unwrap(node)
     if inner.type == "variable_expr" and node.named_child_count == 1:
         return node_text(inner)
     if inner.type in ("string_lit", "quoted_template"):

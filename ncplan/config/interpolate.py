@@ -91,6 +91,8 @@ class Expander:
         return value
 
     def _string(self, text: str, where: Where) -> Any:
+        if "{" not in text:  # no reference and no escape: most strings
+            return text
         matches = list(_TOKEN.finditer(text))
         if not matches:
             return text
