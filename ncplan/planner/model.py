@@ -114,7 +114,8 @@ class Plan:
     ``prior_state`` is the state the plan was made against (``None``: no state yet);
     ``lineage`` and ``serial`` come from it, ``config_digest`` from the configuration
     files, so a stale saved plan can be refused. ``refreshed`` is False under
-    ``--no-refresh``. ``targets`` is non-empty for a partial plan.
+    ``--no-refresh``. ``targets`` is non-empty for a partial plan. ``next_state`` is set
+    by ``--refresh-only``: the state its apply writes (live values and indexes).
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -129,6 +130,7 @@ class Plan:
     targets: tuple[str, ...] = ()
     refreshed: bool = True
     errored: bool = False
+    next_state: State | None = None
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)

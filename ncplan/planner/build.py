@@ -1,0 +1,154 @@
+"""Build a :class:`Plan` from the configuration, the state and a refresh. Pure.
+
+The single entry point of the planner: per address, :mod:`.diff` says what to do,
+:mod:`.drift` what changed outside ncplan, :mod:`.targets` narrows a ``--target`` plan,
+:mod:`.coverage` adds the intention warnings and :mod:`.sensitive` marks secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from ncplan.config.model import Config
+from ncplan.errors import NcplanError
+from ncplan.planner.coverage import coverage_warnings
+from ncplan.planner.diff import delete_change, diff_resource
+from ncplan.planner.drift import find_drift, live_view, refreshed_state
+from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.sensitive import sensitive_mask
+from ncplan.planner.targets import TARGETING_WARNING, target_addresses
+from ncplan.providers.live import Refreshed
+from ncplan.resources.dependencies import upstreams_of
+from ncplan.resources.desired import DesiredResource, lower_config
+from ncplan.resources.graph import ResourceGraph
+from ncplan.state.model import ResourceState, State
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """Everything a plan is made from.
+
+    ``refreshed`` is ``None`` under ``--no-refresh``; ``upstreams`` maps each job to the
+    names it dials (for the coverage warnings); ``sensitive_values`` are the texts of the
+    sensitive variables' values (``Config.sensitive_values()``).
+    """
+
+    desired: tuple[DesiredResource, ...]
+    state: State | None = None
+    refreshed: Refreshed | None = None
+    mode: PlanMode = PlanMode.NORMAL
+    targets: tuple[str, ...] = ()
+    sensitive_values: frozenset[str] = frozenset()
+    upstreams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    config_digest: str = ""
+
+
+def request_for(config: Config, state: State | None, refreshed: Refreshed | None, *,
+                mode: PlanMode = PlanMode.NORMAL, targets: Sequence[str] = (),
+                config_digest: str = "") -> PlanRequest:
+    """The request for ``config``: its lowered resources, upstreams and secrets."""
+    return PlanRequest(desired=lower_config(config), state=state, refreshed=refreshed,
+                       mode=mode, targets=tuple(targets),
+                       sensitive_values=config.sensitive_values(),
+                       upstreams=upstreams_of(config), config_digest=config_digest)
+
+
+def _recorded(state: State | None) -> tuple[ResourceState, ...]:
+    return state.resources if state is not None else ()
+
+
+def known_needs(request: PlanRequest) -> dict[str, tuple[str, ...]]:
+    """Every address of the configuration and the state -> the addresses it needs."""
+    needs: dict[str, tuple[str, ...]] = {}
+    for recorded in _recorded(request.state):
+        needs[recorded.address] = recorded.dependencies
+    for resource in request.desired:
+        needs[resource.address] = tuple(dict.fromkeys(
+            [*resource.depends_on, *needs.get(resource.address, ())]))
+    return needs
+
+
+def _gone(recorded: ResourceState, refreshed: Refreshed | None) -> bool:
+    """Deleted outside ncplan: the drift reports it, there is nothing left to delete."""
+    return refreshed is not None and live_view(recorded, refreshed).body is None
+
+
+def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[ResourceChange]:
+    def wanted(address: str) -> bool:
+        return scope is None or address in scope
+
+    recorded = {r.address: r for r in _recorded(request.state)}
+    if request.mode is PlanMode.REFRESH_ONLY:
+        return []
+    changes = []
+    desired = {} if request.mode is PlanMode.DESTROY else {
+        r.address: r for r in request.desired}
+    for address, resource in desired.items():
+        if wanted(address):
+            changes.append(diff_resource(resource, recorded.get(address), request.refreshed))
+    for address, old in recorded.items():
+        if address not in desired and wanted(address) and not _gone(old, request.refreshed):
+            changes.append(delete_change(old, request.refreshed))
+    return changes
+
+
+def _batches(graph: ResourceGraph, keep: set[str], *, reverse: bool) -> list[tuple[str, ...]]:
+    order = graph.destroy_order() if reverse else graph.apply_order()
+    batches = [tuple(a for a in batch if a in keep) for batch in order]
+    return [b for b in batches if b]
+
+
+def plan_order(changes: Sequence[ResourceChange],
+               recorded: Iterable[ResourceState]) -> tuple[tuple[str, ...], ...]:
+    """Creates, updates and replaces in dependency order, then the deletes in reverse
+    dependency order (as the state recorded it), so nothing goes before what it needs."""
+    writes = {c.address for c in changes if c.action in (Action.CREATE, Action.UPDATE,
+                                                          Action.REPLACE)}
+    deletes = {c.address for c in changes if c.action is Action.DELETE}
+    forward = ResourceGraph({c.address: c.depends_on for c in changes})
+    known = {r.address for r in recorded}
+    backward = ResourceGraph({r.address: tuple(d for d in r.dependencies if d in known)
+                              for r in recorded})
+    return tuple(_batches(forward, writes, reverse=False)
+                 + _batches(backward, deletes, reverse=True))
+
+
+def _masked(change: ResourceChange, secrets: frozenset[str]) -> ResourceChange:
+    return replace(change, before_sensitive=sensitive_mask(change.before, secrets),
+                   after_sensitive=sensitive_mask(change.after, secrets))
+
+
+def _warnings(request: PlanRequest) -> tuple[PlanWarning, ...]:
+    found: list[PlanWarning] = [TARGETING_WARNING] if request.targets else []
+    if request.mode is PlanMode.NORMAL:
+        found += coverage_warnings(request.upstreams, request.desired, request.refreshed)
+    return tuple(found)
+
+
+def build_plan(request: PlanRequest) -> Plan:
+    """The plan for ``request``; raises NcplanError for an unknown target, or for
+    ``--refresh-only`` without a refresh."""
+    if request.mode is PlanMode.REFRESH_ONLY and request.refreshed is None:
+        raise NcplanError("--refresh-only needs a refresh; it cannot be combined with "
+                          "--no-refresh")
+    scope = None
+    if request.targets:
+        scope = target_addresses(request.targets, known_needs(request),
+                                 destroy=request.mode is PlanMode.DESTROY)
+    state, refreshed = request.state, request.refreshed
+    changes = [_masked(c, request.sensitive_values) for c in _changes(request, scope)]
+    changes.sort(key=lambda c: c.address)
+    next_state = None
+    if request.mode is PlanMode.REFRESH_ONLY and state is not None and refreshed is not None:
+        next_state = refreshed_state(state, refreshed, scope)
+    return Plan(
+        mode=request.mode, changes=tuple(changes),
+        drift=find_drift(state, refreshed, scope) if refreshed is not None else (),
+        warnings=_warnings(request), apply_order=plan_order(changes, _recorded(state)),
+        prior_state=state, lineage=state.lineage if state is not None else "",
+        serial=state.serial if state is not None else 0,
+        config_digest=request.config_digest, targets=tuple(request.targets),
+        refreshed=refreshed is not None, next_state=next_state,
+    )
+

@@ -1,0 +1,112 @@
+"""Drift: live objects that differ from what the state recorded. Pure.
+
+"Objects have changed outside of ncplan": a job someone re-ran, stopped or purged, an
+intention or service-defaults entry edited or deleted in the UI. Each is a
+:class:`Drift` with the recorded value as ``before`` and the live one (as ncplan manages
+it) as ``after``. :func:`refreshed_state` is what ``--refresh-only`` writes: the state with
+live values and indexes, the resources deleted outside removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ncplan.planner.diff import differs, live_source
+from ncplan.planner.managed import project
+from ncplan.planner.model import Action, Drift
+from ncplan.providers.live import NomadJobPlan, Refreshed
+from ncplan.resources.address import parse_address
+from ncplan.resources.plain import plain
+from ncplan.state.model import ResourceState, State
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """A recorded resource's live counterpart, reduced to what ncplan manages.
+
+    ``body`` is ``None`` when the object is gone; ``stopped`` for a job stopped outside.
+    """
+
+    body: Mapping[str, Any] | None
+    index: int = 0
+    stopped: bool = False
+
+
+def live_view(recorded: ResourceState, refreshed: Refreshed) -> LiveView:
+    address = parse_address(recorded.address)
+    if address.kind == "nomad_job":
+        job = refreshed.jobs.get(address.name)
+        if job is None:
+            return LiveView(None)
+        return LiveView(project(job.body, recorded.attributes), job.modify_index, job.stopped)
+    if address.kind == "consul_intention":
+        entry = refreshed.intentions.get(address.destination)
+        found = live_source(entry, address.source)
+        return LiveView(found, entry.modify_index if entry is not None and found else 0)
+    defaults = refreshed.service_defaults.get(address.name)
+    if defaults is None:
+        return LiveView(None)
+    return LiveView(project(defaults.body, recorded.attributes), defaults.modify_index)
+
+
+def _job_drift(recorded: ResourceState, live: LiveView,
+               refreshed: Refreshed) -> tuple[str, NomadJobPlan | None] | None:
+    """``(reason, Nomad's plan of the recorded job)`` when the job changed outside."""
+    if live.stopped:
+        return "stopped outside ncplan", None
+    if live.index == recorded.observed_index:
+        return None
+    plan = refreshed.drift_plans.get(parse_address(recorded.address).name)
+    if plan is not None:
+        return (None if plan.changes_nothing else ("changed outside ncplan", plan))
+    return ("changed outside ncplan", None) if differs(recorded.attributes, live.body) else None
+
+
+def drift_of(recorded: ResourceState, refreshed: Refreshed) -> Drift | None:
+    """How one recorded resource drifted, or ``None`` when live matches the state."""
+    live = live_view(recorded, refreshed)
+    common = {"address": recorded.address, "kind": recorded.kind,
+              "name": parse_address(recorded.address).name,
+              "before": plain(recorded.attributes)}
+    if live.body is None:
+        return Drift(action=Action.DELETE, reason="deleted outside ncplan", **common)
+    if recorded.kind == "nomad_job":
+        found = _job_drift(recorded, live, refreshed)
+        if found is None:
+            return None
+        reason, plan = found
+        after = {**live.body, "Stop": True} if live.stopped else live.body
+        return Drift(action=Action.UPDATE, after=after, reason=reason, nomad_plan=plan,
+                     **common)
+    if not differs(recorded.attributes, live.body):
+        return None
+    return Drift(action=Action.UPDATE, after=live.body, reason="changed outside ncplan",
+                 **common)
+
+
+def find_drift(state: State | None, refreshed: Refreshed,
+               addresses: frozenset[str] | None = None) -> tuple[Drift, ...]:
+    """The drift of every recorded resource (of ``addresses`` only, when given)."""
+    if state is None:
+        return ()
+    found = (drift_of(r, refreshed) for r in state.resources
+             if addresses is None or r.address in addresses)
+    return tuple(d for d in found if d is not None)
+
+
+def refreshed_state(state: State, refreshed: Refreshed,
+                    addresses: frozenset[str] | None = None) -> State:
+    """The state a refresh-only apply writes: live values and indexes (same lineage and
+    serial; the writer bumps the serial). Resources deleted outside ncplan are dropped;
+    resources outside ``addresses`` (when given) are kept as recorded."""
+    kept: list[ResourceState] = []
+    for recorded in state.resources:
+        if addresses is not None and recorded.address not in addresses:
+            kept.append(recorded)
+            continue
+        live = live_view(recorded, refreshed)
+        if live.body is not None:
+            kept.append(replace(recorded, attributes=live.body, observed_index=live.index))
+    return state.with_resources(kept)

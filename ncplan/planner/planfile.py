@@ -1,0 +1,168 @@
+"""The plan file (``plan --out FILE``): a saved :class:`Plan`, and its staleness checks.
+
+JSON holding the changes (before/after, observed indexes, Nomad's plans), the drift,
+warnings, apply order, mode, targets, the state the plan was made against (its lineage
+and serial) and a digest of the configuration. :func:`read` refuses anything that is not
+a plan file this ncplan wrote, naming the file. :func:`stale_reasons` says why a saved
+plan no longer fits the current state or configuration (apply refuses it then).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from ncplan import __version__
+from ncplan.diagnostics import SourceSpan
+from ncplan.errors import NcplanError, StateError
+from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
+from ncplan.resources.plain import plain
+from ncplan.state.codec import from_json as state_from_json
+from ncplan.state.codec import to_json as state_to_json
+from ncplan.state.model import State
+
+FORMAT_VERSION = "1"
+KIND = "ncplan-plan"
+
+
+def configuration_digest(files: Iterable[tuple[str, str]], variables: Mapping[str, Any]) -> str:
+    """sha256 over the files' (name, text), sorted by name, and the resolved variable
+    values: an edited file or another ``--var`` makes a saved plan stale."""
+    digest = hashlib.sha256()
+    for name, text in sorted(files):
+        digest.update(json.dumps([name, text]).encode())
+    digest.update(json.dumps(variables, sort_keys=True, default=str).encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def _nomad_plan(plan: NomadJobPlan | None) -> dict[str, Any] | None:
+    return None if plan is None else asdict(plan)
+
+
+def _nomad_plan_from(doc: Mapping[str, Any] | None) -> NomadJobPlan | None:
+    if doc is None:
+        return None
+    return NomadJobPlan(
+        job_name=doc["job_name"], diff_type=doc["diff_type"], diff=doc["diff"],
+        annotations=tuple(GroupAnnotation(**a) for a in doc["annotations"]),
+        failures=tuple(PlacementFailure(**f) for f in doc["failures"]),
+        job_modify_index=doc["job_modify_index"], warnings=doc["warnings"])
+
+
+def _change(change: ResourceChange | Drift) -> dict[str, Any]:
+    doc = {f.name: plain(getattr(change, f.name)) for f in fields(change)}
+    doc["action"] = change.action.value
+    doc["nomad_plan"] = _nomad_plan(change.nomad_plan)
+    if isinstance(change, ResourceChange):
+        doc["source"] = None if change.source is None else asdict(change.source)
+    return doc
+
+
+def _change_from(doc: Mapping[str, Any]) -> ResourceChange:
+    source = doc["source"]
+    return ResourceChange(**{
+        **doc, "action": Action(doc["action"]), "nomad_plan": _nomad_plan_from(doc["nomad_plan"]),
+        "replace_paths": tuple(doc["replace_paths"]), "depends_on": tuple(doc["depends_on"]),
+        "source": None if source is None else SourceSpan(**source)})
+
+
+def _drift_from(doc: Mapping[str, Any]) -> Drift:
+    return Drift(**{**doc, "action": Action(doc["action"]),
+                    "nomad_plan": _nomad_plan_from(doc["nomad_plan"])})
+
+
+def _state(state: State | None) -> dict[str, Any] | None:
+    return None if state is None else state_to_json(state)
+
+
+def to_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "kind": KIND, "format_version": FORMAT_VERSION, "ncplan_version": __version__,
+        "mode": plan.mode.value, "refreshed": plan.refreshed, "errored": plan.errored,
+        "targets": list(plan.targets), "lineage": plan.lineage, "serial": plan.serial,
+        "config_digest": plan.config_digest,
+        "apply_order": [list(batch) for batch in plan.apply_order],
+        "changes": [_change(c) for c in plan.changes],
+        "drift": [_change(d) for d in plan.drift],
+        "warnings": [asdict(w) for w in plan.warnings],
+        "prior_state": _state(plan.prior_state), "next_state": _state(plan.next_state),
+    }
+
+
+def from_json(doc: Mapping[str, Any], source: str) -> Plan:
+    def state(key: str) -> State | None:
+        value = doc[key]
+        return None if value is None else state_from_json(value, f"{source} ({key})")
+
+    return Plan(
+        mode=PlanMode(doc["mode"]), refreshed=doc["refreshed"], errored=doc["errored"],
+        targets=tuple(doc["targets"]), lineage=doc["lineage"], serial=doc["serial"],
+        config_digest=doc["config_digest"],
+        apply_order=tuple(tuple(batch) for batch in doc["apply_order"]),
+        changes=tuple(_change_from(c) for c in doc["changes"]),
+        drift=tuple(_drift_from(d) for d in doc["drift"]),
+        warnings=tuple(PlanWarning(**w) for w in doc["warnings"]),
+        prior_state=state("prior_state"), next_state=state("next_state"),
+    )
+
+
+def encode(plan: Plan) -> str:
+    return json.dumps(to_json(plan), indent=2, sort_keys=True) + "\n"
+
+
+def decode(text: str, source: str) -> Plan:
+    """The plan in ``text``; a clear error naming ``source`` for anything else."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NcplanError(f"{source}: not a plan file: invalid JSON ({error.msg} at line "
+                          f"{error.lineno} column {error.colno})") from error
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise NcplanError(f"{source}: not a plan file (write one with `ncplan plan --out`)")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise NcplanError(
+            f"{source}: plan file format version {doc.get('format_version')!r}, this ncplan "
+            f"reads version {FORMAT_VERSION}",
+            hint="make the plan again with this ncplan")
+    try:
+        return from_json(doc, source)
+    except StateError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise NcplanError(f"{source}: damaged plan file ({type(error).__name__}: "
+                          f"{error})") from error
+
+
+def write(plan: Plan, path: Path) -> None:
+    path.write_text(encode(plan), encoding="utf-8")
+
+
+def read(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise NcplanError(f"{path}: cannot read the plan file: {error}") from error
+    return decode(text, str(path))
+
+
+def stale_reasons(plan: Plan, current_state: State | None, current_digest: str) -> list[str]:
+    """Why ``plan`` no longer fits: another state lineage, a state written since, or a
+    changed configuration. Empty when the plan can be applied."""
+    reasons = []
+    lineage = current_state.lineage if current_state is not None else ""
+    serial = current_state.serial if current_state is not None else 0
+    if plan.lineage and lineage != plan.lineage:
+        reasons.append(f"the state is another one (lineage {lineage or 'none'}, the plan was "
+                       f"made against {plan.lineage})")
+    elif serial != plan.serial:
+        reasons.append(f"the state changed since the plan was made (serial {plan.serial}, "
+                       f"now {serial})")
+    if current_digest != plan.config_digest:
+        reasons.append("the configuration changed since the plan was made (files or "
+                       "variable values)")
+    return reasons

@@ -1,0 +1,144 @@
+"""``ncplan plan`` for people: Terraform's layout and wording, styled with Rich.
+
+In order: the ``--no-refresh`` note; "Objects have changed outside of ncplan" when the
+refresh found drift; the legend of the symbols used and one ``# ADDR will be ...`` block
+per resource (its diff, Nomad's scheduler annotations and placement failures); the apply
+order; the summary line; the warnings (targeting first). Colour only where the console
+has it (:func:`ncplan.views.console.make_console` turns it off for NO_COLOR and pipes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.text import Text
+
+from ncplan.planner.model import Plan, PlanMode, ResourceChange
+from ncplan.views import plan_lines as words
+from ncplan.views.attribute_diff import DiffLine
+from ncplan.views.console import make_console
+from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
+
+SIGN_STYLES = {"+": "green", "-": "red", "~": "yellow"}
+RULE = "─" * 77
+
+
+def print_plan(plan: Plan, *, color: bool = True) -> None:
+    """Write the plan to stdout."""
+    render_plan(make_console(stderr=False, color=color), plan)
+
+
+def render_plan(console: Console, plan: Plan) -> None:
+    secrets = words.plan_secrets(plan)
+    if not plan.refreshed:
+        _say(console, words.NO_REFRESH)
+        console.print()
+    if plan.drift:
+        _drift_section(console, plan, secrets)
+    if plan.mode is PlanMode.REFRESH_ONLY:
+        if not plan.drift:
+            _no_changes(console, plan)
+    elif plan.is_empty():
+        _no_changes(console, plan)
+    else:
+        _changes(console, plan, secrets)
+    _warnings(console, plan)
+
+
+def _say(console: Console, text: str | Text) -> None:
+    """One line as given: no markup, no highlighting, never wrapped by Rich."""
+    console.print(Text(text) if isinstance(text, str) else text, soft_wrap=True)
+
+
+def _styled_sign(sign: str) -> Text:
+    if sign == "-/+":
+        return Text.assemble(("-", "red"), "/", ("+", "green"))
+    return Text(sign, style=SIGN_STYLES.get(sign, ""))
+
+
+def print_lines(console: Console, lines: Iterable[DiffLine]) -> None:
+    """Diff lines at Terraform's indentation, the sign coloured."""
+    for line in lines:
+        text = Text.assemble(line.pad, _styled_sign(line.sign), " ", line.text)
+        text.rstrip()
+        _say(console, text)
+
+
+def _comment(console: Console, text: str, style: str = "") -> None:
+    _say(console, Text("  # ") + Text(text, style=style))
+
+
+def _drift_section(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
+    _say(console, Text.assemble(("Note:", "bold"), " ", (words.DRIFT_TITLE, "bold")))
+    console.print()
+    _say(console, words.DRIFT_INTRO)
+    for drift in plan.drift:
+        console.print()
+        _comment(console, words.drift_header(drift), "bold")
+        if drift.reason:
+            _comment(console, f"({drift.reason})")
+        print_lines(console, words.drift_lines(drift, secrets))
+    console.print()
+    refresh_only = plan.mode is PlanMode.REFRESH_ONLY
+    _say(console, words.DRIFT_REFRESH_ONLY if refresh_only else words.DRIFT_NORMAL)
+    if not refresh_only:
+        console.print()
+        _say(console, RULE)
+        console.print()
+
+
+def _no_changes(console: Console, plan: Plan) -> None:
+    _say(console, Text(words.summary_line(plan), style="bold green"))
+    console.print()
+    _say(console, words.empty_detail(plan))
+
+
+def _changes(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
+    _say(console, words.INTRO)
+    for symbol, meaning in words.legend(plan):
+        _say(console, Text.assemble(" " * (3 - len(symbol)), _styled_sign(symbol), " ", meaning))
+    console.print()
+    _say(console, words.ACTIONS_INTRO)
+    for change in plan.actionable:
+        console.print()
+        _change(console, change, secrets)
+    if plan.apply_order:
+        console.print()
+        _say(console, Text("Apply order:", style="bold"))
+        for number, batch in enumerate(plan.apply_order, start=1):
+            _say(console, f"  {number}. {', '.join(batch)}")
+    console.print()
+    _say(console, Text(words.summary_line(plan), style="bold"))
+
+
+def _change(console: Console, change: ResourceChange, secrets: frozenset[str]) -> None:
+    _comment(console, words.change_header(change), "bold")
+    if change.reason:
+        _comment(console, f"({change.reason})")
+    print_lines(console, words.change_lines(change, secrets))
+    plan = change.nomad_plan
+    if plan is None:
+        return
+    for annotation in plan.annotations:
+        _say(console, Text("    Nomad scheduler: ", style="dim")
+                      + Text(annotation_text(annotation)))
+    for failure in plan.failures:
+        _say(console, Text(f"    Placement failure: {failure_title(failure)}", style="bold red"))
+        for reason in failure_reasons(failure):
+            _say(console, Text(f"      {reason}", style="red"))
+    if plan.warnings:
+        _say(console, Text(f"    Nomad warning: {plan.warnings.strip()}", style="yellow"))
+
+
+def _warnings(console: Console, plan: Plan) -> None:
+    """``Warning: SUMMARY``, ``  in ADDR``, then the detail; targeting first."""
+    for warning in words.plan_warnings(plan):
+        console.print()
+        _say(console, Text.assemble(("Warning:", "bold yellow"), " ", (warning.summary, "bold")))
+        if warning.address:
+            _say(console, f"  in {warning.address}")
+        if warning.detail:
+            console.print()
+            for line in warning.detail.splitlines():
+                _say(console, f"  {line}".rstrip())

@@ -1,0 +1,150 @@
+"""``ncplan plan --json``: Terraform's ``show -json`` plan shape, plus ncplan's own keys.
+
+Terraform's keys, as Terraform fills them: ``format_version``, ``resource_changes[]``
+(``address``, ``mode``, ``type``, ``name``, ``provider_name``, ``change`` with
+``actions`` spelt as Terraform spells them, ``before``, ``after``, ``after_unknown``,
+``before_sensitive``, ``after_sensitive``, ``replace_paths``; ``action_reason`` where
+Terraform gives one), ``resource_drift[]`` (same shape), ``prior_state`` (``values.
+root_module.resources[]``), ``errored``, ``applyable``, ``complete``. Values stay in
+clear and sensitive leaves are marked in ``*_sensitive``, as Terraform does. ncplan's keys:
+``ncplan_version``, ``mode``, ``apply_order``, ``nomad_plans`` (by job), ``warnings``,
+``targets``, ``refreshed``. Written with ``json.dumps``, never through Rich.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from ncplan import __version__
+from ncplan.planner.model import Action, Drift, Plan, PlanMode, ResourceChange
+from ncplan.providers.live import NomadJobPlan
+from ncplan.state.model import State
+from ncplan.views.attribute_diff import mask_of
+from ncplan.views.plan_lines import plan_secrets
+
+FORMAT_VERSION = "1.2"
+STATE_FORMAT_VERSION = "1.0"
+
+
+def provider_name(kind: str) -> str:
+    """``nomad_job`` -> ``nomad``: the part of the type before the first underscore."""
+    return kind.split("_", 1)[0]
+
+
+def _sensitive(value: Any, mask: Any) -> Any:
+    """Terraform's mirror: ``false`` for an absent value, ``{}`` for a clean object."""
+    if value is None:
+        return False
+    if mask is False and isinstance(value, Mapping):
+        return {}
+    return mask
+
+
+def _resource(address: str, kind: str, name: str) -> dict[str, Any]:
+    return {"address": address, "mode": "managed", "type": kind, "name": name,
+            "provider_name": provider_name(kind)}
+
+
+def _change_body(action: Action, before: Any, after: Any, before_mask: Any,
+                 after_mask: Any) -> dict[str, Any]:
+    return {"actions": action.terraform_actions, "before": before, "after": after,
+            "after_unknown": {} if after is not None else False,
+            "before_sensitive": _sensitive(before, before_mask),
+            "after_sensitive": _sensitive(after, after_mask)}
+
+
+def action_reason(change: ResourceChange, mode: PlanMode) -> str | None:
+    """Terraform's ``action_reason`` for the changes it gives one to."""
+    if change.action is Action.REPLACE:
+        return "replace_because_cannot_update"
+    if change.action is Action.DELETE and mode is PlanMode.NORMAL:
+        return "delete_because_no_resource_config"
+    return None
+
+
+def resource_change(change: ResourceChange, mode: PlanMode,
+                    secrets: frozenset[str]) -> dict[str, Any]:
+    entry = _resource(change.address, change.kind, change.name)
+    before_mask = change.before_sensitive or mask_of(change.before, secrets)
+    after_mask = change.after_sensitive or mask_of(change.after, secrets)
+    entry["change"] = _change_body(change.action, _plain(change.before), _plain(change.after),
+                                   before_mask, after_mask)
+    if change.replace_paths:
+        entry["change"]["replace_paths"] = [[path] for path in change.replace_paths]
+    reason = action_reason(change, mode)
+    if reason is not None:
+        entry["action_reason"] = reason
+    return entry
+
+
+def resource_drift(drift: Drift, secrets: frozenset[str]) -> dict[str, Any]:
+    entry = _resource(drift.address, drift.kind, drift.name)
+    entry["change"] = _change_body(drift.action, _plain(drift.before), _plain(drift.after),
+                                   mask_of(drift.before, secrets), mask_of(drift.after, secrets))
+    return entry
+
+
+def prior_state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] | None:
+    """The state as Terraform's ``prior_state``: ``values.root_module.resources[]``."""
+    if state is None:
+        return None
+    resources = []
+    for resource in state.resources:
+        kind, _, name = resource.address.partition(".")
+        entry = _resource(resource.address, kind, name)
+        values = _plain(resource.attributes)
+        entry.update({"schema_version": 0, "values": values,
+                      "sensitive_values": _sensitive(values, mask_of(values, secrets)),
+                      "depends_on": list(resource.dependencies)})
+        resources.append(entry)
+    return {"format_version": STATE_FORMAT_VERSION, "ncplan_version": state.ncplan_version,
+            "serial": state.serial, "lineage": state.lineage,
+            "values": {"root_module": {"resources": resources}}}
+
+
+def nomad_plan(plan: NomadJobPlan) -> dict[str, Any]:
+    """Nomad's answer: diff type and diff, annotations by group, placement failures."""
+    annotations = {a.group: {k: v for k, v in asdict(a).items() if k != "group"}
+                   for a in plan.annotations}
+    return {"diff_type": plan.diff_type, "diff": _plain(plan.diff), "annotations": annotations,
+            "failures": [_plain(asdict(f)) for f in plan.failures],
+            "job_modify_index": plan.job_modify_index, "warnings": plan.warnings}
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The whole ``--json`` document as a dict."""
+    secrets = plan_secrets(plan)
+    jobs = {c.name: nomad_plan(c.nomad_plan) for c in plan.changes if c.nomad_plan is not None}
+    return {
+        "format_version": FORMAT_VERSION,
+        "ncplan_version": __version__,
+        "mode": plan.mode.value,
+        "resource_changes": [resource_change(c, plan.mode, secrets) for c in plan.changes],
+        "resource_drift": [resource_drift(d, secrets) for d in plan.drift],
+        "prior_state": prior_state(plan.prior_state, secrets),
+        "errored": plan.errored,
+        "applyable": not plan.errored and not plan.is_empty(),
+        "complete": not plan.targets,
+        "apply_order": [list(batch) for batch in plan.apply_order],
+        "nomad_plans": jobs,
+        "warnings": [{"summary": w.summary, "address": w.address, "detail": w.detail}
+                     for w in plan.warnings],
+        "targets": list(plan.targets),
+        "refreshed": plan.refreshed,
+    }
+
+
+def dump_plan(plan: Plan) -> str:
+    """The document as text: sorted keys, indent 2, a final newline."""
+    return json.dumps(plan_document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,129 @@
+"""What the plan views share: each resource's diff lines, the summary sentence, the texts
+a change of mode prints. Pure; the human view styles these lines, the Markdown view fences
+them.
+
+A job updated in place shows Nomad's own field diff (Nomad decides what changes); every
+other change shows ncplan's attribute diff of ``before`` and ``after``. Sensitive texts
+found through the changes' ``*_sensitive`` masks are hidden everywhere a value is shown:
+in drift (which has no masks of its own) and in Nomad's diff.
+"""
+
+from __future__ import annotations
+
+from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.views.attribute_diff import DiffLine, Sides, mask_of, resource_lines, sensitive_leaves
+from ncplan.views.nomad_diff import job_diff_lines
+
+#: Terraform's legend, in Terraform's order.
+LEGEND = ((Action.CREATE, "create"), (Action.UPDATE, "update in-place"),
+          (Action.DELETE, "destroy"), (Action.REPLACE, "destroy and then create replacement"))
+
+NO_CHANGES = "No changes. Your infrastructure matches the configuration."
+NO_CHANGES_DETAIL = ("ncplan has compared your real infrastructure against your configuration "
+                     "and found no differences, so no changes are needed.")
+NO_DRIFT = "No changes. Your infrastructure still matches the configuration."
+NO_DRIFT_DETAIL = ("ncplan has checked that the real remote objects still match the result of "
+                   "your most recent changes, and found no differences.")
+NOTHING_TO_DESTROY = "No changes. No objects need to be destroyed."
+NOTHING_TO_DESTROY_DETAIL = ("Either you have not created any objects yet or the existing "
+                             "objects were already deleted outside of ncplan.")
+DRIFT_TITLE = "Objects have changed outside of ncplan"
+DRIFT_INTRO = ("ncplan detected the following changes made outside of ncplan since the last "
+               "apply:")
+DRIFT_NORMAL = ("Unless you have made equivalent changes to your configuration, the following "
+                "plan may include actions to undo or respond to these changes.")
+DRIFT_REFRESH_ONLY = ("This is a refresh-only plan, so ncplan will not take any actions to undo "
+                      "these. If you were expecting these changes then you can apply this plan "
+                      "to record the updated values in the ncplan state without changing any "
+                      "remote objects.")
+INTRO = ("ncplan used the selected providers to generate the following execution plan. "
+         "Resource actions are indicated with the following symbols:")
+ACTIONS_INTRO = "ncplan will perform the following actions:"
+TARGETING = "Resource targeting is in effect"
+TARGETING_DETAIL = ("You are creating a plan with --target, which means that the result of this "
+                    "plan may not represent all of the changes requested by the current "
+                    "configuration.\n\nThe --target option is not for routine use, and is "
+                    "provided only for exceptional situations such as recovering from errors "
+                    "or mistakes.")
+NO_REFRESH = ("Note: --no-refresh: this plan compares the configuration with the state alone; "
+              "changes made outside ncplan since the last apply are not shown.")
+
+
+def plan_secrets(plan: Plan) -> frozenset[str]:
+    """Every text a change marks sensitive, before or after."""
+    found: frozenset[str] = frozenset()
+    for change in plan.changes:
+        found |= sensitive_leaves(change.before, change.before_sensitive)
+        found |= sensitive_leaves(change.after, change.after_sensitive)
+    return found
+
+
+def shows_nomad_diff(change: ResourceChange) -> bool:
+    plan = change.nomad_plan
+    return (change.action is Action.UPDATE and plan is not None
+            and plan.diff_type == "Edited" and bool(plan.diff))
+
+
+def change_lines(change: ResourceChange, secrets: frozenset[str]) -> list[DiffLine]:
+    """``~ resource "nomad_job" "web" { ... }`` for one change."""
+    if shows_nomad_diff(change) and change.nomad_plan is not None:
+        head = DiffLine(0, "~", f'resource "{change.kind}" "{change.name}" {{')
+        body = job_diff_lines(change.nomad_plan.diff, 1, secrets)
+        return [head, *body, DiffLine(0, " ", "}")]
+    sides = Sides(change.before, change.after, _mask(change.before, change.before_sensitive,
+                                                     secrets),
+                  _mask(change.after, change.after_sensitive, secrets))
+    return resource_lines(change.kind, change.name, change.action.symbol, sides,
+                          replace_paths=change.replace_paths)
+
+
+def _mask(value: object, mask: object, secrets: frozenset[str]) -> object:
+    return mask if mask is not False else mask_of(value, secrets)
+
+
+def drift_lines(drift: Drift, secrets: frozenset[str]) -> list[DiffLine]:
+    sides = Sides(drift.before, drift.after, mask_of(drift.before, secrets),
+                  mask_of(drift.after, secrets))
+    return resource_lines(drift.kind, drift.name, drift.action.symbol, sides)
+
+
+def change_header(change: ResourceChange) -> str:
+    return f"{change.address} {change.action.phrase}"
+
+
+def drift_header(drift: Drift) -> str:
+    verb = "has been deleted" if drift.after is None else "has changed"
+    return f"{drift.address} {verb}"
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: X to add, Y to change, Z to destroy.`` or the "No changes." sentence."""
+    if plan.mode is PlanMode.REFRESH_ONLY:
+        if not plan.drift:
+            return NO_DRIFT
+        count = len(plan.drift)
+        objects = "1 object has" if count == 1 else f"{count} objects have"
+        return f"{objects} changed outside of ncplan."
+    if plan.is_empty():
+        return NOTHING_TO_DESTROY if plan.mode is PlanMode.DESTROY else NO_CHANGES
+    add, change, destroy = plan.counts()
+    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+
+def empty_detail(plan: Plan) -> str:
+    """The sentence Terraform prints under "No changes."."""
+    if plan.mode is PlanMode.REFRESH_ONLY:
+        return NO_DRIFT_DETAIL
+    return NOTHING_TO_DESTROY_DETAIL if plan.mode is PlanMode.DESTROY else NO_CHANGES_DETAIL
+
+
+def legend(plan: Plan) -> list[tuple[str, str]]:
+    """``(symbol, words)`` for the actions this plan uses, in Terraform's order."""
+    used = {c.action for c in plan.actionable}
+    return [(action.symbol, words) for action, words in LEGEND if action in used]
+
+
+def plan_warnings(plan: Plan) -> list[PlanWarning]:
+    """The plan's warnings, Terraform's targeting warning first for a partial plan."""
+    targeting = [PlanWarning(TARGETING, detail=TARGETING_DETAIL)] if plan.targets else []
+    return [*targeting, *plan.warnings]

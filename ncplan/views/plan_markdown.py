@@ -1,0 +1,110 @@
+"""``ncplan plan --markdown``: the plan as a pull-request comment (GitHub-flavoured).
+
+A title with the summary line; warnings first; a table of adds, changes and destroys per
+resource type; Nomad's placement failures; then one collapsible ``<details>`` per
+resource (drift first) holding its diff in a ```diff block, the sign moved to the first
+column (``~`` written ``!`` so GitHub colours it) from the same lines as the human view.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Iterable
+
+from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning
+from ncplan.views import plan_lines as words
+from ncplan.views.attribute_diff import DiffLine
+from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
+
+_MARKDOWN_SIGNS = {"~": "!", "-/+": "!"}
+
+
+def diff_block(lines: Iterable[DiffLine]) -> str:
+    """A fenced ```diff block: each line's sign in the first column, then its indentation."""
+    body = []
+    for line in lines:
+        sign = _MARKDOWN_SIGNS.get(line.sign, line.sign)
+        body.append(f"{sign}{' ' * (1 + 4 * line.depth)}{line.text}".rstrip())
+    text = "\n".join(body)
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}diff\n{text}\n{fence}"
+
+
+def _details(summary: str, lines: list[DiffLine], notes: Iterable[str] = ()) -> list[str]:
+    parts = ["<details><summary>" + html.escape(summary) + "</summary>", ""]
+    parts += [f"{note}  " for note in notes]
+    if parts[-1] != "":
+        parts.append("")
+    return [*parts, diff_block(lines), "", "</details>", ""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def summary_table(plan: Plan) -> list[str]:
+    """``| Type | Add | Change | Destroy |`` with one row per resource type that changes."""
+    add: Counter[str] = Counter()
+    change: Counter[str] = Counter()
+    destroy: Counter[str] = Counter()
+    for item in plan.actionable:
+        add[item.kind] += item.action in (Action.CREATE, Action.REPLACE)
+        change[item.kind] += item.action is Action.UPDATE
+        destroy[item.kind] += item.action in (Action.DELETE, Action.REPLACE)
+    kinds = sorted({item.kind for item in plan.actionable})
+    if not kinds:
+        return []
+    rows = ["| Type | Add | Change | Destroy |", "|------|----:|-------:|--------:|"]
+    rows += [f"| `{kind}` | {add[kind]} | {change[kind]} | {destroy[kind]} |" for kind in kinds]
+    return [*rows, ""]
+
+
+def _warning(warning: PlanWarning) -> list[str]:
+    lines = ["> [!WARNING]", f"> **{_cell(warning.summary)}**"]
+    if warning.address:
+        lines.append(f"> in `{warning.address}`")
+    lines += [f"> {line}".rstrip() for line in warning.detail.splitlines()]
+    return [*lines, ""]
+
+
+def _failures(plan: Plan) -> list[str]:
+    lines = []
+    for change in plan.changes:
+        for failure in change.nomad_plan.failures if change.nomad_plan is not None else ():
+            reasons = "; ".join(failure_reasons(failure))
+            lines.append(f"- `{change.address}`: {failure_title(failure)}: {reasons}")
+    return ["### Placement failures", "", *lines, ""] if lines else []
+
+
+def plan_markdown(plan: Plan) -> str:
+    """The whole comment."""
+    secrets = words.plan_secrets(plan)
+    title = "Refresh-only plan" if plan.mode is PlanMode.REFRESH_ONLY else (
+        "Destroy plan" if plan.mode is PlanMode.DESTROY else "ncplan plan")
+    out = [f"## {title}: {words.summary_line(plan)}", ""]
+    if not plan.refreshed:
+        out += [words.NO_REFRESH, ""]
+    for warning in words.plan_warnings(plan):
+        out += _warning(warning)
+    out += summary_table(plan)
+    out += _failures(plan)
+    if plan.drift:
+        out += [f"### {words.DRIFT_TITLE}", ""]
+        for drift in plan.drift:
+            out += _details(words.drift_header(drift), words.drift_lines(drift, secrets),
+                            [drift.reason] if drift.reason else [])
+        if plan.mode is PlanMode.REFRESH_ONLY:
+            out += [words.DRIFT_REFRESH_ONLY, ""]
+    if plan.mode is not PlanMode.REFRESH_ONLY and plan.actionable:
+        out += ["### Changes", ""]
+        for change in plan.actionable:
+            notes = [f"({change.reason})"] if change.reason else []
+            if change.nomad_plan is not None:
+                notes += [f"Nomad scheduler: {annotation_text(a)}"
+                          for a in change.nomad_plan.annotations]
+            out += _details(words.change_header(change), words.change_lines(change, secrets),
+                            notes)
+    return "\n".join(out).rstrip("\n") + "\n"
