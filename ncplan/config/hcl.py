@@ -125,15 +125,22 @@ def body_value(body: Node | None) -> dict[str, Any]:
     """A body as one value: attributes by name, blocks as lists under their type, each
     nested in its labels (``group "api" {...}`` -> ``{"group": [{"api": {...}}]}``)."""
     result: dict[str, Any] = {}
+    attributes: set[str] = set()  # a block after a same-named attribute replaces it
     for child in body.named_children if body is not None else ():
         if child.type == "attribute":
-            result[node_text(child.children[0])] = value(_expression(child))
+            name = node_text(child.children[0])
+            attributes.add(name)
+            result[name] = value(_expression(child))
         elif child.type == "block":
             labels = [c for c in child.named_children if c.type in ("identifier", "string_lit")]
             content: Any = body_value(_body(child))
             for label in reversed(labels[1:]):
                 content = {_label(label): content}
-            result.setdefault(node_text(labels[0]), []).append(content)
+            kind = node_text(labels[0])
+            if kind in attributes:
+                attributes.discard(kind)
+                result[kind] = []
+            result.setdefault(kind, []).append(content)
     return result
 
 
