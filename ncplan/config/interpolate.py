@@ -5,8 +5,8 @@ longer string the value is written as text. ``${upstream.NAME}`` becomes the add
 app dials through its sidecar. Every other ``${...}`` (NOMAD_*, attr.*, meta.*, node.*,
 env) is left for Nomad.
 
-``$${`` and ``%%{`` are HCL's escapes for a literal ``${`` and ``%{``. python-hcl2 keeps
-them as written, so they are undone here, in the same left-to-right scan that finds the
+``$${`` and ``%%{`` are HCL's escapes for a literal ``${`` and ``%{``. The parser keeps
+them as written (as python-hcl2 did), so they are undone here, in the same left-to-right scan that finds the
 references: the expanded value holds the literal (``$${X}`` -> ``${X}``; ``$$${X}`` ->
 ``$${X}``, as HCL reads it), and an escaped ``$${var.x}`` is not a reference.
 """
