@@ -6,9 +6,10 @@ app dials through its sidecar. Every other ``${...}`` (NOMAD_*, attr.*, meta.*, 
 env) is left for Nomad.
 
 ``$${`` and ``%%{`` are HCL's escapes for a literal ``${`` and ``%{``. The parser keeps
-them as written (as python-hcl2 did), so they are undone here, in the same left-to-right scan that finds the
-references: the expanded value holds the literal (``$${X}`` -> ``${X}``; ``$$${X}`` ->
-``$${X}``, as HCL reads it), and an escaped ``$${var.x}`` is not a reference.
+them as written (as python-hcl2 did), so they are undone here, in the same left-to-right
+scan that finds the references: the expanded value holds the literal (``$${X}`` ->
+``${X}``; ``$$${X}`` -> ``$${X}``, as HCL reads it), and an escaped ``$${var.x}`` is not
+a reference.
 """
 
 from __future__ import annotations
