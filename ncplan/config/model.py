@@ -162,9 +162,10 @@ class RawJob:
     variables it declares): a whole jobspec file, or a ``job`` block's text followed by a
     declaration of each ncplan variable it uses. ``file`` and ``line`` say where that text
     starts, so Nomad's messages about it can be located. ``body`` is the parser's view
-    of the block, used for dependencies and for ``--no-refresh`` plans. ``upstreams`` and
-    ``depends_on`` are derived from the job itself (from the HCL text until Nomad has
-    parsed it; ``partial`` when the text has ``dynamic`` blocks only Nomad expands).
+    of the block (``hcl.body_value``, in python-hcl2's shape), used for dependencies and
+    for ``--no-refresh`` plans. ``upstreams`` and ``depends_on`` are derived from the job
+    itself (from the HCL text until Nomad has parsed it; ``partial`` when the text has
+    ``dynamic`` blocks only Nomad expands).
     """
 
     name: str
