@@ -29,7 +29,8 @@ def _write(providers: Providers, config: Config,
     """Write one resource; the body written and the live index after the write."""
     if resource.kind == "nomad_job":
         raw = config.job(resource.name) if resource.raw else None
-        body = providers.jobs.parse(raw.source) if raw is not None else resource.body
+        body = providers.jobs.parse(raw.source, raw.variables) if raw is not None \
+            else resource.body
         live = providers.jobs.read(resource.name)
         return body, providers.jobs.register(body, live.modify_index if live else 0)
     if resource.kind == "consul_service_defaults":
