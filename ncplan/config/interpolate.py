@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 # An escape ($${ or %%{) or a reference ${...}, leftmost first, as HCL scans a template.
 _TOKEN = re.compile(r"(?P<escape>([$%])\2\{)|\$\{(?P<inner>[^}]*)\}")
 _ESCAPE = re.compile(r"([$%])\1\{")
-_VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+_STEPS = r'((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\s*(?:\d+|"[^"\\]*")\s*\])*)'
+_VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)" + _STEPS + r"\s*$")
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[\s*(\d+)\s*\]|\[\s*"([^"\\]*)"\s*\]')
 _UPSTREAM_REF = re.compile(r"^\s*upstream\.([A-Za-z0-9_-]+)\s*$")
 _LOCAL_REF = re.compile(r"^\s*local\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _VAR_ANYWHERE = re.compile(r"(?<![\w.])(var|local)\.[A-Za-z_]")
@@ -133,7 +135,7 @@ class Expander:
             name = var.group(1)
             if name in self.variables:
                 # INVALID: declared but without a value, already reported at its block.
-                return self.variables[name]
+                return self._traverse(name, self.variables[name], var.group(2), where)
             self.sink.error(
                 f'undefined variable "{name}"',
                 self.sink.find(where, f"var.{name}"),
@@ -155,6 +157,27 @@ class Expander:
             )
             return INVALID
         return None
+
+    def _traverse(self, name: str, value: Any, steps: str, where: Where) -> Any:
+        """``var.name.attr["key"][0]``: the part of ``value`` the steps select."""
+        path = f"var.{name}"
+        for step in _STEP.finditer(steps):
+            if value is INVALID or value is None:
+                return value
+            attr, index, key = step.groups()
+            found: Any = INVALID
+            if index is not None and isinstance(value, list) and int(index) < len(value):
+                found = value[int(index)]
+            elif index is None and isinstance(value, dict) and (attr or key) in value:
+                found = value[attr or key]
+            if found is INVALID:
+                self.sink.error(f"{path} has no {step.group(0).lstrip('.')}",
+                                self.sink.find(where, f"var.{name}"),
+                                "the reference selects an attribute, key or index the "
+                                "variable's value does not have")
+                return INVALID
+            value, path = found, path + step.group(0)
+        return value
 
     def _local(self, name: str, where: Where) -> Any:
         found = self.locals.get(name)

@@ -134,3 +134,20 @@ def test_a_locals_cycle_is_an_error_naming_it(tmp_path: Path) -> None:
 def test_an_undefined_local_is_located(tmp_path: Path) -> None:
     found = errors(tmp_path, {"main.hcl": DB.replace('"/usr/local/bin/my-database"', "local.nope")})
     assert [(d.summary, str(d.span)) for d in found] == [('undefined local "nope"', "main.hcl:5:26")]
+
+
+def test_attributes_keys_and_indexes_of_a_variable_are_selected(tmp_path: Path) -> None:
+    decl = '''variable "db" {
+  type    = object({ image = string, ports = list(number), tags = map(string) })
+  default = { image = "pg:16", ports = [5432, 8080], tags = { team = "data" } }
+}
+'''
+    service = DB.replace('"/usr/local/bin/my-database"', 'var.db.image').replace(
+        'config = {', 'env = { PORT = "${var.db.ports[1]}", TEAM = var.db.tags["team"] }\n    config = {')
+    config = load(tmp_path, {"main.hcl": decl + service}).config
+    db = config.service("db")
+    assert db is not None
+    assert db.task.config["command"] == "pg:16"
+    assert dict(db.task.env) == {"PORT": "8080", "TEAM": "data"}
+    found = only_error(tmp_path, {"main.hcl": decl + service.replace("ports[1]", "ports[2]")})
+    assert found.summary == "var.db.ports has no [2]"
