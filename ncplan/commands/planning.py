@@ -51,10 +51,13 @@ class PlanRun:
 
 
 def config_digest(config: Config) -> str:
-    """The digest of the configuration's files and resolved variable values."""
+    """The digest of the configuration's files, resolved variable values and the values
+    sent with each raw job (a jobspec's may come from NOMAD_VAR_*)."""
     directory = Path(config.directory)
     files = [(name, (directory / name).read_text(encoding="utf-8")) for name in config.files]
     values = {name: variable.value for name, variable in config.variables.items()}
+    values.update({f"nomad_job.{job.name}:{name}": value  # the values sent with raw jobs
+                   for job in config.jobs for name, value in job.variables.items()})
     return configuration_digest(files, values)
 
 

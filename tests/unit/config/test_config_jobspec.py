@@ -167,3 +167,13 @@ def test_jobspec_variables_are_not_undeclared_in_variable_files(tmp_path: Path) 
     assert [w.summary for w in result.warnings] == []
     assert errors(tmp_path, {"v.ncvars.hcl": 'image = "x"\n'}, var=["nope=1"])[0].summary == \
         '--var for undeclared variable "nope"'
+
+
+def test_the_configuration_digest_covers_the_values_sent_with_a_jobspec(tmp_path: Path) -> None:
+    from ncplan.commands.planning import config_digest
+
+    files = {"api.nomad.hcl": SPEC, "db.nomad": DB}
+    first = config_digest(load(tmp_path, files, env={"NOMAD_VAR_image": "a"}).config)
+    same = config_digest(load(tmp_path, files, env={"NOMAD_VAR_image": "a"}).config)
+    other = config_digest(load(tmp_path, files, env={"NOMAD_VAR_image": "b"}).config)
+    assert first == same != other
