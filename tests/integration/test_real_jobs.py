@@ -102,3 +102,59 @@ def test_a_raw_exec_jobspec_with_services_applies_then_plans_clean(agents: Agent
     second = ncplan(directory, ["plan", "--detailed-exitcode"], env)
     assert second.exit_code == 0, second.both
     assert "No changes. Your infrastructure matches the configuration." in second.stdout
+
+
+DYNAMIC_CALLER = '''variable "peers" {
+  type = list(string)
+}
+
+job "caller" {
+  datacenters = ["dc1"]
+  group "caller" {
+    network {
+      mode = "bridge"
+    }
+    service {
+      name = "caller"
+      connect {
+        sidecar_service {
+          proxy {
+            dynamic "upstreams" {
+              for_each = var.peers
+              content {
+                destination_name = upstreams.value
+                local_bind_port  = 9000 + upstreams.key
+              }
+            }
+          }
+        }
+      }
+    }
+    task "caller" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["3600"]
+      }
+    }
+  }
+}
+'''
+
+
+def test_plan_orders_the_apply_by_upstreams_only_nomad_expands(agents: Agents,
+                                                               tmp_path: Path) -> None:
+    directory = tmp_path / "dynamic"
+    directory.mkdir()
+    (directory / "caller.nomad.hcl").write_text(DYNAMIC_CALLER)
+    (directory / "count-api.nomad.hcl").write_text(
+        (EXAMPLES / "jobspec-mesh" / "count-api.nomad.hcl").read_text())
+    env = {**agent_env(agents), "NOMAD_VAR_peers": '["count-api"]',
+           "NOMAD_VAR_consul_binary": str(agents.consul_binary)}
+    run = ncplan(directory, ["plan"], env)
+    assert run.exit_code == 0, run.both
+    assert run.stderr == ""
+    order = run.stdout[run.stdout.index("Apply order"):]
+    assert "1. nomad_job.count-api" in order and "2. nomad_job.caller" in order
+    offline = ncplan(directory, ["plan", "--no-refresh"], env)
+    assert 'the graph is partial: job "caller"' in offline.stderr
