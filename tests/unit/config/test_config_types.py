@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ from ncplan.config.types import (
     TypeExpr,
     TypeSyntaxError,
     conform,
+    describe,
     parse_type,
+    phrase,
 )
 
 
@@ -91,6 +94,7 @@ def test_mismatches_say_what_was_expected_and_where_it_differs(value: Any, kind:
 
 _NAMES = st.sampled_from(["a", "b", "c", "port", "name"])
 _PRIMS = st.sampled_from([STRING, Prim("number"), Prim("bool")])
+_KEYS = st.text("abc-_ 1", max_size=3)  # map keys (the message quotes them as written)
 
 
 def _types() -> st.SearchStrategy[TypeExpr]:
@@ -113,7 +117,7 @@ def _values(kind: TypeExpr) -> st.SearchStrategy[Any]:
                 "number": st.integers(-5, 5)}[kind.name]
     if isinstance(kind, Collection):
         if kind.kind == "map":
-            return st.dictionaries(st.text(max_size=3), _values(kind.element), max_size=3)
+            return st.dictionaries(_KEYS, _values(kind.element), max_size=3)
         if kind.kind == "set":
             return st.lists(_values(kind.element), max_size=3,
                             unique_by=lambda item: json.dumps(item, sort_keys=True))
@@ -144,16 +148,46 @@ def test_conforming_values_convert_to_themselves_and_the_type_reads_back(data: A
     assert conform(value, kind) == value
 
 
+def _corrupted(kind: TypeExpr) -> st.SearchStrategy[tuple[Any, str]]:
+    """A value of ``kind`` with one place (anywhere inside) that does not conform, and the
+    path of that place as messages write it (``[0].name["k"]``)."""
+    if isinstance(kind, Prim):
+        return _wrong(kind).map(lambda bad: (bad, ""))
+    if isinstance(kind, Collection) and kind.kind == "map":
+        return st.tuples(_values(kind), _KEYS, _corrupted(kind.element)).map(
+            lambda t: ({**{k: v for k, v in t[0].items() if k != t[1]}, t[1]: t[2][0]},
+                       f'["{t[1]}"]' + t[2][1]))
+    if isinstance(kind, Collection):
+        return st.tuples(_values(kind), _corrupted(kind.element)).map(
+            lambda t: ([*t[0], t[1][0]], f"[{len(t[0])}]" + t[1][1]))
+    if isinstance(kind, ObjectType):
+        if not kind.attributes:
+            return _wrong(kind).map(lambda bad: (bad, ""))
+        return st.tuples(_values(kind), st.sampled_from(kind.attributes)).flatmap(
+            lambda t: _corrupted(t[1].type).map(
+                lambda c: ({**t[0], t[1].name: c[0]}, f".{t[1].name}" + c[1])))
+    if not kind.elements:
+        return _wrong(kind).map(lambda bad: (bad, ""))
+    return st.tuples(_values(kind), st.integers(0, len(kind.elements) - 1)).flatmap(
+        lambda t: _corrupted(kind.elements[t[1]]).map(
+            lambda c: ([*t[0][:t[1]], c[0], *t[0][t[1] + 1:]], f"[{t[1]}]" + c[1])))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.data())
-def test_a_wrong_value_anywhere_inside_is_refused(data: Any) -> None:
-    """Replace one leaf's value by a value of another type: the whole is refused."""
+def test_a_wrong_value_anywhere_inside_is_refused_naming_its_place(data: Any) -> None:
+    """One leaf (or a whole collection) of the wrong kind, at any depth: the value is
+    refused, and the message names the first place that does not conform."""
     kind = data.draw(_types())
-    wrapped = Collection("list", kind)
-    bad = data.draw(_wrong(kind))
-    good = data.draw(st.lists(_values(kind), max_size=2))
-    at = data.draw(st.integers(0, len(good)))
+    bad, path = data.draw(_corrupted(kind))
     with pytest.raises(Mismatch) as caught:
-        conform([*good[:at], bad, *good[at:]], wrapped)
-    assert str(caught.value).startswith("expected a list of ")
-    assert f"([{at}]" in str(caught.value)
+        conform(bad, kind)
+    inside = f" ({path} is {describe(_at(bad, path))})" if path else ""
+    assert str(caught.value) == f"expected {phrase(kind)}, got {describe(bad)}{inside}"
+
+
+def _at(value: Any, path: str) -> Any:
+    for step in re.findall(r'\.(\w+)|\[(\d+)\]|\["([^"]*)"\]', path):
+        name, index, key = step
+        value = value[int(index)] if index else value[name or key]
+    return value
