@@ -8,7 +8,8 @@ configuration digest, or a live index that moved since the plan), else apply exa
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
 ``prevent_destroy`` is checked before anything is asked or done. A plan with no changes
-applies nothing. A refresh-only plan writes the refreshed state and nothing else.
+applies nothing (it records the objects it adopts: live, matching, not in the state).
+A refresh-only plan writes the refreshed state and nothing else.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
 from ncplan.planner.guards import check_prevent_destroy
-from ncplan.planner.model import Plan, PlanMode
+from ncplan.planner.model import Action, Plan, PlanMode
 from ncplan.providers.clients import Providers
-from ncplan.providers.executors import executors
+from ncplan.providers.executors import executors, recorded
 from ncplan.providers.live_indexes import moved_indexes
 from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT, RolloutWaiter
 from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.state import locked
+from ncplan.state import StateManager, locked
 from ncplan.state.model import State
 from ncplan.views.apply_output import ApplyUi
 
@@ -107,12 +108,30 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
     if plan.mode is PlanMode.REFRESH_ONLY:
         return _write_refreshed(plan, state, prepared)
     if plan.is_empty():
+        adopt(plan, state, prepared.manager)
         return ApplyOutcome(Ending.NOTHING, destroy=destroy)
     if settings.plan_file is None and not settings.auto_approve \
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
+    state = adopt(plan, state, prepared.manager)
     return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
                         destroy=destroy)
+
+
+def adopt(plan: Plan, state: State | None, manager: StateManager) -> State | None:
+    """Record the no-op changes the plan adopts (live, matching the configuration, not
+    in the state: "ncplan will adopt it"), as apply records a write: ``after`` and the
+    live index. An apply killed between Nomad's write and the state write leaves such
+    an object; the next apply records it instead of losing it."""
+    known = set(state.addresses) if state is not None else set()
+    found = [recorded(c, c.observed_index) for c in plan.changes
+             if c.action is Action.NOOP and c.before is not None and c.after is not None
+             and c.address not in known]
+    if not found:
+        return state
+    base = state if state is not None else State.new()
+    manager.write(base.with_resources([*base.resources, *found]))
+    return manager.persist()
 
 
 def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> ApplyOutcome:
