@@ -82,6 +82,7 @@ class HumanApplyUi:
 
     def show_plan(self, plan: Plan) -> None:
         plan_human.render_plan(self.out, plan)
+        self.out.print()
 
     def approve(self, destroy: bool) -> bool:
         self.out.print()
