@@ -85,3 +85,12 @@ def test_prevent_destroy_stops_destroy_before_anything_is_done(
     assert "main.hcl:" in done.stderr
     assert agents.nomad("GET", "/v1/job/web").status_code == 200
     assert applied.state()["serial"] == serial
+
+
+def test_destroy_target_deletes_it_and_what_needs_it(applied: Mesh, agents: Agents) -> None:
+    done = applied.run("destroy", "--auto-approve", "--target", "consul_intention.web->db")
+    assert done.exit_code == 0, done.both
+    assert "Destroy complete! Resources: 2 destroyed." in done.stdout
+    assert applied.addresses() == ["nomad_job.db"]
+    assert agents.nomad("GET", "/v1/job/web").status_code == 404
+    assert agents.nomad("GET", "/v1/job/db").status_code == 200

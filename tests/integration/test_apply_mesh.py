@@ -108,3 +108,23 @@ def test_json_events_parse_line_by_line_and_end_with_change_summary(mesh: Mesh) 
     assert events[-1]["changes"] == {"add": 3, "change": 0, "remove": 0,
                                      "operation": "apply"}
     assert mesh.run("apply", "--json").exit_code == 1  # never asks while printing JSON
+
+
+def test_apply_and_destroy_with_the_state_in_consul_under_its_session_lock(
+        mesh: Mesh, agents: Agents, unique: str) -> None:
+    path = f"ncplan/apply-test-{unique}"
+    with (mesh.directory / "main.hcl").open("a") as main:
+        main.write(f'\nbackend "consul" {{\n  path = "{path}"\n}}\n')
+    try:
+        done = mesh.run("apply", "--auto-approve", "--no-wait")
+        assert done.exit_code == 0, done.both
+        assert mesh.addresses() == ["consul_intention.web->db", "nomad_job.db",
+                                    "nomad_job.web"]
+        assert mesh.state()["serial"] == 3  # one write per resource
+        assert agents.consul("GET", f"/v1/kv/{path}/.lock").status_code == 404
+        assert mesh.run("plan", "--detailed-exitcode").exit_code == 0
+        gone = mesh.run("destroy", "--auto-approve")
+        assert gone.exit_code == 0, gone.both
+        assert mesh.addresses() == []
+    finally:
+        agents.consul("DELETE", f"/v1/kv/{path}", params={"recurse": "true"})

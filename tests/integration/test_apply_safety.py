@@ -144,13 +144,14 @@ def test_a_second_apply_fails_naming_the_holder_or_waits_with_lock_timeout(
         "Apply complete! Resources: 0 added, 0 changed, 0 destroyed."
 
 
-@pytest.mark.parametrize("signals", [1, 2])
+@pytest.mark.parametrize(("sent", "signals"), [(signal.SIGINT, 1), (signal.SIGINT, 2),
+                                                (signal.SIGTERM, 1)])
 def test_ctrl_c_records_what_ran_releases_the_lock_and_exits_130(
-        mesh: Mesh, signals: int) -> None:
+        mesh: Mesh, sent: signal.Signals, signals: int) -> None:
     process = mesh.spawn("apply", "--auto-approve")
     _mid_apply(mesh, process)
     for _ in range(signals):
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sent)
         time.sleep(0.3)
     started = time.monotonic()
     out, err = process.communicate(timeout=60)
