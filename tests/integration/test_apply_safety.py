@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from apply_helpers import NAMES, ROOT, Mesh, make_mesh, summary_counts, wait_for
+from apply_helpers import ALLOW, DENY, NAMES, ROOT, Mesh, make_mesh, summary_counts, wait_for
 from plan_helpers import wipe
 
 
@@ -58,6 +58,18 @@ def test_a_plan_file_made_before_another_apply_is_refused_naming_the_serial(
     assert done.stdout == ""
     assert f"the state changed since the plan was made (serial 0, now {serial})" in done.stderr
     assert mesh.state()["serial"] == serial
+
+
+def test_a_plan_file_of_an_edited_configuration_is_refused_and_nothing_is_written(
+        mesh: Mesh, agents: Agents) -> None:
+    plan_file = mesh.directory.parent / "before-edit.plan"
+    assert mesh.run("plan", "--out", str(plan_file)).exit_code == 0
+    mesh.edit(ALLOW, DENY)
+    done = mesh.run("apply", str(plan_file))
+    assert done.exit_code == 1
+    assert "the configuration changed since the plan was made" in done.stderr
+    assert agents.nomad("GET", "/v1/job/db").status_code == 404
+    assert not (mesh.directory / "ncplan.state.json").exists()
 
 
 def test_a_plan_file_made_before_a_change_through_the_api_is_refused_and_overwrites_nothing(
