@@ -3,8 +3,6 @@ agents: each plans with no error from ncplan (Nomad's placement failures for doc
 are expected and shown), 11's dynamic upstreams appear once Nomad parsed it, a value its
 ``validation`` block refuses comes back located, and a raw_exec jobspec applied is clean
 on the next plan. Where the real jobs come from, and when these tests skip: real_jobs.py.
-
-``ncplan apply`` has not landed yet: the apply here is tests/integration/apply_for_tests.py.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from apply_for_tests import apply_for_tests
 from plan_helpers import EXAMPLES, agent_env, ncplan, wipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "config"))
@@ -94,7 +91,8 @@ def test_a_raw_exec_jobspec_with_services_applies_then_plans_clean(agents: Agent
         "consul_intention.dashboard->count-api") < order.index("nomad_job.dashboard")
     assert "Placement failure" not in first.stdout
 
-    apply_for_tests(directory, env)
+    applied = ncplan(directory, ["apply", "--auto-approve", "--no-wait"], env)
+    assert applied.exit_code == 0, applied.both
     live = agents.nomad("GET", "/v1/job/count-api").json()
     assert live["Meta"] == {"team": "counting"}  # the dynamic block, expanded by Nomad
     proxy = live["TaskGroups"][0]["Tasks"][1]["Config"]
