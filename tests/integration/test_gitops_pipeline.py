@@ -1,7 +1,7 @@
 """examples/gitops/pipeline.sh, the script both CI files call, run stage by stage against the
 real agents, as a pipeline runs it: a working directory holding the plan file and the
 comment, the configuration (a copy of examples/connect-on-nomad made runnable through its
-variables, NCPLAN_VAR_*) in NCPLAN_DIR, the agents in NOMAD_ADDR / CONSUL_HTTP_ADDR.
+variables: apply_helpers.make_mesh) in NCPLAN_DIR, the agents in NOMAD_ADDR / CONSUL_HTTP_ADDR.
 
 The pr stage validates, saves the plan, writes the saved plan as Markdown and reports
 changes=true|false (stdout, $GITHUB_OUTPUT, the dotenv file); the apply stage applies the
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
+from apply_helpers import make_mesh
 from meshlib import eventually_echo, port_of, wait_running
 from plan_helpers import wipe
-from runnable import as_env, connect_variables, copy_connect_example
 from typer.main import get_command
 
 from ncplan.cli import app
@@ -70,17 +70,16 @@ class Pipeline:
 
 @pytest.fixture
 def pipeline(agents: Agents, tmp_path: Path) -> Iterator[Pipeline]:
-    wipe(agents)
+    mesh = make_mesh(tmp_path, agents)  # its variables in test.ncvars.hcl
     workdir = tmp_path / "checkout"
     workdir.mkdir()
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
            "NCPLAN": f"{sys.executable} -m ncplan", "PYTHONPATH": str(ROOT),
-           "NCPLAN_DIR": str(copy_connect_example(tmp_path)),
+           "NCPLAN_DIR": str(mesh.directory),
            "NOMAD_ADDR": agents.nomad_addr, "CONSUL_HTTP_ADDR": agents.consul_addr,
            "NO_COLOR": "1", "NCPLAN_NO_CACHE": "1", "COLUMNS": "100",
-           "GITHUB_OUTPUT": str(tmp_path / "github_output"),
-           **as_env(connect_variables(tmp_path, agents))}
-    yield Pipeline(workdir, Path(env["NCPLAN_DIR"]), env)
+           "GITHUB_OUTPUT": str(tmp_path / "github_output")}
+    yield Pipeline(workdir, mesh.directory, env)
     wipe(agents)
 
 
