@@ -15,6 +15,7 @@ from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
 from ncplan.providers.live import Refreshed
@@ -93,23 +94,16 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
     refreshed = refresh_for(prepared, state, options)
     request = request_for(prepared.config, state, refreshed, mode=options.mode,
                           targets=options.targets, config_digest=prepared.digest)
-    return state, build_plan(request)
-
-
-def read_live(manager: StateManager, prepared: Prepared,
-              options: PlanOptions) -> tuple[State | None, Refreshed | None]:
-    """The state and, unless ``--no-refresh``, the live objects, under the state lock."""
-    with locked(manager, "plan", options.lock_timeout, manager.description):
-        state = manager.read()
-        return state, refresh_for(prepared, state, options)
+    plan = build_plan(request)
+    check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
+    return state, plan
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     """The plan for the configuration in ``app.directory``; raises NcplanError."""
     prepared = prepare(app, options)
     manager = prepared.manager
-    state, refreshed = read_live(manager, prepared, options)
-    request = request_for(prepared.config, state, refreshed, mode=options.mode,
-                          targets=options.targets, config_digest=prepared.digest)
+    with locked(manager, "plan", options.lock_timeout, manager.description):
+        _, plan = plan_under_lock(prepared, options)
     return PlanRun(config=prepared.config, desired=prepared.desired, manager=manager,
-                   plan=build_plan(request))
+                   plan=plan)
