@@ -4,19 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
+from ncplan.config.rawjob import is_partial_note
+from ncplan.diagnostics import Diagnostic
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
 
+if TYPE_CHECKING:
+    from ncplan.config.loader import LoadResult
 
-def load(app: AppContext, var_overrides: Sequence[str], var_files: Sequence[Path]) -> Config:
-    """``load_config`` on the command's directory; raises ConfigError when invalid."""
+
+def load(app: AppContext, var_overrides: Sequence[str], var_files: Sequence[Path], *,
+         nomad_parses: bool = False) -> Config:
+    """``load_config`` on the command's directory; raises ConfigError when invalid.
+
+    ``nomad_parses``: raw jobs will be parsed by Nomad, so the note that their graph
+    read from the HCL text is partial is not shown.
+    """
+    result = load_result(app, var_overrides, var_files)
+    show_warnings(app, [w for w in result.warnings
+                        if not (nomad_parses and is_partial_note(w))])
+    return result.config
+
+
+def load_result(app: AppContext, var_overrides: Sequence[str],
+                var_files: Sequence[Path]) -> LoadResult:
     from ncplan.config import load_config  # the loader module, imported on use
 
-    result = load_config(app.directory, var_overrides=tuple(var_overrides),
-                         var_files=tuple(var_files))
-    if result.warnings:
-        render_diagnostics(make_console(stderr=True, color=app.color), result.warnings)
-    return result.config
+    return load_config(app.directory, var_overrides=tuple(var_overrides),
+                       var_files=tuple(var_files))
+
+
+def show_warnings(app: AppContext, warnings: Sequence[Diagnostic]) -> None:
+    if warnings:
+        render_diagnostics(make_console(stderr=True, color=app.color), warnings)

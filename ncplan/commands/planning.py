@@ -14,6 +14,7 @@ from pathlib import Path
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
+from ncplan.config.rawjob import with_parsed_dependencies
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
@@ -50,10 +51,13 @@ class PlanRun:
 
 
 def config_digest(config: Config) -> str:
-    """The digest of the configuration's files and resolved variable values."""
+    """The digest of the configuration's files, resolved variable values and the values
+    sent with each raw job (a jobspec's may come from NOMAD_VAR_*)."""
     directory = Path(config.directory)
     files = [(name, (directory / name).read_text(encoding="utf-8")) for name in config.files]
     values = {name: variable.value for name, variable in config.variables.items()}
+    values.update({f"nomad_job.{job.name}:{name}": value  # the values sent with raw jobs
+                   for job in config.jobs for name, value in job.variables.items()})
     return configuration_digest(files, values)
 
 
@@ -72,11 +76,21 @@ class Prepared:
 
 def prepare(app: AppContext, options: PlanOptions) -> Prepared:
     """Load, lower and check the graph (a cycle is an error before any I/O)."""
-    config = load(app, options.var, options.var_file)
+    config = load(app, options.var, options.var_file, nomad_parses=options.refresh)
     desired = lower_config(config)
     ResourceGraph.of(desired).apply_order()
     manager = open_backend(config.backend, app.directory, config.consul)
     return Prepared(config=config, desired=desired, manager=manager)
+
+
+def planned_config(prepared: Prepared, refreshed: Refreshed | None) -> Config:
+    """The configuration the plan is made from: raw jobs' dependencies read from the jobs
+    Nomad parsed (``dynamic`` blocks expanded) when there was a refresh."""
+    if refreshed is None or not refreshed.parsed_jobs:
+        return prepared.config
+    config = with_parsed_dependencies(prepared.config, refreshed.parsed_jobs)
+    ResourceGraph.of(lower_config(config)).apply_order()  # a cycle only Nomad's parse shows
+    return config
 
 
 def refresh_for(prepared: Prepared, state: State | None,
@@ -92,8 +106,9 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
     it from the plan through the apply, as Terraform does)."""
     state = prepared.manager.read()
     refreshed = refresh_for(prepared, state, options)
-    request = request_for(prepared.config, state, refreshed, mode=options.mode,
-                          targets=options.targets, config_digest=prepared.digest)
+    request = request_for(planned_config(prepared, refreshed), state, refreshed,
+                          mode=options.mode, targets=options.targets,
+                          config_digest=prepared.digest)
     plan = build_plan(request)
     check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
     return state, plan

@@ -27,7 +27,6 @@ from ncplan.config.model import (
     Task,
     Upstream,
 )
-from ncplan.config.rawjob import derive
 from ncplan.config.syntax import RawBlock
 
 SIDECARS = ("builtin", "envoy")
@@ -169,16 +168,6 @@ def _upstream(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Ups
     body = read_body(block, schema.UPSTREAM, file, sink, expander)
     return Upstream(name=block.labels[0], local_bind_port=body.get("local_bind_port"),
                     external=body.get("external", False), span=sink.span(body.where))
-
-
-def job(block: RawBlock, file: str, text: str, sink: Sink) -> tuple[RawJob, Where]:
-    name = block.labels[0]
-    body = block.body if isinstance(block.body, dict) else {}
-    upstreams, depends_on = derive(name, body)
-    where = Where(file, block.pos)
-    raw = RawJob(name=name, source=text[block.pos.start:block.pos.end], body=body,
-                 upstreams=upstreams, depends_on=depends_on, span=sink.span(where))
-    return raw, where
 
 
 def intention(block: RawBlock, file: str, sink: Sink,

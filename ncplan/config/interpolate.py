@@ -17,17 +17,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ncplan.config.collector import Sink, Where
 from ncplan.config.model import env_label, upstream_port_label
 
+if TYPE_CHECKING:
+    from ncplan.config.locals import Local
+
 # An escape ($${ or %%{) or a reference ${...}, leftmost first, as HCL scans a template.
 _TOKEN = re.compile(r"(?P<escape>([$%])\2\{)|\$\{(?P<inner>[^}]*)\}")
 _ESCAPE = re.compile(r"([$%])\1\{")
-_VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+_STEPS = r'((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\s*(?:\d+|"[^"\\]*")\s*\])*)'
+_VAR_REF = re.compile(r"^\s*var\.([A-Za-z_][A-Za-z0-9_-]*)" + _STEPS + r"\s*$")
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[\s*(\d+)\s*\]|\[\s*"([^"\\]*)"\s*\]')
 _UPSTREAM_REF = re.compile(r"^\s*upstream\.([A-Za-z0-9_-]+)\s*$")
-_VAR_ANYWHERE = re.compile(r"(?<![\w.])var\.[A-Za-z_]")
+_LOCAL_REF = re.compile(r"^\s*local\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+_VAR_ANYWHERE = re.compile(r"(?<![\w.])(var|local)\.[A-Za-z_]")
 _UPSTREAM_ANYWHERE = re.compile(r"(?<![\w.])upstream\.[A-Za-z0-9_]")
 
 
@@ -70,14 +76,16 @@ class Expander:
     """Expands references for one block; ``upstreams`` is None outside services."""
 
     def __init__(self, sink: Sink, variables: Mapping[str, Any],
-                 upstreams: Mapping[str, str] | None = None, owner: str = "") -> None:
+                 upstreams: Mapping[str, str] | None = None, owner: str = "",
+                 locals_: Mapping[str, Local] | None = None) -> None:
         self.sink = sink
         self.variables = variables
         self.upstreams = upstreams
         self.owner = owner
+        self.locals = locals_ or {}
 
     def with_upstreams(self, upstreams: Mapping[str, str], owner: str) -> Expander:
-        return Expander(self.sink, self.variables, upstreams, owner)
+        return Expander(self.sink, self.variables, upstreams, owner, self.locals)
 
     def expand(self, value: Any, where: Where) -> Any:
         """The expanded value, or ``INVALID`` after recording every problem in it."""
@@ -127,13 +135,16 @@ class Expander:
             name = var.group(1)
             if name in self.variables:
                 # INVALID: declared but without a value, already reported at its block.
-                return self.variables[name]
+                return self._traverse(name, self.variables[name], var.group(2), where)
             self.sink.error(
                 f'undefined variable "{name}"',
                 self.sink.find(where, f"var.{name}"),
                 f'declare it with a variable "{name}" {{ ... }} block, or fix the name',
             )
             return INVALID
+        local = _LOCAL_REF.match(inner)
+        if local:
+            return self._local(local.group(1), where)
         upstream = _UPSTREAM_REF.match(inner)
         if upstream:
             return self._upstream(upstream.group(1), where)
@@ -141,10 +152,40 @@ class Expander:
             self.sink.error(
                 f"unsupported expression ${{{inner}}}",
                 where,
-                "ncplan expands plain references only: ${var.NAME} or ${upstream.NAME}",
+                "ncplan expands plain references only: ${var.NAME}, ${local.NAME} or "
+                "${upstream.NAME}",
             )
             return INVALID
         return None
+
+    def _traverse(self, name: str, value: Any, steps: str, where: Where) -> Any:
+        """``var.name.attr["key"][0]``: the part of ``value`` the steps select."""
+        path = f"var.{name}"
+        for step in _STEP.finditer(steps):
+            if value is INVALID or value is None:
+                return value
+            attr, index, key = step.groups()
+            found: Any = INVALID
+            if index is not None and isinstance(value, list) and int(index) < len(value):
+                found = value[int(index)]
+            elif index is None and isinstance(value, dict) and (attr or key) in value:
+                found = value[attr or key]
+            if found is INVALID:
+                self.sink.error(f"{path} has no {step.group(0).lstrip('.')}",
+                                self.sink.find(where, f"var.{name}"),
+                                "the reference selects an attribute, key or index the "
+                                "variable's value does not have")
+                return INVALID
+            value, path = found, path + step.group(0)
+        return value
+
+    def _local(self, name: str, where: Where) -> Any:
+        found = self.locals.get(name)
+        if found is None:
+            self.sink.error(f'undefined local "{name}"', self.sink.find(where, f"local.{name}"),
+                            f"define it in a locals {{ {name} = ... }} block, or fix the name")
+            return INVALID
+        return self.expand(found.value, found.where)
 
     def _upstream(self, name: str, where: Where) -> Any:
         if self.upstreams is None:

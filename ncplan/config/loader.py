@@ -21,6 +21,14 @@ from ncplan.config.cache import ParseCache
 from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_hcl
 from ncplan.config.interpolate import INVALID, Expander
+from ncplan.config.jobspec import (
+    Sources,
+    inline_job,
+    is_jobspec,
+    jobspec,
+    jobspec_variable_names,
+)
+from ncplan.config.locals import read_locals
 from ncplan.config.model import (
     BackendConfig,
     Config,
@@ -67,6 +75,7 @@ class _Files:
     found: bool
     config: tuple[tuple[str, ParsedFile], ...]
     values: tuple[ValueFile, ...]
+    jobspecs: tuple[tuple[str, ParsedFile], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,17 +132,25 @@ def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Pat
                    "run ncplan in a configuration directory, or pass -C DIR")
     blocks = _top_level_blocks(files.config, sink)
     declared = declare(blocks["variable"], sink)
-    variables = resolve(declared, env, files.values, var_overrides, sink)
+    in_jobspecs = jobspec_variable_names(files.jobspecs)
+    variables = resolve(declared, env, files.values, var_overrides, sink, in_jobspecs)
     expander = Expander(sink, {n: INVALID if v.value is None else v.value
-                               for n, v in variables.items()})
+                               for n, v in variables.items()},
+                        locals_=read_locals(blocks["locals"], sink))
     settings = _settings(blocks, sink, expander)
     decoded = _decode(blocks, sink, expander, settings.defaults)
+    sources = Sources(env, files.values, var_overrides, variables)
+    for name, parsed in files.jobspecs:
+        found = jobspec(name, parsed, sink, sources)
+        if found is not None:
+            decoded.jobs.append(found)
     validate.check(decoded, sink)
     if sink.has_errors:
         raise ConfigError(sink.diagnostics)
     config = Config(
         directory=str(directory),
-        files=tuple(name for name, _ in files.config),
+        files=tuple(sorted([name for name, _ in files.config]
+                           + [name for name, _ in files.jobspecs])),
         nomad=settings.nomad,
         consul=settings.consul,
         backend=settings.backend,
@@ -157,10 +174,13 @@ def check_config(directory: Path, var_overrides: Sequence[str] = (),
 
 def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
                 cache: ParseCache) -> _Files:
-    """Every ``*.hcl`` of ``directory`` in name order, then the ``--var-file`` files."""
-    paths = sorted(p for p in directory.glob("*.hcl") if p.is_file())
+    """Every ``*.hcl`` and ``*.nomad`` of ``directory`` in name order, then the
+    ``--var-file`` files."""
+    paths = sorted(p for p in directory.iterdir()
+                   if p.is_file() and p.name.endswith((".hcl", ".nomad")))
     config_files: list[tuple[str, ParsedFile]] = []
     value_files: list[ValueFile] = []
+    jobspecs: list[tuple[str, ParsedFile]] = []
     for path in paths:
         is_values = path.name.endswith(VARS_SUFFIX)  # values may be secrets: not cached
         parsed = _read(path, path.name, sink, None if is_values else cache)
@@ -168,6 +188,8 @@ def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
             continue
         if is_values:
             value_files.append(ValueFile(path.name, parsed))
+        elif is_jobspec(path.name):
+            jobspecs.append((path.name, parsed))
         else:
             config_files.append((path.name, parsed))
     cache.prune()
@@ -175,7 +197,7 @@ def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
         parsed = _read(var_file, str(var_file), sink, None)
         if parsed is not None:
             value_files.append(ValueFile(str(var_file), parsed))
-    return _Files(bool(paths), tuple(config_files), tuple(value_files))
+    return _Files(bool(paths), tuple(config_files), tuple(value_files), tuple(jobspecs))
 
 
 def _top_level_blocks(config_files: Sequence[tuple[str, ParsedFile]], sink: Sink) -> Blocks:
@@ -225,7 +247,7 @@ def _decode(blocks: Blocks, sink: Sink, expander: Expander, base: Defaults) -> d
     for name, block in blocks["service"]:
         decoded.services.append(decode.service(block, name, sink, expander, base))
     for name, block in blocks["job"]:
-        decoded.jobs.append(decode.job(block, name, sink.texts[name], sink))
+        decoded.jobs.append(inline_job(name, block, sink, expander.variables))
     for name, block in blocks["intention"]:
         decoded.intentions.append(decode.intention(block, name, sink, expander))
     return decoded

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ncplan.config.types import STRING, TypeExpr
 from ncplan.diagnostics import SourceSpan
 from ncplan.resources.address import intention_address, job_address
 
 SidecarKind = Literal["builtin", "envoy"]
 IntentionAction = Literal["allow", "deny"]
-VariableType = Literal["string", "number", "bool", "list", "map"]
 
 DEFAULT_NOMAD_ADDRESS = "http://127.0.0.1:4646"
 DEFAULT_CONSUL_ADDRESS = "http://127.0.0.1:8500"
@@ -70,10 +70,11 @@ class Variable:
     """A ``variable`` block and the value it resolved to (``value`` is set after resolution)."""
 
     name: str
-    type: VariableType = "string"
+    type: TypeExpr = STRING
     default: Any = None
     description: str = ""
     sensitive: bool = False
+    nullable: bool = True
     value: Any = None
     span: SourceSpan | None = None
 
@@ -157,10 +158,14 @@ class Service:
 class RawJob:
     """A ``job`` block passed through to Nomad.
 
-    ``source`` is the block's exact text (sent to /v1/jobs/parse later); ``body`` is
-    the parser's view of it (``hcl.body_value``, in python-hcl2's shape), used for
-    dependencies and for ``--no-refresh`` plans.
-    ``upstreams`` and ``depends_on`` are derived from the job itself.
+    ``source`` is the text sent to /v1/jobs/parse with ``variables`` (the values of the
+    variables it declares): a whole jobspec file, or a ``job`` block's text followed by a
+    declaration of each ncplan variable it uses. ``file`` and ``line`` say where that text
+    starts, so Nomad's messages about it can be located. ``body`` is the parser's view
+    of the block (``hcl.body_value``, in python-hcl2's shape), used for dependencies and
+    for ``--no-refresh`` plans. ``upstreams`` and ``depends_on`` are derived from the job
+    itself (from the HCL text until Nomad has parsed it; ``partial`` when the text has
+    ``dynamic`` blocks only Nomad expands).
     """
 
     name: str
@@ -170,6 +175,10 @@ class RawJob:
     depends_on: tuple[str, ...] = ()
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     span: SourceSpan | None = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    file: str = ""
+    line: int = 1
+    partial: bool = False
 
     @property
     def address(self) -> str:

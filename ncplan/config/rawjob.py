@@ -1,16 +1,31 @@
-"""Dependencies of a raw ``job`` block, read from the job itself.
+"""Dependencies of a raw job, read from the job itself.
 
 - ``-upstream NAME:PORT`` arguments of ``consul connect proxy`` tasks (the seed guide);
 - ``destination_name`` of Connect ``upstreams`` (Nomad's native Connect);
 - a job ``meta`` key ``ncplan_depends_on = "a,b"``.
+
+``derive`` reads them from the HCL text (the parser's view of the block): ``dynamic``
+blocks and names built from expressions cannot be read there, so the result is then
+``partial``. ``derive_parsed`` reads them from the Job JSON Nomad's ``/v1/jobs/parse``
+returns, where every ``dynamic`` block is expanded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ncplan.config.model import Config
+from ncplan.diagnostics import Diagnostic
+
 DEPENDS_ON_META = "ncplan_depends_on"
+PARTIAL_GRAPH = "the graph is partial"
+
+
+def is_partial_note(diagnostic: Diagnostic) -> bool:
+    """The warning that a raw job's dependencies were read only partly from its text."""
+    return not diagnostic.is_error and diagnostic.summary.startswith(PARTIAL_GRAPH)
 
 
 def _blocks(value: Any) -> Iterator[dict[str, Any]]:
@@ -73,8 +88,29 @@ def _unique(names: list[str], own: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n and n != own))
 
 
-def derive(name: str, body: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(upstreams, depends_on)`` of the raw job ``name`` with python-hcl2 body ``body``."""
+@dataclass(frozen=True)
+class Derived:
+    """A job's dependencies; ``partial`` when some could not be read from the text."""
+
+    upstreams: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    partial: bool = False
+
+
+def _is_expression(name: str) -> bool:
+    return "${" in name or "%{" in name or "{{" in name
+
+
+def _has_dynamic(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "dynamic" in value or any(_has_dynamic(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_dynamic(v) for v in value)
+    return False
+
+
+def derive(name: str, body: Mapping[str, Any]) -> Derived:
+    """The dependencies of the raw job ``name`` from the parser's view of its block."""
     upstreams: list[str] = []
     for group in _labelled(body.get("group", [])):
         for task in _labelled(group.get("task", [])):
@@ -83,4 +119,40 @@ def derive(name: str, body: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[s
     meta = _merged(body.get("meta", {}))
     listed = str(meta.get(DEPENDS_ON_META, ""))
     depends_on = [part.strip() for part in listed.split(",")]
-    return _unique(upstreams, name), _unique(depends_on, name)
+    unread = any(_is_expression(n) for n in [*upstreams, *depends_on])
+    return Derived(_unique([u for u in upstreams if not _is_expression(u)], name),
+                   _unique([d for d in depends_on if not _is_expression(d)], name),
+                   partial=unread or _has_dynamic(body))
+
+
+def derive_parsed(job: Mapping[str, Any]) -> Derived:
+    """The dependencies of a Job object as ``/v1/jobs/parse`` returns it."""
+    name = str(job.get("ID") or job.get("Name") or "")
+    upstreams: list[str] = []
+    for group in job.get("TaskGroups") or []:
+        services = list(group.get("Services") or [])
+        for task in group.get("Tasks") or []:
+            upstreams.extend(proxy_upstreams({"config": task.get("Config") or {}}))
+            services.extend(task.get("Services") or [])
+        for service in services:
+            sidecar = ((service.get("Connect") or {}).get("SidecarService") or {})
+            proxy = sidecar.get("Proxy") or {}
+            upstreams.extend(str(u.get("DestinationName", ""))
+                             for u in proxy.get("Upstreams") or [])
+    listed = str((job.get("Meta") or {}).get(DEPENDS_ON_META, ""))
+    return Derived(_unique(upstreams, name),
+                   _unique([part.strip() for part in listed.split(",")], name))
+
+
+def with_parsed_dependencies(config: Config, parsed: Mapping[str, Mapping[str, Any]]) -> Config:
+    """``config`` with each raw job's dependencies read from the Job Nomad parsed."""
+    jobs = []
+    for job in config.jobs:
+        found = parsed.get(job.name)
+        if found is None:
+            jobs.append(job)
+            continue
+        derived = derive_parsed(found)
+        jobs.append(replace(job, upstreams=derived.upstreams, depends_on=derived.depends_on,
+                            partial=False))
+    return replace(config, jobs=tuple(jobs))

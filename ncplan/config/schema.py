@@ -84,12 +84,18 @@ INTENTION = Block(
     repeatable=True,
 )
 
+VALIDATION = Block(attributes={"condition": Attr("any"), "error_message": Attr("any")},
+                   repeatable=True)
+
 VARIABLE = Block(
     labels=("name",),
-    attributes={"type": STRING, "default": Attr("any"), "description": STRING,
-                "sensitive": Attr("bool")},
+    attributes={"type": Attr("any"), "default": Attr("any"), "description": STRING,
+                "sensitive": Attr("bool"), "nullable": Attr("bool")},
+    blocks={"validation": VALIDATION},
     repeatable=True,
 )
+
+LOCALS = Block(repeatable=True)
 
 NOMAD = Block(attributes={"address": STRING, "region": STRING, "namespace": STRING})
 CONSUL = Block(attributes={"address": STRING, "datacenter": STRING})
@@ -107,6 +113,7 @@ TOP_LEVEL: Mapping[str, Block] = {
     "backend": BACKEND,
     "defaults": DEFAULTS,
     "variable": VARIABLE,
+    "locals": LOCALS,
     "service": SERVICE,
     "job": JOB,
     "intention": INTENTION,

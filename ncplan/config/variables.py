@@ -9,20 +9,31 @@ files, list and map expressions) read ``$${`` and ``%%{`` as HCL does (``${`` an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from functools import partial
+from typing import Any
 
-from ncplan.config.body import convert, read_body, type_phrase, value_phrase
-from ncplan.config.collector import Sink, Where
+from ncplan.config.body import Body, read_body
+from ncplan.config.collector import Sink, Where, offset_pos
 from ncplan.config.hcl import parse_expression
-from ncplan.config.interpolate import INVALID, unescape
-from ncplan.config.model import Variable, VariableType
+from ncplan.config.interpolate import unescape
+from ncplan.config.model import Variable
 from ncplan.config.schema import VARIABLE
 from ncplan.config.syntax import ParsedFile, RawBlock
+from ncplan.config.types import (
+    ANY,
+    STRING,
+    Mismatch,
+    TypeExpr,
+    TypeSyntaxError,
+    conform,
+    parse_type,
+    phrase,
+    type_source,
+)
 
 ENV_PREFIX = "NCPLAN_VAR_"
-TYPES: tuple[VariableType, ...] = ("string", "number", "bool", "list", "map")
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,32 @@ class ValueFile:
 
     name: str
     parsed: ParsedFile
+
+
+def _declared_type(body: Body, sink: Sink) -> TypeExpr:
+    """The ``type`` of a variable, read from its source text; ``string`` when absent."""
+    place = body.places.get("type")
+    if place is None:
+        return STRING
+    text = sink.texts.get(place.file, "")[place.pos.start:place.pos.end]
+    source, offset = type_source(text)
+    try:
+        return parse_type(source)
+    except TypeSyntaxError as error:
+        at = place.pos.start + offset + error.offset
+        text_all = sink.texts.get(place.file, "")
+        sink.error(error.message, Where(place.file, offset_pos(text_all, at, at + 1)))
+        return ANY
+
+
+def _check_validations(name: str, body: Body, sink: Sink) -> None:
+    """ncplan does not evaluate conditions: a ``validation`` block is a located error."""
+    for block in body.blocks.get("validation", []):
+        sink.error(f'validation blocks are not evaluated in ncplan files (variable "{name}")',
+                   Where(body.file, block.pos),
+                   "ncplan checks validation only in Nomad jobspec files (*.nomad.hcl), "
+                   "where Nomad evaluates it; check the value with its type, or move the job "
+                   "and its variable into a jobspec file")
 
 
 def declare(blocks: Sequence[tuple[str, RawBlock]], sink: Sink) -> dict[str, Variable]:
@@ -44,66 +81,74 @@ def declare(blocks: Sequence[tuple[str, RawBlock]], sink: Sink) -> dict[str, Var
             sink.error(f'duplicate variable "{name}"', where,
                        f"variable \"{name}\" is already declared at {declared[name].span}")
             continue
-        kind = body.get("type", "string")
-        if kind not in TYPES:
-            sink.error(f'unknown type "{kind}" for variable "{name}"', body.place("type"),
-                       "use one of: " + ", ".join(TYPES))
-            kind = "string"
+        _check_validations(name, body, sink)
+        kind = _declared_type(body, sink)
+        nullable = body.get("nullable", True)
         default = unescape(body.get("default"))
         if default is not None:
-            converted = convert(default, _attr_type(kind))
-            if converted is INVALID:
-                sink.error(f'wrong type for the default of variable "{name}": expected '
-                           f"{type_phrase(kind)}, got {value_phrase(default)}",
+            try:
+                default = conform(default, kind)
+            except Mismatch as mismatch:
+                sink.error(f'wrong type for the default of variable "{name}": {mismatch}',
                            body.place("default"))
                 default = None
-            else:
-                default = converted
         declared[name] = Variable(
-            name=name, type=cast(VariableType, kind), default=default,
+            name=name, type=kind, default=default,
             description=body.get("description", ""), sensitive=body.get("sensitive", False),
-            value=default, span=sink.span(where),
+            nullable=nullable, value=default, span=sink.span(where),
         )
     return declared
 
 
-def _attr_type(kind: str) -> str:
-    return {"list": "list", "map": "map"}.get(kind, kind)
+def _conform(value: Any, variable: Variable) -> Any:
+    """``value`` converted to the variable's type; raises ``Mismatch``."""
+    if value is None:
+        if variable.nullable:
+            return None
+        raise Mismatch(f"expected {phrase(variable.type)}, got null (the variable is not "
+                       "nullable)")
+    return conform(value, variable.type)
 
 
-def _from_text(text: str, kind: str) -> Any:
-    if kind == "string":
+def _from_text(text: str, variable: Variable) -> Any:
+    """A value given as text (``--var``, environment): strings as they are, anything else
+    read as an HCL expression, as Terraform reads them."""
+    if variable.type == STRING:
         return text
-    if kind in ("list", "map"):
-        try:
-            value = parse_expression(text)
-        except ValueError:
-            return INVALID
-        return convert(unescape(value), kind)
-    return convert(text, kind)
+    try:
+        value = unescape(parse_expression(text))
+    except ValueError:
+        value = text
+    if value == "${null}":
+        value = None
+    return _conform(value, variable)
 
 
 def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             value_files: Sequence[ValueFile], overrides: Sequence[str],
-            sink: Sink) -> dict[str, Variable]:
-    """Every declared variable with its value; a variable left without one is an error."""
+            sink: Sink, elsewhere: Collection[str] = ()) -> dict[str, Variable]:
+    """Every declared variable with its value; a variable left without one is an error.
+
+    ``elsewhere``: names the jobspec files declare (values for them are not undeclared).
+    """
     values: dict[str, Any] = {n: v.default for n, v in declared.items() if v.default is not None}
     given: set[str] = set()  # names set somewhere, even to a wrong value (reported there)
 
-    def assign(name: str, raw: Any, value: Any, wrong_type: str, where: Where | None) -> None:
-        """Record that ``name`` was given; keep ``value`` or report ``raw`` as the wrong type."""
+    def assign(name: str, convert: Callable[[], Any], wrong_type: str,
+               where: Where | None) -> None:
+        """Record that ``name`` was given; keep its value or report it as the wrong type."""
         given.add(name)
-        if value is INVALID:
-            shown = "(sensitive value)" if declared[name].sensitive else value_phrase(raw)
-            sink.error(f"{wrong_type}: expected {type_phrase(declared[name].type)}, "
-                       f"got {shown}", where)
-        else:
-            values[name] = value
+        try:
+            values[name] = convert()
+        except Mismatch as mismatch:
+            shown = f"expected {phrase(declared[name].type)}, got (sensitive value)" \
+                if declared[name].sensitive else str(mismatch)
+            sink.error(f"{wrong_type}: {shown}", where)
 
     for name, variable in declared.items():
         text = env.get(ENV_PREFIX + name)
         if text is not None:
-            assign(name, text, _from_text(text, variable.type),
+            assign(name, partial(_from_text, text, variable),
                    f"wrong type in {ENV_PREFIX}{name}", None)
     for value_file in value_files:
         for block in value_file.parsed.blocks:
@@ -113,13 +158,15 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
         for attribute in value_file.parsed.attributes:
             where = Where(value_file.name, attribute.pos)
             declared_var = declared.get(attribute.name)
+            if declared_var is None and attribute.name in elsewhere:
+                continue
             if declared_var is None:
                 sink.warning(f'value for undeclared variable "{attribute.name}"', where,
                              f'declare it with a variable "{attribute.name}" {{}} block, '
                              "or remove the line")
                 continue
-            assign(attribute.name, attribute.value,
-                   convert(unescape(attribute.value), declared_var.type),
+            assign(attribute.name,
+                   partial(_conform, _literal(attribute.value), declared_var),
                    f'wrong type for variable "{attribute.name}"', where)
     for override in overrides:
         name, sep, text = override.partition("=")
@@ -128,11 +175,13 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             sink.error(f'invalid --var "{override}": expected name=value', None)
             continue
         target = declared.get(name)
+        if target is None and name in elsewhere:
+            continue
         if target is None:
             sink.error(f'--var for undeclared variable "{name}"', None,
                        f'declare it with a variable "{name}" {{}} block')
             continue
-        assign(name, text, _from_text(text, target.type), f"wrong type in --var {name}", None)
+        assign(name, partial(_from_text, text, target), f"wrong type in --var {name}", None)
     resolved: dict[str, Variable] = {}
     for name, variable in declared.items():
         if name not in values and name not in given:
@@ -143,3 +192,9 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
             )
         resolved[name] = replace(variable, value=values.get(name))
     return resolved
+
+
+def _literal(value: Any) -> Any:
+    """A value written in HCL (a variable file line): ``null`` is python-hcl2's ``${null}``."""
+    value = unescape(value)
+    return None if value == "${null}" else value

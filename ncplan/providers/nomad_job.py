@@ -36,10 +36,12 @@ def job_address(name: str) -> str:
     return f"nomad_job.{name}"
 
 
-def hcl_variables(variables: Mapping[str, str]) -> str:
+def hcl_variables(variables: Mapping[str, Any]) -> str:
     """``{"image": "redis:7"}`` -> ``image = "redis:7"``: a var-file as /v1/jobs/parse takes it.
 
-    JSON string literals are HCL string literals once template sequences are escaped.
+    Any JSON value is an HCL literal once template sequences in its strings are escaped
+    (HCL object constructors accept ``"key": value``). One variable per line, in the
+    order given (Nomad's messages about a value name its line).
     """
     lines = []
     for name, value in variables.items():
@@ -65,7 +67,7 @@ class NomadJobs:
             return None
         return nomad_answers.live_job(answer.json(dict), f"Nomad GET {path}")
 
-    def parse(self, hcl_text: str, variables: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def parse(self, hcl_text: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A jobspec -> its canonical Job JSON; bad HCL raises with Nomad's own message."""
         path = "/v1/jobs/parse"
         body = {"JobHCL": hcl_text, "Canonicalize": True,

@@ -3,7 +3,8 @@
 Two rounds over one thread pool of ``parallelism`` workers (``--parallelism``), one
 request per object:
 
-1. parse each raw ``job`` block through ``/v1/jobs/parse``; read every job, every
+1. parse each raw job (a ``job`` block or a jobspec file) through ``/v1/jobs/parse`` with
+   the values of its variables; read every job, every
    destination's ``service-intentions`` entry and every ``service-defaults`` entry named
    by the configuration or the state, and the ``*`` destination's entry (a ``* -> *``
    deny makes the mesh deny by default); read the mesh policy and the catalog's services;
@@ -21,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
-from ncplan.config.model import Config
+from ncplan.config.model import Config, RawJob
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
 from ncplan.providers.clients import Providers
@@ -35,6 +37,7 @@ from ncplan.providers.live import (
     NomadJobPlan,
     Refreshed,
 )
+from ncplan.providers.parse_errors import locate
 from ncplan.resources.address import (
     Address,
     job_address,
@@ -135,7 +138,7 @@ def _read_tasks(providers: Providers, names: Names, config: Config,
         raw = config.job(resource.name) if resource.raw else None
         if raw is not None:
             tasks[f"parse:{raw.name}"] = Task(
-                resource.address, _bind(providers.jobs.parse, raw.source), resource.source,
+                resource.address, partial(parse_raw_job, providers, raw), resource.source,
                 rejects_job=True)
     for name in names.jobs:
         tasks[f"job:{name}"] = Task(job_address(name), _bind(providers.jobs.read, name))
@@ -206,6 +209,35 @@ def refresh(desired: Sequence[DesiredResource], state: State | None, config: Con
         catalog_services=catalog,
         mesh=mesh,
     )
+
+
+def parse_raw_job(providers: Providers, raw: RawJob) -> dict[str, Any]:
+    """The Job JSON of a raw job, parsed by Nomad with its variable values; Nomad's
+    message about a refused job names places in the configuration's files."""
+    try:
+        return providers.jobs.parse(raw.source, raw.variables)
+    except ProviderError as error:
+        if isinstance(error, ProviderUnreachable):
+            raise
+        names = list(raw.variables)
+        raise type(error)(locate(error.message, raw.file, raw.line, names),
+                          status=error.status, body=locate(error.body, raw.file, raw.line, names),
+                          hint=error.hint) from error
+
+
+def parse_partial_jobs(config: Config, *,
+                       providers: Providers | None = None) -> dict[str, dict[str, Any]]:
+    """The Job JSON of each raw job whose dependencies the HCL text could not show fully,
+    parsed by Nomad; empty when there is none or Nomad cannot be reached or refuses one
+    (``plan`` reports that; ``graph`` then shows what the text gave)."""
+    partial_jobs = [job for job in config.jobs if job.partial]
+    if not partial_jobs:
+        return {}
+    providers = providers or Providers.from_config(config)
+    try:
+        return {job.name: parse_raw_job(providers, job) for job in partial_jobs}
+    except ProviderError:
+        return {}
 
 
 def _bind(function: Callable[[Any], T], argument: Any) -> Callable[[], T]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from config_helpers import load, only_error
 from seed_copy import as_in_guide, seed_jobs
 
-from ncplan.config.rawjob import derive
+from ncplan.config.rawjob import Derived, derive
 
 
 def test_the_seed_guides_two_jobs_validate_with_web_depending_on_db(tmp_path: Path) -> None:
@@ -37,19 +37,19 @@ def test_native_connect_upstreams_and_meta_depends_on() -> None:
         "group": [{"web": {"service": [{"connect": [{"sidecar_service": [{"proxy": [{
             "upstreams": [{"destination_name": "api", "local_bind_port": 8080}]}]}]}]}]}}],
     }
-    assert derive("web", body) == (("api",), ("vault", "db"))
+    assert derive("web", body) == Derived(("api",), ("vault", "db"))
 
 
 def test_upstream_flag_with_equals_sign() -> None:
     task = {"config": {"command": "consul", "args": ["connect", "proxy",
                                                      "-upstream=cache:${NOMAD_PORT_c}"]}}
     body = {"group": [{"g": {"task": [{"proxy": task}]}}]}
-    assert derive("web", body) == (("cache",), ())
+    assert derive("web", body) == Derived(("cache",), ())
 
 
 def test_non_proxy_tasks_are_ignored() -> None:
     task = {"config": [{"command": "/bin/app", "args": ["-upstream", "db:1"]}]}
-    assert derive("web", {"group": [{"g": {"task": [{"app": task}]}}]}) == ((), ())
+    assert derive("web", {"group": [{"g": {"task": [{"app": task}]}}]}) == Derived((), ())
 
 
 def test_meta_depends_on_unknown_job(tmp_path: Path) -> None:
