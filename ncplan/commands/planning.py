@@ -18,10 +18,12 @@ from ncplan.config.model import Config
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
+from ncplan.providers.clients import Providers
 from ncplan.providers.live import Refreshed
 from ncplan.providers.refresh import DEFAULT_PARALLELISM, refresh
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.graph import ResourceGraph
+from ncplan.resources.sidecar_identity import resolve_sidecar_identity
 from ncplan.state import StateManager, locked, open_backend
 from ncplan.state.model import State
 
@@ -67,14 +69,38 @@ def read_live(manager: StateManager, config: Config, desired: Sequence[DesiredRe
         return state, refresh(desired, state, config, parallelism=options.parallelism)
 
 
+def records_tokens(state: State | None) -> bool:
+    """Whether the state records sidecar identity tokens."""
+    return state is not None and any(r.kind == "consul_acl_token" for r in state.resources)
+
+
+def read_and_lower(manager: StateManager, config: Config, options: PlanOptions
+                   ) -> tuple[State | None, bool, Refreshed | None]:
+    """Under the state lock: the state, whether sidecar identities are on (an unset
+    ``sidecar_identity`` asks Consul whether ACLs are enabled, or, with ``--no-refresh``,
+    the state whether it records tokens) and, unless ``--no-refresh``, the live objects."""
+    declared = config.defaults.sidecar_identity
+    with locked(manager, "plan", options.lock_timeout, manager.description):
+        state = manager.read()
+        if not options.refresh:
+            return state, resolve_sidecar_identity(declared, None, records_tokens(state)), None
+        providers = Providers.from_config(config)
+        acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
+        identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
+        refreshed = refresh(lower_config(config, identity), state, config,
+                            parallelism=options.parallelism, providers=providers)
+        return state, identity, refreshed
+
+
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     """The plan for the configuration in ``app.directory``; raises NcplanError."""
     config = load(app, options.var, options.var_file)
-    desired = lower_config(config)
-    ResourceGraph.of(desired).apply_order()  # a cycle is an error before any I/O
+    ResourceGraph.of(lower_config(config, True)).apply_order()  # a cycle: error before I/O
     manager = open_backend(config.backend, app.directory, config.consul)
-    state, refreshed = read_live(manager, config, desired, options)
+    state, identity, refreshed = read_and_lower(manager, config, options)
+    desired = lower_config(config, identity)
     request = request_for(config, state, refreshed, mode=options.mode,
-                          targets=options.targets, config_digest=config_digest(config))
+                          targets=options.targets, config_digest=config_digest(config),
+                          sidecar_identity=identity)
     return PlanRun(config=config, desired=desired, manager=manager,
                    plan=build_plan(request))
