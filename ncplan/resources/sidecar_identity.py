@@ -4,7 +4,9 @@ a Nomad Variable. Pure.
 Under Consul ACLs the builtin ``consul connect proxy`` of service NAME needs a token
 allowed to register NAME. With ``defaults { sidecar_identity = true }`` ncplan manages:
 
-* ``consul_acl_token.NAME``: a token with the service identity NAME. Its AccessorID is
+* ``consul_acl_token.NAME``: a token with the service identities NAME and NAME-proxy
+  (``consul connect proxy -register`` registers itself as NAME-proxy, which the
+  identity NAME does not cover: it grants NAME and NAME-sidecar-proxy). Its AccessorID is
   derived from the name (:func:`token_accessor_id`), so ncplan finds its token again
   without reading the state, and a token deleted outside ncplan is created again under
   the same AccessorID (with a new SecretID). The desired body is the token's description
@@ -39,11 +41,17 @@ def token_accessor_id(name: str) -> str:
     return str(uuid.uuid5(ACCESSOR_NAMESPACE, f"ncplan:sidecar:{name}"))
 
 
+def proxy_service_name(name: str) -> str:
+    """The name the builtin proxy registers itself under (``-register``)."""
+    return f"{name}-proxy"
+
+
 def token_body(name: str) -> dict[str, Any]:
     """What ncplan manages of the token (``PUT /v1/acl/token``'s body, no SecretID)."""
     return {"AccessorID": token_accessor_id(name),
             "Description": DESCRIPTION.format(name=name),
-            "ServiceIdentities": [{"ServiceName": name}]}
+            "ServiceIdentities": [{"ServiceName": name},
+                                  {"ServiceName": proxy_service_name(name)}]}
 
 
 def variable_path(name: str) -> str:
