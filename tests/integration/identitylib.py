@@ -67,7 +67,8 @@ service "{web}" {{
   }}
   upstream "{db}" {{}}
 }}
-
+"""
+INTENTION = """
 intention "{web}" "{db}" {{
   action = "{action}"
 }}
@@ -82,13 +83,17 @@ class SecureScenario:
     agents: SecureAgents
     bin_dir: Path
 
-    def write(self, *, action: str = "allow", identity: bool | None = None) -> None:
+    def write(self, *, action: str | None = "allow", identity: bool | None = None) -> None:
+        """main.hcl: ``action`` of the intention web -> db (None: no intention);
+        ``identity``: ``sidecar_identity`` (None: unset)."""
         line = "" if identity is None else f"  sidecar_identity    = {str(identity).lower()}\n"
-        (self.directory / "main.hcl").write_text(CONFIG.format(
+        text = CONFIG.format(
             consul_binary=self.agents.consul_binary, consul_agent=self.agents.consul_addr,
             ca_file=self.agents.ca_file, identity=line, db=self.db, web=self.web,
-            db_command=self.bin_dir / "echo-db", web_command=self.bin_dir / "sleeper",
-            action=action))
+            db_command=self.bin_dir / "echo-db", web_command=self.bin_dir / "sleeper")
+        if action is not None:
+            text += INTENTION.format(web=self.web, db=self.db, action=action)
+        (self.directory / "main.hcl").write_text(text)
 
     def env(self, **tokens: str) -> dict[str, str]:
         return {**self.agents.env(**tokens), "NO_COLOR": "1", "NCPLAN_NO_CACHE": "1",
