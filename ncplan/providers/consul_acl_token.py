@@ -38,6 +38,9 @@ def parse_token(name: str, payload: Mapping[str, Any]) -> LiveToken:
     where = f"{token_address(name)}: Consul's token"
     secret = payload.get("SecretID")
     body = {key: payload[key] for key in MANAGED_KEYS if key in payload}
+    identities = body.get("ServiceIdentities")
+    if isinstance(identities, list):  # Consul does not keep the order they were sent in
+        body["ServiceIdentities"] = sorted(identities, key=lambda i: str(i.get("ServiceName")))
     return LiveToken(name=name, body=body, modify_index=index_of(payload, where),
                      secret_digest=digest(secret) if isinstance(secret, str) else "")
 

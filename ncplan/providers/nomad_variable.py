@@ -70,14 +70,16 @@ class NomadVariables:
         return index_of(payload, f"{variable_address(name)}: Nomad PUT {path}")
 
     def delete(self, name: str, cas_index: int) -> None:
-        """Delete the variable while it is still at ``cas_index`` (already gone: done)."""
+        """Delete the variable while it is still at ``cas_index`` (already gone: done;
+        Nomad 1.6 answers that with 409 and an empty variable, ModifyIndex 0)."""
         path = var_path(name)
         with refusals_at(variable_address(name)):
             answer = self.http.call("DELETE", path, params={"cas": str(cas_index)},
                                     accept=(200, 204, 404, CONFLICT))
-        if answer.status == CONFLICT:
-            payload = self._json(answer, name)
-            raise conflict(variable_address(name), cas_index, _index_or_none(payload))
+        if answer.status == CONFLICT:  # Nomad 1.6 answers a gone variable 409, index 0
+            now = _index_or_none(self._json(answer, name))
+            if now is not None:
+                raise conflict(variable_address(name), cas_index, now)
 
     def _json(self, answer: Answer, name: str) -> dict[str, Any]:
         return secret_json(answer.text, f"{variable_address(name)}: Nomad "
