@@ -26,7 +26,7 @@ from ncplan.views.plan_json import plan_document
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
 
-from identity_recordings import exchanges  # noqa: E402
+from identity_recordings import exchanges
 
 DB = Service(name="db", port="tcp", task=Task(driver="raw_exec", config={"command": "db"}))
 DESIRED = {r.address: r for r in lower_config(Config(directory=".", services=(DB,)), True)}

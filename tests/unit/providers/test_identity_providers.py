@@ -121,7 +121,7 @@ def test_the_recorded_variable_keeps_item_names_and_digests_only() -> None:
 
 
 def test_variable_reads_and_check_and_set_writes() -> None:
-    absent, created, read, refused, updated = exchanges("variable_lifecycle")
+    absent, created, _read, refused, updated = exchanges("variable_lifecycle")
     with serve([absent.answer]) as server:
         assert variables(server.url).read("db") is None
     with serve([created.answer]) as server:
