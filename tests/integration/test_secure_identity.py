@@ -73,6 +73,10 @@ def test_seed_scenario_flows_under_allow_and_is_refused_under_deny(
         assert template["Envvars"] is True
         assert f'nomadVar "nomad/jobs/{name}"' in template["EmbeddedTmpl"]
 
+    # unset without a refresh: on, since the state records sidecar tokens
+    assert scenario.cli(["plan", "--no-refresh", "--detailed-exitcode"]).exit_code == 0
+    assert scenario.cli(["plan", "--detailed-exitcode"]).exit_code == 0
+
     scenario.write(action="deny")
     scenario.plan_and_apply()
     eventually_refused(port, PAYLOAD)
@@ -139,3 +143,23 @@ def test_with_sidecar_identity_off_the_tokenless_proxy_is_refused_by_consul(
         assert time.monotonic() < deadline, proxy_logs(agents, scenario.db)
         time.sleep(0.5)
     eventually_refused(port, PAYLOAD, timeout=5)
+
+
+def test_turning_identities_off_revokes_the_tokens_and_deletes_the_variables(
+        scenario: SecureScenario) -> None:
+    agents = scenario.agents
+    scenario.write(action="allow", identity=True)
+    scenario.plan_and_apply()
+    scenario.write(action="allow", identity=False)
+    plan = scenario.cli(["plan"])
+    assert plan.exit_code == 0, plan.both
+    for name in (scenario.db, scenario.web):
+        assert f"# consul_acl_token.{name} will be destroyed" in plan.stdout
+        assert f"# nomad_variable.{name} will be destroyed" in plan.stdout
+        assert f"# nomad_job.{name} will be updated in-place" in plan.stdout
+    scenario.plan_and_apply()
+    for name in (scenario.db, scenario.web):
+        assert agents.consul("GET", f"/v1/acl/token/{token_accessor_id(name)}").status_code == 403
+        assert agents.nomad("GET", f"/v1/var/nomad/jobs/{name}").status_code == 404
+        assert not proxy_task(job_of(agents, name))["Templates"]
+    assert scenario.cli(["plan", "--detailed-exitcode"]).exit_code == 0
