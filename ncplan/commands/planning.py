@@ -1,6 +1,6 @@
 """Making a plan: load -> lower -> graph -> state (under the lock) -> refresh -> diff.
 
-The core ``plan`` calls (and ``apply`` will): each step is another module's job; this one
+The core ``plan`` and ``apply`` call: each step is another module's job; this one
 only strings them together. The state lock is held while the state is read and the live
 objects are refreshed, as Terraform does, so a plan made during an apply waits for it
 (``--lock-timeout``) or fails naming the holder.
@@ -8,14 +8,13 @@ objects are refreshed, as Terraform does, so a plan made during an apply waits f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
-from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.build import PlanRequest, build_plan, request_for
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
 from ncplan.providers.clients import Providers
@@ -59,14 +58,38 @@ def config_digest(config: Config) -> str:
     return configuration_digest(files, values)
 
 
-def read_live(manager: StateManager, config: Config, desired: Sequence[DesiredResource],
-              options: PlanOptions) -> tuple[State | None, Refreshed | None]:
-    """The state and, unless ``--no-refresh``, the live objects, under the state lock."""
-    with locked(manager, "plan", options.lock_timeout, manager.description):
-        state = manager.read()
-        if not options.refresh:
-            return state, None
-        return state, refresh(desired, state, config, parallelism=options.parallelism)
+@dataclass(frozen=True)
+class Prepared:
+    """The configuration loaded and lowered, and its state backend (nothing read yet).
+
+    ``desired`` follows ``defaults.sidecar_identity`` as declared (unset: off); a plan
+    lowers again once it knows whether Consul has ACLs (see :func:`refresh_for`)."""
+
+    config: Config
+    desired: tuple[DesiredResource, ...]
+    manager: StateManager
+
+    @property
+    def digest(self) -> str:
+        return config_digest(self.config)
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the plan learns under the lock: whether sidecar identities are on, and the
+    live objects (``None`` under ``--no-refresh``)."""
+
+    identity: bool
+    refreshed: Refreshed | None
+
+
+def prepare(app: AppContext, options: PlanOptions) -> Prepared:
+    """Load, lower and check the graph (a cycle is an error before any I/O; identities
+    on, the largest graph)."""
+    config = load(app, options.var, options.var_file)
+    ResourceGraph.of(lower_config(config, True)).apply_order()
+    manager = open_backend(config.backend, app.directory, config.consul)
+    return Prepared(config=config, desired=lower_config(config), manager=manager)
 
 
 def records_tokens(state: State | None) -> bool:
@@ -74,33 +97,49 @@ def records_tokens(state: State | None) -> bool:
     return state is not None and any(r.kind == "consul_acl_token" for r in state.resources)
 
 
-def read_and_lower(manager: StateManager, config: Config, options: PlanOptions
-                   ) -> tuple[State | None, bool, Refreshed | None]:
-    """Under the state lock: the state, whether sidecar identities are on (an unset
-    ``sidecar_identity`` asks Consul whether ACLs are enabled, or, with ``--no-refresh``,
-    the state whether it records tokens) and, unless ``--no-refresh``, the live objects."""
+def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -> Live:
+    """Whether sidecar identities are on (unset: whether Consul has ACLs enabled, or,
+    under ``--no-refresh``, whether the state records sidecar tokens) and, unless
+    ``--no-refresh``, the live objects; the caller holds the state lock."""
+    config = prepared.config
     declared = config.defaults.sidecar_identity
+    if not options.refresh:
+        return Live(resolve_sidecar_identity(declared, None, records_tokens(state)), None)
+    providers = Providers.from_config(config)
+    acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
+    identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
+    return Live(identity, refresh(lower_config(config, identity), state, config,
+                                  parallelism=options.parallelism, providers=providers))
+
+
+def _request(prepared: Prepared, state: State | None, live: Live,
+             options: PlanOptions) -> PlanRequest:
+    return request_for(prepared.config, state, live.refreshed, mode=options.mode,
+                       targets=options.targets, config_digest=prepared.digest,
+                       sidecar_identity=live.identity)
+
+
+def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | None, Plan]:
+    """Read the state, refresh and diff; the caller holds the state lock (``apply`` keeps
+    it from the plan through the apply, as Terraform does)."""
+    state = prepared.manager.read()
+    live = refresh_for(prepared, state, options)
+    return state, build_plan(_request(prepared, state, live, options))
+
+
+def read_live(manager: StateManager, prepared: Prepared,
+              options: PlanOptions) -> tuple[State | None, Live]:
+    """The state and what :func:`refresh_for` learns, under the state lock."""
     with locked(manager, "plan", options.lock_timeout, manager.description):
         state = manager.read()
-        if not options.refresh:
-            return state, resolve_sidecar_identity(declared, None, records_tokens(state)), None
-        providers = Providers.from_config(config)
-        acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
-        identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
-        refreshed = refresh(lower_config(config, identity), state, config,
-                            parallelism=options.parallelism, providers=providers)
-        return state, identity, refreshed
+        return state, refresh_for(prepared, state, options)
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     """The plan for the configuration in ``app.directory``; raises NcplanError."""
-    config = load(app, options.var, options.var_file)
-    ResourceGraph.of(lower_config(config, True)).apply_order()  # a cycle: error before I/O
-    manager = open_backend(config.backend, app.directory, config.consul)
-    state, identity, refreshed = read_and_lower(manager, config, options)
-    desired = lower_config(config, identity)
-    request = request_for(config, state, refreshed, mode=options.mode,
-                          targets=options.targets, config_digest=config_digest(config),
-                          sidecar_identity=identity)
-    return PlanRun(config=config, desired=desired, manager=manager,
-                   plan=build_plan(request))
+    prepared = prepare(app, options)
+    manager = prepared.manager
+    state, live = read_live(manager, prepared, options)
+    return PlanRun(config=prepared.config,
+                   desired=lower_config(prepared.config, live.identity), manager=manager,
+                   plan=build_plan(_request(prepared, state, live, options)))

@@ -65,7 +65,9 @@ class ResourceChange:
     ``after_sensitive`` mirror the values with ``True`` at sensitive leaves (Terraform's
     JSON), ``False`` when nothing is sensitive. ``after_unknown`` mirrors ``after`` with
     ``True`` at the values known only after apply (a sidecar token's SecretID in its
-    variable), ``False`` when every value is known.
+    variable), ``False`` when every value is known. ``body`` is what apply sends for a
+    job: the whole desired Job (``after`` is its view without unset values, which would
+    drop meaningful empty blocks such as ``SidecarService {}``); ``None`` means ``after``.
     """
 
     address: str
@@ -83,6 +85,7 @@ class ResourceChange:
     after_sensitive: Any = False
     source: SourceSpan | None = None
     after_unknown: Any = False
+    body: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

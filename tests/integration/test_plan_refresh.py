@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from apply_for_tests import apply_for_tests
-from plan_helpers import agent_env, copy_example, wipe
+from plan_helpers import agent_env, apply_all, copy_example, wipe
 
 from ncplan.config import load_config
 from ncplan.errors import NcplanError, ProviderUnreachable
@@ -55,7 +54,7 @@ def test_unchanged_jobs_plan_as_none_and_only_moved_jobs_get_a_drift_plan(
         "# ... typical configuration.",
         'driver = "raw_exec"\n            config { command = "/bin/sleep" }'))
     env = agent_env(agents)
-    state = apply_for_tests(directory, env)
+    state = apply_all(directory, env)
     found = refresh_example(directory, env, state)
     assert set(found.parsed_jobs) == {"db", "web"}
     assert {n: p.diff_type for n, p in found.plans.items()} == {"db": "None", "web": "None"}
