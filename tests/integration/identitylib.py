@@ -2,8 +2,7 @@
 web sleeper, each with a builtin sidecar reaching Consul over HTTPS, named with a unique
 suffix so tests sharing the pair never collide.
 
-``ncplan plan`` runs through the CLI; apply runs the apply engine on the saved plan file
-with the providers' executors (what ``ncplan apply PLANFILE`` does), under the state lock.
+``ncplan plan --out`` and ``ncplan apply --no-wait PLANFILE`` run through the CLI.
 """
 
 from __future__ import annotations
@@ -16,13 +15,7 @@ from pathlib import Path
 from agentlib import SecureAgents
 from plan_helpers import Run, ncplan
 
-from ncplan.config import load_config
-from ncplan.planner import planfile
-from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
-from ncplan.providers.clients import Providers
-from ncplan.providers.executors import executors
 from ncplan.resources.sidecar_identity import token_accessor_id
-from ncplan.state import locked, open_backend
 
 ECHO_SERVER = """\
 import socket, sys, threading
@@ -108,25 +101,14 @@ class SecureScenario:
         assert run.exit_code == 0, run.both
         return out
 
-    def apply(self, plan_path: Path, env: Mapping[str, str] | None = None) -> ApplyResult:
-        """``ncplan apply PLANFILE``'s core: the engine over the saved plan, lock held."""
-        env = dict(env if env is not None else self.env())
-        config = load_config(self.directory, env=env, use_cache=False).config
-        providers = Providers.from_config(config, env)
-        manager = open_backend(config.backend, self.directory, config.consul)
-        plan = planfile.read(plan_path)
-        with locked(manager, "apply", 5.0, manager.description):
-            state = manager.read_or_new()
-            return apply_plan(plan, state, manager,
-                              executors(providers.jobs, providers.intentions,
-                                        providers.service_defaults, providers.tokens,
-                                        providers.variables),
-                              options=ApplyOptions(wait=False), config=config)
+    def apply(self, plan_path: Path, env: Mapping[str, str] | None = None) -> Run:
+        """``ncplan apply --no-wait PLANFILE`` (the programs need no rollout watching)."""
+        return self.cli(["apply", "--no-wait", str(plan_path)], env)
 
-    def plan_and_apply(self, *extra: str) -> ApplyResult:
-        result = self.apply(self.plan_file(*extra))
-        assert result.ok, (result.failed, result.skipped)
-        return result
+    def plan_and_apply(self, *extra: str) -> Run:
+        run = self.apply(self.plan_file(*extra))
+        assert run.exit_code == 0, run.both
+        return run
 
 
 def make_scenario(tmp_path: Path, agents: SecureAgents, unique: str) -> SecureScenario:

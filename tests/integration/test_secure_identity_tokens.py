@@ -3,9 +3,7 @@ a token that lacks ``acl = "write"`` fails the apply naming what to grant and re
 nothing half-done; and a full plan/apply/destroy cycle leaks no secret into any byte
 ncplan wrote or printed.
 
-Apply runs the apply engine over the saved plan file (identitylib: what ``ncplan apply
-PLANFILE`` does); the ``ncplan apply`` command is not on this branch yet, so "apply
-output" is the engine's result, not the command's text.
+Everything runs through the CLI: ``plan``, ``apply``, ``destroy``, ``show``, ``state``.
 """
 
 from __future__ import annotations
@@ -62,20 +60,19 @@ def test_a_token_without_acl_write_fails_the_apply_naming_what_to_grant(
         scenario: SecureScenario, least: LeastPrivilege) -> None:
     env = scenario.env(consul_token=least.consul_acl_read, nomad_token=least.nomad)
     plan = scenario.plan_file(env=env)  # acl = "read" is enough to plan
-    result = scenario.apply(plan, env)
+    run = scenario.apply(plan, env)
 
+    assert run.exit_code == 1, run.both
     token = f"consul_acl_token.{scenario.db}"
-    failed = {p.address: p.reason for p in result.failed}
-    assert failed[token].startswith(
-        f"{token}: Consul refused PUT /v1/acl/token (403 Permission denied: ")
-    assert "lacks permission 'acl:write'" in failed[token]  # Consul's own words
-    assert failed[token].endswith('the token needs acl = "write"')
-    skipped = {p.address for p in result.skipped}
-    assert {f"nomad_variable.{scenario.db}", f"nomad_job.{scenario.db}",
-            f"nomad_job.{scenario.web}"} <= skipped
+    said = " ".join(run.stderr.split())
+    assert (f"{token}: Consul refused PUT /v1/acl/token (403 Permission denied: ") in said
+    assert "lacks permission 'acl:write'" in said  # Consul's own words
+    assert 'the token needs acl = "write"' in said
+    assert "Traceback" not in run.both
     state = open_local(scenario.directory / "ncplan.state.json").read()
     recorded = {r.address for r in state.resources} if state is not None else set()
-    assert not recorded & ({token} | skipped)  # nothing half-recorded
+    assert not recorded & {token, f"nomad_variable.{scenario.db}", f"nomad_job.{scenario.db}",
+                           f"nomad_job.{scenario.web}"}  # nothing half-recorded
     assert scenario.agents.consul(
         "GET", f"/v1/acl/token/{token_accessor_id(scenario.db)}").status_code == 403
     # the lock was released: a plan that will not wait for it runs
@@ -134,8 +131,7 @@ def test_a_plan_apply_destroy_cycle_leaks_no_token(
     for args in (("plan",), ("plan", "--json"), ("plan", "--markdown"),
                  ("plan", "--out", "apply.plan")):
         assert cli(*args).returncode == 0, printed[-1].output.decode()
-    result = scenario.apply(directory / "apply.plan", env)
-    assert result.ok, (result.failed, result.skipped)
+    assert cli("apply", "--no-wait", "apply.plan").returncode == 0, printed[-1].output.decode()
     secrets = {"NOMAD_TOKEN": least.nomad, "CONSUL_HTTP_TOKEN": least.consul,
                "the sensitive variable": SENSITIVE}
     for name in (scenario.db, scenario.web):
@@ -149,13 +145,15 @@ def test_a_plan_apply_destroy_cycle_leaks_no_token(
         assert cli(*args).returncode == 0, printed[-1].output.decode()
     applied = {f"{path} (after apply)": data for path, data in written(directory).items()}
     assert "ncplan.state.json (after apply)" in applied
+    stale = cli("apply", "--no-wait", "apply.plan", extra={"NCPLAN_DEBUG": "1"})
+    assert stale.returncode == 1 and b"Traceback" in stale.output  # a used plan file
     failing = cli("plan", extra={"NCPLAN_DEBUG": "1",
                                  "NOMAD_ADDR": secure_agents.nomad_addr.replace(
                                      "https://", "http://")})
     assert failing.returncode == 1 and b"Traceback" in failing.output
     assert cli("plan", "--destroy", "--out", "destroy.plan").returncode == 0
-    destroyed = scenario.apply(directory / "destroy.plan", env)
-    assert destroyed.ok, (destroyed.failed, destroyed.skipped)
+    assert cli("destroy", "--auto-approve", "--no-wait", "--json").returncode == 0, \
+        printed[-1].output.decode()
     assert secure_agents.consul(
         "GET", f"/v1/acl/token/{token_accessor_id(scenario.db)}").status_code == 403
     assert secure_agents.nomad("GET", f"/v1/var/nomad/jobs/{scenario.db}").status_code == 404
