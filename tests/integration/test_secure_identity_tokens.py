@@ -65,7 +65,7 @@ def test_a_token_without_acl_write_fails_the_apply_naming_what_to_grant(
     assert run.exit_code == 1, run.both
     token = f"consul_acl_token.{scenario.db}"
     said = " ".join(run.stderr.split())
-    assert (f"{token}: Consul refused PUT /v1/acl/token (403 Permission denied: ") in said
+    assert (f"Failed: {token}: Consul refused PUT /v1/acl/token (403 Permission denied: ") in said
     assert "lacks permission 'acl:write'" in said  # Consul's own words
     assert 'the token needs acl = "write"' in said
     assert "Traceback" not in run.both
