@@ -15,6 +15,7 @@ from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.planner.build import PlanRequest, build_plan, request_for
+from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
 from ncplan.providers.clients import Providers
@@ -124,22 +125,16 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
     it from the plan through the apply, as Terraform does)."""
     state = prepared.manager.read()
     live = refresh_for(prepared, state, options)
-    return state, build_plan(_request(prepared, state, live, options))
-
-
-def read_live(manager: StateManager, prepared: Prepared,
-              options: PlanOptions) -> tuple[State | None, Live]:
-    """The state and what :func:`refresh_for` learns, under the state lock."""
-    with locked(manager, "plan", options.lock_timeout, manager.description):
-        state = manager.read()
-        return state, refresh_for(prepared, state, options)
+    plan = build_plan(_request(prepared, state, live, options))
+    check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
+    return state, plan
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     """The plan for the configuration in ``app.directory``; raises NcplanError."""
     prepared = prepare(app, options)
     manager = prepared.manager
-    state, live = read_live(manager, prepared, options)
-    return PlanRun(config=prepared.config,
-                   desired=lower_config(prepared.config, live.identity), manager=manager,
-                   plan=build_plan(_request(prepared, state, live, options)))
+    with locked(manager, "plan", options.lock_timeout, manager.description):
+        _, plan = plan_under_lock(prepared, options)
+    return PlanRun(config=prepared.config, desired=prepared.desired, manager=manager,
+                   plan=plan)

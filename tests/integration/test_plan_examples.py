@@ -20,9 +20,6 @@ from ncplan.config import load_config
 from ncplan.resources.desired import lower_config
 
 EXAMPLES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh")
-# The seed guide's web task is "# ... typical configuration." with no driver, which Nomad
-# refuses (test_plan_errors pins that message); the copy used here gets one.
-WEB_DRIVER = 'driver = "raw_exec"\n            config { command = "/bin/sleep" }'
 
 
 @pytest.fixture(autouse=True)
@@ -33,11 +30,7 @@ def clean(agents: Agents) -> Iterator[None]:
 
 
 def example(name: str, tmp_path: Path) -> Path:
-    directory = copy_example(name, tmp_path)
-    if name == "connect-on-nomad-raw":
-        jobs = directory / "jobs.hcl"
-        jobs.write_text(jobs.read_text().replace("# ... typical configuration.", WEB_DRIVER))
-    return directory
+    return copy_example(name, tmp_path)
 
 
 def resource_count(directory: Path) -> int:

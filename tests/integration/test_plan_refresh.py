@@ -49,10 +49,6 @@ def test_refresh_of_a_new_configuration(agents: Agents, tmp_path: Path) -> None:
 def test_unchanged_jobs_plan_as_none_and_only_moved_jobs_get_a_drift_plan(
         agents: Agents, tmp_path: Path) -> None:
     directory = copy_example("connect-on-nomad-raw", tmp_path)
-    jobs = directory / "jobs.hcl"
-    jobs.write_text(jobs.read_text().replace(
-        "# ... typical configuration.",
-        'driver = "raw_exec"\n            config { command = "/bin/sleep" }'))
     env = agent_env(agents)
     state = apply_all(directory, env)
     found = refresh_example(directory, env, state)

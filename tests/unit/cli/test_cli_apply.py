@@ -42,3 +42,34 @@ def test_a_missing_plan_file_is_named(tmp_path: Path) -> None:
     code, _, err = _run(tmp_path, "apply", str(tmp_path / "none.plan"))
     assert code == 1
     assert "none.plan: cannot read the plan file" in err
+
+
+PROTECTED = '''service "db" {
+  port = "tcp"
+  task {
+    driver = "raw_exec"
+    config = { command = "/bin/sleep" }
+  }
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+'''
+
+
+def test_a_plan_that_would_destroy_a_protected_resource_is_an_error(tmp_path: Path) -> None:
+    from ncplan.config.loader import load_config
+    from ncplan.resources.desired import lower_config
+    from ncplan.state.codec import encode
+    from ncplan.state.model import ResourceState, State
+
+    (tmp_path / "main.hcl").write_text(PROTECTED)
+    (db,) = [r for r in lower_config(load_config(tmp_path).config) if r.kind == "nomad_job"]
+    state = State.new([ResourceState(db.address, db.kind, db.name, dict(db.body), 7)])
+    (tmp_path / "ncplan.state.json").write_bytes(encode(state))
+    code, out, err = _run(tmp_path, "plan", "--destroy", "--no-refresh")
+    assert (code, out) == (1, "")
+    assert "nomad_job.db cannot be destroyed: lifecycle.prevent_destroy is set" in err
+    assert "main.hcl:7:3" in err
+    code, out, _ = _run(tmp_path, "plan", "--no-refresh", "--detailed-exitcode")
+    assert code == 0, out  # planning without destroying it is fine
