@@ -155,7 +155,8 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
         return apply_plan(plan, state if state is not None else State.new(),
                           prepared.manager,
                           executors(providers.jobs, providers.intentions,
-                                    providers.service_defaults),
+                                    providers.service_defaults, providers.tokens,
+                                    providers.variables),
                           hooks=ui.hooks, options=options, config=config)
     finally:
         ui.close()

@@ -15,14 +15,16 @@ from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.config.rawjob import with_parsed_dependencies
-from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.build import PlanRequest, build_plan, request_for
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
+from ncplan.providers.clients import Providers
 from ncplan.providers.live import Refreshed
 from ncplan.providers.refresh import DEFAULT_PARALLELISM, refresh
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.graph import ResourceGraph
+from ncplan.resources.sidecar_identity import resolve_sidecar_identity
 from ncplan.state import StateManager, locked, open_backend
 from ncplan.state.model import State
 
@@ -63,7 +65,10 @@ def config_digest(config: Config) -> str:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The configuration loaded and lowered, and its state backend (nothing read yet)."""
+    """The configuration loaded and lowered, and its state backend (nothing read yet).
+
+    ``desired`` follows ``defaults.sidecar_identity`` as declared (unset: off); a plan
+    lowers again once it knows whether Consul has ACLs (see :func:`refresh_for`)."""
 
     config: Config
     desired: tuple[DesiredResource, ...]
@@ -74,13 +79,22 @@ class Prepared:
         return config_digest(self.config)
 
 
+@dataclass(frozen=True)
+class Live:
+    """What the plan learns under the lock: whether sidecar identities are on, and the
+    live objects (``None`` under ``--no-refresh``)."""
+
+    identity: bool
+    refreshed: Refreshed | None
+
+
 def prepare(app: AppContext, options: PlanOptions) -> Prepared:
-    """Load, lower and check the graph (a cycle is an error before any I/O)."""
+    """Load, lower and check the graph (a cycle is an error before any I/O; identities
+    on, the largest graph)."""
     config = load(app, options.var, options.var_file, nomad_parses=options.refresh)
-    desired = lower_config(config)
-    ResourceGraph.of(desired).apply_order()
+    ResourceGraph.of(lower_config(config, True)).apply_order()
     manager = open_backend(config.backend, app.directory, config.consul)
-    return Prepared(config=config, desired=desired, manager=manager)
+    return Prepared(config=config, desired=lower_config(config), manager=manager)
 
 
 def planned_config(prepared: Prepared, refreshed: Refreshed | None) -> Config:
@@ -93,23 +107,40 @@ def planned_config(prepared: Prepared, refreshed: Refreshed | None) -> Config:
     return config
 
 
-def refresh_for(prepared: Prepared, state: State | None,
-                options: PlanOptions) -> Refreshed | None:
-    """The live objects, unless ``--no-refresh``; the caller holds the state lock."""
+def records_tokens(state: State | None) -> bool:
+    """Whether the state records sidecar identity tokens."""
+    return state is not None and any(r.kind == "consul_acl_token" for r in state.resources)
+
+
+def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -> Live:
+    """Whether sidecar identities are on (unset: whether Consul has ACLs enabled, or,
+    under ``--no-refresh``, whether the state records sidecar tokens) and, unless
+    ``--no-refresh``, the live objects; the caller holds the state lock."""
+    config = prepared.config
+    declared = config.defaults.sidecar_identity
     if not options.refresh:
-        return None
-    return refresh(prepared.desired, state, prepared.config, parallelism=options.parallelism)
+        return Live(resolve_sidecar_identity(declared, None, records_tokens(state)), None)
+    providers = Providers.from_config(config)
+    acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
+    identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
+    return Live(identity, refresh(lower_config(config, identity), state, config,
+                                  parallelism=options.parallelism, providers=providers))
+
+
+def _request(prepared: Prepared, state: State | None, live: Live,
+             options: PlanOptions) -> PlanRequest:
+    return request_for(planned_config(prepared, live.refreshed), state, live.refreshed,
+                       mode=options.mode,
+                       targets=options.targets, config_digest=prepared.digest,
+                       sidecar_identity=live.identity)
 
 
 def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | None, Plan]:
     """Read the state, refresh and diff; the caller holds the state lock (``apply`` keeps
     it from the plan through the apply, as Terraform does)."""
     state = prepared.manager.read()
-    refreshed = refresh_for(prepared, state, options)
-    request = request_for(planned_config(prepared, refreshed), state, refreshed,
-                          mode=options.mode, targets=options.targets,
-                          config_digest=prepared.digest)
-    plan = build_plan(request)
+    live = refresh_for(prepared, state, options)
+    plan = build_plan(_request(prepared, state, live, options))
     check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
     return state, plan
 

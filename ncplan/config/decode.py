@@ -88,6 +88,8 @@ def defaults(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Defa
                                           "sidecar")),
         consul_binary=body.get("consul_binary", base.consul_binary),
         consul_agent=body.get("consul_agent", base.consul_agent),
+        consul_agent_cacert=body.get("consul_agent_cacert"),
+        sidecar_identity=body.get("sidecar_identity"),
         span=sink.span(body.where),
     )
 
@@ -147,6 +149,7 @@ def service(block: RawBlock, file: str, sink: Sink, expander: Expander,
         lifecycle=lifecycle,
         consul_binary=base.consul_binary,
         consul_agent=base.consul_agent,
+        consul_agent_cacert=base.consul_agent_cacert,
         span=sink.span(body.where),
     )
     return built, body

@@ -62,6 +62,8 @@ class Defaults:
     sidecar: SidecarKind = "builtin"
     consul_binary: str = DEFAULT_CONSUL_BINARY
     consul_agent: str = DEFAULT_CONSUL_AGENT
+    consul_agent_cacert: str | None = None  # CONSUL_CACERT of builtin sidecars
+    sidecar_identity: bool | None = None  # None: on when Consul has ACLs enabled
     span: SourceSpan | None = None
 
 
@@ -147,6 +149,7 @@ class Service:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     consul_binary: str = DEFAULT_CONSUL_BINARY
     consul_agent: str = DEFAULT_CONSUL_AGENT
+    consul_agent_cacert: str | None = None
     span: SourceSpan | None = None
 
     @property

@@ -102,7 +102,7 @@ CONSUL = Block(attributes={"address": STRING, "datacenter": STRING})
 BACKEND = Block(labels=("kind",), attributes={"path": STRING})
 DEFAULTS = Block(attributes={
     "datacenters": Attr("list(string)"), "sidecar": STRING, "consul_binary": STRING,
-    "consul_agent": STRING,
+    "consul_agent": STRING, "consul_agent_cacert": STRING, "sidecar_identity": Attr("bool"),
 })
 # A raw job's body is Nomad's business; only its label is checked here.
 JOB = Block(labels=("name",), repeatable=True)

@@ -16,7 +16,7 @@ from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
 from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
-from ncplan.planner.sensitive import sensitive_mask
+from ncplan.planner.sensitive import merge_masks, secret_item_mask, sensitive_mask
 from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
 from ncplan.resources.dependencies import upstreams_of
@@ -46,9 +46,11 @@ class PlanRequest:
 
 def request_for(config: Config, state: State | None, refreshed: Refreshed | None, *,
                 mode: PlanMode = PlanMode.NORMAL, targets: Sequence[str] = (),
-                config_digest: str = "") -> PlanRequest:
-    """The request for ``config``: its lowered resources, upstreams and secrets."""
-    return PlanRequest(desired=lower_config(config), state=state, refreshed=refreshed,
+                config_digest: str = "", sidecar_identity: bool | None = None) -> PlanRequest:
+    """The request for ``config``: its lowered resources (``sidecar_identity``: resolved,
+    see :func:`~ncplan.resources.desired.lower_config`), upstreams and secrets."""
+    return PlanRequest(desired=lower_config(config, sidecar_identity), state=state,
+                       refreshed=refreshed,
                        mode=mode, targets=tuple(targets),
                        sensitive_values=config.sensitive_values(),
                        upstreams=upstreams_of(config), config_digest=config_digest)
@@ -115,8 +117,17 @@ def plan_order(changes: Sequence[ResourceChange],
 
 
 def _masked(change: ResourceChange, secrets: frozenset[str]) -> ResourceChange:
-    return replace(change, before_sensitive=sensitive_mask(change.before, secrets),
-                   after_sensitive=sensitive_mask(change.after, secrets))
+    """The change with its sensitive masks, and its unknown mask: a variable's items are
+    secret, and written only by apply (their value is known after it)."""
+    kind = change.kind
+    unknown = secret_item_mask(kind, change.after) if change.action in (
+        Action.CREATE, Action.UPDATE, Action.REPLACE) else False
+    return replace(change,
+                   before_sensitive=merge_masks(sensitive_mask(change.before, secrets),
+                                                secret_item_mask(kind, change.before)),
+                   after_sensitive=merge_masks(sensitive_mask(change.after, secrets),
+                                               secret_item_mask(kind, change.after)),
+                   after_unknown=unknown)
 
 
 def _warnings(request: PlanRequest) -> tuple[PlanWarning, ...]:

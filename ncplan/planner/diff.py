@@ -17,9 +17,10 @@ from deepdiff import DeepDiff
 from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import LiveIntentions, Refreshed
-from ncplan.resources.address import parse_address
+from ncplan.resources.address import parse_address, token_address
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.plain import plain
+from ncplan.resources.sidecar_identity import TOKEN_ITEM
 from ncplan.state.model import ResourceState
 
 #: Job attributes that cannot change in place (a job's ID is its address).
@@ -27,6 +28,9 @@ REPLACE_KEYS = ("Namespace", "Region", "Type")
 STOPPED = "stopped outside ncplan; it will be started again"
 DELETED = "deleted outside ncplan; it will be created again"
 ADOPTED = "exists in {where} but not in the state; ncplan will adopt it"
+NEW_TOKEN = "its token will be created: the variable gets the new SecretID"
+OTHER_TOKEN = ("it does not hold the SecretID of {token}: it gets it (the job's proxy "
+               "restarts onto it)")
 RAW_OFFLINE = ("planned without a refresh: a raw job is shown by its HCL attributes, which "
                "cannot be compared with the Job Nomad parsed from it")
 
@@ -149,6 +153,37 @@ def diff_service_defaults(desired: DesiredResource, recorded: ResourceState | No
     return _consul_change(desired, recorded, before, after, index)
 
 
+def diff_token(desired: DesiredResource, recorded: ResourceState | None,
+               refreshed: Refreshed) -> ResourceChange:
+    """A sidecar token: its managed keys (description, service identity), never the secret."""
+    live = refreshed.acl_tokens.get(desired.name)
+    after = planned_body(desired, refreshed)
+    before = None if live is None else project(live.body, after)
+    index = live.modify_index if live is not None else 0
+    return _consul_change(desired, recorded, before, after, index)
+
+
+def diff_variable(desired: DesiredResource, recorded: ResourceState | None,
+                  refreshed: Refreshed) -> ResourceChange:
+    """A sidecar token's variable: up to date when it holds its token's SecretID (their
+    SHA-256 digests match); the secret itself is never in ``before`` or ``after``."""
+    live = refreshed.variables.get(desired.name)
+    after = planned_body(desired, refreshed)
+    if live is None:
+        return _change(desired, Action.CREATE, after=after,
+                       reason=DELETED if recorded is not None else "")
+    token = refreshed.acl_tokens.get(desired.name)
+    held = live.item_digests.get(TOKEN_ITEM)
+    common = {"before": plain(live.body), "after": after, "observed_index": live.modify_index}
+    if token is None:
+        return _change(desired, Action.UPDATE, reason=NEW_TOKEN, **common)
+    if held != token.secret_digest or differs(live.body, after):
+        reason = OTHER_TOKEN.format(token=token_address(desired.name))
+        return _change(desired, Action.UPDATE, reason=reason, **common)
+    reason = ADOPTED.format(where="Nomad") if recorded is None else ""
+    return _change(desired, Action.NOOP, reason=reason, **common)
+
+
 def _consul_change(desired: DesiredResource, recorded: ResourceState | None,
                    before: Mapping[str, Any] | None, after: Mapping[str, Any],
                    index: int) -> ResourceChange:
@@ -170,6 +205,10 @@ def diff_resource(desired: DesiredResource, recorded: ResourceState | None,
         return diff_job(desired, recorded, refreshed)
     if desired.kind == "consul_intention":
         return diff_intention(desired, recorded, refreshed)
+    if desired.kind == "consul_acl_token":
+        return diff_token(desired, recorded, refreshed)
+    if desired.kind == "nomad_variable":
+        return diff_variable(desired, recorded, refreshed)
     return diff_service_defaults(desired, recorded, refreshed)
 
 
@@ -196,5 +235,11 @@ def _live_index(recorded: ResourceState, refreshed: Refreshed | None) -> int:
     if address.kind == "consul_intention":
         entry = refreshed.intentions.get(address.destination)
         return entry.modify_index if entry is not None else 0
+    if address.kind == "consul_acl_token":
+        token = refreshed.acl_tokens.get(address.name)
+        return token.modify_index if token is not None else 0
+    if address.kind == "nomad_variable":
+        variable = refreshed.variables.get(address.name)
+        return variable.modify_index if variable is not None else 0
     defaults = refreshed.service_defaults.get(address.name)
     return defaults.modify_index if defaults is not None else 0

@@ -45,6 +45,12 @@ def live_view(recorded: ResourceState, refreshed: Refreshed) -> LiveView:
         entry = refreshed.intentions.get(address.destination)
         found = live_source(entry, address.source)
         return LiveView(found, entry.modify_index if entry is not None and found else 0)
+    if address.kind in ("consul_acl_token", "nomad_variable"):
+        secret = (refreshed.acl_tokens.get(address.name) if address.kind == "consul_acl_token"
+                  else refreshed.variables.get(address.name))
+        if secret is None:
+            return LiveView(None)
+        return LiveView(project(secret.body, recorded.attributes), secret.modify_index)
     defaults = refreshed.service_defaults.get(address.name)
     if defaults is None:
         return LiveView(None)

@@ -26,3 +26,28 @@ def sensitive_mask(value: Any, secrets: frozenset[str]) -> Any:
         return False
     text = str(value)
     return any(secret in text for secret in secrets)
+
+
+def secret_item_mask(kind: str, value: Any) -> Any:
+    """The mask of the values a resource kind always holds secret: every item of a
+    sidecar identity's variable (whatever the configuration's variables say)."""
+    if kind != "nomad_variable" or not isinstance(value, Mapping):
+        return False
+    items = value.get("Items")
+    if not isinstance(items, Mapping) or not items:
+        return False
+    return {"Items": {str(key): True for key in items}}
+
+
+def merge_masks(first: Any, second: Any) -> Any:
+    """Two masks of one value as one: ``True`` wherever either is."""
+    if first is False:
+        return second
+    if second is False or first is True:
+        return first
+    if second is True:
+        return True
+    if isinstance(first, Mapping) and isinstance(second, Mapping):
+        return {key: merge_masks(first.get(key, False), second.get(key, False))
+                for key in {**first, **second}}
+    return first

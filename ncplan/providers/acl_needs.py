@@ -50,6 +50,13 @@ def _key(level: str) -> Rule:
     return lambda match, params, body: f'policy = "{level}" on key "{unquote(match["key"])}"'
 
 
+def _variable(capability: str) -> Rule:
+    def rule(match: re.Match[str], params: Mapping[str, str], body: Any) -> str:
+        return (f'variables path "{unquote(match["path"])}" capability "{capability}" '
+                f'on namespace "{params.get("namespace") or "default"}"')
+    return rule
+
+
 def _nomad(capability: str) -> Rule:
     def rule(match: re.Match[str], params: Mapping[str, str], body: Any) -> str:
         return f'{capability} on namespace "{params.get("namespace") or "default"}"'
@@ -69,6 +76,9 @@ CONSUL_NEEDS: tuple[tuple[str, str, Rule], ...] = (
     ("PUT", r"/v1/kv/(?P<key>.+)", _key("write")),
     ("DELETE", r"/v1/kv/(?P<key>.+)", _key("write")),
     ("PUT", r"/v1/session/create", _fixed('policy = "write" on session_prefix ""')),
+    ("GET", r"/v1/acl/token/[^/]+", _fixed('acl = "read"')),
+    ("PUT", r"/v1/acl/token(/[^/]+)?", _fixed('acl = "write"')),
+    ("DELETE", r"/v1/acl/token/[^/]+", _fixed('acl = "write"')),
 )
 
 NOMAD_NEEDS: tuple[tuple[str, str, Rule], ...] = (
@@ -80,6 +90,9 @@ NOMAD_NEEDS: tuple[tuple[str, str, Rule], ...] = (
     ("DELETE", _NOMAD_JOB, _nomad("submit-job")),
     ("GET", _NOMAD_JOB + r"(/[a-z]+)?", _nomad("read-job")),
     ("GET", r"/v1/(allocation|deployment|evaluation)/[^/]+", _nomad("read-job")),
+    ("GET", r"/v1/var/(?P<path>.+)", _variable("read")),
+    ("PUT", r"/v1/var/(?P<path>.+)", _variable("write")),
+    ("DELETE", r"/v1/var/(?P<path>.+)", _variable("destroy")),
 )
 
 

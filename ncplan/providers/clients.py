@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ncplan.config.model import Config
+from ncplan.providers.consul_acl_token import ConsulAclTokens
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.providers.nomad_variable import NomadVariables
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Providers:
     jobs: NomadJobs
     intentions: ConsulIntentions
     service_defaults: ConsulServiceDefaults
+    tokens: ConsulAclTokens
+    variables: NomadVariables
 
     @classmethod
     def from_config(cls, config: Config, env: Mapping[str, str] | None = None) -> Providers:
@@ -32,4 +36,5 @@ class Providers:
         consul = ConsulHttpSettings.resolve(config.consul.address, config.consul.datacenter,
                                             env)
         return cls(jobs=NomadJobs(nomad), intentions=ConsulIntentions(consul),
-                   service_defaults=ConsulServiceDefaults(consul))
+                   service_defaults=ConsulServiceDefaults(consul),
+                   tokens=ConsulAclTokens(consul), variables=NomadVariables(nomad))

@@ -17,6 +17,11 @@ change's dependencies.
   one entry, so their writes are serialised per destination and each write after ncplan's
   own first one uses the index that write left (the entry changed, but only by us).
 * ``consul_service_defaults``: the whole entry, written or deleted with ``?cas=``.
+* ``consul_acl_token``: created or updated while its ModifyIndex is the one the plan saw
+  (Consul has no check-and-set for tokens: read, compare, write); a delete revokes it.
+* ``nomad_variable``: the token's SecretID, read from Consul at apply time (after the
+  token, which it depends on), written with ``?cas=``; the state records the planned
+  body, whose item is ``None``, never the secret.
 
 A lost check-and-set raises :class:`~ncplan.errors.CheckAndSetConflict` and writes
 nothing.
@@ -31,11 +36,14 @@ from typing import Any
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.planner.apply import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
+from ncplan.providers.consul_acl_token import ConsulAclTokens
 from ncplan.providers.consul_config import conflict
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
+from ncplan.providers.nomad_variable import NomadVariables
 from ncplan.resources.address import parse_address
+from ncplan.resources.sidecar_identity import TOKEN_ITEM
 from ncplan.state.model import ResourceState
 
 
@@ -147,9 +155,47 @@ class ServiceDefaultsExecutor:
         self.defaults.delete(change.name, change.observed_index)
 
 
-def executors(jobs: NomadJobs, intentions: ConsulIntentions,
-              defaults: ConsulServiceDefaults) -> dict[str, ResourceExecutor]:
-    """One executor per resource kind, as :func:`ncplan.planner.apply.apply_plan` takes them."""
-    return {"nomad_job": NomadJobExecutor(jobs),
-            "consul_intention": IntentionExecutor(intentions),
-            "consul_service_defaults": ServiceDefaultsExecutor(defaults)}
+class TokenExecutor:
+    """``consul_acl_token`` changes over :class:`ConsulAclTokens`."""
+
+    def __init__(self, tokens: ConsulAclTokens) -> None:
+        self.tokens = tokens
+
+    def write(self, change: ResourceChange) -> Written:
+        live = self.tokens.write(change.name, _body(change), change.observed_index)
+        return Written(recorded(change, live.modify_index), wrote=True)
+
+    def delete(self, change: ResourceChange) -> None:
+        self.tokens.delete(change.name, change.observed_index)
+
+
+class VariableExecutor:
+    """``nomad_variable`` changes: the SecretID of the service's token, written with CAS."""
+
+    def __init__(self, variables: NomadVariables, tokens: ConsulAclTokens) -> None:
+        self.variables = variables
+        self.tokens = tokens
+
+    def write(self, change: ResourceChange) -> Written:
+        _body(change)  # a change without a planned body is refused before any read
+        items = {TOKEN_ITEM: self.tokens.secret(change.name)}
+        index = self.variables.write(change.name, items, change.observed_index)
+        return Written(recorded(change, index), wrote=True)
+
+    def delete(self, change: ResourceChange) -> None:
+        self.variables.delete(change.name, change.observed_index)
+
+
+def executors(jobs: NomadJobs, intentions: ConsulIntentions, defaults: ConsulServiceDefaults,
+              tokens: ConsulAclTokens | None = None,
+              variables: NomadVariables | None = None) -> dict[str, ResourceExecutor]:
+    """One executor per resource kind, as :func:`ncplan.planner.apply.apply_plan` takes them
+    (the sidecar identity kinds when ``tokens`` and ``variables`` are given)."""
+    found: dict[str, ResourceExecutor] = {
+        "nomad_job": NomadJobExecutor(jobs),
+        "consul_intention": IntentionExecutor(intentions),
+        "consul_service_defaults": ServiceDefaultsExecutor(defaults)}
+    if tokens is not None and variables is not None:
+        found["consul_acl_token"] = TokenExecutor(tokens)
+        found["nomad_variable"] = VariableExecutor(variables, tokens)
+    return found

@@ -102,6 +102,31 @@ class LiveServiceDefaults:
 
 
 @dataclass(frozen=True)
+class LiveToken:
+    """A Consul ACL token as ``GET /v1/acl/token/:AccessorID`` returns it, without its
+    SecretID: ``body`` keeps the keys ncplan manages (AccessorID, Description,
+    ServiceIdentities); ``secret_digest`` is the SHA-256 of the SecretID, enough to tell
+    whether a variable holds this token without carrying the secret around."""
+
+    name: str
+    body: Mapping[str, Any]
+    modify_index: int
+    secret_digest: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class LiveVariable:
+    """A Nomad Variable as ``GET /v1/var/:path`` returns it, without its values: ``body``
+    is its Path and its item names (each value ``None``); ``item_digests`` the SHA-256 of
+    each item's value."""
+
+    name: str
+    body: Mapping[str, Any]
+    modify_index: int
+    item_digests: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
 class MeshPolicy:
     """What Consul does with a connection no intention matches."""
 
@@ -125,6 +150,8 @@ class Refreshed:
     * ``drift_plans``: Nomad's plan of the job as recorded in the state, by job name, for
       jobs whose live JobModifyIndex moved since ncplan wrote them (what changed outside).
     * ``catalog_services``: service names registered in Consul's catalog.
+    * ``acl_tokens``: sidecar identity tokens, by service name.
+    * ``variables``: the Variables ``nomad/jobs/NAME`` of sidecar identities, by name.
     """
 
     jobs: Mapping[str, LiveJob | None] = field(default_factory=dict)
@@ -135,6 +162,8 @@ class Refreshed:
     drift_plans: Mapping[str, NomadJobPlan] = field(default_factory=dict)
     catalog_services: frozenset[str] = frozenset()
     mesh: MeshPolicy = field(default_factory=MeshPolicy)
+    acl_tokens: Mapping[str, LiveToken | None] = field(default_factory=dict)
+    variables: Mapping[str, LiveVariable | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

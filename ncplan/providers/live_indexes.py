@@ -1,9 +1,10 @@
 """Has anything a saved plan will write moved since the plan? One cheap read per resource.
 
 ``apply PLANFILE`` re-reads the live index of each resource the plan changes (Nomad's
-JobModifyIndex, the config entry's ModifyIndex; 0 when absent), concurrently, and
-compares it with the index the plan observed. Check-and-set would refuse such a write
-anyway, but only after the writes before it were made; this refuses the whole plan first.
+JobModifyIndex, the config entry's, token's or variable's ModifyIndex; 0 when absent),
+concurrently, and compares it with the index the plan observed. Check-and-set would
+refuse such a write anyway, but only after the writes before it were made; this refuses
+the whole plan first.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 from ncplan.errors import NcplanError
 from ncplan.planner.model import ResourceChange
 from ncplan.providers.clients import Providers
 from ncplan.resources.address import parse_address
+
+
+class HasIndex(Protocol):
+    @property
+    def modify_index(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -33,24 +40,23 @@ class Moved:
 
 
 def _reader(providers: Providers, change: ResourceChange) -> Callable[[], int]:
-    if change.kind == "nomad_job":
-        def job() -> int:
-            live = providers.jobs.read(change.name)
-            return live.modify_index if live is not None else 0
-        return job
-    if change.kind == "consul_intention":
-        destination = parse_address(change.address).destination
+    name = change.name
+    reads: dict[str, Callable[[], HasIndex | None]] = {
+        "nomad_job": lambda: providers.jobs.read(name),
+        "consul_intention": lambda: providers.intentions.read(
+            parse_address(change.address).destination),
+        "consul_service_defaults": lambda: providers.service_defaults.read(name),
+        "consul_acl_token": lambda: providers.tokens.read(name),
+        "nomad_variable": lambda: providers.variables.read(name),
+    }
+    read = reads.get(change.kind)
+    if read is None:
+        raise NcplanError(f"{change.address}: unknown resource kind {change.kind}")
 
-        def entry() -> int:
-            live = providers.intentions.read(destination)
-            return live.modify_index if live is not None else 0
-        return entry
-    if change.kind == "consul_service_defaults":
-        def defaults() -> int:
-            live = providers.service_defaults.read(change.name)
-            return live.modify_index if live is not None else 0
-        return defaults
-    raise NcplanError(f"{change.address}: unknown resource kind {change.kind}")
+    def index() -> int:
+        live = read()
+        return live.modify_index if live is not None else 0
+    return index
 
 
 def moved_indexes(changes: Sequence[ResourceChange], providers: Providers, *,

@@ -7,7 +7,8 @@ request per object:
    the values of its variables; read every job, every
    destination's ``service-intentions`` entry and every ``service-defaults`` entry named
    by the configuration or the state, and the ``*`` destination's entry (a ``* -> *``
-   deny makes the mesh deny by default); read the mesh policy and the catalog's services;
+   deny makes the mesh deny by default); read every sidecar identity's token and
+   variable; read the mesh policy and the catalog's services;
 2. ask Nomad to plan each desired job (``Diff=true``), and, for each job whose live
    JobModifyIndex moved since the state recorded it, plan the recorded job too
    (``drift_plans``: Nomad's own diff of what changed outside ncplan).
@@ -33,6 +34,8 @@ from ncplan.providers.live import (
     LiveIntentions,
     LiveJob,
     LiveServiceDefaults,
+    LiveToken,
+    LiveVariable,
     MeshPolicy,
     NomadJobPlan,
     Refreshed,
@@ -43,6 +46,8 @@ from ncplan.resources.address import (
     job_address,
     parse_address,
     service_defaults_address,
+    token_address,
+    variable_address,
 )
 from ncplan.resources.desired import DesiredResource
 from ncplan.state.model import State
@@ -70,6 +75,8 @@ class Names:
     jobs: tuple[str, ...]
     destinations: Mapping[str, tuple[str, ...]]  # destination -> its intentions' addresses
     service_defaults: tuple[str, ...]
+    tokens: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, desired: Iterable[DesiredResource], state: State | None) -> Names:
@@ -79,9 +86,14 @@ class Names:
         return cls(
             jobs=tuple(sorted({a.name for a in parsed if a.kind == "nomad_job"})),
             destinations=_intentions_by_destination(parsed),
-            service_defaults=tuple(sorted({a.name for a in parsed
-                                           if a.kind == "consul_service_defaults"})),
+            service_defaults=_named(parsed, "consul_service_defaults"),
+            tokens=_named(parsed, "consul_acl_token"),
+            variables=_named(parsed, "nomad_variable"),
         )
+
+
+def _named(addresses: Iterable[Address], kind: str) -> tuple[str, ...]:
+    return tuple(sorted({a.name for a in addresses if a.kind == kind}))
 
 
 def _intentions_by_destination(addresses: Iterable[Address]) -> dict[str, tuple[str, ...]]:
@@ -148,6 +160,11 @@ def _read_tasks(providers: Providers, names: Names, config: Config,
     for name in names.service_defaults:
         tasks[f"defaults:{name}"] = Task(service_defaults_address(name),
                                          _bind(providers.service_defaults.read, name))
+    for name in names.tokens:
+        tasks[f"token:{name}"] = Task(token_address(name), _bind(providers.tokens.read, name))
+    for name in names.variables:
+        tasks[f"variable:{name}"] = Task(variable_address(name),
+                                         _bind(providers.variables.read, name))
     tasks["mesh"] = Task("Consul mesh policy", providers.intentions.mesh_policy)
     tasks["catalog"] = Task("Consul catalog", providers.intentions.catalog_services)
     return tasks
@@ -208,6 +225,8 @@ def refresh(desired: Sequence[DesiredResource], state: State | None, config: Con
         drift_plans=_by_prefix(planned, "drift:", NomadJobPlan),
         catalog_services=catalog,
         mesh=mesh,
+        acl_tokens=_by_prefix(read, "token:", (LiveToken, type(None))),
+        variables=_by_prefix(read, "variable:", (LiveVariable, type(None))),
     )
 
 

@@ -4,7 +4,9 @@ An address names one resource ncplan manages, as Terraform's ``TYPE.NAME``:
 
 * ``nomad_job.NAME``: a Nomad job (from a ``service`` or a raw ``job`` block);
 * ``consul_service_defaults.NAME``: a ``service-defaults`` config entry;
-* ``consul_intention.SOURCE->DESTINATION``: one source of a ``service-intentions`` entry.
+* ``consul_intention.SOURCE->DESTINATION``: one source of a ``service-intentions`` entry;
+* ``consul_acl_token.NAME``: the Consul ACL token of builtin service NAME's sidecar;
+* ``nomad_variable.NAME``: the Nomad Variable ``nomad/jobs/NAME`` holding that token.
 
 The ``->`` of an intention's name is split here and nowhere else.
 """
@@ -17,7 +19,8 @@ from typing import Literal, get_args
 from ncplan.diagnostics import Diagnostic, Severity
 from ncplan.errors import ConfigError
 
-ResourceKind = Literal["nomad_job", "consul_intention", "consul_service_defaults"]
+ResourceKind = Literal["nomad_job", "consul_intention", "consul_service_defaults",
+                       "consul_acl_token", "nomad_variable"]
 KINDS: tuple[ResourceKind, ...] = get_args(ResourceKind)
 _KIND_BY_NAME: dict[str, ResourceKind] = {kind: kind for kind in KINDS}
 INTENTION_ARROW = "->"
@@ -47,6 +50,14 @@ def job_address(name: str) -> str:
 
 def service_defaults_address(name: str) -> str:
     return f"consul_service_defaults.{name}"
+
+
+def token_address(name: str) -> str:
+    return f"consul_acl_token.{name}"
+
+
+def variable_address(name: str) -> str:
+    return f"nomad_variable.{name}"
 
 
 def intention_name(source: str, destination: str) -> str:

@@ -10,7 +10,10 @@ Precisely, "A needs B" (B is applied first) when:
   ``consul_intention.S->U`` for each upstream U of S that the configuration declares;
 * ``nomad_job.S`` needs ``nomad_job.D`` for each ``depends_on`` D;
 * ``consul_service_defaults.N`` needs ``nomad_job.N``;
-* ``consul_intention.S->D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``.
+* ``consul_intention.S->D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``;
+* with sidecar identities, for each builtin service N: ``nomad_variable.N`` needs
+  ``consul_acl_token.N`` (it holds its SecretID) and ``nomad_job.N`` needs both (its
+  proxy reads the variable at start).
 
 An intention is placed between its destination's job and its source's job only when the
 source dials the destination (an upstream): an intention declared against the direction
@@ -23,7 +26,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ncplan.config.model import L7_PROTOCOLS, Config
-from ncplan.resources.address import intention_address, job_address, service_defaults_address
+from ncplan.resources.address import (
+    intention_address,
+    job_address,
+    service_defaults_address,
+    token_address,
+    variable_address,
+)
 
 
 def upstreams_of(config: Config) -> dict[str, tuple[str, ...]]:
@@ -51,8 +60,15 @@ def service_defaults_names(config: Config) -> tuple[str, ...]:
     return tuple(s.name for s in config.services if s.protocol in L7_PROTOCOLS)
 
 
-def resource_dependencies(config: Config) -> Mapping[str, tuple[str, ...]]:
-    """Address -> the addresses it needs first, for every resource the config declares."""
+def identity_names(config: Config, identity: bool) -> tuple[str, ...]:
+    """Services whose builtin proxy gets a sidecar identity (none when ``identity`` is off)."""
+    return tuple(s.name for s in config.services if identity and s.sidecar == "builtin")
+
+
+def resource_dependencies(config: Config,
+                          identity: bool = False) -> Mapping[str, tuple[str, ...]]:
+    """Address -> the addresses it needs first, for every resource the config declares
+    (``identity``: sidecar identities are on)."""
     jobs = set(config.job_names)
     defaults = set(service_defaults_names(config))
     intentions = {(i.source, i.destination) for i in config.intentions}
@@ -64,6 +80,10 @@ def resource_dependencies(config: Config) -> Mapping[str, tuple[str, ...]]:
 
     for name in sorted(jobs):
         add(job_address(name))
+    for name in identity_names(config, identity):
+        add(token_address(name))
+        add(variable_address(name), token_address(name))
+        add(job_address(name), token_address(name), variable_address(name))
     for name in sorted(defaults):
         add(service_defaults_address(name), job_address(name))
     for source, destination in sorted(intentions):

@@ -13,6 +13,8 @@ Bodies:
 * ``consul_service_defaults``: the whole ``service-defaults`` config entry.
 * ``consul_intention``: the one entry this intention contributes to the ``Sources`` of
   its destination's ``service-intentions`` config entry.
+* ``consul_acl_token`` and ``nomad_variable`` (sidecar identities): see
+  :mod:`ncplan.resources.sidecar_identity`.
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ from ncplan.resources.address import (
     job_address,
     parse_address,
     service_defaults_address,
+    token_address,
+    variable_address,
 )
-from ncplan.resources.dependencies import resource_dependencies
+from ncplan.resources.dependencies import identity_names, resource_dependencies
 from ncplan.resources.nomad_job import lower_service
 from ncplan.resources.plain import plain
+from ncplan.resources.sidecar_identity import token_body, variable_body
 
 KIND_ORDER: tuple[ResourceKind, ...] = (
-    "nomad_job", "consul_service_defaults", "consul_intention",
+    "nomad_job", "consul_service_defaults", "consul_intention", "consul_acl_token",
+    "nomad_variable",
 )
 
 
@@ -97,15 +103,24 @@ def raw_job_body(job: RawJob) -> dict[str, Any]:
     return result
 
 
-def lower_config(config: Config) -> tuple[DesiredResource, ...]:
-    """Every desired resource, sorted by kind (jobs, service-defaults, intentions), then name."""
-    needs = resource_dependencies(config)
+def lower_config(config: Config,
+                 sidecar_identity: bool | None = None) -> tuple[DesiredResource, ...]:
+    """Every desired resource, sorted by kind (jobs, service-defaults, intentions, tokens,
+    variables), then name. ``sidecar_identity`` is the resolved switch (see
+    :func:`~ncplan.resources.sidecar_identity.resolve_sidecar_identity`); ``None`` takes
+    ``defaults.sidecar_identity``, unset meaning off."""
+    identity = bool(config.defaults.sidecar_identity if sidecar_identity is None
+                    else sidecar_identity)
+    needs = resource_dependencies(config, identity)
+    identities = set(identity_names(config, identity))
     resources: list[DesiredResource] = []
     for service in config.services:
         address = job_address(service.name)
         resources.append(DesiredResource(address, "nomad_job", service.name,
-                                         lower_service(service), needs.get(address, ()),
-                                         service.span))
+                                         lower_service(service, service.name in identities),
+                                         needs.get(address, ()), service.span))
+        if service.name in identities:
+            resources += _identity_resources(service, needs)
         if service.protocol in L7_PROTOCOLS:
             address = service_defaults_address(service.name)
             resources.append(DesiredResource(address, "consul_service_defaults", service.name,
@@ -123,6 +138,16 @@ def lower_config(config: Config) -> tuple[DesiredResource, ...]:
                                          intention_body(intention), needs.get(address, ()),
                                          intention.span))
     return tuple(sorted(resources, key=lambda r: (KIND_ORDER.index(r.kind), r.name)))
+
+
+def _identity_resources(service: Service,
+                        needs: Mapping[str, tuple[str, ...]]) -> list[DesiredResource]:
+    token, variable = token_address(service.name), variable_address(service.name)
+    return [DesiredResource(token, "consul_acl_token", service.name, token_body(service.name),
+                            needs.get(token, ()), service.span),
+            DesiredResource(variable, "nomad_variable", service.name,
+                            variable_body(service.name), needs.get(variable, ()),
+                            service.span)]
 
 
 def select_resources(resources: Iterable[DesiredResource],

@@ -16,6 +16,7 @@ from typing import Any
 
 from ncplan.config.model import CONNECT_PORT_LABEL, Service, Task, upstream_port_label
 from ncplan.resources.plain import plain
+from ncplan.resources.sidecar_identity import proxy_template
 
 PROXY_TASK = "connect-proxy"
 CONNECT_PORT = CONNECT_PORT_LABEL
@@ -41,9 +42,12 @@ def builtin_proxy_args(service: Service) -> list[str]:
     return args
 
 
-def lower_service(service: Service) -> dict[str, Any]:
-    """The Job object for one service: one group named like the service."""
-    group = _envoy_group(service) if service.sidecar == "envoy" else _builtin_group(service)
+def lower_service(service: Service, identity: bool = False) -> dict[str, Any]:
+    """The Job object for one service: one group named like the service. ``identity``:
+    the builtin proxy reads its Consul token from the service's Nomad Variable (see
+    :mod:`ncplan.resources.sidecar_identity`)."""
+    group = (_envoy_group(service) if service.sidecar == "envoy"
+             else _builtin_group(service, identity))
     job: dict[str, Any] = {
         "ID": service.name,
         "Name": service.name,
@@ -74,7 +78,15 @@ def _dynamic_ports(labels: Sequence[str], to: int | None = None) -> list[dict[st
     return [{"Label": label, "To": to} for label in labels]
 
 
-def _builtin_group(service: Service) -> dict[str, Any]:
+def proxy_env(service: Service) -> dict[str, str]:
+    """The builtin proxy's agent address and, for an https agent, its CA file."""
+    env = {"CONSUL_HTTP_ADDR": service.consul_agent}
+    if service.consul_agent_cacert:
+        env["CONSUL_CACERT"] = service.consul_agent_cacert
+    return env
+
+
+def _builtin_group(service: Service, identity: bool) -> dict[str, Any]:
     labels: list[str] = []
     if service.port is not None:
         labels += [service.port, CONNECT_PORT]
@@ -84,13 +96,15 @@ def _builtin_group(service: Service) -> dict[str, Any]:
     if service.register and service.port is not None:
         app["Services"] = [{"Name": service.name, "PortLabel": service.port,
                             "Provider": "consul"}]
-    proxy = {
+    proxy: dict[str, Any] = {
         "Name": PROXY_TASK,
         "Driver": "raw_exec",
         "Config": {"command": service.consul_binary, "args": builtin_proxy_args(service)},
-        "Env": {"CONSUL_HTTP_ADDR": service.consul_agent},
+        "Env": proxy_env(service),
         "Resources": {"CPU": PROXY_CPU, "MemoryMB": PROXY_MEMORY_MB},
     }
+    if identity:
+        proxy["Templates"] = [proxy_template(service.name)]
     return {
         "Name": service.name,
         "Count": service.count,

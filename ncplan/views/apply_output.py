@@ -63,7 +63,8 @@ def _problem_lines(result: ApplyResult) -> list[str]:
     lines = []
     if result.succeeded:
         lines.append("Succeeded (recorded in the state): " + ", ".join(result.succeeded))
-    lines += [f"Failed: {p.address}: {p.reason}" for p in result.failed]
+    lines += [f"Failed: {p.address}: {p.reason.removeprefix(f'{p.address}: ')}"
+              for p in result.failed]  # provider errors often name the address already
     lines += [f"Skipped: {p.address}: {p.reason}" for p in result.skipped]
     return lines
 

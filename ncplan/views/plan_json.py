@@ -72,6 +72,8 @@ def resource_change(change: ResourceChange, mode: PlanMode,
     after_mask = change.after_sensitive or mask_of(change.after, secrets)
     entry["change"] = _change_body(change.action, _plain(change.before), _plain(change.after),
                                    before_mask, after_mask)
+    if change.after_unknown is not False:
+        entry["change"]["after_unknown"] = change.after_unknown
     if change.replace_paths:
         entry["change"]["replace_paths"] = [[path] for path in change.replace_paths]
     reason = action_reason(change, mode)

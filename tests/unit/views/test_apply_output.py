@@ -85,3 +85,12 @@ def test_json_plan_and_end_are_one_event_per_line() -> None:
     assert events[2]["@message"] == "Plan: 1 to add, 1 to change, 0 to destroy."
     assert events[3]["changes"] == {"add": 1, "change": 1, "remove": 0, "operation": "apply"}
     assert ui.approve(destroy=False) is False
+
+
+def test_a_failure_that_names_its_address_is_not_prefixed_twice(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    reason = ('consul_acl_token.db: Consul refused PUT /v1/acl/token (403 Permission '
+              'denied): the token needs acl = "write"')
+    HumanApplyUi(color=False).finished(
+        ApplyResult(failed=(Problem("consul_acl_token.db", reason),)), destroy=False)
+    assert f"  Failed: {reason}" in capsys.readouterr().err.splitlines()
