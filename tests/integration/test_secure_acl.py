@@ -48,9 +48,9 @@ job "%s" {
 
 @dataclass(frozen=True)
 class Tokens:
-    consul: str  # ncplan.consul.hcl + service-defaults.consul.hcl
-    nomad: str  # ncplan.nomad.hcl
-    consul_without_intentions: str  # ncplan.consul.hcl with intentions = "write" taken out
+    consul: str  # ncplan.consul-policy.hcl + service-defaults.consul-policy.hcl
+    nomad: str  # ncplan.nomad-policy.hcl
+    consul_without_intentions: str  # ncplan.consul-policy.hcl with intentions = "write" taken out
 
 
 def consul_token(agents: SecureAgents, name: str, *rules: str) -> str:
@@ -75,13 +75,13 @@ def nomad_token(agents: SecureAgents, name: str, rules: str) -> str:
 
 @pytest.fixture(scope="module")
 def tokens(secure_agents: SecureAgents) -> Tokens:
-    consul_rules = (ACL / "ncplan.consul.hcl").read_text()
-    defaults_rules = (ACL / "service-defaults.consul.hcl").read_text()
+    consul_rules = (ACL / "ncplan.consul-policy.hcl").read_text()
+    defaults_rules = (ACL / "service-defaults.consul-policy.hcl").read_text()
     without = consul_rules.replace('  intentions = "write"\n', "")
     assert without != consul_rules
     return Tokens(
         consul=consul_token(secure_agents, "ncplan", consul_rules, defaults_rules),
-        nomad=nomad_token(secure_agents, "ncplan", (ACL / "ncplan.nomad.hcl").read_text()),
+        nomad=nomad_token(secure_agents, "ncplan", (ACL / "ncplan.nomad-policy.hcl").read_text()),
         consul_without_intentions=consul_token(secure_agents, "no-intentions", without,
                                                defaults_rules))
 
@@ -185,7 +185,7 @@ def test_a_nomad_token_without_submit_job_is_told_what_to_grant(
 def test_a_token_without_the_state_key_is_told_what_to_grant(
         secure_agents: SecureAgents, unique: str, tmp_path: Path) -> None:
     (tmp_path / "main.hcl").write_text(f'backend "consul" {{ path = "state/{unique}" }}\n')
-    token = consul_token(secure_agents, "ncplan", (ACL / "ncplan.consul.hcl").read_text())
+    token = consul_token(secure_agents, "ncplan", (ACL / "ncplan.consul-policy.hcl").read_text())
     runner = CliRunner(env={"NO_COLOR": "1", **secure_agents.env(consul_token=token)})
     result = runner.invoke(app, ["-C", str(tmp_path), "state", "list"])
     assert result.exit_code == 1

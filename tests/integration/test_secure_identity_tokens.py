@@ -37,10 +37,10 @@ class LeastPrivilege:
 
 @pytest.fixture(scope="module")
 def least(secure_agents: SecureAgents) -> LeastPrivilege:
-    ncplan_rules = (ACL / "ncplan.consul.hcl").read_text()
-    identities = (ACL / "sidecar-identities.consul.hcl").read_text()
-    nomad_rules = ((ACL / "ncplan.nomad.hcl").read_text() + "\n"
-                   + (ACL / "sidecar-identities.nomad.hcl").read_text())
+    ncplan_rules = (ACL / "ncplan.consul-policy.hcl").read_text()
+    identities = (ACL / "sidecar-identities.consul-policy.hcl").read_text()
+    nomad_rules = ((ACL / "ncplan.nomad-policy.hcl").read_text() + "\n"
+                   + (ACL / "sidecar-identities.nomad-policy.hcl").read_text())
     return LeastPrivilege(
         consul=consul_token(secure_agents, "identities", ncplan_rules, identities),
         nomad=nomad_token(secure_agents, "ncplan-identities", nomad_rules),

@@ -1,7 +1,7 @@
 # Consul ACL policy for ncplan: intentions, the mesh-policy read and the Consul state
-# backend. service-defaults need write on their services: see service-defaults.consul.hcl.
+# backend. service-defaults need write on their services: see service-defaults.consul-policy.hcl.
 #
-#   consul acl policy create -name ncplan -rules @ncplan.consul.hcl
+#   consul acl policy create -name ncplan -rules @ncplan.consul-policy.hcl
 
 # Read every service (config entries, the catalog's service names) and write the
 # service-intentions entry of any destination (intentions are keyed by destination).

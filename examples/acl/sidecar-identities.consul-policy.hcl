@@ -3,5 +3,5 @@
 # identity for that service. Creating tokens needs acl = "write"; without sidecar
 # identities, do not grant it.
 #
-#   consul acl policy create -name ncplan-sidecar-identities -rules @sidecar-identities.consul.hcl
+#   consul acl policy create -name ncplan-sidecar-identities -rules @sidecar-identities.consul-policy.hcl
 acl = "write"

@@ -1,7 +1,7 @@
 # Consul ACL policy for the service-defaults ncplan manages: Consul lets a token write a
 # service's service-defaults entry only with service:write on that service.
 #
-#   consul acl policy create -name ncplan-service-defaults -rules @service-defaults.consul.hcl
+#   consul acl policy create -name ncplan-service-defaults -rules @service-defaults.consul-policy.hcl
 #
 # service:write also lets a token register instances of the service, so grant it on the
 # services whose defaults ncplan manages only, one block each, e.g.

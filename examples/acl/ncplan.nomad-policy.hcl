@@ -1,7 +1,7 @@
 # Nomad ACL policy for ncplan: plan, apply and destroy jobs in the namespace "default".
 # Add one namespace block per namespace ncplan manages jobs in.
 #
-#   nomad acl policy apply -description "ncplan" ncplan ncplan.nomad.hcl
+#   nomad acl policy apply -description "ncplan" ncplan ncplan.nomad-policy.hcl
 #
 # What each capability is for (Nomad 1.6 API):
 #   read-job    GET /v1/job/:id, /v1/job/:id/allocations,
