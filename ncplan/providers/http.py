@@ -13,11 +13,17 @@ Every provider request goes through :meth:`HttpClient.call`, which
   located :class:`ProviderError`, never a ``JSONDecodeError``.
 
 Nothing above providers/ imports requests: this module is where its exceptions end.
+
+``NCPLAN_HTTP_STATS=FILE`` appends one line per request sent (API name, method, path,
+status or ``-`` when no answer came, seconds) to FILE: the benchmarks count requests with
+it (bench/run.py). It changes nothing else.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +36,8 @@ from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachabl
 
 DEFAULT_TIMEOUT = 10.0
 _QUOTE_LIMIT = 600
+STATS_ENV = "NCPLAN_HTTP_STATS"
+_stats_lock = threading.Lock()
 
 T = TypeVar("T")
 
@@ -147,6 +155,8 @@ class HttpClient:
     def _send(self, method: str, path: str, query: Mapping[str, str], body: Any,
               timeout: float) -> Answer:
         """One request; connection errors and timeouts are left to the caller."""
+        started = time.perf_counter()
+        status = "-"
         try:
             response = self.session.request(
                 method, self.api.address + path, params=query or None, json=body,
@@ -158,6 +168,10 @@ class HttpClient:
             raise
         except requests.RequestException as error:
             raise ProviderError(f"{self.api.name} {method} {path}: {error}") from error
+        else:
+            status = str(response.status_code)
+        finally:
+            record_request(self.api.name, method, path, status, time.perf_counter() - started)
         return Answer(method, path, response.status_code, response.text,
                       dict(response.headers), self.api.name)
 
@@ -200,6 +214,15 @@ class HttpClient:
             f"TLS with {api.name} at {api.address} failed: {_connection_reason(error)}",
             hint=f"set {api.ca_env} to the CA certificate that signed the agent's "
                  f"certificate (or {api.address_env} to its http:// address)")
+
+
+def record_request(api: str, method: str, path: str, status: str, seconds: float) -> None:
+    """Append one line to the file named by NCPLAN_HTTP_STATS, when it is set."""
+    target = os.environ.get(STATS_ENV)
+    if not target:
+        return
+    with _stats_lock, open(target, "a", encoding="utf-8") as stats:
+        stats.write(f"{api} {method} {path} {status} {seconds:.4f}\n")
 
 
 def _before_sending(error: Exception) -> bool:
