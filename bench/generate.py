@@ -12,6 +12,7 @@ Every service is a job with the builtin sidecar (the default) and one intention 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 PER_FILE = 50
 EXTERNAL = "external-db"
 
-SERVICE = '''service "svc-{i}" {{
+SERVICE = '''service "{name}" {{
   count    = {count}
   port     = "tcp"
   protocol = "tcp"
@@ -68,6 +69,7 @@ class Spec:
     count: int = 0
     external_root: bool = False
     changed: int | None = None
+    prefix: str = "svc"  # services are PREFIX-0 .. PREFIX-(N-1)
 
 
 def edges(spec: Spec) -> list[tuple[int, int]]:
@@ -81,8 +83,8 @@ def edges(spec: Spec) -> list[tuple[int, int]]:
             if c < spec.services]
 
 
-def service_name(index: int) -> str:
-    return f"svc-{index}"
+def service_name(spec: Spec, index: int) -> str:
+    return f"{spec.prefix}-{index}"
 
 
 def _service_text(spec: Spec, index: int, callees: Sequence[str]) -> str:
@@ -90,10 +92,10 @@ def _service_text(spec: Spec, index: int, callees: Sequence[str]) -> str:
     upstreams = "".join(
         UPSTREAM.format(name=c, body="\n    external = true\n  " if c == EXTERNAL else "")
         for c in callees)
-    text = SERVICE.format(i=index, count=spec.count, upstream_args=upstream_args,
-                          upstreams=upstreams,
+    text = SERVICE.format(name=service_name(spec, index), i=index, count=spec.count,
+                          upstream_args=upstream_args, upstreams=upstreams,
                           revision=2 if spec.changed == index else 1)
-    return text + "".join(INTENTION.format(source=service_name(index), destination=c)
+    return text + "".join(INTENTION.format(source=service_name(spec, index), destination=c)
                           for c in callees)
 
 
@@ -102,7 +104,7 @@ def callees_by_caller(spec: Spec) -> dict[int, list[str]]:
     if spec.external_root and spec.services:
         calls[0].append(EXTERNAL)
     for caller, callee in edges(spec):
-        calls[caller].append(service_name(callee))
+        calls[caller].append(service_name(spec, callee))
     return calls
 
 
@@ -129,8 +131,7 @@ def generate(directory: Path, spec: Spec) -> int:
 def change_one(directory: Path, spec: Spec, index: int) -> Spec:
     """Rewrite the file holding service ``index`` with that service changed (its
     ``meta.revision``); returns the new spec. Only that one file changes."""
-    changed = Spec(spec.services, spec.shape, spec.fanout, spec.count, spec.external_root,
-                   changed=index)
+    changed = dataclasses.replace(spec, changed=index)
     first = index - index % PER_FILE
     calls = callees_by_caller(changed)
     text = "".join(_service_text(changed, i, calls[i])

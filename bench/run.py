@@ -63,6 +63,7 @@ class Context:
     baselines: tuple[str, ...]
     terraform_binary: Path | None
     built: dict[str, bool]
+    prefix: str = "svc"
     rows: list[report.Row] = field(default_factory=list)
     loads: list[tuple[int, tuple[float, float, float]]] = field(default_factory=list)
 
@@ -191,7 +192,7 @@ def render_payloads(ctx: Context, directory: Path, target: Path) -> dict[str, An
 
 def one_size(ctx: Context, size: int, work: Path) -> None:
     directory = work / "config"
-    spec = generate.Spec(size)
+    spec = generate.Spec(size, prefix=ctx.prefix)
     generate.generate(directory, spec)
     payloads = work / "payloads.json"
     document = render_payloads(ctx, directory, payloads)
@@ -255,6 +256,7 @@ class Options:
     nomad_addr: str | None
     consul_addr: str | None
     source: Path
+    prefix: str
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -269,6 +271,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--ncplan-src", type=Path, default=ROOT,
                         help="the source tree whose ncplan is measured (default: this one)")
+    parser.add_argument("--prefix", default="svc", help="services are PREFIX-0..PREFIX-(N-1)")
     parser.add_argument("--nomad-addr")
     parser.add_argument("--consul-addr")
     parser.add_argument("--quick", action="store_true",
@@ -281,7 +284,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     return Options(tuple(args.sizes), tuple(STAGE_KEYS[s] for s in args.stages),
                    tuple(BASELINE_KEYS[b] for b in args.baselines), args.terraform,
                    args.json_out, args.nomad_addr, args.consul_addr,
-                   args.ncplan_src.resolve())
+                   args.ncplan_src.resolve(), args.prefix)
 
 
 def machine() -> dict[str, Any]:
@@ -329,7 +332,8 @@ def run(opts: Options, start_agents: Callable[[], Any] = devagents.start) -> Con
         nomad, consul = pair.nomad_addr, pair.consul_addr
     try:
         ctx = Context(nomad, consul, devagents.NOMAD.binary, devagents.CONSUL.binary,
-                      opts.source, opts.stages, opts.baselines, opts.terraform, {})
+                      opts.source, opts.stages, opts.baselines, opts.terraform, {},
+                      prefix=opts.prefix)
         ctx.built = {c: command_exists(c, ctx.env())
                      for c in ("validate", "plan", "apply", "destroy")}
         print(f"ncplan commands built: {ctx.built}", file=sys.stderr, flush=True)
