@@ -18,12 +18,14 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -234,7 +236,12 @@ def free_ports(count: int) -> list[int]:
 
 @dataclass
 class AgentPair:
-    """A running Consul dev agent and a Nomad dev agent pointed at it."""
+    """A running Consul dev agent and a Nomad dev agent pointed at it.
+
+    ``secure``: both serve HTTPS only (``consul_http_port`` is then Consul's HTTPS port)
+    and enforce ACLs; the CA, the certificates, the keys and the two management tokens are
+    files (0600 for secrets) in the run dir, named by the properties below.
+    """
 
     run_dir: str
     consul_http_port: int
@@ -244,14 +251,63 @@ class AgentPair:
     consul_binary: str = ""
     nomad_binary: str = ""
     ports: dict[str, int] = field(default_factory=dict)
+    secure: bool = False
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.secure else "http"
 
     @property
     def consul_addr(self) -> str:
-        return f"http://127.0.0.1:{self.consul_http_port}"
+        return f"{self.scheme}://127.0.0.1:{self.consul_http_port}"
 
     @property
     def nomad_addr(self) -> str:
-        return f"http://127.0.0.1:{self.nomad_http_port}"
+        return f"{self.scheme}://127.0.0.1:{self.nomad_http_port}"
+
+    @property
+    def tls_dir(self) -> Path:
+        return Path(self.run_dir) / "tls"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.tls_dir / "consul-agent-ca.pem"
+
+    @property
+    def consul_token_file(self) -> Path:
+        """Consul's management token (the ACL system's initial management token)."""
+        return Path(self.run_dir) / "consul-management.token"
+
+    @property
+    def nomad_token_file(self) -> Path:
+        """Nomad's management token (from ``/v1/acl/bootstrap``)."""
+        return Path(self.run_dir) / "nomad-management.token"
+
+    @property
+    def nomad_consul_token_file(self) -> Path:
+        """The Consul token Nomad's agent uses (policy ``nomad-agent``)."""
+        return Path(self.run_dir) / "nomad-consul.token"
+
+    def token(self, which: str) -> str | None:
+        """The ``consul`` or ``nomad`` management token of a secure pair, else None."""
+        if not self.secure:
+            return None
+        path = self.consul_token_file if which == "consul" else self.nomad_token_file
+        return path.read_text().strip() if path.exists() else None
+
+    def exports(self) -> list[str]:
+        """The shell exports that point the CLIs (and ncplan) at this pair."""
+        lines = [f"export CONSUL_HTTP_ADDR={self.consul_addr}",
+                 f"export NOMAD_ADDR={self.nomad_addr}"]
+        if not self.secure:  # the tests' `agents` fixture would use these, tokenless
+            return [*lines, f"export NCPLAN_TEST_CONSUL_ADDR={self.consul_addr}",
+                    f"export NCPLAN_TEST_NOMAD_ADDR={self.nomad_addr}"]
+        # the tokens are read from their 0600 files when the exports are evaluated, so
+        # they never appear on the terminal
+        return [*lines, f"export CONSUL_CACERT={self.ca_file}",
+                f"export CONSUL_HTTP_TOKEN=$(cat {self.consul_token_file})",
+                f"export NOMAD_CACERT={self.ca_file}",
+                f"export NOMAD_TOKEN=$(cat {self.nomad_token_file})"]
 
     @property
     def consul_log(self) -> Path:
@@ -339,23 +395,37 @@ def _kill_leftovers(run_dir: str) -> None:
             os.waitpid(pid, 0)
 
 
-def _get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=2) as response:
+def _request(pair: AgentPair, which: str, method: str, path: str, body: object = None,
+             token: str | None = None) -> object:
+    """``method path`` on the pair's ``consul`` or ``nomad``, JSON in and out: over HTTPS
+    (verified against the pair's CA) with its management token when the pair is secure."""
+    base = pair.consul_addr if which == "consul" else pair.nomad_addr
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    token = token or pair.token(which)
+    if token:
+        request.add_header("X-Consul-Token" if which == "consul" else "X-Nomad-Token", token)
+    context = ssl.create_default_context(cafile=str(pair.ca_file)) if pair.secure else None
+    with urllib.request.urlopen(request, timeout=2, context=context) as response:
         return json.loads(response.read() or b"null")
+
+
+def _get_json(pair: AgentPair, which: str, path: str) -> object:
+    return _request(pair, which, "GET", path)
 
 
 def _consul_ready(pair: AgentPair) -> bool:
     try:
-        return bool(_get_json(f"{pair.consul_addr}/v1/status/leader"))
+        return bool(_get_json(pair, "consul", "/v1/status/leader"))
     except (OSError, urllib.error.URLError, ValueError):
         return False
 
 
 def _nomad_ready(pair: AgentPair) -> bool:
     try:
-        if not _get_json(f"{pair.nomad_addr}/v1/status/leader"):
+        if not _get_json(pair, "nomad", "/v1/status/leader"):
             return False
-        nodes = _get_json(f"{pair.nomad_addr}/v1/nodes")
+        nodes = _get_json(pair, "nomad", "/v1/nodes")
     except (OSError, urllib.error.URLError, ValueError):
         return False
     return isinstance(nodes, list) and any(
@@ -408,6 +478,148 @@ plugin "raw_exec" {{
 """
 
 
+# --------------------------------------------------------------------------- secure pair
+
+# What Nomad's agent needs from Consul under default-deny ACLs (Nomad 1.6, Consul
+# integration): read its agent and nodes, register the services of jobs (and its own
+# "nomad" / "nomad-client" services), read KV for templates.
+NOMAD_CONSUL_POLICY = """
+agent_prefix "" { policy = "read" }
+node_prefix "" { policy = "read" }
+service_prefix "" { policy = "write" }
+key_prefix "" { policy = "read" }
+"""
+
+
+def _secret_file(path: Path, text: str) -> None:
+    """Write a token or a config holding one: created 0600, never readable by others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    path.chmod(0o600)
+
+
+def make_tls(pair: AgentPair) -> None:
+    """A CA and one certificate per agent, made by ``consul tls`` in ``pair.tls_dir``.
+
+    Consul's server certificate names ``server.dc1.consul``, ``localhost`` and 127.0.0.1;
+    Nomad's adds ``server.global.nomad`` and ``client.global.nomad`` (its RPC checks
+    them). Keys are 0600."""
+    tls = pair.tls_dir
+    tls.mkdir(parents=True, exist_ok=True)
+    commands = (
+        ["tls", "ca", "create", "-days", "30"],
+        ["tls", "cert", "create", "-server", "-dc", "dc1", "-days", "30"],
+        ["tls", "cert", "create", "-server", "-dc", "dc1", "-days", "30",
+         "-additional-dnsname", "server.global.nomad",
+         "-additional-dnsname", "client.global.nomad"],
+    )
+    for args in commands:
+        out = subprocess.run([pair.consul_binary, *args], cwd=tls, capture_output=True,
+                             text=True, check=False)
+        if out.returncode != 0:
+            raise AgentError(f"consul {' '.join(args)} failed: {out.stderr.strip()}")
+    for key in tls.glob("*-key.pem"):
+        key.chmod(0o600)
+
+
+def _consul_secure_config(pair: AgentPair) -> str:
+    """HTTPS only (HTTP off), ACLs on with default deny, the CA and Consul's certificate."""
+    tls = pair.tls_dir
+    token = pair.consul_token_file.read_text().strip()
+    return f"""
+ports {{
+  http  = -1
+  https = {pair.ports['consul_http']}
+}}
+acl {{
+  enabled        = true
+  default_policy = "deny"
+  down_policy    = "extend-cache"
+  tokens {{
+    initial_management = "{token}"
+    agent              = "{token}"
+  }}
+}}
+tls {{
+  defaults {{
+    ca_file         = "{pair.ca_file}"
+    cert_file       = "{tls / 'dc1-server-consul-0.pem'}"
+    key_file        = "{tls / 'dc1-server-consul-0-key.pem'}"
+    verify_incoming = false
+    verify_outgoing = true
+  }}
+  internal_rpc {{
+    verify_server_hostname = true
+  }}
+}}
+"""
+
+
+def _nomad_secure_config(pair: AgentPair) -> str:
+    """ACLs on, HTTPS and RPC over TLS, and Consul reached over HTTPS with its own token;
+    merged over :func:`_nomad_config` (Nomad merges its -config files block by block)."""
+    tls = pair.tls_dir
+    token = pair.nomad_consul_token_file.read_text().strip()
+    return f"""
+acl {{
+  enabled = true
+}}
+tls {{
+  http                   = true
+  rpc                    = true
+  ca_file                = "{pair.ca_file}"
+  cert_file              = "{tls / 'dc1-server-consul-1.pem'}"
+  key_file               = "{tls / 'dc1-server-consul-1-key.pem'}"
+  verify_server_hostname = true
+  verify_https_client    = false
+}}
+consul {{
+  ssl        = true
+  verify_ssl = true
+  ca_file    = "{pair.ca_file}"
+  token      = "{token}"
+}}
+"""
+
+
+def _retry(what: str, pair: AgentPair, action: Callable[[], object], deadline: float) -> object:
+    """``action()`` until it stops raising (an ACL system still electing its leader
+    answers errors for a moment) or the deadline passes."""
+    while True:
+        try:
+            return action()
+        except (OSError, urllib.error.URLError, ValueError) as error:
+            if time.monotonic() > deadline:
+                raise AgentError(f"{what} failed: {error}\n{pair.log_tail()}") from error
+        time.sleep(0.25)
+
+
+def _nomad_consul_token(pair: AgentPair, deadline: float) -> None:
+    """Create Consul's ``nomad-agent`` policy and a token for Nomad's agent (0600 file)."""
+    secret = str(uuid.uuid4())
+    policy = {"Name": "nomad-agent", "Rules": NOMAD_CONSUL_POLICY,
+              "Description": "Nomad agent (scripts/devagents.py)"}
+    _retry("Consul ACL policy nomad-agent", pair,
+           lambda: _request(pair, "consul", "PUT", "/v1/acl/policy", policy), deadline)
+    token = {"SecretID": secret, "Description": "Nomad agent",
+             "Policies": [{"Name": "nomad-agent"}]}
+    _retry("Consul ACL token for Nomad", pair,
+           lambda: _request(pair, "consul", "PUT", "/v1/acl/token", token), deadline)
+    _secret_file(pair.nomad_consul_token_file, secret + "\n")
+
+
+def _nomad_bootstrap(pair: AgentPair, deadline: float) -> None:
+    """``POST /v1/acl/bootstrap`` (what ``nomad acl bootstrap`` does): the management
+    token goes to a 0600 file."""
+    answer = _retry("Nomad ACL bootstrap", pair,
+                    lambda: _request(pair, "nomad", "POST", "/v1/acl/bootstrap"), deadline)
+    secret = answer.get("SecretID") if isinstance(answer, dict) else None
+    if not isinstance(secret, str):
+        raise AgentError(f"Nomad's ACL bootstrap answered no SecretID: {answer!r}")
+    _secret_file(pair.nomad_token_file, secret + "\n")
+
+
 PORT_NAMES = ("consul_http", "consul_grpc", "consul_serf_lan", "consul_serf_wan", "consul_server",
               "nomad_http", "nomad_rpc", "nomad_serf")
 STANDARD_PORTS = dict(zip(PORT_NAMES, (8500, 8502, 8301, 8302, 8300, 4646, 4647, 4648),
@@ -424,29 +636,20 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def standard_ports_if_free() -> dict[str, int] | None:
-    """Consul's and Nomad's usual ports, so default addresses work, when all are free."""
-    if all(_port_free(port) for port in STANDARD_PORTS.values()):
-        return dict(STANDARD_PORTS)
+def standard_ports_if_free(secure: bool = False) -> dict[str, int] | None:
+    """Consul's and Nomad's usual ports, so default addresses work, when all are free
+    (a secure pair's Consul serves HTTPS on 8501, its usual HTTPS port)."""
+    wanted = {**STANDARD_PORTS, "consul_http": 8501} if secure else STANDARD_PORTS
+    if all(_port_free(port) for port in wanted.values()):
+        return dict(wanted)
     return None
 
 
-def start(run_dir: Path | None = None, *, timeout: float = STARTUP_TIMEOUT,
-          ports: dict[str, int] | None = None) -> AgentPair:
-    """Start Consul dev and Nomad dev on loopback (free ports unless `ports` is given) and
-    wait until both are usable."""
-    consul_binary, nomad_binary = binaries_or_error()
-    run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="ncplan-agents-"))
-    run.mkdir(parents=True, exist_ok=True)
-    if ports is None:
-        ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True))
-    pair = AgentPair(run_dir=str(run), consul_http_port=ports["consul_http"],
-                     nomad_http_port=ports["nomad_http"], ports=ports,
-                     consul_binary=str(consul_binary), nomad_binary=str(nomad_binary))
-    consul_cmd = [
-        str(consul_binary), "agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1",
-        "-advertise", "127.0.0.1", "-node", "ncplan-dev",
-        "-http-port", str(ports["consul_http"]), "-grpc-port", str(ports["consul_grpc"]),
+def _consul_command(pair: AgentPair) -> list[str]:
+    ports, run = pair.ports, Path(pair.run_dir)
+    cmd = [
+        pair.consul_binary, "agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1",
+        "-advertise", "127.0.0.1", "-node", "ncplan-dev", "-grpc-port", str(ports["consul_grpc"]),
         "-dns-port", "-1", "-serf-lan-port", str(ports["consul_serf_lan"]),
         "-serf-wan-port", str(ports["consul_serf_wan"]),
         "-server-port", str(ports["consul_server"]), "-disable-host-node-id",
@@ -455,19 +658,62 @@ def start(run_dir: Path | None = None, *, timeout: float = STARTUP_TIMEOUT,
         # would stop a second pair (or any other Consul) from starting.
         "-hcl", "ports { grpc_tls = -1 }",
     ]
-    (run / "nomad.hcl").write_text(_nomad_config(pair, consul_binary))
-    nomad_cmd = [str(nomad_binary), "agent", "-dev", "-config", str(run / "nomad.hcl")]
+    if not pair.secure:
+        return [*cmd, "-http-port", str(ports["consul_http"])]
+    _secret_file(run / "consul-secure.hcl", _consul_secure_config(pair))
+    return [*cmd, "-config-file", str(run / "consul-secure.hcl")]
+
+
+def _nomad_command(pair: AgentPair, deadline: float) -> list[str]:
+    run = Path(pair.run_dir)
+    (run / "nomad.hcl").write_text(_nomad_config(pair, Path(pair.consul_binary)))
+    cmd = [pair.nomad_binary, "agent", "-dev", "-config", str(run / "nomad.hcl")]
+    if not pair.secure:
+        return cmd
+    _nomad_consul_token(pair, deadline)
+    _secret_file(run / "nomad-secure.hcl", _nomad_secure_config(pair))
+    return [*cmd, "-config", str(run / "nomad-secure.hcl")]
+
+
+def _nomad_leader(pair: AgentPair) -> bool:
+    try:
+        return bool(_get_json(pair, "nomad", "/v1/status/leader"))
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+def _spawn(pair: AgentPair, cmd: list[str], log_path: Path) -> int:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=pair.run_dir,
+                                start_new_session=True).pid
+
+
+def start(run_dir: Path | None = None, *, timeout: float = STARTUP_TIMEOUT,
+          ports: dict[str, int] | None = None, secure: bool = False) -> AgentPair:
+    """Start Consul dev and Nomad dev on loopback (free ports unless `ports` is given) and
+    wait until both are usable. ``secure``: HTTPS and ACLs on both (see AgentPair)."""
+    consul_binary, nomad_binary = binaries_or_error()
+    run = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="ncplan-agents-"))
+    run.mkdir(parents=True, exist_ok=True)
+    if ports is None:
+        ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True))
+    pair = AgentPair(run_dir=str(run), consul_http_port=ports["consul_http"],
+                     nomad_http_port=ports["nomad_http"], ports=ports,
+                     consul_binary=str(consul_binary), nomad_binary=str(nomad_binary),
+                     secure=secure)
     deadline = time.monotonic() + timeout
     try:
-        with pair.consul_log.open("ab") as log:
-            pair.consul_pid = subprocess.Popen(consul_cmd, stdout=log, stderr=subprocess.STDOUT,
-                                               stdin=subprocess.DEVNULL, cwd=run,
-                                               start_new_session=True).pid
+        if secure:
+            run.chmod(0o700)
+            make_tls(pair)
+            _secret_file(pair.consul_token_file, str(uuid.uuid4()) + "\n")
+        pair.consul_pid = _spawn(pair, _consul_command(pair), pair.consul_log)
         _wait(pair, "consul", _consul_ready, deadline)
-        with pair.nomad_log.open("ab") as log:
-            pair.nomad_pid = subprocess.Popen(nomad_cmd, stdout=log, stderr=subprocess.STDOUT,
-                                              stdin=subprocess.DEVNULL, cwd=run,
-                                              start_new_session=True).pid
+        pair.nomad_pid = _spawn(pair, _nomad_command(pair, deadline), pair.nomad_log)
+        if secure:
+            _wait(pair, "nomad (leader)", _nomad_leader, deadline)
+            _nomad_bootstrap(pair, deadline)
         _wait(pair, "nomad (leader and a ready node)", _nomad_ready, deadline)
     except BaseException:
         pair.stop()  # a failed or interrupted start leaves nothing running
@@ -486,22 +732,25 @@ def _load_running() -> AgentPair | None:
         return None
 
 
-def up() -> None:
+def up(secure: bool = False) -> None:
     running = _load_running()
     if running and _pid_alive(running.consul_pid) and _pid_alive(running.nomad_pid):
-        say(f"already up: CONSUL_HTTP_ADDR={running.consul_addr} NOMAD_ADDR={running.nomad_addr}")
+        if running.secure != secure:
+            raise AgentError(f"a {'secure' if running.secure else 'plain'} pair is already up: "
+                             "run `scripts/agents down` first")
+        say(f"already up; logs in {running.run_dir}")
+        print("\n".join(running.exports()))
         return
     if running:
         running.stop()
     started = time.monotonic()
-    pair = start(CACHE_ROOT / "run" / "agents", ports=standard_ports_if_free())
+    pair = start(RUN_STATE.parent / "agents", ports=standard_ports_if_free(secure),
+                 secure=secure)
     RUN_STATE.parent.mkdir(parents=True, exist_ok=True)
     RUN_STATE.write_text(json.dumps(asdict(pair), indent=2))
-    say(f"up in {time.monotonic() - started:.1f} s; logs in {pair.run_dir}")
-    print(f"export CONSUL_HTTP_ADDR={pair.consul_addr}")
-    print(f"export NOMAD_ADDR={pair.nomad_addr}")
-    print(f"export NCPLAN_TEST_CONSUL_ADDR={pair.consul_addr}")
-    print(f"export NCPLAN_TEST_NOMAD_ADDR={pair.nomad_addr}")
+    mode = "secure (HTTPS, ACLs; tokens in 0600 files) " if secure else ""
+    say(f"{mode}up in {time.monotonic() - started:.1f} s; logs in {pair.run_dir}")
+    print("\n".join(pair.exports()))
 
 
 def down() -> None:
@@ -524,27 +773,33 @@ def status() -> int:
         say("not running")
         return 1
     consul_ok, nomad_ok = _consul_ready(running), _nomad_ready(running)
+    if running.secure:
+        say(f"secure: CA {running.ca_file}, tokens in {running.run_dir}")
     say(f"consul {running.consul_addr} pid {running.consul_pid}: {'up' if consul_ok else 'DOWN'}")
     say(f"nomad  {running.nomad_addr} pid {running.nomad_pid}: {'up' if nomad_ok else 'DOWN'}")
     return 0 if consul_ok and nomad_ok else 1
 
 
 def main(argv: Sequence[str]) -> int:
-    usage = "usage: scripts/agents build | up | down | status"
-    if len(argv) != 1:
+    usage = "usage: scripts/agents build | up [--secure] | down | status"
+    args = list(argv)
+    secure = "--secure" in args
+    if secure:
+        args.remove("--secure")
+    if len(args) != 1 or (secure and args[0] != "up"):
         print(usage, file=sys.stderr)
         return 2
     try:
-        if argv[0] == "build":
+        if args[0] == "build":
             build()
             return 0
-        if argv[0] == "up":
-            up()
+        if args[0] == "up":
+            up(secure)
             return 0
-        if argv[0] == "down":
+        if args[0] == "down":
             down()
             return 0
-        if argv[0] == "status":
+        if args[0] == "status":
             return status()
     except AgentError as error:
         say(f"error: {error}")

@@ -33,7 +33,8 @@ def consul_client(settings: ConsulHttpSettings, *, timeout: float = DEFAULT_TIME
                   retry: RetryPolicy = DEFAULT_RETRY) -> HttpClient:
     """An :class:`HttpClient` for this Consul, with the block's datacenter on every request."""
     api = Api("Consul", settings.address, "CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN",
-              "CONSUL_CACERT", has_token=settings.token is not None)
+              "CONSUL_CACERT", has_token=settings.token is not None,
+              ca_file=settings.ca_cert)
     params = {"dc": settings.datacenter} if settings.datacenter else {}
     return HttpClient(api, settings.session(), timeout=timeout, retry=retry,
                       default_params=params)

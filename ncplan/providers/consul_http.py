@@ -20,6 +20,7 @@ import requests
 
 from ncplan.config.model import DEFAULT_CONSUL_ADDRESS
 from ncplan.errors import NcplanError, ProviderError
+from ncplan.providers import tls
 
 _FALSE = {"0", "false", "no", "off"}
 _TRUE = {"1", "true", "yes", "on"}
@@ -68,6 +69,8 @@ class ConsulHttpSettings:
         if self.token:
             http.headers["X-Consul-Token"] = self.token
         http.verify = (self.ca_cert or True) if self.verify else False
+        if not self.verify:
+            tls.warn_unverified("Consul", self.address, "CONSUL_HTTP_SSL_VERIFY=false")
         if self.client_cert:
             http.cert = (self.client_cert, self.client_key) if self.client_key \
                 else self.client_cert

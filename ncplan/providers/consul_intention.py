@@ -38,7 +38,7 @@ from typing import Any
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import ConfigEntries, conflict, consul_client, entry_index
 from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy
+from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveIntentions, MeshPolicy
 from ncplan.resources.address import intention_address
 
@@ -156,6 +156,11 @@ class ConsulIntentions:
         every other source; ``cas_index`` is the entry's ModifyIndex the plan saw (0: the
         entry did not exist). Returns the entry's ModifyIndex after the write."""
         address = intention_address(str(source_body.get("Name")), destination)
+        with refusals_at(address):
+            return self._upsert(address, destination, source_body, cas_index)
+
+    def _upsert(self, address: str, destination: str, source_body: Mapping[str, Any],
+                cas_index: int) -> int:
         live = self._read_at(address, destination, cas_index)
         sources = with_source(live, source_body)
         if live is not None and same_sources(sources, live.sources):
@@ -169,6 +174,11 @@ class ConsulIntentions:
         source; the last source out deletes the entry. Returns the entry's ModifyIndex
         after the write, 0 when the entry is gone (already gone counts as done)."""
         address = intention_address(source_name, destination)
+        with refusals_at(address):
+            return self._remove(address, destination, source_name, cas_index)
+
+    def _remove(self, address: str, destination: str, source_name: str,
+                cas_index: int) -> int:
         live = self._read_at(address, destination, cas_index, missing_ok=True)
         if live is None:
             return 0

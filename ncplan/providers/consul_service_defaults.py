@@ -19,7 +19,7 @@ from typing import Any
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import ConfigEntries, conflict, consul_client, entry_index
 from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy
+from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveServiceDefaults
 from ncplan.resources.address import service_defaults_address
 
@@ -52,6 +52,10 @@ class ConsulServiceDefaults:
 
     def write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the entry; returns its new ModifyIndex."""
+        with refusals_at(service_defaults_address(name)):
+            return self._write(name, body, cas_index)
+
+    def _write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
         if not self.entries.put(entry_to_write(name, body), cas_index):
             now = self.entries.index(KIND, name)
             raise conflict(service_defaults_address(name), cas_index, now)
@@ -64,8 +68,9 @@ class ConsulServiceDefaults:
 
     def delete(self, name: str, cas_index: int) -> None:
         """Delete the entry if its ModifyIndex is still ``cas_index`` (already gone: done)."""
-        if self.entries.delete(KIND, name, cas_index):
-            return
-        now = self.entries.index(KIND, name)
+        with refusals_at(service_defaults_address(name)):
+            if self.entries.delete(KIND, name, cas_index):
+                return
+            now = self.entries.index(KIND, name)
         if now is not None:
             raise conflict(service_defaults_address(name), cas_index, now)

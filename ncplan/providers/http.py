@@ -25,7 +25,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ import requests
 import urllib3
 
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
+from ncplan.providers import tls
+from ncplan.providers.acl_needs import capability_needed
 
 DEFAULT_TIMEOUT = 10.0
 _QUOTE_LIMIT = 600
@@ -68,6 +71,7 @@ class Api:
     token_env: str  # "NOMAD_TOKEN" | "CONSUL_HTTP_TOKEN"
     ca_env: str  # "NOMAD_CACERT" | "CONSUL_CACERT"
     has_token: bool = False
+    ca_file: str | None = None  # the CA certificate verified against, when one is set
 
 
 ConflictTest = Callable[[int, str], bool]  # (status, body) -> is a check-and-set conflict
@@ -149,12 +153,19 @@ class HttpClient:
                 if answer.status in accept:
                     return answer
                 if last_try or not self._retryable(answer):
-                    raise self.failure(answer, attempts=attempt)
+                    needs = capability_needed(self.api.name, method, path, query, body) \
+                        if answer.status in (401, 403) else None
+                    raise self.failure(answer, attempts=attempt, needs=needs)
             self._sleep(self.retry.delay(attempt))
 
     def _send(self, method: str, path: str, query: Mapping[str, str], body: Any,
               timeout: float) -> Answer:
         """One request; connection errors and timeouts are left to the caller."""
+        ca_file = self.api.ca_file if self.session.verify else None
+        missing = ca_file and tls.ca_file_error(self.api.name, self.api.address, ca_file,
+                                                self.api.ca_env)
+        if missing:
+            raise missing
         started = time.perf_counter()
         status = "-"
         try:
@@ -178,8 +189,10 @@ class HttpClient:
     def _retryable(self, answer: Answer) -> bool:
         return answer.status >= 500 and not self.is_conflict(answer.status, answer.text)
 
-    def failure(self, answer: Answer, *, attempts: int = 1) -> ProviderError:
-        """The ncplan error for an answer whose status was not accepted."""
+    def failure(self, answer: Answer, *, attempts: int = 1,
+                needs: str | None = None) -> ProviderError:
+        """The ncplan error for an answer whose status was not accepted; ``needs`` is the
+        capability the call needs (:func:`~ncplan.providers.acl_needs.capability_needed`)."""
         api, status = self.api, answer.status
         where = f"{answer.method} {answer.path}"
         said = _quote(answer.text) or "(empty body)"
@@ -187,22 +200,32 @@ class HttpClient:
             return CheckAndSetConflict(f"{api.name} {where}: check-and-set conflict: {said}",
                                        status=status, body=answer.text)
         if status in (401, 403):
-            token = (f"the token in {api.token_env} lacks the permission"
-                     if api.has_token else f"{api.token_env} is not set")
-            return ProviderError(
-                f"{api.name} refused {where} ({status}): {said}", status=status,
-                body=answer.text,
-                hint=f"{token}; set {api.token_env} to a token whose ACL policy allows "
-                     f"{where}")
+            return self._refused(answer, needs)
         tries = f" after {attempts} tries" if attempts > 1 else ""
         return ProviderError(f"{api.name} answered {status} to {where}{tries}: {said}",
                              status=status, body=answer.text)
+
+    def _refused(self, answer: Answer, needs: str | None) -> ProviderError:
+        """``Consul refused PUT /v1/config (403 Permission denied: ...): the token needs
+        intentions = "write" on service "db"``, with a hint on which token to change."""
+        api = self.api
+        where = f"{answer.method} {answer.path}"
+        said = _quote(answer.text) or "(empty body)"
+        grant = needs or f"a policy that allows {where}"
+        token = (f"the token in {api.token_env} lacks it: add it to the token's policy"
+                 if api.has_token else f"{api.token_env} is not set: set it to a token "
+                                       "with it")
+        return ProviderError(
+            f"{api.name} refused {where} ({answer.status} {said})"
+            + (f": the token needs {needs}" if needs else ""),
+            status=answer.status, body=answer.text,
+            hint=f"{token} ({grant}; examples/acl/ has the policies ncplan needs)")
 
     def _unreachable(self, error: Exception, attempts: int,
                      timeout: float) -> ProviderUnreachable:
         api = self.api
         reason = (f"no answer within {timeout:g} s" if isinstance(error, requests.Timeout)
-                  else _connection_reason(error))
+                  else connection_reason(error))
         return ProviderUnreachable(
             f"cannot reach {api.name} at {api.address} ({reason}; {attempts} "
             f"{'try' if attempts == 1 else 'tries'})",
@@ -210,8 +233,10 @@ class HttpClient:
 
     def _tls_failed(self, error: Exception) -> ProviderUnreachable:
         api = self.api
+        reason = tls.describe_failure(connection_reason(error), api.address, api.ca_file,
+                                      api.ca_env)
         return ProviderUnreachable(
-            f"TLS with {api.name} at {api.address} failed: {_connection_reason(error)}",
+            f"TLS with {api.name} at {api.address} failed: {reason}",
             hint=f"set {api.ca_env} to the CA certificate that signed the agent's "
                  f"certificate (or {api.address_env} to its http:// address)")
 
@@ -225,6 +250,19 @@ def record_request(api: str, method: str, path: str, status: str, seconds: float
         stats.write(f"{api} {method} {path} {status} {seconds:.4f}\n")
 
 
+@contextmanager
+def refusals_at(address: str) -> Iterator[None]:
+    """Put the resource ``address`` in front of a refusal (401/403) raised inside:
+    ``consul_intention.web->db: Consul refused PUT /v1/config (403 ...): ...``."""
+    try:
+        yield
+    except ProviderError as error:
+        if error.status not in (401, 403) or error.message.startswith(f"{address}: "):
+            raise
+        raise ProviderError(f"{address}: {error.message}", status=error.status,
+                            body=error.body, hint=error.hint) from error
+
+
 def _before_sending(error: Exception) -> bool:
     """True when the request never reached the agent (refused, connect timeout): only
     then is a write sent again; a read timeout or a dropped answer may follow a write
@@ -233,10 +271,11 @@ def _before_sending(error: Exception) -> bool:
     return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
 
 
-def _connection_reason(error: Exception) -> str:
+def connection_reason(error: Exception) -> str:
     """The innermost reason of a requests/urllib3 error, without the retry wrapping."""
     text = str(error)
-    for marker in ("certificate verify failed", "Connection refused", "Name or service not "
+    for marker in ("certificate verify failed", "Hostname mismatch", "IP address mismatch",
+                   "Connection refused", "Name or service not "
                    "known", "No route to host", "timed out", "wrong version number"):
         if marker in text:
             start = text.find(marker)

@@ -14,7 +14,13 @@ from urllib.parse import quote
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers import nomad_answers
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, HttpClient, RetryPolicy
+from ncplan.providers.http import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT,
+    HttpClient,
+    RetryPolicy,
+    refusals_at,
+)
 from ncplan.providers.live import LiveJob, NomadJobPlan
 from ncplan.providers.nomad_settings import NomadHttpSettings
 
@@ -71,7 +77,8 @@ class NomadJobs:
         """Nomad's dry run of registering ``job`` (a Job object), with its field diff."""
         name = _job_id(job)
         path = _job_path(name) + "/plan"
-        answer = self.http.call("PUT", path, body={"Job": job, "Diff": True})
+        with refusals_at(job_address(name)):
+            answer = self.http.call("PUT", path, body={"Job": job, "Diff": True})
         return nomad_answers.job_plan(name, answer.json(dict), f"Nomad PUT {path}")
 
     def register(self, job: Mapping[str, Any], enforce_index: int) -> int:
@@ -84,7 +91,8 @@ class NomadJobs:
         path = _job_path(name)
         body = {"Job": job, "EnforceIndex": True, "JobModifyIndex": enforce_index}
         try:
-            answer = self.http.call("PUT", path, body=body)
+            with refusals_at(job_address(name)):
+                answer = self.http.call("PUT", path, body=body)
         except CheckAndSetConflict as conflict:
             raise self._stale(name, enforce_index, conflict) from conflict
         return nomad_answers.register_index(answer.json(dict), f"Nomad PUT {path}")
@@ -92,7 +100,8 @@ class NomadJobs:
     def deregister(self, name: str, purge: bool) -> None:
         """Stop the job (``purge``: and forget it); a job already gone is not an error."""
         params = {"purge": "true"} if purge else {}
-        self.http.call("DELETE", _job_path(name), params=params, accept=(200, 404))
+        with refusals_at(job_address(name)):
+            self.http.call("DELETE", _job_path(name), params=params, accept=(200, 404))
 
     def _stale(self, name: str, expected: int, conflict: CheckAndSetConflict) -> ProviderError:
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import requests
 
 from ncplan.config.model import DEFAULT_NOMAD_ADDRESS, NomadSettings
+from ncplan.providers import tls
 from ncplan.providers.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
@@ -72,6 +73,8 @@ class NomadHttpSettings:
         if self.token:
             http.headers["X-Nomad-Token"] = self.token
         http.verify = (self.ca_cert or True) if self.verify else False
+        if not self.verify:
+            tls.warn_unverified("Nomad", self.address, "NOMAD_SKIP_VERIFY=true")
         if self.client_cert:
             http.cert = (self.client_cert, self.client_key) if self.client_key \
                 else self.client_cert
@@ -81,6 +84,6 @@ class NomadHttpSettings:
                is_conflict: ConflictTest | None = None) -> HttpClient:
         """An :class:`HttpClient` for this Nomad, region and namespace on every request."""
         api = Api("Nomad", self.address, "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT",
-                  has_token=self.token is not None)
+                  has_token=self.token is not None, ca_file=self.ca_cert)
         return HttpClient(api, self.session(), timeout=timeout, retry=retry,
                           default_params=self.query, is_conflict=is_conflict)

@@ -5,6 +5,10 @@ stops it at the end, leaving no process behind; or, when NCPLAN_TEST_CONSUL_ADDR
 NCPLAN_TEST_NOMAD_ADDR are both set, uses those agents and starts nothing. When the
 binaries are missing the tests fail (never skip) with a message naming
 `scripts/agents build`.
+
+The `secure_agents` fixture starts, only when a test asks for it, a second pair with ACLs
+(Consul's default policy deny) and HTTPS (`devagents.start(secure=True)`), and hands out
+its CA and management tokens.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devagents
-from agentlib import Agents
+from agentlib import Agents, SecureAgents
 
 
 def _consul_binary() -> Path:
@@ -46,6 +50,22 @@ def agents() -> Iterator[Agents]:
                     pytrace=False)
     try:
         yield Agents(pair.consul_addr, pair.nomad_addr, Path(pair.consul_binary), True)
+    finally:
+        pair.stop()
+
+
+@pytest.fixture(scope="session")
+def secure_agents() -> Iterator[SecureAgents]:
+    try:
+        pair = devagents.start(secure=True)
+    except devagents.AgentError as error:
+        pytest.fail(f"secure integration tests need the Consul and Nomad dev agents: {error}",
+                    pytrace=False)
+    try:
+        yield SecureAgents(pair.consul_addr, pair.nomad_addr, pair.ca_file,
+                           pair.token("consul") or "", pair.token("nomad") or "",
+                           Path(pair.consul_binary), Path(pair.nomad_binary),
+                           Path(pair.run_dir))
     finally:
         pair.stop()
 

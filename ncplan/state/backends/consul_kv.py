@@ -17,7 +17,10 @@ from urllib.parse import urlsplit
 import requests
 
 from ncplan.errors import StateError
+from ncplan.providers import tls
+from ncplan.providers.acl_needs import capability_needed
 from ncplan.providers.consul_http import ConsulHttpSettings, json_answer, wrong_shape
+from ncplan.providers.http import connection_reason
 
 TIMEOUT = 30.0
 
@@ -50,10 +53,17 @@ class ConsulKV:
         if self.settings.datacenter:
             query["dc"] = self.settings.datacenter
         url = f"{self.settings.address}/v1/{path}"
+        self._check_ca_file()
         try:
             # verify on every request: else REQUESTS_CA_BUNDLE beats CONSUL_CACERT
             response = self._http.request(method, url, params=query, data=data, json=json_body,
                                           timeout=timeout, verify=self._http.verify)
+        except requests.exceptions.SSLError as error:
+            reason = tls.describe_failure(connection_reason(error), self.settings.address,
+                                          self.settings.ca_cert, "CONSUL_CACERT")
+            raise StateError(f"TLS with Consul at {self.settings.address} failed: {reason}",
+                             hint="set CONSUL_CACERT to the CA certificate that signed the "
+                                  "agent's certificate") from error
         except requests.RequestException as error:
             raise StateError(f"cannot reach Consul at {self.settings.address}: "
                              f"{_reason(error, timeout)}",
@@ -61,9 +71,19 @@ class ConsulKV:
                              ) from error
         if response.status_code not in ok_statuses:
             body = response.text.strip()[:300]
+            needs = capability_needed("Consul", method, f"/v1/{path}", query, json_body) \
+                if response.status_code in (401, 403) else None
             raise StateError(f"Consul {method} /v1/{path} failed: "
-                             f"HTTP {response.status_code}: {body}")
+                             f"HTTP {response.status_code}: {body}"
+                             + (f": the token needs {needs}" if needs else ""))
         return response
+
+    def _check_ca_file(self) -> None:
+        settings = self.settings
+        missing = settings.verify and settings.ca_cert and tls.ca_file_error(
+            "Consul", settings.address, settings.ca_cert, "CONSUL_CACERT")
+        if missing:
+            raise StateError(missing.message, hint=missing.hint)
 
     def _json(self, response: requests.Response) -> Any:
         return json_answer(response, address=self.settings.address,

@@ -62,3 +62,40 @@ def test_free_ports_are_distinct_and_bindable() -> None:
     for port in ports:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", port))
+
+
+def test_secure_is_an_option_of_up_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert devagents.main(["down", "--secure"]) == 2
+    assert devagents.main(["up", "--secure", "extra"]) == 2
+    assert "up [--secure]" in capsys.readouterr().err
+
+
+def test_exports_of_a_secure_pair_name_https_the_ca_and_the_token_files() -> None:
+    plain = devagents.AgentPair("/run/x", 8500, 4646)
+    assert plain.exports() == [
+        "export CONSUL_HTTP_ADDR=http://127.0.0.1:8500", "export NOMAD_ADDR=http://127.0.0.1:4646",
+        "export NCPLAN_TEST_CONSUL_ADDR=http://127.0.0.1:8500",
+        "export NCPLAN_TEST_NOMAD_ADDR=http://127.0.0.1:4646"]
+    secure = devagents.AgentPair("/run/x", 8501, 4646, secure=True)
+    assert secure.exports() == [
+        "export CONSUL_HTTP_ADDR=https://127.0.0.1:8501",
+        "export NOMAD_ADDR=https://127.0.0.1:4646",
+        "export CONSUL_CACERT=/run/x/tls/consul-agent-ca.pem",
+        "export CONSUL_HTTP_TOKEN=$(cat /run/x/consul-management.token)",
+        "export NOMAD_CACERT=/run/x/tls/consul-agent-ca.pem",
+        "export NOMAD_TOKEN=$(cat /run/x/nomad-management.token)"]
+
+
+def test_a_secure_pair_wants_consuls_https_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devagents, "_port_free", lambda port: True)
+    assert (devagents.standard_ports_if_free(secure=True) or {})["consul_http"] == 8501
+    assert (devagents.standard_ports_if_free() or {})["consul_http"] == 8500
+
+
+def test_an_older_run_state_without_the_secure_field_still_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devagents, "RUN_STATE", tmp_path / "agents.json")
+    devagents.RUN_STATE.write_text('{"run_dir": "/r", "consul_http_port": 1, '
+                                   '"nomad_http_port": 2}')
+    loaded = devagents._load_running()
+    assert loaded is not None and not loaded.secure

@@ -26,13 +26,18 @@ def test_backoff_doubles_and_is_bounded() -> None:
 
 
 def test_a_403_names_the_api_call_quotes_nomad_and_hints_at_the_token() -> None:
-    error = _client().failure(_answer(403, "Permission denied\n"))
-    assert error.message == "Nomad refused PUT /v1/job/web (403): Permission denied"
-    assert error.hint == ("NOMAD_TOKEN is not set; set NOMAD_TOKEN to a token whose ACL "
-                          "policy allows PUT /v1/job/web")
+    error = _client().failure(_answer(403, "Permission denied\n"),
+                              needs='submit-job on namespace "default"')
+    assert error.message == ('Nomad refused PUT /v1/job/web (403 Permission denied): '
+                             'the token needs submit-job on namespace "default"')
+    assert error.hint == ('NOMAD_TOKEN is not set: set it to a token with it (submit-job on '
+                          'namespace "default"; examples/acl/ has the policies ncplan needs)')
     with_token = _client(Api(**{**NOMAD.__dict__, "has_token": True}))
-    assert (with_token.failure(_answer(403, "Permission denied")).hint or "").startswith(
-        "the token in NOMAD_TOKEN lacks the permission; ")
+    unknown = with_token.failure(_answer(403, "Permission denied"))
+    assert unknown.message == "Nomad refused PUT /v1/job/web (403 Permission denied)"
+    assert unknown.hint == ("the token in NOMAD_TOKEN lacks it: add it to the token's policy "
+                            "(a policy that allows PUT /v1/job/web; examples/acl/ has the "
+                            "policies ncplan needs)")
 
 
 def test_other_errors_quote_the_api_and_conflicts_are_their_own_class() -> None:

@@ -1,0 +1,207 @@
+"""Follow one registered Nomad job until its rollout is done, failed, or out of time.
+
+After ``PUT /v1/job/:id`` ncplan knows the new JobModifyIndex. From it:
+
+1. ``GET /v1/job/:id/versions`` gives the job version it made (type, counts);
+2. ``GET /v1/job/:id/evaluations`` (blocking) waits until the registration's evaluation
+   was processed, so the scheduler has decided whether there is a deployment;
+3. a job with a deployment of that version (service jobs: Nomad 1.6 gives them a default
+   update block) follows ``GET /v1/deployment/:id`` until ``successful``, ``failed`` or
+   ``cancelled``; a failed one's reason is dug out of its allocations' task events;
+4. a job without one (batch, system, ``max_parallel = 0``) follows
+   ``GET /v1/job/:id/allocations`` of that version until they run (healthy where Nomad
+   reports health) or complete, or one fails.
+
+Every wait is a Nomad blocking query (``?index=N&wait=...``), never a tight poll. The
+answers are decoded by :mod:`ncplan.providers.deployment_answers`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+from ncplan.providers import deployment_answers as answers
+from ncplan.providers.deployment_answers import RegisteredJob
+from ncplan.providers.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
+from ncplan.providers.live import DeploymentProgress
+from ncplan.providers.nomad_settings import NomadHttpSettings
+
+if TYPE_CHECKING:
+    from ncplan.planner.hooks import ApplyHooks
+    from ncplan.planner.model import ResourceChange
+
+DEFAULT_WAIT_TIMEOUT = 300.0  # --wait-timeout 5m
+BLOCKING_WAIT = 30.0  # seconds one blocking query may wait
+_INDEX_HEADER = "X-Nomad-Index"
+
+T = TypeVar("T")
+Report = Callable[[DeploymentProgress], None]
+
+
+def format_duration(seconds: float) -> str:
+    """300 -> ``5m``, 90 -> ``1m30s``, 2.5 -> ``2.5s``, as Go prints durations."""
+    if seconds < 60:
+        return f"{seconds:g}s"
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{rest}s" if rest else "")
+
+
+class DeploymentWatcher:
+    """Follows registered jobs on one Nomad; each :meth:`follow` uses its own HTTP
+    session, so one watcher serves the engine's worker threads."""
+
+    def __init__(self, settings: NomadHttpSettings, *, timeout: float = DEFAULT_WAIT_TIMEOUT,
+                 blocking_wait: float = BLOCKING_WAIT, retry: RetryPolicy = DEFAULT_RETRY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self.blocking_wait = blocking_wait
+        self.retry = retry
+        self.clock = clock
+
+    def follow(self, job_name: str, job_modify_index: int,
+               report: Report) -> DeploymentProgress:
+        """Wait for the rollout of the registration that made ``job_modify_index``;
+        ``report`` gets every change of progress. Returns the last progress: its status
+        is ``successful`` or ``failed`` (with Nomad's reason, or the timeout's)."""
+        run = _Follow(self, job_name, self.clock() + self.timeout, report)
+        return run.follow(job_modify_index)
+
+
+class _Follow:
+    """One job's follow: its session, deadline and the last progress reported."""
+
+    def __init__(self, watcher: DeploymentWatcher, job_name: str, deadline: float,
+                 report: Report) -> None:
+        self.watcher = watcher
+        self.http: HttpClient = watcher.settings.client(retry=watcher.retry)
+        self.job_name = job_name
+        self.base = "/v1/job/" + quote(job_name, safe="")
+        self.deadline = deadline
+        self.report = report
+        self.last = DeploymentProgress(job_name=job_name, status="running",
+                                       description="waiting for the evaluation")
+        self.placement = ""
+
+    def follow(self, job_modify_index: int) -> DeploymentProgress:
+        path = self.base + "/versions"
+        job = answers.registered_job(self.job_name, self._get(path).json(dict),
+                                     job_modify_index, f"Nomad GET {path}")
+        if job is None:
+            return self._emit(self._failed(
+                f"Nomad no longer has the version registered at index {job_modify_index}"))
+        path = self.base + "/evaluations"
+
+        def processed(evals: list[Any]) -> Mapping[str, Any] | None:
+            found = answers.registration_eval(evals, job_modify_index, f"Nomad GET {path}")
+            return None if answers.eval_pending(found) else found
+
+        evaluation = self._watch(path, list, processed)
+        if evaluation is None:
+            return self._timed_out(job)
+        if failure := answers.eval_failure(evaluation):
+            return self._emit(self._failed(failure))
+        self.placement = answers.placement_failure(evaluation)
+        if self.placement:
+            self._emit(_with(self.last, description=self.placement))
+        path = self.base + "/deployment"
+        deployment = answers.deployment_of(self._get(path).json(object), job,
+                                           f"Nomad GET {path}")
+        if deployment is not None:
+            return self._follow_deployment(job, str(deployment["ID"]))
+        return self._follow_allocations(job)
+
+    def _follow_deployment(self, job: RegisteredJob, deployment_id: str) -> DeploymentProgress:
+        path = "/v1/deployment/" + quote(deployment_id, safe="")
+        done = self._watch(path, dict, lambda body: self._progress(
+            answers.deployment_progress(job.name, body, f"Nomad GET {path}")))
+        if done is None:
+            return self._timed_out(job)
+        if done.status == "failed":
+            allocs = self._get(path.replace("/deployment/", "/deployment/allocations/"))
+            reason = answers.failure_reason(allocs.json(list)) or done.description
+            done = self._emit(_with(done, reason=reason))
+        return done
+
+    def _follow_allocations(self, job: RegisteredJob) -> DeploymentProgress:
+        path = self.base + "/allocations"
+        done = self._watch(path, list, lambda allocs: self._progress(
+            answers.allocations_progress(job, allocs, f"Nomad GET {path}")))
+        return done if done is not None else self._timed_out(job)
+
+    def _progress(self, progress: DeploymentProgress) -> DeploymentProgress | None:
+        """Report a change; the final progress of a failure is reported with its reason."""
+        if progress.finished and progress.status == "failed" and not progress.reason:
+            return progress  # the caller adds the reason, then reports
+        self._emit(progress)
+        return progress if progress.finished else None
+
+    def _emit(self, progress: DeploymentProgress) -> DeploymentProgress:
+        if progress != self.last:
+            self.last = progress
+            self.report(progress)
+        return progress
+
+    def _timed_out(self, job: RegisteredJob) -> DeploymentProgress:
+        reason = (f"did not become healthy within "
+                  f"{format_duration(self.watcher.timeout)}")
+        allocs = self._get(self.base + "/allocations").json(list)
+        mine = [a for a in allocs if isinstance(a, dict) and a.get("JobVersion") == job.version]
+        if event := answers.failure_reason(mine):
+            reason += f"; last {event}"
+        if self.placement:
+            reason += f"; {self.placement}"
+        return self._emit(self._failed(reason))
+
+    def _failed(self, reason: str) -> DeploymentProgress:
+        return _with(self.last, status="failed", reason=reason)
+
+    def _watch(self, path: str, shape: type[Any],
+               step: Callable[[Any], T | None]) -> T | None:
+        """Blocking queries on ``path`` until ``step(body)`` returns something, or None
+        when the deadline passes first."""
+        index = 0
+        while True:
+            remaining = self.deadline - self.watcher.clock()
+            if remaining <= 0:
+                return None
+            answer = self._get(path, index=index, wait=min(remaining, self.watcher.blocking_wait))
+            result = step(answer.json(shape))
+            if result is not None:
+                return result
+            new = answer.index(_INDEX_HEADER) or 0
+            index = new if new >= index else 0  # an index going back resets (Nomad's advice)
+
+    def _get(self, path: str, *, index: int = 0, wait: float = 0.0) -> Answer:
+        if not index:
+            return self.http.call("GET", path)
+        millis = max(1, math.ceil(wait * 1000))
+        # Nomad adds up to wait/16 of jitter; the request may take that much longer.
+        return self.http.call("GET", path, params={"index": str(index), "wait": f"{millis}ms"},
+                              timeout=wait * 1.1 + self.http.timeout)
+
+
+def _with(progress: DeploymentProgress, **changes: Any) -> DeploymentProgress:
+    return dataclasses.replace(progress, **changes)
+
+
+class RolloutWaiter:
+    """The ``wait_for_rollout(change, job_modify_index, hooks)`` the apply engine calls
+    after registering a job: follows it and reports through ``hooks.deployment_progress``.
+    """
+
+    def __init__(self, settings: NomadHttpSettings, *,
+                 timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
+        self.watcher = DeploymentWatcher(settings, timeout=timeout)
+
+    def __call__(self, change: ResourceChange, job_modify_index: int,
+                 hooks: ApplyHooks) -> DeploymentProgress:
+        return self.watcher.follow(change.name, job_modify_index,
+                                   lambda progress: hooks.deployment_progress(change, progress))

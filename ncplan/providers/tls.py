@@ -1,0 +1,85 @@
+"""TLS to Nomad and Consul: what a failed handshake means, and the unverified-TLS warning.
+
+* :func:`ca_file_error`: a CA file named by ``NOMAD_CACERT``/``CONSUL_CACERT`` that is not
+  there (requests would raise a bare ``OSError`` deep inside).
+* :func:`describe_failure`: a certificate the CA did not sign (or no CA given: the
+  system's bundle did not know it), or a certificate for another host, said in words
+  that name the CA file and the address.
+* :func:`warn_unverified`: ``NOMAD_SKIP_VERIFY=true`` / ``CONSUL_HTTP_SSL_VERIFY=false``
+  turn verification off; ncplan then logs one warning per API and address per run on the
+  ``ncplan`` logger (Python's last-resort handler shows it on stderr when the CLI sets up
+  no handler) and silences urllib3's per-request ``InsecureRequestWarning``.
+  :func:`unverified_warnings` gives the same texts from an environment, for a view.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import urllib3
+
+from ncplan.errors import ProviderError
+
+LOG = logging.getLogger("ncplan.tls")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_warned: set[tuple[str, str]] = set()
+_lock = threading.Lock()
+
+
+def unverified_text(api: str, address: str, variable: str) -> str:
+    return (f"warning: {variable} turns off TLS verification: ncplan does not check the "
+            f"certificate of {api} at {address}; anyone on the path can read the token "
+            "and change the answers")
+
+
+def warn_unverified(api: str, address: str, variable: str) -> None:
+    """Log :func:`unverified_text` once per run for ``api`` at ``address``."""
+    with _lock:
+        if (api, address) in _warned:
+            return
+        _warned.add((api, address))
+    warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+    LOG.warning(unverified_text(api, address, variable))
+
+
+def unverified_warnings(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The warnings an environment calls for: one per API whose verification is off."""
+    env = os.environ if env is None else env
+    found = []
+    if env.get("NOMAD_SKIP_VERIFY", "").lower() in _TRUE:
+        found.append(unverified_text("Nomad", env.get("NOMAD_ADDR") or "its address",
+                                     "NOMAD_SKIP_VERIFY=true"))
+    if env.get("CONSUL_HTTP_SSL_VERIFY", "").lower() in _FALSE:
+        found.append(unverified_text("Consul", env.get("CONSUL_HTTP_ADDR") or "its address",
+                                     "CONSUL_HTTP_SSL_VERIFY=false"))
+    return tuple(found)
+
+
+def ca_file_error(api: str, address: str, ca_file: str, ca_env: str) -> ProviderError | None:
+    """The error for a CA file that cannot be read, else None."""
+    path = Path(ca_file)
+    if path.is_file() and os.access(path, os.R_OK):
+        return None
+    why = "no such file" if not path.exists() else "not a readable file"
+    return ProviderError(f"cannot verify {api} at {address}: the CA file {ca_file} "
+                         f"({ca_env}) is {why}",
+                         hint=f"set {ca_env} to the CA certificate that signed the "
+                              f"{api} agent's certificate")
+
+
+def describe_failure(reason: str, address: str, ca_file: str | None, ca_env: str) -> str:
+    """Why verification failed, from OpenSSL's ``reason`` (``certificate verify failed:
+    ...``): another host's certificate, or one the CA did not sign."""
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0]
+    if "mismatch" in reason:
+        return (f"the certificate is for another host, not {host} ({reason}); use an "
+                "address the certificate names")
+    ca = f"the CA file {ca_file} ({ca_env})" if ca_file else \
+        f"the system's CA bundle ({ca_env} is not set)"
+    return f"{ca} did not sign the certificate of {address} ({reason})"
