@@ -64,6 +64,8 @@ class Context:
     terraform_binary: Path | None
     built: dict[str, bool]
     prefix: str = "svc"
+    shape: generate.Shape = generate.Shape.CHAIN
+    fanout: int = 3
     rows: list[report.Row] = field(default_factory=list)
     loads: list[tuple[int, tuple[float, float, float]]] = field(default_factory=list)
 
@@ -192,7 +194,7 @@ def render_payloads(ctx: Context, directory: Path, target: Path) -> dict[str, An
 
 def one_size(ctx: Context, size: int, work: Path) -> None:
     directory = work / "config"
-    spec = generate.Spec(size, prefix=ctx.prefix)
+    spec = generate.Spec(size, ctx.shape, ctx.fanout, prefix=ctx.prefix)
     generate.generate(directory, spec)
     payloads = work / "payloads.json"
     document = render_payloads(ctx, directory, payloads)
@@ -257,6 +259,8 @@ class Options:
     consul_addr: str | None
     source: Path
     prefix: str
+    shape: generate.Shape
+    fanout: int
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -272,6 +276,9 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--ncplan-src", type=Path, default=ROOT,
                         help="the source tree whose ncplan is measured (default: this one)")
     parser.add_argument("--prefix", default="svc", help="services are PREFIX-0..PREFIX-(N-1)")
+    parser.add_argument("--shape", type=generate.Shape, default=generate.Shape.CHAIN,
+                        choices=list(generate.Shape))
+    parser.add_argument("--fanout", type=int, default=3, help="callees per caller (tree)")
     parser.add_argument("--nomad-addr")
     parser.add_argument("--consul-addr")
     parser.add_argument("--quick", action="store_true",
@@ -284,7 +291,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     return Options(tuple(args.sizes), tuple(STAGE_KEYS[s] for s in args.stages),
                    tuple(BASELINE_KEYS[b] for b in args.baselines), args.terraform,
                    args.json_out, args.nomad_addr, args.consul_addr,
-                   args.ncplan_src.resolve(), args.prefix)
+                   args.ncplan_src.resolve(), args.prefix, args.shape, args.fanout)
 
 
 def machine() -> dict[str, Any]:
@@ -333,7 +340,7 @@ def run(opts: Options, start_agents: Callable[[], Any] = devagents.start) -> Con
     try:
         ctx = Context(nomad, consul, devagents.NOMAD.binary, devagents.CONSUL.binary,
                       opts.source, opts.stages, opts.baselines, opts.terraform, {},
-                      prefix=opts.prefix)
+                      prefix=opts.prefix, shape=opts.shape, fanout=opts.fanout)
         ctx.built = {c: command_exists(c, ctx.env())
                      for c in ("validate", "plan", "apply", "destroy")}
         print(f"ncplan commands built: {ctx.built}", file=sys.stderr, flush=True)
