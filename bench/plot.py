@@ -43,14 +43,15 @@ def plot(results: Mapping[str, Any], out: Path) -> None:
     for ax, (title, stages) in zip(axes.flat, PANELS, strict=True):
         lines = series(rows, stages)
         for label, points in lines.items():
+            style = next((s for tool, s in STYLE.items() if label.startswith(tool)), "-")
             ax.plot([n for n, _ in points], [t for _, t in points], marker="o",
-                    linestyle=STYLE.get(label.split(" ")[0], "-"), label=label)
-        missing = sorted({r["note"].split(" (")[0] + f" ({r['stage']})" for r in rows
-                          if r["stage"] in stages and r["tool"] == "ncplan"
-                          and r["measurement"] is None})
+                    linestyle=style, label=label)
+        missing = sorted({r["stage"] for r in rows if r["stage"] in stages
+                          and r["tool"] == "ncplan" and r["measurement"] is None},
+                         key=stages.index)
         if missing:
-            ax.text(0.02, 0.98, "ncplan: " + "\n".join(missing), transform=ax.transAxes,
-                    va="top", fontsize=8)
+            ax.text(0.02, 0.98, "ncplan not built yet:\n" + "\n".join(missing),
+                    transform=ax.transAxes, va="top", fontsize=8)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(title)

@@ -94,21 +94,27 @@ class Exponent:
     tool: str
     cache: str
     sizes: tuple[int, ...]
-    value: float
+    value: float  # wall time, all sizes
+    cpu: float  # CPU time, all sizes (less disturbed by a shared machine's load)
+    tail: float  # wall time between the two largest sizes (the marginal cost)
 
 
 def exponents(rows: Sequence[Row]) -> list[Exponent]:
     """The fitted exponent of wall time against N for every series with 2+ sizes."""
-    series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
+    series: dict[tuple[str, str, str], list[tuple[int, Measurement]]] = {}
     for row in rows:
         if row.measurement is not None:
             series.setdefault((row.stage, row.tool, row.cache), []).append(
-                (row.size, row.measurement.wall))
+                (row.size, row.measurement))
     found = []
     for (stage, tool, cache), points in series.items():
         if len({n for n, _ in points}) >= 2:
-            found.append(Exponent(stage, tool, cache, tuple(sorted(n for n, _ in points)),
-                                  fit_exponent([(float(n), t) for n, t in points])))
+            points.sort(key=lambda p: p[0])
+            found.append(Exponent(
+                stage, tool, cache, tuple(n for n, _ in points),
+                fit_exponent([(float(n), m.wall) for n, m in points]),
+                fit_exponent([(float(n), m.cpu) for n, m in points]),
+                fit_exponent([(float(n), m.wall) for n, m in points[-2:]])))
     order = {s: i for i, s in enumerate(STAGES)}
     return sorted(found, key=lambda e: (order.get(e.stage, 99), e.tool, e.cache))
 

@@ -8,7 +8,8 @@ Without addresses it starts its own Consul and Nomad dev agents on free ports
 (scripts/devagents.py) and stops them at the end. Each ncplan stage is a fresh
 ``python -m ncplan`` child, measured by measure.py; a stage whose command does not exist
 yet prints "not built yet". Cold: the configuration's parse cache is removed first (what
-a CI job sees); warm: the cache the cold run wrote is there.
+a CI job sees); warm: the cache the cold run wrote is there. Stages that change nothing
+(validate, the plans, the floor's plans) run ``--repeat`` times and keep the median run.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ import devagents  # noqa: E402
 import generate  # noqa: E402
 import report  # noqa: E402
 import terraform  # noqa: E402
-from measure import BenchError, Measurement, json_requests, run_child, run_sequence  # noqa: E402
+from measure import (  # noqa: E402
+    BenchError,
+    ChildResult,
+    Measurement,
+    json_requests,
+    run_child,
+    run_sequence,
+)
 
 STAGE_KEYS = {"validate": "validate", "plan-create": "plan (create)", "apply": "apply",
               "plan-nochange": "plan (no changes)", "plan-changed": "plan (one changed)",
@@ -64,6 +72,7 @@ class Context:
     terraform_binary: Path | None
     built: dict[str, bool]
     prefix: str = "svc"
+    repeat: int = 3
     shape: generate.Shape = generate.Shape.CHAIN
     fanout: int = 3
     rows: list[report.Row] = field(default_factory=list)
@@ -115,10 +124,13 @@ def ncplan_stage(ctx: Context, size: int, directory: Path, stage: str, cache: st
         ctx.add(report.Row(size, stage, "ncplan", cache, None,
                            f"{report.NOT_BUILT} (ncplan {COMMAND_OF_STAGE[stage]})"))
         return
-    if cache == "cold":
-        shutil.rmtree(directory / ".ncplan" / "cache", ignore_errors=True)
-    result = run_child(ncplan_argv(directory, *STAGE_ARGS[stage]), env=ctx.env(),
-                       cwd=directory, count_requests=True)
+    runs = []
+    for _ in range(1 if stage in ("apply", "destroy") else ctx.repeat):
+        if cache == "cold":
+            shutil.rmtree(directory / ".ncplan" / "cache", ignore_errors=True)
+        runs.append(run_child(ncplan_argv(directory, *STAGE_ARGS[stage]), env=ctx.env(),
+                              cwd=directory, count_requests=True))
+    result = median_run(runs)
     code = result.measurement.exit_code
     note = ""
     if code not in OK_CODES.get(stage, (0,)):
@@ -128,6 +140,11 @@ def ncplan_stage(ctx: Context, size: int, directory: Path, stage: str, cache: st
             raise BenchError(f"ncplan {stage} at N={size} exited {code}: "
                              f"{(result.stderr or result.stdout).strip()[-800:]}")
     ctx.add(report.Row(size, stage, "ncplan", cache, result.measurement, note))
+
+
+def median_run(runs: Sequence[ChildResult]) -> ChildResult:
+    """The run with the median wall time (the upper one of an even count)."""
+    return sorted(runs, key=lambda r: r.measurement.wall)[len(runs) // 2]
 
 
 def false_changes(ctx: Context, directory: Path) -> int:
@@ -141,8 +158,12 @@ def false_changes(ctx: Context, directory: Path) -> int:
 
 def floor(ctx: Context, size: int, stage: str, action: str, payloads: Path,
           record: bool = True) -> None:
-    result = run_child([sys.executable, str(HERE / "floor.py"), action, str(payloads),
-                        ctx.nomad, ctx.consul], env=ctx.env())
+    """The floor's requests for ``action``; a plan (which changes nothing) is repeated and
+    its median run kept, as ncplan's are."""
+    argv = [sys.executable, str(HERE / "floor.py"), action, str(payloads), ctx.nomad,
+            ctx.consul]
+    result = median_run([run_child(argv, env=ctx.env())
+                         for _ in range(ctx.repeat if action == "plan" and record else 1)])
     if result.measurement.exit_code != 0:
         raise BenchError(f"floor {action} at N={size} failed: {result.stderr[-800:]}")
     m = result.measurement
@@ -261,6 +282,7 @@ class Options:
     prefix: str
     shape: generate.Shape
     fanout: int
+    repeat: int
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -281,17 +303,21 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--fanout", type=int, default=3, help="callees per caller (tree)")
     parser.add_argument("--nomad-addr")
     parser.add_argument("--consul-addr")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each stage that changes nothing; the median is kept")
     parser.add_argument("--quick", action="store_true",
                         help="N=10, validate and plan (create), the floor only")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.stages, args.baselines = [10], ["validate", "plan-create"], ["floor"]
+        args.repeat = 1
     if bool(args.nomad_addr) != bool(args.consul_addr):
         parser.error("give both --nomad-addr and --consul-addr, or neither")
     return Options(tuple(args.sizes), tuple(STAGE_KEYS[s] for s in args.stages),
                    tuple(BASELINE_KEYS[b] for b in args.baselines), args.terraform,
                    args.json_out, args.nomad_addr, args.consul_addr,
-                   args.ncplan_src.resolve(), args.prefix, args.shape, args.fanout)
+                   args.ncplan_src.resolve(), args.prefix, args.shape, args.fanout,
+                   max(1, args.repeat))
 
 
 def machine() -> dict[str, Any]:
@@ -319,9 +345,10 @@ def print_report(ctx: Context, opts: Options, tf_line: str | None) -> None:
         print(f"\n{tf_line}")
     exps = report.exponents(ctx.rows)
     print("\n### Exponent of wall time vs N (log-log least squares)\n")
-    print(report.markdown(("stage", "tool", "cache", "sizes", "exponent"),
+    print(report.markdown(("stage", "tool", "cache", "sizes", "wall", "CPU",
+                           "wall, two largest sizes"),
                           [[e.stage, e.tool, e.cache or "-", ",".join(map(str, e.sizes)),
-                            f"{e.value:.2f}"] for e in exps]))
+                            f"{e.value:.2f}", f"{e.cpu:.2f}", f"{e.tail:.2f}"] for e in exps]))
     print("\n### Targets\n")
     print(report.markdown(("target", "verdict", "detail"),
                           [[t.claim, t.verdict, t.detail] for t in report.targets(ctx.rows,
@@ -340,7 +367,8 @@ def run(opts: Options, start_agents: Callable[[], Any] = devagents.start) -> Con
     try:
         ctx = Context(nomad, consul, devagents.NOMAD.binary, devagents.CONSUL.binary,
                       opts.source, opts.stages, opts.baselines, opts.terraform, {},
-                      prefix=opts.prefix, shape=opts.shape, fanout=opts.fanout)
+                      prefix=opts.prefix, shape=opts.shape, fanout=opts.fanout,
+                      repeat=opts.repeat)
         ctx.built = {c: command_exists(c, ctx.env())
                      for c in ("validate", "plan", "apply", "destroy")}
         print(f"ncplan commands built: {ctx.built}", file=sys.stderr, flush=True)

@@ -38,6 +38,15 @@ def test_exponents_per_series_only_with_two_sizes() -> None:
     found = exponents(rows)
     assert [(e.stage, e.cache, e.sizes) for e in found] == [("validate", "cold", (10, 1000))]
     assert found[0].value == pytest.approx(1.0)
+    assert found[0].cpu == pytest.approx(1.0) and found[0].tail == pytest.approx(1.0)
+
+
+def test_tail_exponent_uses_the_two_largest_sizes() -> None:
+    rows = [Row(n, "validate", "ncplan", "cold", _m(t))
+            for n, t in ((1000, 4.0), (10, 1.0), (100, 1.0), (500, 1.0))]
+    (found,) = exponents(rows)
+    assert found.sizes == (10, 100, 500, 1000)
+    assert found.tail == pytest.approx(2.0)
 
 
 def test_table_divides_ncplan_time_by_each_baseline_and_says_not_built() -> None:
