@@ -20,7 +20,7 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__
-from ncplan.commands import force_unlock, graph, init, render, state, validate
+from ncplan.commands import force_unlock, graph, init, plan, render, show, state, validate
 from ncplan.commands.context import AppContext
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
@@ -90,6 +90,8 @@ def _register_all() -> None:
     register(app, "validate", validate.command)
     register(app, "render", render.command)
     register(app, "graph", graph.command)
+    register(app, "plan", plan.command)
+    register(app, "show", show.command)
     register(state_app, "list", state.list_command)
     register(state_app, "show", state.show_command)
     register(state_app, "rm", state.rm_command)

@@ -130,7 +130,8 @@ def service(block: RawBlock, file: str, sink: Sink, expander: Expander,
     lifecycle = Lifecycle()
     if lifecycles:
         life = read_body(lifecycles[0], schema.LIFECYCLE, file, sink, scoped)
-        lifecycle = Lifecycle(prevent_destroy=life.get("prevent_destroy", False))
+        lifecycle = Lifecycle(prevent_destroy=life.get("prevent_destroy", False),
+                              span=sink.span(life.where))
     built = Service(
         name=name,
         task=task,

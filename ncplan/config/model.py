@@ -122,6 +122,7 @@ class Upstream:
 @dataclass(frozen=True)
 class Lifecycle:
     prevent_destroy: bool = False
+    span: SourceSpan | None = None  # where the ``lifecycle`` block stands
 
 
 @dataclass(frozen=True)

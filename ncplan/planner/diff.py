@@ -152,8 +152,8 @@ def diff_service_defaults(desired: DesiredResource, recorded: ResourceState | No
 def _consul_change(desired: DesiredResource, recorded: ResourceState | None,
                    before: Mapping[str, Any] | None, after: Mapping[str, Any],
                    index: int) -> ResourceChange:
-    if before is None:
-        return _change(desired, Action.CREATE, after=after,
+    if before is None:  # the destination's entry may exist (other sources): keep its index
+        return _change(desired, Action.CREATE, after=after, observed_index=index,
                        reason=DELETED if recorded is not None else "")
     action = Action.UPDATE if differs(before, after) else Action.NOOP
     reason = ADOPTED.format(where="Consul") if recorded is None else ""

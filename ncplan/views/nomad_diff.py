@@ -35,6 +35,31 @@ def job_diff_lines(diff: Mapping[str, Any], depth: int,
     return lines
 
 
+_INVERSE = {"Added": "Deleted", "Deleted": "Added"}
+
+
+def inverted(diff: Mapping[str, Any]) -> dict[str, Any]:
+    """The same diff read the other way (``Old`` and ``New`` swapped, added <-> deleted).
+
+    A drift plan asks Nomad to plan the job *as recorded* against the live one, so its
+    diff goes live -> recorded; the drift section shows recorded -> live."""
+    result: dict[str, Any] = {}
+    for key, value in diff.items():
+        if key == "Type":
+            result[key] = _INVERSE.get(str(value), value)
+        elif key == "Annotations":  # what Nomad would do to undo it: not what changed
+            result[key] = None
+        elif key == "Old":
+            result["New"] = value
+        elif key == "New":
+            result["Old"] = value
+        elif isinstance(value, list):
+            result[key] = [inverted(v) if isinstance(v, Mapping) else v for v in value]
+        else:
+            result[key] = value
+    return result
+
+
 def _part_lines(part: Mapping[str, Any], depth: int, secrets: frozenset[str]) -> list[DiffLine]:
     lines = [_field_line(field, depth, secrets) for field in part.get("Fields") or ()
              if field.get("Type") in _SIGNS]

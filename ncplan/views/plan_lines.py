@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
 from ncplan.views.attribute_diff import DiffLine, Sides, mask_of, resource_lines, sensitive_leaves
-from ncplan.views.nomad_diff import job_diff_lines
+from ncplan.views.nomad_diff import inverted, job_diff_lines
 
 #: Terraform's legend, in Terraform's order.
 LEGEND = ((Action.CREATE, "create"), (Action.UPDATE, "update in-place"),
@@ -82,6 +82,15 @@ def _mask(value: object, mask: object, secrets: frozenset[str]) -> object:
 
 
 def drift_lines(drift: Drift, secrets: frozenset[str]) -> list[DiffLine]:
+    """Nomad's own diff for a job changed outside (it sees fields ncplan does not set),
+    else the attribute diff of recorded -> live."""
+    plan = drift.nomad_plan
+    if drift.after is not None and plan is not None and plan.diff_type == "Edited" \
+            and plan.diff:
+        body = job_diff_lines(inverted(plan.diff), 1, secrets)
+        if body:
+            head = DiffLine(0, "~", f'resource "{drift.kind}" "{drift.name}" {{')
+            return [head, *body, DiffLine(0, " ", "}")]
     sides = Sides(drift.before, drift.after, mask_of(drift.before, secrets),
                   mask_of(drift.after, secrets))
     return resource_lines(drift.kind, drift.name, drift.action.symbol, sides)
@@ -125,5 +134,8 @@ def legend(plan: Plan) -> list[tuple[str, str]]:
 
 def plan_warnings(plan: Plan) -> list[PlanWarning]:
     """The plan's warnings, Terraform's targeting warning first for a partial plan."""
-    targeting = [PlanWarning(TARGETING, detail=TARGETING_DETAIL)] if plan.targets else []
-    return [*targeting, *plan.warnings]
+    targeting = [w for w in plan.warnings if w.summary == TARGETING]
+    others = [w for w in plan.warnings if w.summary != TARGETING]
+    if plan.targets and not targeting:  # the planner's own warning says it once already
+        targeting = [PlanWarning(TARGETING, detail=TARGETING_DETAIL)]
+    return [*targeting, *others]

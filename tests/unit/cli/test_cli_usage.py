@@ -23,7 +23,7 @@ def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(("args", "stderr"), [
     (["--bogus"], ROOT_USAGE + "Error: No such option: --bogus\n"),
-    (["plan"], ROOT_USAGE + "Error: No such command 'plan'.\n"),
+    (["frobnicate"], ROOT_USAGE + "Error: No such command 'frobnicate'.\n"),
     (["state", "show"],
      "Usage: ncplan state show [OPTIONS] {address}\n"
      "Try 'ncplan state show --help' for help.\n\n"

@@ -173,3 +173,18 @@ def test_pipeline_gate_with_jq() -> None:
     for make, code in ((cases.create, 0), (cases.update, 0), (cases.replace, 1), (cases.delete, 1)):
         result = subprocess.run(command, input=dump_plan(make()), text=True, check=False)
         assert result.returncode == code
+
+
+def test_the_targeting_warning_is_said_once() -> None:
+    from ncplan.planner.targets import TARGETING_WARNING
+    from ncplan.views.plan_markdown import plan_markdown
+
+    plan = Plan(targets=("nomad_job.db",), warnings=(TARGETING_WARNING,))
+    assert plan_markdown(plan).count("Resource targeting is in effect") == 1
+    assert _human(plan).count("Resource targeting is in effect") == 1
+
+
+def _human(plan: Plan) -> str:
+    out = io.StringIO()
+    render_plan(Console(file=out, width=100, color_system=None), plan)
+    return out.getvalue()

@@ -1,0 +1,93 @@
+"""``ncplan plan``: what apply would do, as Terraform shows it; ``--out`` saves it.
+
+Exit codes: 0 success, 1 error; with ``--detailed-exitcode`` 0 no changes, 2 changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
+from ncplan.commands.planning import PlanOptions, make_plan
+from ncplan.commands.state import LockTimeout
+from ncplan.errors import NcplanError
+from ncplan.planner import planfile
+from ncplan.planner.model import Plan, PlanMode
+from ncplan.providers.refresh import DEFAULT_PARALLELISM
+from ncplan.state import parse_duration
+from ncplan.views.plan_output import PlanForm, print_plan
+
+EXIT_CHANGES = 2
+
+
+def plan_mode(destroy: bool, refresh_only: bool) -> PlanMode:
+    if destroy and refresh_only:
+        raise NcplanError("--destroy and --refresh-only cannot be combined")
+    if destroy:
+        return PlanMode.DESTROY
+    return PlanMode.REFRESH_ONLY if refresh_only else PlanMode.NORMAL
+
+
+def plan_form(as_json: bool, markdown: bool) -> PlanForm:
+    if as_json and markdown:
+        raise NcplanError("--json and --markdown cannot be combined")
+    if as_json:
+        return PlanForm.JSON
+    return PlanForm.MARKDOWN if markdown else PlanForm.HUMAN
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """``--out``: the plan file (a path relative to the current directory, as
+    ``--var-file``)."""
+    try:
+        planfile.write(plan, path)
+    except OSError as error:
+        raise NcplanError(f"{path}: cannot write the plan file: {error.strerror}") from error
+
+
+def command(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the plan to this file, for `ncplan apply FILE`.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the plan as JSON (Terraform's show -json shape).")] = False,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print a pull-request comment.")] = False,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 0: no changes, 1: error, 2: changes.")] = False,
+    no_refresh: Annotated[bool, typer.Option(
+        "--no-refresh", help="Plan against the state alone; no Nomad or Consul needed.")
+    ] = False,
+    refresh_only: Annotated[bool, typer.Option(
+        "--refresh-only", help="Only record in the state what changed outside ncplan.")
+    ] = False,
+    destroy: Annotated[bool, typer.Option(
+        "--destroy", help="Plan deleting everything in the state.")] = False,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="Limit the plan to ADDR and what it needs (repeatable).")] = None,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
+    lock_timeout: LockTimeout = "0s",
+    parallelism: Annotated[int, typer.Option(
+        "--parallelism", min=1, help="How many requests run at once.")
+    ] = DEFAULT_PARALLELISM,
+) -> None:
+    """Show what apply would change in Nomad and Consul."""
+    app = AppContext.of(ctx)
+    form = plan_form(as_json, markdown)
+    options = PlanOptions(
+        mode=plan_mode(destroy, refresh_only), targets=tuple(target or ()),
+        refresh=not no_refresh, lock_timeout=parse_duration(lock_timeout),
+        parallelism=parallelism, var=tuple(var or ()), var_file=tuple(var_file or ()))
+    plan = make_plan(app, options).plan
+    if out is not None:
+        save_plan(plan, out)
+    print_plan(plan, form, color=app.color)
+    if plan.errored:
+        raise typer.Exit(1)
+    if detailed_exitcode and not plan.is_empty():
+        raise typer.Exit(EXIT_CHANGES)

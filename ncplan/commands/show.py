@@ -1,0 +1,58 @@
+"""``ncplan show [PLANFILE] [--json]``: a saved plan, or the state.
+
+With a plan file: the plan as ``plan`` printed it (``--json``: the same JSON). Without
+one: the state, one resource after another; ``--json`` prints it in Terraform's state
+shape (``values.root_module.resources[]``, as ``terraform show -json``). Sensitive
+variables' values are masked either way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ncplan.commands.config_loading import load
+from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
+from ncplan.commands.state import backend_from_directory
+from ncplan.planner import planfile
+from ncplan.state import open_backend
+from ncplan.state.model import State
+from ncplan.views import state as state_view
+from ncplan.views.console import make_console
+from ncplan.views.plan_output import PlanForm, print_plan, print_state, print_state_json
+
+
+def read_state(app: AppContext, var: list[str] | None,
+               var_file: list[Path] | None) -> tuple[State | None, frozenset[str]]:
+    """The state and the sensitive variables' values (to mask them)."""
+    if not any(app.directory.glob("*.hcl")):
+        return backend_from_directory(app).read(), frozenset()
+    config = load(app, var or (), var_file or ())
+    manager = open_backend(config.backend, app.directory, config.consul)
+    return manager.read(), config.sensitive_values()
+
+
+def command(
+    ctx: typer.Context,
+    plan_file: Annotated[Path | None, typer.Argument(
+        help="A plan file written by `ncplan plan --out`.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
+) -> None:
+    """Show a saved plan, or the state."""
+    app = AppContext.of(ctx)
+    if plan_file is not None:
+        form = PlanForm.JSON if as_json else PlanForm.HUMAN
+        print_plan(planfile.read(plan_file), form, color=app.color)
+        return
+    state, secrets = read_state(app, var, var_file)
+    if state is None:
+        state_view.note(make_console(stderr=True, color=app.color), "No state.")
+    elif as_json:
+        print_state_json(state, secrets)
+    else:
+        print_state(state, secrets, color=app.color)

@@ -1,0 +1,415 @@
+"""The apply engine: carry out a :class:`Plan` in dependency order, in parallel, recording
+each resource in the state as soon as it is done.
+
+Order (see :mod:`.steps`): creates and updates after everything they depend on, deletes
+before everything they depend on (reverse), a replace as its delete (reverse order) then
+its create (forward order). :class:`graphlib.TopologicalSorter` hands out the steps whose
+prerequisites are done; a :class:`~concurrent.futures.ThreadPoolExecutor` runs up to
+``parallelism`` of them at once. A step whose prerequisite failed or was skipped is
+skipped (``hooks.skipped``), and independent branches go on.
+
+Threads: one coordinator thread runs the sorter, calls the hooks ``pre_apply``,
+``post_apply`` and ``skipped``, and makes every state write (one writer); the pool's
+threads make the provider calls and wait for rollouts (``hooks.deployment_progress`` is
+called from them). The caller's thread only waits, so Ctrl-C, which Python delivers to
+the main thread, never lands in the middle of the bookkeeping.
+
+State: after each step that succeeds, the state gets the resource (or loses it, for a
+delete) through ``StateManager.write`` + ``persist`` (serial up, atomic store) before the
+next result is looked at, so a crash loses at most the steps still running, and a second
+apply starts from what the first recorded. The caller holds the lock.
+
+Interrupts: the first :class:`KeyboardInterrupt` in the caller's thread (Ctrl-C, and
+SIGTERM as the CLI maps it) or raised by a hook starts nothing new, waits for the running
+steps, records them and returns an :class:`ApplyResult` with ``interrupted`` set
+(never-started steps are reported skipped). A second one is raised at once, without
+waiting for the running steps, after the state write in progress (if any) ends and with
+no state write after it, so the caller may release its lock; the state holds every step
+recorded so far. The pool's threads still running keep the interpreter from exiting until
+their requests end: a caller that must exit at once uses ``os._exit`` after unlocking.
+Tests: tests/unit/planner/test_apply_signals.py sends real SIGINT/SIGTERM to a child
+process; test_apply_run.py raises KeyboardInterrupt from hooks.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import graphlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ncplan.config.model import Config
+from ncplan.errors import ApplyError, NcplanError
+from ncplan.planner.guards import check_prevent_destroy
+from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
+from ncplan.planner.model import Action, Plan, ResourceChange
+from ncplan.planner.steps import Step, StepKind, plan_steps
+from ncplan.providers.live import DeploymentProgress
+from ncplan.state.manager import Persister, Writer
+from ncplan.state.model import ResourceState, State
+
+DEFAULT_PARALLELISM = 10
+INTERRUPTED = "not started: the apply was interrupted"
+POLL_SECONDS = 0.05  # how soon the caller's thread notices an interrupt
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write left: the state record, and whether anything was sent (a job whose
+    Nomad plan changes nothing is not registered again, so it has no rollout)."""
+
+    state: ResourceState
+    wrote: bool = True
+
+
+class ResourceExecutor(Protocol):
+    """Carries out one resource kind's changes with check-and-set (see
+    :mod:`ncplan.providers.executors`). Both raise :class:`NcplanError` on failure."""
+
+    def write(self, change: ResourceChange) -> Written:
+        """Create (``observed_index`` 0) or update the resource."""
+        ...
+
+    def delete(self, change: ResourceChange) -> None:
+        """Delete the resource if it is still at ``observed_index``."""
+        ...
+
+
+class StateWriter(Writer, Persister, Protocol):
+    """What the engine needs of a :class:`~ncplan.state.manager.StateManager`."""
+
+
+WaitForRollout = Callable[[ResourceChange, int, ApplyHooks], DeploymentProgress]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A resource that failed or was skipped, and why."""
+
+    address: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """How an apply ended. Counts are Terraform's: a replace is one add and one destroy,
+    each counted when its step succeeded. ``state`` is the state as last persisted."""
+
+    succeeded: tuple[str, ...] = ()
+    failed: tuple[Problem, ...] = ()
+    skipped: tuple[Problem, ...] = ()
+    interrupted: bool = False
+    added: int = 0
+    changed: int = 0
+    destroyed: int = 0
+    state: State | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.skipped and not self.interrupted
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    parallelism: int = DEFAULT_PARALLELISM
+    wait: bool = True
+    wait_for_rollout: WaitForRollout | None = None
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A step's end, computed in a pool thread."""
+
+    record: ResourceState | None = None  # to put in the state (a write Nomad accepted)
+    error: str | None = None
+    index: int = 0
+    seconds: float = 0.0
+
+
+class _Control:
+    """What the caller's thread tells the coordinator: stop starting steps (the first
+    interrupt), stop at once without another state write (the second)."""
+
+    def __init__(self) -> None:
+        self.stop_requested: cf.Future[None] = cf.Future()
+        self.recording = threading.Lock()  # held for each state write
+        self.aborted = False
+        self.ended = threading.Event()  # set by the coordinator when it returns
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_requested.done()
+
+    def stop(self) -> None:
+        with contextlib.suppress(cf.InvalidStateError):  # already stopping
+            self.stop_requested.set_result(None)
+
+    def abort(self) -> None:
+        """Waits for a state write in progress to end, so none starts or runs after."""
+        with self.recording:
+            self.aborted = True
+
+
+@dataclass
+class _Run:
+    """The bookkeeping of one apply, owned by the coordinator thread."""
+
+    state: State
+    steps: Mapping[str, Step]
+    sorter: graphlib.TopologicalSorter[str]
+    pool: cf.ThreadPoolExecutor
+    control: _Control = field(default_factory=_Control)
+    running: dict[cf.Future[_Done], Step] = field(default_factory=dict)
+    ready: list[str] = field(default_factory=list)
+    outcomes: dict[str, str | None] = field(default_factory=dict)  # step key -> error
+    skipped: dict[str, str] = field(default_factory=dict)  # step key -> reason
+    failure: BaseException | None = None  # what stopped the coordinator, if anything
+
+
+def apply_plan(plan: Plan, state: State, manager: StateWriter,
+               executors: Mapping[str, ResourceExecutor], *,
+               hooks: ApplyHooks | None = None, options: ApplyOptions = ApplyOptions(),
+               config: Config | None = None) -> ApplyResult:
+    """Carry out ``plan`` starting from ``state`` (the persisted state the caller read
+    under its lock). With ``config``, ``lifecycle { prevent_destroy = true }`` is checked
+    first and a violation raises before anything is done. Call it from the main thread
+    for Ctrl-C to reach it (see the module's docstring)."""
+    if config is not None:
+        check_prevent_destroy(plan, config)
+    if options.parallelism < 1:
+        raise NcplanError(f"parallelism must be 1 or more, got {options.parallelism}")
+    engine = _Engine(manager, executors, hooks or NoHooks(), options)
+    return engine.run(plan, state)
+
+
+class _Engine:
+    def __init__(self, manager: StateWriter, executors: Mapping[str, ResourceExecutor],
+                 hooks: ApplyHooks, options: ApplyOptions) -> None:
+        self.manager = manager
+        self.executors = executors
+        self.hooks = hooks
+        self.options = options
+
+    # ------------------------------------------------------------ the caller's thread
+
+    def run(self, plan: Plan, state: State) -> ApplyResult:
+        steps = plan_steps(plan.actionable)
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(
+            {key: step.needs for key, step in steps.items()})
+        sorter.prepare()
+        pool = cf.ThreadPoolExecutor(max_workers=self.options.parallelism,
+                                     thread_name_prefix="ncplan-apply")
+        run = _Run(state=state, steps=steps, sorter=sorter, pool=pool)
+        coordinator = threading.Thread(target=self._coordinate, args=(run,), daemon=True,
+                                       name="ncplan-apply-coordinator")
+        coordinator.start()
+        try:
+            _watch(run.control)
+            if isinstance(run.failure, KeyboardInterrupt):
+                raise run.failure  # a second interrupt raised by a hook
+        except KeyboardInterrupt:  # the second one: stop at once
+            run.control.abort()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        if isinstance(run.failure, NcplanError):  # the state could not be written
+            done = self._result(run).succeeded
+            raise ApplyError(f"the apply stopped: {run.failure.message}", partial=done,
+                             hint="what Nomad or Consul accepted since the last state "
+                                  "write shows as drift in the next plan") from run.failure
+        if run.failure is not None:
+            raise run.failure
+        return self._result(run)
+
+    # ------------------------------------------------------------ the coordinator thread
+
+    def _coordinate(self, run: _Run) -> None:
+        try:
+            self._loop(run)
+        except BaseException as error:  # handed to the caller's thread, raised there
+            run.failure = error
+        finally:
+            run.control.ended.set()
+
+    def _loop(self, run: _Run) -> None:
+        control = run.control
+        while not control.aborted:
+            try:
+                if not control.stopping:
+                    run.ready.extend(sorted(run.sorter.get_ready()))
+                    self._start(run)
+                if not run.running and (control.stopping or not run.sorter.is_active()):
+                    return
+                if not run.running:
+                    continue  # skips were marked done: new steps may be ready
+                waiting: set[cf.Future[Any]] = set(run.running) | ({control.stop_requested}
+                                              if not control.stopping else set())
+                finished, _ = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
+                for future in sorted((f for f in finished if f in run.running),
+                                     key=lambda f: run.running[f].key):
+                    self._finish(future, run)
+            except KeyboardInterrupt:  # raised by a hook: an interrupt like Ctrl-C
+                if control.stopping:
+                    raise
+                control.stop()
+
+    def _start(self, run: _Run) -> None:
+        """Submit ready steps while there is room; skip those whose prerequisite did not
+        succeed. What does not fit stays in ``run.ready``."""
+        while run.ready and len(run.running) < self.options.parallelism:
+            key = run.ready[0]
+            step = run.steps[key]
+            blocker = self._blocker(step, run)
+            if blocker is not None:
+                if key not in run.skipped:
+                    run.skipped[key] = blocker
+                    self.hooks.skipped(step.change, blocker)
+                run.ready.pop(0)
+                run.sorter.done(key)
+                continue
+            self.hooks.pre_apply(step.change)
+            if run.control.stopping:
+                return
+            run.running[run.pool.submit(self._execute, step)] = step
+            run.ready.pop(0)
+
+    def _blocker(self, step: Step, run: _Run) -> str | None:
+        for need in step.needs:
+            if run.outcomes.get(need):
+                return f"depends on {_address(need)}, which failed"
+            if need in run.skipped:
+                reason = run.skipped[need]
+                if reason.startswith("depends on "):
+                    return reason
+                return f"depends on {_address(need)}, which was skipped"
+        return None
+
+    def _finish(self, future: cf.Future[_Done], run: _Run) -> None:
+        """Record one finished step: the state first, then the outcome, the hook, and
+        only then forget the future. Safe to run again for the same future (when a hook
+        raises an interrupt in the middle, the next turn records it again)."""
+        step = run.running[future]
+        done = future.result()
+        writes = done.record is not None or (done.error is None
+                                             and step.kind is StepKind.DELETE)
+        if writes and not self._record(step, done, run):
+            return
+        first = step.key not in run.outcomes
+        run.outcomes[step.key] = done.error
+        if first:
+            self.hooks.post_apply(step.change, ResourceOutcome(
+                step.change.address, error=done.error, index=done.index,
+                seconds=done.seconds))
+        del run.running[future]
+        run.sorter.done(step.key)
+
+    def _record(self, step: Step, done: _Done, run: _Run) -> bool:
+        """Write the step's result to the state; False when the apply was aborted."""
+        if done.record is not None:
+            new = run.state.with_resource(done.record)
+        else:
+            new = run.state.without([step.change.address])
+        with run.control.recording:
+            if run.control.aborted:
+                return False
+            if new.resources != run.state.resources:
+                self.manager.write(new)
+                persisted = self.manager.persist()
+                run.state = persisted if persisted is not None else new
+        return True
+
+    # ------------------------------------------------------------ one step (pool thread)
+
+    def _execute(self, step: Step) -> _Done:
+        started = time.monotonic()
+        executor = self.executors.get(step.change.kind)
+        if executor is None:
+            return _Done(error=f"{step.change.address}: no executor for {step.change.kind}")
+        try:
+            if step.kind is StepKind.DELETE:
+                executor.delete(step.change)
+                return _Done(seconds=time.monotonic() - started)
+            written = executor.write(step.change)
+        except NcplanError as error:
+            return _Done(error=error.message, seconds=time.monotonic() - started)
+        except Exception as error:  # a bug below: this resource fails, the others go on
+            return _Done(error=_internal(error), seconds=time.monotonic() - started)
+        index = written.state.observed_index
+        failure = self._rollout(step.change, written)
+        return _Done(record=written.state, error=failure, index=index,
+                     seconds=time.monotonic() - started)
+
+    def _rollout(self, change: ResourceChange, written: Written) -> str | None:
+        """The reason a registered job's rollout failed, or None."""
+        wait = self.options.wait_for_rollout
+        if not (self.options.wait and wait and written.wrote and change.kind == "nomad_job"):
+            return None
+        try:
+            progress = wait(change, written.state.observed_index, self.hooks)
+        except NcplanError as error:
+            return error.message
+        except Exception as error:  # a bug in the watcher: the registration is kept
+            return _internal(error)
+        if progress.status == "successful":
+            return None
+        return progress.reason or progress.description or f"deployment {progress.status}"
+
+    # ------------------------------------------------------------ the result
+
+    def _result(self, run: _Run) -> ApplyResult:
+        steps = run.steps
+        for key in sorted(steps):
+            if key not in run.outcomes and key not in run.skipped:
+                run.skipped[key] = INTERRUPTED
+                self.hooks.skipped(steps[key].change, INTERRUPTED)
+        ok = [k for k, error in run.outcomes.items() if error is None]
+        failed = {k: error for k, error in run.outcomes.items() if error is not None}
+        counts = Counter(steps[k].counts_as for k in ok)
+        bad = {_address(k) for k in [*failed, *run.skipped]}
+        return ApplyResult(
+            succeeded=tuple(sorted({_address(k) for k in ok} - bad)),
+            failed=tuple(Problem(_address(k), r) for k, r in sorted(failed.items())),
+            skipped=_problems(run.skipped, failed),
+            interrupted=run.control.stopping, added=counts["add"], changed=counts["change"],
+            destroyed=counts["destroy"], state=run.state)
+
+
+def _watch(control: _Control) -> None:
+    """Wait for the coordinator to end; the first KeyboardInterrupt asks it to stop, the
+    second is raised. (Not ``Thread.join``: an interrupted join can mark a running thread
+    stopped, bpo-45274.)"""
+    while not control.ended.is_set():
+        try:
+            control.ended.wait(POLL_SECONDS)
+        except KeyboardInterrupt:
+            if control.stopping:
+                raise
+            control.stop()
+
+
+def _internal(error: Exception) -> str:
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+def _address(key: str) -> str:
+    return key.split(" ", 1)[1]
+
+
+def _problems(reasons: Mapping[str, str], exclude: Mapping[str, str]) -> tuple[Problem, ...]:
+    """One problem per address (a replace's create is skipped when its delete failed)."""
+    failed = {_address(k) for k in exclude}
+    seen: dict[str, str] = {}
+    for key, reason in sorted(reasons.items()):
+        address = _address(key)
+        if address not in failed:
+            seen.setdefault(address, reason)
+    return tuple(Problem(a, r) for a, r in sorted(seen.items()))
+
+
+__all__ = ["Action", "ApplyOptions", "ApplyResult", "Problem", "ResourceExecutor",
+           "StateWriter", "WaitForRollout", "Written", "apply_plan"]

@@ -1,0 +1,35 @@
+"""The providers of one run, built once from the configuration's blocks and the environment.
+
+``nomad`` and ``consul`` blocks win over ``NOMAD_ADDR``/``CONSUL_HTTP_ADDR`` and the other
+documented variables (see :mod:`ncplan.providers.nomad_settings` and
+:mod:`ncplan.providers.consul_http`). Refresh reads through these; apply writes through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ncplan.config.model import Config
+from ncplan.providers.consul_http import ConsulHttpSettings
+from ncplan.providers.consul_intention import ConsulIntentions
+from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
+from ncplan.providers.nomad_job import NomadJobs
+from ncplan.providers.nomad_settings import NomadHttpSettings
+
+
+@dataclass(frozen=True)
+class Providers:
+    """One provider per resource type, all talking to the same Nomad and Consul."""
+
+    jobs: NomadJobs
+    intentions: ConsulIntentions
+    service_defaults: ConsulServiceDefaults
+
+    @classmethod
+    def from_config(cls, config: Config, env: Mapping[str, str] | None = None) -> Providers:
+        nomad = NomadHttpSettings.resolve(config.nomad, env)
+        consul = ConsulHttpSettings.resolve(config.consul.address, config.consul.datacenter,
+                                            env)
+        return cls(jobs=NomadJobs(nomad), intentions=ConsulIntentions(consul),
+                   service_defaults=ConsulServiceDefaults(consul))

@@ -1,0 +1,154 @@
+"""Carry out one planned change per resource type, every write check-and-set.
+
+The apply engine (:mod:`ncplan.planner.apply`) calls these through the
+:class:`~ncplan.planner.apply.ResourceExecutor` protocol: ``write`` for a create or an
+update (a replace is the engine's ``delete`` then a ``write`` of the change as a create,
+index 0), ``delete`` for a delete. Each ``write`` returns what the state must record:
+the desired body written (``change.after``), the live index after the write and the
+change's dependencies.
+
+* ``nomad_job``: register with ``EnforceIndex`` and the JobModifyIndex the plan saw (0 to
+  create); a job whose Nomad plan changes nothing is not registered again (no new job
+  version). Nomad has no check-and-set delete: the job is read first and deregistered
+  (purged, so a replacement can be created with index 0) only while its JobModifyIndex
+  is still the one the plan saw.
+* ``consul_intention``: one source of the destination's entry, upserted or removed with
+  ``?cas=`` and every other source kept. Several intentions toward one destination share
+  one entry, so their writes are serialised per destination and each write after ncplan's
+  own first one uses the index that write left (the entry changed, but only by us).
+* ``consul_service_defaults``: the whole entry, written or deleted with ``?cas=``.
+
+A lost check-and-set raises :class:`~ncplan.errors.CheckAndSetConflict` and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ncplan.errors import CheckAndSetConflict, ProviderError
+from ncplan.planner.apply import ResourceExecutor, Written
+from ncplan.planner.model import ResourceChange
+from ncplan.providers.consul_config import conflict
+from ncplan.providers.consul_intention import ConsulIntentions
+from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
+from ncplan.providers.nomad_job import NomadJobs
+from ncplan.resources.address import parse_address
+from ncplan.state.model import ResourceState
+
+
+def recorded(change: ResourceChange, index: int) -> ResourceState:
+    """What the state records after writing ``change``: its body, the index after it."""
+    return ResourceState(address=change.address, kind=change.kind, id=change.name,
+                         attributes=dict(_body(change)), observed_index=index,
+                         dependencies=tuple(change.depends_on))
+
+
+def _body(change: ResourceChange) -> Mapping[str, Any]:
+    if change.after is None:
+        raise ProviderError(f"{change.address}: the plan has no body to write "
+                            f"for a {change.action.value}")
+    return change.after
+
+
+class NomadJobExecutor:
+    """``nomad_job`` changes over :class:`NomadJobs`."""
+
+    def __init__(self, jobs: NomadJobs) -> None:
+        self.jobs = jobs
+
+    def write(self, change: ResourceChange) -> Written:
+        if change.nomad_plan is not None and change.nomad_plan.changes_nothing \
+                and change.observed_index:
+            return Written(recorded(change, change.observed_index), wrote=False)
+        index = self.jobs.register(_body(change), enforce_index=change.observed_index)
+        return Written(recorded(change, index), wrote=True)
+
+    def delete(self, change: ResourceChange) -> None:
+        live = self.jobs.read(change.name)
+        if live is None:
+            return
+        if live.modify_index != change.observed_index:
+            raise CheckAndSetConflict(
+                f"{change.address} changed since the plan (index {change.observed_index} "
+                f"-> {live.modify_index}); run plan again")
+        self.jobs.deregister(change.name, purge=True)
+
+
+class _EntryIndexes:
+    """Per config entry: a lock, and the index each of ncplan's own writes moved it from
+    and to, so the next write toward the same entry checks against what we left."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._moved: dict[str, dict[int, int]] = {}
+
+    def lock(self, entry: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(entry, threading.Lock())
+
+    def current(self, entry: str, planned: int) -> int:
+        """The index to check against: ``planned``, followed through our own writes."""
+        moved = self._moved.get(entry, {})
+        index, seen = planned, set()
+        while index in moved and index not in seen:
+            seen.add(index)
+            index = moved[index]
+        return index
+
+    def record(self, entry: str, before: int, after: int) -> None:
+        if before != after:
+            self._moved.setdefault(entry, {})[before] = after
+
+
+class IntentionExecutor:
+    """``consul_intention`` changes over :class:`ConsulIntentions`."""
+
+    def __init__(self, intentions: ConsulIntentions) -> None:
+        self.intentions = intentions
+        self.indexes = _EntryIndexes()
+
+    def write(self, change: ResourceChange) -> Written:
+        destination = parse_address(change.address).destination
+        with self.indexes.lock(destination):
+            cas = self.indexes.current(destination, change.observed_index)
+            index = self.intentions.upsert_source(destination, _body(change), cas)
+            self.indexes.record(destination, cas, index)
+        return Written(recorded(change, index), wrote=True)
+
+    def delete(self, change: ResourceChange) -> None:
+        address = parse_address(change.address)
+        with self.indexes.lock(address.destination):
+            cas = self.indexes.current(address.destination, change.observed_index)
+            index = self.intentions.remove_source(address.destination, address.source, cas)
+            self.indexes.record(address.destination, cas, index)
+
+
+class ServiceDefaultsExecutor:
+    """``consul_service_defaults`` changes over :class:`ConsulServiceDefaults`."""
+
+    def __init__(self, defaults: ConsulServiceDefaults) -> None:
+        self.defaults = defaults
+
+    def write(self, change: ResourceChange) -> Written:
+        index = self.defaults.write(change.name, _body(change), change.observed_index)
+        return Written(recorded(change, index), wrote=True)
+
+    def delete(self, change: ResourceChange) -> None:
+        if change.observed_index == 0:
+            now = self.defaults.read(change.name)
+            if now is not None:
+                raise conflict(change.address, 0, now.modify_index)
+            return
+        self.defaults.delete(change.name, change.observed_index)
+
+
+def executors(jobs: NomadJobs, intentions: ConsulIntentions,
+              defaults: ConsulServiceDefaults) -> dict[str, ResourceExecutor]:
+    """One executor per resource kind, as :func:`ncplan.planner.apply.apply_plan` takes them."""
+    return {"nomad_job": NomadJobExecutor(jobs),
+            "consul_intention": IntentionExecutor(intentions),
+            "consul_service_defaults": ServiceDefaultsExecutor(defaults)}

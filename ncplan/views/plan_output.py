@@ -1,0 +1,58 @@
+"""A plan (or the state ``show`` prints) written to stdout in the form the flags picked.
+
+JSON and Markdown are written as plain text, never through Rich, whose wrapping and
+markup would corrupt them; the human form is :mod:`ncplan.views.plan_human`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from ncplan.planner.model import Plan
+from ncplan.state.model import State
+from ncplan.views import plan_human, plan_json, plan_markdown
+from ncplan.views.console import make_console
+from ncplan.views.masking import mask
+from ncplan.views.state import print_resource
+
+
+class PlanForm(enum.Enum):
+    HUMAN = "human"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def print_plan(plan: Plan, form: PlanForm, *, color: bool) -> None:
+    if form is PlanForm.JSON:
+        sys.stdout.write(plan_json.dump_plan(plan))
+    elif form is PlanForm.MARKDOWN:
+        sys.stdout.write(plan_markdown.plan_markdown(plan))
+    else:
+        plan_human.print_plan(plan, color=color)
+    sys.stdout.flush()
+
+
+def print_json(document: Mapping[str, Any] | None) -> None:
+    """A JSON document: keys sorted, indent 2, a final newline."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def print_state(state: State, secrets: frozenset[str], *, color: bool) -> None:
+    """``show`` without a plan file: each recorded resource, sensitive values masked, a
+    blank line between resources."""
+    out = make_console(stderr=False, color=color)
+    for number, resource in enumerate(state.resources):
+        if number:
+            out.print()
+        print_resource(out, replace(resource, attributes=mask(resource.attributes, secrets)))
+
+
+def print_state_json(state: State, secrets: frozenset[str]) -> None:
+    """``show --json`` without a plan file: Terraform's state shape."""
+    print_json(plan_json.prior_state(state, secrets))

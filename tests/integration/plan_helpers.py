@@ -1,0 +1,59 @@
+"""Shared by the plan tests: a tmp copy of an example, the CLI run against the agents,
+and cleaning up the jobs and Consul entries the examples use (they share names)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentlib import Agents
+from click.testing import Result
+from typer.testing import CliRunner
+
+from ncplan.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_NAMES = ("db", "web", "api", "frontend", "placed")
+# The README's jq gate: exit 1 (fail the pipeline) when the plan deletes anything.
+JQ_NO_DELETE = ('[.resource_changes[] | select(.change.actions | index("delete"))] '
+                '| length == 0')
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def both(self) -> str:
+        return self.stdout + self.stderr
+
+
+def agent_env(agents: Agents) -> dict[str, str]:
+    return {"NOMAD_ADDR": agents.nomad_addr, "CONSUL_HTTP_ADDR": agents.consul_addr,
+            "NO_COLOR": "1", "NCPLAN_NO_CACHE": "1", "COLUMNS": "100"}
+
+
+def copy_example(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(EXAMPLES / name, target)
+    return target
+
+
+def ncplan(directory: Path, args: Sequence[str], env: Mapping[str, str | None]) -> Run:
+    result: Result = CliRunner().invoke(app, ["-C", str(directory), *args], env=dict(env))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def wipe(agents: Agents, names: Sequence[str] = EXAMPLE_NAMES) -> None:
+    """Purge the examples' jobs and delete their Consul entries (and any ``*`` entry)."""
+    for name in names:
+        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
+        agents.consul("DELETE", f"/v1/config/service-defaults/{name}")
+    for name in [*names, "*"]:
+        agents.consul("DELETE", f"/v1/config/service-intentions/{name}")

@@ -1,0 +1,60 @@
+"""``ncplan plan`` against a Consul with ACLs on and default policy deny (started here,
+as tests/record/record_consul.py starts it), beside the `agents` fixture's Nomad."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from agentlib import Agents
+from plan_helpers import agent_env, copy_example, ncplan, wipe
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "record"))
+
+from record_consul import acl_consul
+
+
+@pytest.fixture(scope="module")
+def deny_consul() -> Iterator[tuple[str, str]]:
+    """The address of an ACL default-deny Consul and its management token."""
+    with acl_consul() as address:
+        token = requests.put(address + "/v1/acl/bootstrap", timeout=10).json()["SecretID"]
+        yield address, token
+
+
+@pytest.fixture(autouse=True)
+def clean(agents: Agents) -> Iterator[None]:
+    wipe(agents)
+    yield
+    wipe(agents)
+
+
+def test_a_403_names_the_api_the_request_and_the_token_variable(
+        agents: Agents, deny_consul: tuple[str, str], tmp_path: Path) -> None:
+    address, _ = deny_consul
+    directory = copy_example("connect-on-nomad", tmp_path)
+    run = ncplan(directory, ["plan"], {**agent_env(agents), "CONSUL_HTTP_ADDR": address,
+                                       "CONSUL_HTTP_TOKEN": None})
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert ("consul_intention.web->db: Consul refused GET /v1/config/service-intentions/db "
+            "(403") in run.stderr
+    assert "CONSUL_HTTP_TOKEN" in run.stderr
+    assert 'intentions = "read" on service "db"' in run.stderr  # what the token lacks
+    assert "Traceback" not in run.stderr
+
+
+def test_an_acl_default_deny_mesh_warns_about_an_upstream_no_intention_allows(
+        agents: Agents, deny_consul: tuple[str, str], tmp_path: Path) -> None:
+    address, token = deny_consul
+    directory = copy_example("connect-on-nomad", tmp_path)
+    main = directory / "main.hcl"
+    text = main.read_text()
+    main.write_text(text[:text.index('intention "web" "db"')])
+    env = {**agent_env(agents), "CONSUL_HTTP_ADDR": address, "CONSUL_HTTP_TOKEN": token}
+    run = ncplan(directory, ["plan"], env)
+    assert run.exit_code == 0, run.both
+    assert ("web -> db: upstream declared but no intention allows it; connections will "
+            "be refused") in run.both

@@ -1,0 +1,117 @@
+"""Real SIGINT and SIGTERM sent to a process running the apply engine.
+
+The child (below) applies db's defaults (slow: it sleeps in the executor), db, the
+intention and web with parallelism 1, over the recording executors and a real local state
+file; it says "started" when the slow write begins, and the test signals it then. SIGTERM
+is mapped to KeyboardInterrupt as the CLI does. The child prints what the engine returned
+(or that it raised) as JSON and exits with os._exit, so the exit does not wait for a pool
+thread still running."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[2]
+
+CHILD = textwrap.dedent("""
+    import json, os, signal, sys, time
+    from pathlib import Path
+    sys.path.insert(0, {here!r})
+    from apply_doubles import Calls, KeepingManager, change, executors, start_state
+    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.model import Plan
+
+    def to_interrupt(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, to_interrupt)
+
+    def slow(c):
+        print("started", flush=True)
+        time.sleep({sleep})
+
+    manager = KeepingManager(Path(sys.argv[1]))
+    state = start_state(manager)
+    changes = (change("consul_service_defaults.db"), change("nomad_job.db"),
+               change("consul_intention.web->db", depends_on=("nomad_job.db",)),
+               change("nomad_job.web", depends_on=("consul_intention.web->db",)))
+    calls = Calls()
+    began = time.monotonic()
+    try:
+        result = apply_plan(Plan(changes=changes), state, manager,
+                            executors(calls, behave={{"consul_service_defaults.db": slow}}),
+                            options=ApplyOptions(parallelism=1))
+    except KeyboardInterrupt:
+        print(json.dumps({{"raised": True, "seconds": time.monotonic() - began,
+                          "started": calls.started_order}}), flush=True)
+        os._exit(130)
+    print(json.dumps({{"raised": False, "interrupted": result.interrupted,
+                      "succeeded": list(result.succeeded),
+                      "skipped": [p.address for p in result.skipped],
+                      "started": calls.started_order}}), flush=True)
+    os._exit(130 if result.interrupted else 0)
+""")
+
+
+def spawn(tmp_path: Path, sleep: float) -> subprocess.Popen[str]:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(here=str(HERE), sleep=sleep))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, str(script), str(tmp_path / "state.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_started(child: subprocess.Popen[str]) -> None:
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    assert line.strip() == "started", child.stderr.read() if child.stderr else line
+
+
+def outcome(child: subprocess.Popen[str]) -> tuple[int, dict[str, Any]]:
+    out, err = child.communicate(timeout=30)
+    assert out.strip(), err
+    return child.returncode, json.loads(out.strip().splitlines()[-1])
+
+
+def recorded_addresses(tmp_path: Path) -> list[str]:
+    doc = json.loads((tmp_path / "state.json").read_text())
+    return sorted(r["address"] for r in doc["resources"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_lets_the_running_write_finish_and_records_it(
+        tmp_path: Path, signum: int) -> None:
+    child = spawn(tmp_path, sleep=2)  # room for a loaded machine to handle the signal
+    wait_started(child)
+    child.send_signal(signum)
+    code, result = outcome(child)
+    assert code == 130
+    assert result == {"raised": False, "interrupted": True,
+                      "succeeded": ["consul_service_defaults.db"],
+                      "skipped": ["consul_intention.web->db", "nomad_job.db",
+                                  "nomad_job.web"],
+                      "started": ["write consul_service_defaults.db"]}
+    assert recorded_addresses(tmp_path) == ["consul_service_defaults.db"]
+
+
+def test_a_second_sigint_stops_at_once_and_the_state_stays_readable(tmp_path: Path) -> None:
+    child = spawn(tmp_path, sleep=20)
+    wait_started(child)
+    child.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    child.send_signal(signal.SIGINT)
+    code, result = outcome(child)
+    assert code == 130 and result["raised"] is True
+    assert result["seconds"] < 10  # did not wait for the 20 s write
+    assert result["started"] == ["write consul_service_defaults.db"]
+    assert recorded_addresses(tmp_path) == []  # the state written before the run, intact

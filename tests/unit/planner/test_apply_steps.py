@@ -1,0 +1,54 @@
+"""The steps of an apply and what each waits for (pure), and the intention executor's
+per-entry index chain (pure part)."""
+
+from __future__ import annotations
+
+from apply_doubles import change
+
+from ncplan.planner.model import Action
+from ncplan.planner.steps import StepKind, plan_steps
+from ncplan.providers.executors import _EntryIndexes
+
+DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web->db"
+
+
+def test_writes_need_their_dependencies_and_deletes_their_dependents() -> None:
+    steps = plan_steps([change(DB), change(INTENTION, depends_on=(DB,)),
+                        change(WEB, Action.DELETE, depends_on=(INTENTION,))])
+    assert {k: s.needs for k, s in steps.items()} == {
+        f"write {DB}": (), f"write {INTENTION}": (f"write {DB}",), f"delete {WEB}": ()}
+
+
+def test_a_replace_is_a_delete_then_a_create_at_index_zero() -> None:
+    steps = plan_steps([change(DB, Action.REPLACE, index=9),
+                        change(WEB, Action.REPLACE, depends_on=(DB,), index=4)])
+    assert {k: s.needs for k, s in steps.items()} == {
+        f"delete {DB}": (f"delete {WEB}",), f"write {DB}": (f"delete {DB}",),
+        f"delete {WEB}": (), f"write {WEB}": (f"delete {WEB}", f"write {DB}")}
+    create = steps[f"write {DB}"]
+    assert (create.kind, create.change.action, create.change.observed_index,
+            create.counts_as) == (StepKind.WRITE, Action.CREATE, 0, "add")
+    gone = steps[f"delete {DB}"]
+    assert (gone.change.action, gone.change.observed_index, gone.counts_as) == (
+        Action.DELETE, 9, "destroy")
+
+
+def test_no_ops_have_no_step_and_dependencies_outside_the_plan_are_ignored() -> None:
+    steps = plan_steps([change(DB, Action.NOOP), change(WEB, Action.UPDATE, depends_on=(DB,))])
+    assert {k: s.needs for k, s in steps.items()} == {f"write {WEB}": ()}
+    assert steps[f"write {WEB}"].counts_as == "change"
+
+
+def test_entry_indexes_follow_our_own_writes() -> None:
+    """Two intentions toward db planned at index 10: the second checks against the
+    index the first write left, not against 10."""
+    indexes = _EntryIndexes()
+    assert indexes.current("db", 10) == 10
+    indexes.record("db", 10, 12)
+    assert indexes.current("db", 10) == 12
+    indexes.record("db", 12, 15)
+    assert indexes.current("db", 10) == 15
+    assert indexes.current("db", 11) == 11  # another planned index: untouched
+    assert indexes.current("api", 10) == 10
+    indexes.record("db", 15, 15)  # nothing written (identical): no move
+    assert indexes.current("db", 10) == 15
