@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ncplan.config.collector import Sink, Where
+from ncplan.config.hcl import value_pos
 from ncplan.config.interpolate import INVALID, Expander, as_text
 from ncplan.config.schema import Attr, Block
 from ncplan.config.syntax import RawBlock
@@ -97,12 +98,9 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
             if value is INVALID:
                 continue
         converted = convert(value, spec.type)
-        if converted is INVALID:
-            sink.error(
-                f'wrong type for "{attribute.name}" in {describe(block)}: '
-                f"expected {type_phrase(spec.type)}, got {value_phrase(value)}",
-                where,
-            )
+        wrong = mismatch(value, spec, converted)
+        if wrong is not None:
+            _wrong_type(body, attribute.name, where, wrong, sink)
             continue
         body.values[attribute.name] = converted
     for sub in block.blocks:
@@ -155,11 +153,65 @@ def _block_as_map(body: Body, sub: RawBlock, spec: Attr, sink: Sink,
         if value is INVALID:
             return
     converted = convert(value, spec.type)
-    if converted is INVALID:
-        sink.error(f'wrong type in {sub.type} block of {describe(body.block)}: expected '
-                   f"{type_phrase(spec.type)}", where)
+    wrong = mismatch(value, spec, converted)
+    if wrong is not None:
+        path = wrong[0]
+        inside = next((a for a in sub.attributes if path and a.name == path[0]), None)
+        if inside is None:
+            sink.error(f'wrong type in {sub.type} block of {describe(body.block)}: expected '
+                       f"{type_phrase(spec.type)}", where)
+            return
+        _wrong_type(body, sub.type, Where(body.file, inside.pos), wrong, sink, skip=1)
         return
     body.values[sub.type] = converted
+
+
+Wrong = tuple[tuple[str | int, ...], str, Any]
+
+
+def mismatch(value: Any, spec: Attr, converted: Any) -> Wrong | None:
+    """Where ``value`` (``converted`` by ``convert``) breaks ``spec``: ``(path, expected
+    type, value found)``, or None.
+
+    The path leads to the innermost wrong value (``("args", 1)``), so the diagnostic can
+    point at it rather than at the whole attribute.
+    """
+    if converted is INVALID:
+        return _inner(value, spec.type, ())
+    if spec.fields and isinstance(value, dict):
+        for name, kind in spec.fields.items():
+            if name in value and convert(value[name], kind) is INVALID:
+                return _inner(value[name], kind, (name,))
+    return None
+
+
+def _inner(value: Any, kind: str, path: tuple[str | int, ...]) -> Wrong:
+    if kind == "list(string)" and isinstance(value, list):
+        for index, item in enumerate(value):
+            if convert(item, "string") is INVALID:
+                return (*path, index), "string", item
+    if kind == "map(string)" and isinstance(value, dict):
+        for key, item in value.items():
+            if convert(item, "string") is INVALID:
+                return (*path, key), "string", item
+    return path, kind, value
+
+
+def _wrong_type(body: Body, name: str, where: Where, wrong: Wrong, sink: Sink,
+                skip: int = 0) -> None:
+    """``wrong type for "config.args[1]" ...``, at the wrong value itself when it is nested.
+
+    ``skip``: how many steps of the path ``where`` already went down (a block's attribute).
+    """
+    path, kind, found = wrong
+    shown = name + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    place = where
+    text = sink.texts.get(where.file)
+    if path and text is not None:  # a nested value: point at it
+        nested = value_pos(text, where.pos, path[skip:])
+        place = Where(where.file, nested) if nested is not None else where
+    sink.error(f'wrong type for "{shown}" in {describe(body.block)}: expected '
+               f"{type_phrase(kind)}, got {value_phrase(found)}", place)
 
 
 def _plain(block: RawBlock) -> dict[str, Any]:

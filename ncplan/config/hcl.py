@@ -1,185 +1,202 @@
-"""The only module that talks to python-hcl2 (and lark): HCL text -> ``ParsedFile``.
+"""The only module that parses HCL: text -> ``ParsedFile`` (tree-sitter, tree-sitter-hcl).
 
-Syntax errors come back as a ``SyntaxProblem`` phrased for a person
-("unexpected '}'; expected a value"), never as lark's token dump.
+tree-sitter gives every node its exact place and recovers from syntax errors, so one
+parse reports every error of a file (``hclerrors``); values are read by ``hclvalue`` the
+way python-hcl2 read them before (the differential test holds both to that).
 """
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import hcl2
-from hcl2.rules.abstract import LarkRule, LarkToken
-from hcl2.rules.base import AttributeRule, BlockRule
-from hcl2.rules.strings import InterpolationRule, StringRule
-from hcl2.utils import SerializationOptions, process_escape_sequences
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+import tree_sitter_hcl
+from tree_sitter import Language, Node, Parser
 
-from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock, SyntaxProblem
+from ncplan.config.collector import offset_pos
+from ncplan.config.hclerrors import syntax_problems
+from ncplan.config.hclvalue import node_text, object_key, stand_in_percents, unwrap, value
+from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock
 
-HCL2_VERSION: str = str(getattr(hcl2, "__version__", "unknown"))
 
-_OPTIONS = SerializationOptions(
-    with_comments=False,
-    strip_string_quotes=True,
-    explicit_blocks=False,
-    preserve_heredocs=False,
-)
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
 
-# Blocks whose python-hcl2 body view is kept (raw jobs are passed through, not decoded).
+
+PARSER_VERSION = f"tree-sitter {_version('tree-sitter')}, " \
+                 f"tree-sitter-hcl {_version('tree-sitter-hcl')}"
+
+_PARSER = Parser(Language(tree_sitter_hcl.language()))
+
+# Blocks whose whole body is kept as a value (raw jobs are passed through, not decoded).
 _KEEP_BODY = frozenset({"job"})
 
-_VALUE_TOKENS = frozenset({
-    "DBLQUOTE", "FLOAT_LITERAL", "INT_LITERAL", "HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM",
-    "TEMPLATE_STRING", "LSQB", "LBRACE", "LPAR", "MINUS", "NOT",
-})
-_STRING_TOKENS = frozenset({"STRING_CHARS", "INTERP_START", "DIRECTIVE_START",
-                            "ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"})
-_TOKEN_NAMES = {
-    "RBRACE": "'}'", "RSQB": "']'", "RPAR": "')'", "LBRACE": "'{'", "EQ": "'='",
-    "COMMA": "','", "COLON": "':'", "$END": "the end of the file", "NL_OR_COMMENT": "a new line",
-    "NAME": "a name", "DBLQUOTE": "'\"'",
-}
+
+class Positions:
+    """Byte offsets of one text -> ``Pos`` (1-based lines and columns in characters)."""
+
+    def __init__(self, text: str, data: bytes) -> None:
+        self.ascii = len(text) == len(data)
+        self.data = data
+        self.line_starts: list[int] = []
+        if not self.ascii:
+            chars = 0
+            for line in data.split(b"\n"):
+                self.line_starts.append(chars)
+                chars += len(line.decode("utf-8", "replace")) + 1
+
+    def column(self, row: int, byte_column: int, byte_offset: int) -> int:
+        if self.ascii:
+            return byte_column
+        line_start = byte_offset - byte_column
+        return len(self.data[line_start:byte_offset].decode("utf-8", "replace"))
+
+    def offset(self, row: int, byte_column: int, byte_offset: int) -> int:
+        if self.ascii:
+            return byte_offset
+        return self.line_starts[row] + self.column(row, byte_column, byte_offset)
+
+    def of(self, node: Node) -> Pos:
+        (row, col), (end_row, end_col) = node.start_point, node.end_point
+        start, end = node.start_byte, node.end_byte
+        if self.ascii:
+            return Pos(row + 1, col + 1, end_row + 1, end_col + 1, start, end)
+        return Pos(row + 1, self.column(row, col, start) + 1, end_row + 1,
+                   self.column(end_row, end_col, end) + 1, self.offset(row, col, start),
+                   self.offset(end_row, end_col, end))
 
 
-_ESCAPED_MARKERS = frozenset({"ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"})
+def _label(node: Node) -> str:
+    return node_text(node) if node.type == "identifier" else str(value(node))
 
 
-def _decode_escaped_markers(node: Any) -> None:
-    """Resolve backslash escapes inside ``$${...}`` and ``%%{...}`` of quoted strings.
-
-    python-hcl2 takes such a marker up to its ``}`` as one token and leaves ``\\"`` in it
-    as written; HCL reads it as literal text, escapes resolved (``"$${f(\\"x\\")}"`` is
-    ``$${f("x")}`` before the ``$${`` itself is read). Strings inside a ``${...}`` are
-    expression source and stay as written; heredocs resolve no escapes.
-    """
-    if isinstance(node, InterpolationRule):
-        return
-    if isinstance(node, StringRule):
-        for part in node.string_parts:
-            token = part.content
-            if isinstance(token, LarkToken) and token.lark_name() in _ESCAPED_MARKERS:
-                token.set_value(process_escape_sequences(str(token.value)))
-        return
-    if isinstance(node, LarkRule):
-        for child in node.children:
-            _decode_escaped_markers(child)
+def _expression(node: Node) -> Node:
+    """An attribute's value: ``name = value`` (a well-formed attribute has three children)."""
+    child = node.child(2)
+    if child is not None and child.type == "expression":
+        return child
+    for child in node.named_children:  # a comment inside the attribute
+        if child.type == "expression":
+            return child
+    raise ValueError("an attribute without a value")
 
 
-def _pos(meta: Any) -> Pos:
-    return Pos(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos,
-               meta.end_pos)
-
-
-def _attribute(rule: AttributeRule) -> RawAttribute:
-    name = str(rule.identifier.serialize(_OPTIONS))
-    value = rule.expression.serialize(_OPTIONS)
-    return RawAttribute(name=name, value=value, pos=_pos(rule._meta))
-
-
-def _contents(body: Any, top_level: bool
+def _contents(body: Node | None, positions: Positions, top_level: bool
               ) -> tuple[tuple[RawAttribute, ...], tuple[RawBlock, ...]]:
-    """The attributes and blocks of a python-hcl2 body, in source order."""
+    """The attributes and blocks of a body, in source order."""
     attributes: list[RawAttribute] = []
     blocks: list[RawBlock] = []
-    for child in body.children:
-        if isinstance(child, AttributeRule):
-            attributes.append(_attribute(child))
-        elif isinstance(child, BlockRule):
-            blocks.append(_block(child, top_level=top_level))
+    for child in body.named_children if body is not None else ():
+        if child.type == "attribute":
+            attributes.append(RawAttribute(node_text(child.children[0]),
+                                           value(_expression(child)), positions.of(child)))
+        elif child.type == "block":
+            blocks.append(_block(child, positions, top_level))
     return tuple(attributes), tuple(blocks)
 
 
-def _block(rule: BlockRule, top_level: bool) -> RawBlock:
-    labels = [str(label.serialize(_OPTIONS)) for label in rule.labels]
-    attributes, blocks = _contents(rule.body, top_level=False)
-    body = None
-    if top_level and labels[0] in _KEEP_BODY:
-        body = rule.body.serialize(_OPTIONS)
+def _body(block: Node) -> Node | None:
+    for child in block.named_children:
+        if child.type == "body":
+            return child
+    return None
+
+
+def _block(node: Node, positions: Positions, top_level: bool) -> RawBlock:
+    labels = [c for c in node.named_children if c.type in ("identifier", "string_lit")]
+    body = _body(node)
+    attributes, blocks = _contents(body, positions, top_level=False)
+    kind = node_text(labels[0])
     return RawBlock(
-        type=labels[0],
-        labels=tuple(labels[1:]),
-        label_pos=tuple(_pos(label._meta) for label in rule.labels[1:]),
-        pos=_pos(rule._meta),
+        type=kind,
+        labels=tuple(_label(label) for label in labels[1:]),
+        label_pos=tuple(positions.of(label) for label in labels[1:]),
+        pos=positions.of(node),
         attributes=attributes,
         blocks=blocks,
-        body=body,
+        body=body_value(body) if top_level and kind in _KEEP_BODY else None,
     )
 
 
+def body_value(body: Node | None) -> dict[str, Any]:
+    """A body as one value: attributes by name, blocks as lists under their type, each
+    nested in its labels (``group "api" {...}`` -> ``{"group": [{"api": {...}}]}``)."""
+    result: dict[str, Any] = {}
+    attributes: set[str] = set()  # a block after a same-named attribute replaces it
+    for child in body.named_children if body is not None else ():
+        if child.type == "attribute":
+            name = node_text(child.children[0])
+            attributes.add(name)
+            result[name] = value(_expression(child))
+        elif child.type == "block":
+            labels = [c for c in child.named_children if c.type in ("identifier", "string_lit")]
+            content: Any = body_value(_body(child))
+            for label in reversed(labels[1:]):
+                content = {_label(label): content}
+            kind = node_text(labels[0])
+            if kind in attributes:
+                attributes.discard(kind)
+                result[kind] = []
+            result.setdefault(kind, []).append(content)
+    return result
+
+
 def parse_hcl(text: str) -> ParsedFile:
-    """Parse one file's text; a syntax error is returned in ``ParsedFile.error``."""
-    try:
-        start = hcl2.parses(text)
-    except UnexpectedInput as error:
-        return ParsedFile(error=_describe(error, text))
-    except (LarkError, RuntimeError, ValueError) as error:
-        return ParsedFile(error=SyntaxProblem(f"cannot parse: {error}", 1, 1))
-    _decode_escaped_markers(start)
-    attributes, blocks = _contents(start.body, top_level=True)
+    """Parse one file's text; syntax errors are returned in ``ParsedFile.errors``."""
+    data = text.encode("utf-8")
+    root = _PARSER.parse(stand_in_percents(data)).root_node
+    positions = Positions(text, data)
+    problems = syntax_problems(root, text, positions)
+    if problems:
+        return ParsedFile(errors=problems)
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    attributes, blocks = _contents(body, positions, top_level=True)
     return ParsedFile(attributes=attributes, blocks=blocks)
 
 
 def parse_expression(text: str) -> Any:
     """Parse one HCL expression (a ``--var`` list or map value); raises ``ValueError``."""
     parsed = parse_hcl(f"value = {text}\n")
-    if parsed.error is not None:
-        raise ValueError(parsed.error.message)
+    if parsed.errors:
+        raise ValueError(parsed.errors[0].message)
     if len(parsed.attributes) != 1 or parsed.blocks:
         raise ValueError("not a single expression")
     return parsed.attributes[0].value
 
 
-def _expected(names: set[str]) -> str:
-    if names & _STRING_TOKENS and not names & _VALUE_TOKENS:
-        return "the rest of the string or a closing '\"'"
-    parts: list[str] = []
-    if names & _VALUE_TOKENS:
-        parts.append("a value")
-    for token in sorted(names - _VALUE_TOKENS - _STRING_TOKENS):
-        described = _TOKEN_NAMES.get(token)
-        if described and described not in parts and not (parts and token == "NAME"):
-            parts.append(described)
-    if not parts:
-        return ""
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " or " + parts[-1]
+def value_pos(text: str, pos: Pos, path: tuple[str | int, ...]) -> Pos | None:
+    """The place of the value at ``path`` (keys and indexes) inside the attribute at ``pos``.
+
+    Only diagnostics need it, so positions of nested values are not kept: the attribute's
+    own text is parsed again when one is asked for.
+    """
+    fragment = text[pos.start:pos.end]
+    data = fragment.encode("utf-8")
+    root = _PARSER.parse(stand_in_percents(data)).root_node
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    if body is None or not body.named_children or body.named_children[0].type != "attribute":
+        return None
+    node: Node | None = _expression(body.named_children[0])
+    for step in path:
+        node = _element(node, step) if node is not None else None
+    if node is None:
+        return None
+    inner = Positions(fragment, data).of(node)
+    return offset_pos(text, pos.start + inner.start, pos.start + inner.end)
 
 
-def _describe(error: UnexpectedInput, text: str) -> SyntaxProblem:
-    line = int(getattr(error, "line", 1) or 1)
-    column = int(getattr(error, "column", 1) or 1)
-    expected: set[str] = set(getattr(error, "expected", None) or getattr(error, "allowed", None)
-                             or ())
-    if isinstance(error, UnexpectedCharacters):
-        offset = int(error.pos_in_stream or 0)
-        found = f"'{text[offset]}'" if offset < len(text) else "end of file"
-    elif isinstance(error, UnexpectedEOF):
-        found = "end of file"
-    else:
-        token = getattr(error, "token", None)
-        value = str(token) if token is not None else ""
-        kind = getattr(token, "type", "")
-        stripped = value.lstrip()
-        # The token may start with the white space before the offending character.
-        skipped = value[: len(value) - len(stripped)]
-        line += skipped.count("\n")
-        column = (len(skipped) - skipped.rfind("\n")) if "\n" in skipped else column + len(
-            skipped)
-        if kind == "$END" or not stripped:
-            found = "end of file"
-        else:
-            found = f"'{stripped[0]}'" if kind in ("STRING_CHARS",) or len(stripped) == 1 \
-                else f"'{stripped.splitlines()[0]}'"
-    if found == "end of file" and expected and expected <= _STRING_TOKENS | {"DBLQUOTE"}:
-        lines = text.splitlines()
-        if 0 < line <= len(lines):  # point at the opening quote
-            quote = lines[line - 1].rfind('"', 0, max(column - 1, 0))
-            column = quote + 1 if quote >= 0 else column
-        return SyntaxProblem("unterminated string: a '\"' is missing", line, column)
-    wanted = _expected(expected)
-    message = f"unexpected {found}"
-    if wanted:
-        message += f"; expected {wanted}"
-    return SyntaxProblem(message, line, column)
+def _element(node: Node, step: str | int) -> Node | None:
+    """The item ``step`` of a tuple node or the value of key ``step`` of an object node."""
+    inner = unwrap(node)
+    if inner.type == "tuple" and isinstance(step, int):
+        items = [c for c in inner.named_children if c.type == "expression"]
+        return items[step] if step < len(items) else None
+    if inner.type == "object":
+        for element in inner.named_children:
+            key, val = element.child_by_field_name("key"), element.child_by_field_name("val")
+            if key is not None and val is not None and object_key(key) == step:
+                return val
+    return None

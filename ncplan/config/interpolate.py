@@ -5,10 +5,11 @@ longer string the value is written as text. ``${upstream.NAME}`` becomes the add
 app dials through its sidecar. Every other ``${...}`` (NOMAD_*, attr.*, meta.*, node.*,
 env) is left for Nomad.
 
-``$${`` and ``%%{`` are HCL's escapes for a literal ``${`` and ``%{``. python-hcl2 keeps
-them as written, so they are undone here, in the same left-to-right scan that finds the
-references: the expanded value holds the literal (``$${X}`` -> ``${X}``; ``$$${X}`` ->
-``$${X}``, as HCL reads it), and an escaped ``$${var.x}`` is not a reference.
+``$${`` and ``%%{`` are HCL's escapes for a literal ``${`` and ``%{``. The parser keeps
+them as written (as python-hcl2 did), so they are undone here, in the same left-to-right
+scan that finds the references: the expanded value holds the literal (``$${X}`` ->
+``${X}``; ``$$${X}`` -> ``$${X}``, as HCL reads it), and an escaped ``$${var.x}`` is not
+a reference.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class Expander:
         return value
 
     def _string(self, text: str, where: Where) -> Any:
+        if "{" not in text:  # no reference and no escape: most strings
+            return text
         matches = list(_TOKEN.finditer(text))
         if not matches:
             return text

@@ -7,8 +7,10 @@ collected; if any is an error, ``ConfigError`` carries them all.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -51,13 +53,11 @@ def _read(path: Path, name: str, sink: Sink, cache: ParseCache | None) -> Parsed
         return None
     sink.add_source(name, text)
     parsed = cache.parse(text, parse_hcl) if cache else parse_hcl(text)
-    if parsed.error is not None:
-        pos = Pos(parsed.error.line, parsed.error.column, parsed.error.line,
-                  parsed.error.column + 1, 0, 0)
-        sink.error(f"syntax error: {parsed.error.message}", Where(name, pos),
+    for problem in parsed.errors:
+        pos = Pos(problem.line, problem.column, problem.line, problem.column + 1, 0, 0)
+        sink.error(f"syntax error: {problem.message}", Where(name, pos),
                    "fix the HCL syntax at this place")
-        return None
-    return parsed
+    return None if parsed.errors else parsed
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,24 @@ Blocks = dict[str, list[tuple[str, RawBlock]]]
 _T = TypeVar("_T")
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector for one load.
+
+    A load allocates hundreds of thousands of small objects that all stay alive (the parsed
+    files), so every automatic collection walks all of them again and finds nothing: at
+    5,000 services that was 40% of the run. Reference counting still frees everything;
+    the collector is restored (and runs on its own schedule) afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_config(directory: Path, var_overrides: Sequence[str] = (),
                 var_files: Sequence[Path] = (), *,
                 env: Mapping[str, str] | None = None,
@@ -91,7 +109,13 @@ def load_config(directory: Path, var_overrides: Sequence[str] = (),
 
     Raises ``ConfigError`` with every diagnostic when there is any error.
     """
-    env = os.environ if env is None else env
+    with _without_cycle_collection():
+        return _load(directory, var_overrides, var_files,
+                     os.environ if env is None else env, use_cache)
+
+
+def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Path],
+          env: Mapping[str, str], use_cache: bool | None) -> LoadResult:
     sink = Sink()
     files = _read_files(directory, var_files, sink, ParseCache(directory, enabled=use_cache))
     if not files.found:

@@ -158,7 +158,8 @@ class RawJob:
     """A ``job`` block passed through to Nomad.
 
     ``source`` is the block's exact text (sent to /v1/jobs/parse later); ``body`` is
-    python-hcl2's view of it, used for dependencies and for ``--no-refresh`` plans.
+    the parser's view of it (``hcl.body_value``, in python-hcl2's shape), used for
+    dependencies and for ``--no-refresh`` plans.
     ``upstreams`` and ``depends_on`` are derived from the job itself.
     """
 

@@ -11,12 +11,14 @@ class Attr:
     """An attribute: ``type`` is string|number|int|bool|list(string)|map(string)|map|any.
 
     ``block_ok``: a map attribute may also be written as a block (``env { A = "1" }``), as
-    Nomad jobspecs do.
+    Nomad jobspecs do. ``fields``: the types of known keys of a map (a task's
+    ``config.args`` is a list and ``config.command`` a string for every Nomad driver).
     """
 
     type: str
     required: bool = False
     block_ok: bool = False
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ RESOURCES = Block(attributes={"cpu": Attr("int"), "memory": Attr("int")})
 TASK = Block(
     attributes={
         "driver": Attr("string", required=True),
-        "config": Attr("map", block_ok=True),
+        "config": Attr("map", block_ok=True,
+                       fields={"command": "string", "args": "list"}),
         "env": Attr("map(string)", block_ok=True),
     },
     blocks={"resources": RESOURCES},

@@ -1,8 +1,8 @@
 """The parsed form of one HCL file: blocks and attributes with their positions.
 
-This is what python-hcl2 tells us about a file, before variables, types or meaning. It is
-plain data that round-trips through JSON, so the parse cache can store it; the loader
-turns it into the typed model (``ncplan.config.model``) for each run.
+This is what the HCL parser (``hcl.py``) tells us about a file, before variables, types
+or meaning. It is plain data that round-trips through JSON, so the parse cache can store
+it; the loader turns it into the typed model (``ncplan.config.model``) for each run.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Pos:
 
 @dataclass(frozen=True)
 class RawAttribute:
-    """``name = value``; ``value`` is python-hcl2's serialization (``var.x`` -> ``"${var.x}"``)."""
+    """``name = value``; ``value`` as ``hclvalue`` reads it (``var.x`` -> ``"${var.x}"``)."""
 
     name: str
     value: Any
@@ -51,7 +51,7 @@ class RawAttribute:
 class RawBlock:
     """``type "label"... { ... }``.
 
-    ``body`` is python-hcl2's dict view of the whole body; it is only kept for top-level
+    ``body`` is the whole body as one value (``hcl.body_value``); it is only kept for top-level
     ``job`` blocks (raw jobs are passed through, not decoded).
     """
 
@@ -107,17 +107,17 @@ class SyntaxProblem:
 
 @dataclass(frozen=True)
 class ParsedFile:
-    """One file: its top-level attributes and blocks, or the syntax error that stopped it."""
+    """One file: its top-level attributes and blocks, or every syntax error found in it."""
 
     attributes: tuple[RawAttribute, ...] = ()
     blocks: tuple[RawBlock, ...] = ()
-    error: SyntaxProblem | None = None
+    errors: tuple[SyntaxProblem, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "attributes": [a.to_json() for a in self.attributes],
             "blocks": [b.to_json() for b in self.blocks],
-            "error": self.error.to_json() if self.error else None,
+            "errors": [e.to_json() for e in self.errors],
         }
 
     @classmethod
@@ -125,5 +125,5 @@ class ParsedFile:
         return cls(
             attributes=tuple(RawAttribute.from_json(a) for a in data["attributes"]),
             blocks=tuple(RawBlock.from_json(b) for b in data["blocks"]),
-            error=SyntaxProblem.from_json(data["error"]) if data["error"] else None,
+            errors=tuple(SyntaxProblem.from_json(e) for e in data["errors"]),
         )

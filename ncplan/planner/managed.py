@@ -32,7 +32,7 @@ SERVER_JOB_KEYS = frozenset({
 INTENTION_KEYS = ("Name", "Action", "Permissions", "Description")
 
 
-def _item_name(item: Any) -> str | None:
+def item_name(item: Any) -> str | None:
     if isinstance(item, Mapping):
         for key in NAME_KEYS:
             if isinstance(item.get(key), str):
@@ -41,9 +41,9 @@ def _item_name(item: Any) -> str | None:
 
 
 def _project_list(live: Sequence[Any], desired: Sequence[Any]) -> list[Any]:
-    names = [_item_name(item) for item in desired]
+    names = [item_name(item) for item in desired]
     if desired and None not in names and len(set(names)) == len(names):
-        by_name = {_item_name(item): item for item in live}
+        by_name = {item_name(item): item for item in live}
         return [project(by_name[name], item) for name, item in zip(names, desired, strict=True)
                 if name in by_name]
     projected = [project(item, want) for item, want in zip(live, desired, strict=False)]

@@ -15,6 +15,7 @@ from typing import Any
 
 from ncplan.errors import ProviderError
 from ncplan.providers.live import DeploymentProgress
+from ncplan.providers.nomad_answers import required_int, required_text
 
 # Task event types that say why a task failed, most telling first (Nomad's
 # structs.TaskDriverFailure, TaskSetupFailure, ...). "Not Restarting" and a non-zero
@@ -51,7 +52,7 @@ def registered_job(name: str, body: Mapping[str, Any], modify_index: int,
             groups = job.get("TaskGroups") or []
             desired = 0 if job_type in ("system", "sysbatch") else \
                 sum(int(group.get("Count") or 0) for group in groups)
-            return RegisteredJob(name, _int(job, "Version", where), modify_index, job_type,
+            return RegisteredJob(name, required_int(job, "Version", where), modify_index, job_type,
                                  desired)
     return None
 
@@ -128,7 +129,7 @@ def deployment_progress(job_name: str, body: Mapping[str, Any],
     for state in groups.values():
         for key in totals:
             totals[key] += int((state or {}).get(key) or 0)
-    status = _text(body, "Status", where)
+    status = required_text(body, "Status", where)
     return DeploymentProgress(
         job_name=job_name,
         status=_DEPLOYMENT_DONE.get(status, "running"),
@@ -231,16 +232,3 @@ def _allocations(allocs: Sequence[Any], where: str) -> list[Mapping[str, Any]]:
             raise ProviderError(f"{where}: expected allocation objects, got {alloc!r}")
     return list(allocs)
 
-
-def _int(body: Mapping[str, Any], key: str, where: str) -> int:
-    value = body.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ProviderError(f"{where}: the answer has no numeric {key} (got {value!r})")
-    return value
-
-
-def _text(body: Mapping[str, Any], key: str, where: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        raise ProviderError(f"{where}: the answer has no {key} (got {value!r})")
-    return value

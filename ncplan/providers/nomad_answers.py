@@ -24,9 +24,9 @@ _ANNOTATION_FIELDS = {
 def live_job(body: Mapping[str, Any], where: str) -> LiveJob:
     """``GET /v1/job/:id`` -> :class:`LiveJob`."""
     return LiveJob(
-        name=_text(body, "ID", where),
+        name=required_text(body, "ID", where),
         body=body,
-        modify_index=_int(body, "JobModifyIndex", where),
+        modify_index=required_int(body, "JobModifyIndex", where),
         stopped=bool(body.get("Stop")),
         status=str(body.get("Status") or ""),
     )
@@ -34,7 +34,7 @@ def live_job(body: Mapping[str, Any], where: str) -> LiveJob:
 
 def parsed_job(body: Mapping[str, Any], where: str) -> dict[str, Any]:
     """``/v1/jobs/parse`` -> the Job object, after checking it names a job."""
-    _text(body, "ID", where)
+    required_text(body, "ID", where)
     return dict(body)
 
 
@@ -46,20 +46,20 @@ def job_plan(job_name: str, body: Mapping[str, Any], where: str) -> NomadJobPlan
     failures = _mapping(body, "FailedTGAllocs", where)
     return NomadJobPlan(
         job_name=job_name,
-        diff_type=_text(diff, "Type", f"{where} Diff"),
+        diff_type=required_text(diff, "Type", f"{where} Diff"),
         diff=diff,
         annotations=tuple(_annotation(group, _as_mapping(updates[group], where))
                           for group in sorted(updates)),
         failures=tuple(_failure(group, _as_mapping(failures[group], where))
                        for group in sorted(failures)),
-        job_modify_index=_int(body, "JobModifyIndex", where),
+        job_modify_index=required_int(body, "JobModifyIndex", where),
         warnings=str(body.get("Warnings") or ""),
     )
 
 
 def register_index(body: Mapping[str, Any], where: str) -> int:
     """``PUT /v1/job/:id`` (register) -> the job's new JobModifyIndex."""
-    return _int(body, "JobModifyIndex", where)
+    return required_int(body, "JobModifyIndex", where)
 
 
 def _annotation(group: str, counts: Mapping[str, Any]) -> GroupAnnotation:
@@ -97,14 +97,14 @@ def _as_mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _int(body: Mapping[str, Any], key: str, where: str) -> int:
+def required_int(body: Mapping[str, Any], key: str, where: str) -> int:
     value = body.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ProviderError(f"{where}: the answer has no numeric {key} (got {value!r})")
     return value
 
 
-def _text(body: Mapping[str, Any], key: str, where: str) -> str:
+def required_text(body: Mapping[str, Any], key: str, where: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value:
         raise ProviderError(f"{where}: the answer has no {key} (got {value!r})")

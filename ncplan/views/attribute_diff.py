@@ -20,10 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ncplan.planner.managed import NAME_KEYS, item_name
 from ncplan.views.hcl import hcl_key
 
 SENSITIVE = "(sensitive value)"
-NAME_KEYS = ("Name", "Label", "DestinationName")
 _MISSING: Any = object()
 
 
@@ -123,7 +123,7 @@ def _canonical(value: Any) -> Any:
         return {k: _canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         if value and _named(value):
-            return {("named", _item_name(item)): _canonical(item) for item in value}
+            return {("named", item_name(item)): _canonical(item) for item in value}
         return [_canonical(v) for v in value]
     return value
 
@@ -168,16 +168,8 @@ def _nested(label: str, entry: Sides, depth: int, path: tuple[str, ...],
             DiffLine(depth, " ", f"{closing}{tail}")]
 
 
-def _item_name(item: Any) -> str | None:
-    if isinstance(item, Mapping):
-        for key in NAME_KEYS:
-            if isinstance(item.get(key), str):
-                return str(item[key])
-    return None
-
-
 def _named(items: Sequence[Any]) -> bool:
-    names = [_item_name(item) for item in items]
+    names = [item_name(item) for item in items]
     return None not in names and len(set(names)) == len(names)
 
 
@@ -228,11 +220,11 @@ def _item_lines(item: Sides, depth: int, path: tuple[str, ...],
 
 
 def _pairs_by_name(old: list[Any], new: list[Any]) -> list[tuple[int | None, int | None]]:
-    old_at = {_item_name(item): i for i, item in enumerate(old)}
-    new_names = {_item_name(item) for item in new}
+    old_at = {item_name(item): i for i, item in enumerate(old)}
+    new_names = {item_name(item) for item in new}
     pairs: list[tuple[int | None, int | None]] = [
-        (old_at.get(_item_name(item)), j) for j, item in enumerate(new)]
-    pairs += [(i, None) for i, item in enumerate(old) if _item_name(item) not in new_names]
+        (old_at.get(item_name(item)), j) for j, item in enumerate(new)]
+    pairs += [(i, None) for i, item in enumerate(old) if item_name(item) not in new_names]
     return pairs
 
 

@@ -52,7 +52,7 @@ def test_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
 
 def test_key_changes_with_the_hcl2_version(monkeypatch: pytest.MonkeyPatch) -> None:
     before = cache_key(TEXT)
-    monkeypatch.setattr(cache_module, "HCL2_VERSION", "0.0.1")
+    monkeypatch.setattr(cache_module, "PARSER_VERSION", "tree-sitter 0.0.1")
     assert cache_key(TEXT) != before
 
 
