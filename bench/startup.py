@@ -36,15 +36,18 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100)
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ncplan-startup-") as tmp:
-        config = Path(tmp)
-        generate(config, Spec(opts.services))
-        once(opts.trees[0], ["-C", str(config), "validate"], config)  # fill the parse cache
-        for label, args in (("--help", ["--help"]),
-                            (f"validate {opts.services} (warm)", ["-C", str(config),
-                                                                  "validate"])):
+        # a configuration per tree: two trees' parse caches may differ, and each run
+        # prunes the entries it did not use
+        configs = {tree: Path(tmp) / str(i) for i, tree in enumerate(opts.trees)}
+        for tree, config in configs.items():
+            generate(config, Spec(opts.services))
+            once(tree, ["-C", str(config), "validate"], config)  # fill the parse cache
+        for label, validate in (("--help", False), (f"validate {opts.services} (warm)", True)):
             times: dict[Path, list[float]] = {t: [] for t in opts.trees}
             for _ in range(opts.runs):
                 for tree in opts.trees:
+                    config = configs[tree]
+                    args = ["-C", str(config), "validate"] if validate else ["--help"]
                     times[tree].append(once(tree, args, config))
             for tree in opts.trees:
                 print(f"{label:<24} {tree!s:<24} median {statistics.median(times[tree]):.3f}"
