@@ -20,7 +20,18 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__
-from ncplan.commands import force_unlock, graph, init, plan, render, show, state, validate
+from ncplan.commands import (
+    apply,
+    force_unlock,
+    graph,
+    import_,
+    init,
+    plan,
+    render,
+    show,
+    state,
+    validate,
+)
 from ncplan.commands.context import AppContext
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
@@ -91,6 +102,9 @@ def _register_all() -> None:
     register(app, "render", render.command)
     register(app, "graph", graph.command)
     register(app, "plan", plan.command)
+    register(app, "apply", apply.apply_command)
+    register(app, "destroy", apply.destroy_command)
+    register(app, "import", import_.command)
     register(app, "show", show.command)
     register(state_app, "list", state.list_command)
     register(state_app, "show", state.show_command)

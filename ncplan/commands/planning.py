@@ -1,6 +1,6 @@
 """Making a plan: load -> lower -> graph -> state (under the lock) -> refresh -> diff.
 
-The core ``plan`` calls (and ``apply`` will): each step is another module's job; this one
+The core ``plan`` and ``apply`` call: each step is another module's job; this one
 only strings them together. The state lock is held while the state is read and the live
 objects are refreshed, as Terraform does, so a plan made during an apply waits for it
 (``--lock-timeout``) or fails naming the holder.
@@ -8,7 +8,6 @@ objects are refreshed, as Terraform does, so a plan made during an apply waits f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
 from ncplan.providers.live import Refreshed
@@ -57,24 +57,53 @@ def config_digest(config: Config) -> str:
     return configuration_digest(files, values)
 
 
-def read_live(manager: StateManager, config: Config, desired: Sequence[DesiredResource],
-              options: PlanOptions) -> tuple[State | None, Refreshed | None]:
-    """The state and, unless ``--no-refresh``, the live objects, under the state lock."""
-    with locked(manager, "plan", options.lock_timeout, manager.description):
-        state = manager.read()
-        if not options.refresh:
-            return state, None
-        return state, refresh(desired, state, config, parallelism=options.parallelism)
+@dataclass(frozen=True)
+class Prepared:
+    """The configuration loaded and lowered, and its state backend (nothing read yet)."""
+
+    config: Config
+    desired: tuple[DesiredResource, ...]
+    manager: StateManager
+
+    @property
+    def digest(self) -> str:
+        return config_digest(self.config)
+
+
+def prepare(app: AppContext, options: PlanOptions) -> Prepared:
+    """Load, lower and check the graph (a cycle is an error before any I/O)."""
+    config = load(app, options.var, options.var_file)
+    desired = lower_config(config)
+    ResourceGraph.of(desired).apply_order()
+    manager = open_backend(config.backend, app.directory, config.consul)
+    return Prepared(config=config, desired=desired, manager=manager)
+
+
+def refresh_for(prepared: Prepared, state: State | None,
+                options: PlanOptions) -> Refreshed | None:
+    """The live objects, unless ``--no-refresh``; the caller holds the state lock."""
+    if not options.refresh:
+        return None
+    return refresh(prepared.desired, state, prepared.config, parallelism=options.parallelism)
+
+
+def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | None, Plan]:
+    """Read the state, refresh and diff; the caller holds the state lock (``apply`` keeps
+    it from the plan through the apply, as Terraform does)."""
+    state = prepared.manager.read()
+    refreshed = refresh_for(prepared, state, options)
+    request = request_for(prepared.config, state, refreshed, mode=options.mode,
+                          targets=options.targets, config_digest=prepared.digest)
+    plan = build_plan(request)
+    check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
+    return state, plan
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     """The plan for the configuration in ``app.directory``; raises NcplanError."""
-    config = load(app, options.var, options.var_file)
-    desired = lower_config(config)
-    ResourceGraph.of(desired).apply_order()  # a cycle is an error before any I/O
-    manager = open_backend(config.backend, app.directory, config.consul)
-    state, refreshed = read_live(manager, config, desired, options)
-    request = request_for(config, state, refreshed, mode=options.mode,
-                          targets=options.targets, config_digest=config_digest(config))
-    return PlanRun(config=config, desired=desired, manager=manager,
-                   plan=build_plan(request))
+    prepared = prepare(app, options)
+    manager = prepared.manager
+    with locked(manager, "plan", options.lock_timeout, manager.description):
+        _, plan = plan_under_lock(prepared, options)
+    return PlanRun(config=prepared.config, desired=prepared.desired, manager=manager,
+                   plan=plan)

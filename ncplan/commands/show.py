@@ -1,7 +1,8 @@
-"""``ncplan show [PLANFILE] [--json]``: a saved plan, or the state.
+"""``ncplan show [PLANFILE] [--json | --markdown]``: a saved plan, or the state.
 
-With a plan file: the plan as ``plan`` printed it (``--json``: the same JSON). Without
-one: the state, one resource after another; ``--json`` prints it in Terraform's state
+With a plan file: the plan as ``plan`` printed it (``--json``: the same JSON;
+``--markdown``: the same pull-request comment, so a pipeline posts the plan it saved).
+Without one: the state, one resource after another; ``--json`` prints it in Terraform's state
 shape (``values.root_module.resources[]``, as ``terraform show -json``). Sensitive
 variables' values are masked either way.
 """
@@ -16,7 +17,9 @@ import typer
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
+from ncplan.commands.plan import plan_form
 from ncplan.commands.state import backend_from_directory
+from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.state import open_backend
 from ncplan.state.model import State
@@ -40,15 +43,19 @@ def command(
     plan_file: Annotated[Path | None, typer.Argument(
         help="A plan file written by `ncplan plan --out`.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print a saved plan as a pull-request comment.")] = False,
     var: VarOption = None,
     var_file: VarFileOption = None,
 ) -> None:
     """Show a saved plan, or the state."""
     app = AppContext.of(ctx)
+    form = plan_form(as_json, markdown)
     if plan_file is not None:
-        form = PlanForm.JSON if as_json else PlanForm.HUMAN
         print_plan(planfile.read(plan_file), form, color=app.color)
         return
+    if form is PlanForm.MARKDOWN:
+        raise NcplanError("--markdown needs a plan file: ncplan show PLANFILE --markdown")
     state, secrets = read_state(app, var, var_file)
     if state is None:
         state_view.note(make_console(stderr=True, color=app.color), "No state.")

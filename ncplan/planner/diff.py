@@ -107,10 +107,10 @@ def diff_job(desired: DesiredResource, recorded: ResourceState | None,
     plan = refreshed.plans.get(desired.name)
     if live is None:
         return _change(desired, Action.CREATE, after=after, nomad_plan=plan,
-                       reason=DELETED if recorded is not None else "")
+                       reason=DELETED if recorded is not None else "", body=plain(body))
     before = project(live.body, after)
     common = {"before": before, "after": after, "observed_index": live.modify_index,
-              "nomad_plan": plan}
+              "nomad_plan": plan, "body": plain(body)}
     paths = replace_paths(live.body, body)
     if paths:
         return _change(desired, Action.REPLACE, replace_paths=paths,

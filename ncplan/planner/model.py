@@ -63,7 +63,9 @@ class ResourceChange:
     the live index seen by this plan (Nomad's JobModifyIndex, Consul's ModifyIndex; 0
     when absent): apply writes with it as check-and-set. ``before_sensitive`` and
     ``after_sensitive`` mirror the values with ``True`` at sensitive leaves (Terraform's
-    JSON), ``False`` when nothing is sensitive.
+    JSON), ``False`` when nothing is sensitive. ``body`` is what apply sends for a job:
+    the whole desired Job (``after`` is its view without unset values, which would drop
+    meaningful empty blocks such as ``SidecarService {}``); ``None`` means ``after``.
     """
 
     address: str
@@ -80,6 +82,7 @@ class ResourceChange:
     before_sensitive: Any = False
     after_sensitive: Any = False
     source: SourceSpan | None = None
+    body: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ index 0), ``delete`` for a delete. Each ``write`` returns what the state must re
 the desired body written (``change.after``), the live index after the write and the
 change's dependencies.
 
-* ``nomad_job``: register with ``EnforceIndex`` and the JobModifyIndex the plan saw (0 to
-  create); a job whose Nomad plan changes nothing is not registered again (no new job
-  version). Nomad has no check-and-set delete: the job is read first and deregistered
-  (purged, so a replacement can be created with index 0) only while its JobModifyIndex
-  is still the one the plan saw.
+* ``nomad_job``: register the whole desired Job (``change.body``) with ``EnforceIndex``
+  and the JobModifyIndex the plan saw (0 to create); a job whose Nomad plan changes
+  nothing is not registered again (no new job version). Nomad has no check-and-set
+  delete: the job is read first and deregistered (purged, so a replacement can be
+  created with index 0) only while its JobModifyIndex is still the one the plan saw.
 * ``consul_intention``: one source of the destination's entry, upserted or removed with
   ``?cas=`` and every other source kept. Several intentions toward one destination share
   one entry, so their writes are serialised per destination and each write after ncplan's
@@ -63,7 +63,8 @@ class NomadJobExecutor:
         if change.nomad_plan is not None and change.nomad_plan.changes_nothing \
                 and change.observed_index:
             return Written(recorded(change, change.observed_index), wrote=False)
-        index = self.jobs.register(_body(change), enforce_index=change.observed_index)
+        body = change.body if change.body is not None else _body(change)
+        index = self.jobs.register(body, enforce_index=change.observed_index)
         return Written(recorded(change, index), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:

@@ -203,26 +203,26 @@ class JsonApplyView:
     def pre_apply(self, change: ResourceChange) -> None:
         with self._lock:
             self._started[change.address] = self.clock()
-        self.emit("apply_start", start_message(change), hook=_hook(change))
+        self.emit("apply_start", start_message(change), hook=resource_hook(change))
 
     def post_apply(self, change: ResourceChange, outcome: ResourceOutcome) -> None:
         seconds = int(outcome.seconds)
         if outcome.ok:
-            hook = _hook(change, elapsed_seconds=seconds)
+            hook = resource_hook(change, elapsed_seconds=seconds)
             if outcome.index and change.action is not Action.DELETE:
-                hook = _hook(change, id_key="index", id_value=str(outcome.index),
+                hook = resource_hook(change, id_key="index", id_value=str(outcome.index),
                              elapsed_seconds=seconds)
             self.emit("apply_complete", complete_message(change, outcome), hook=hook)
             return
         self.emit("apply_errored", errored_message(change, outcome), level="error",
-                  hook=_hook(change, elapsed_seconds=seconds))
+                  hook=resource_hook(change, elapsed_seconds=seconds))
         self.emit("diagnostic", f"Error: {outcome.error}", level="error",
                   diagnostic={"severity": "error", "summary": outcome.error, "detail": "",
                               "address": change.address})
 
     def skipped(self, change: ResourceChange, reason: str) -> None:
         self.emit("apply_skipped", f"{change.address}: Skipped: {reason}", level="warn",
-                  hook={**_hook(change), "reason": reason})
+                  hook={**resource_hook(change), "reason": reason})
 
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         now = self.clock()
@@ -234,7 +234,7 @@ class JsonApplyView:
                    "reason": progress.reason}
         message = f"{still_message(change, seconds)} {progress_message(change, progress)}"
         self.emit("apply_progress", message,
-                  hook={**_hook(change, elapsed_seconds=int(seconds)), "rollout": rollout})
+                  hook={**resource_hook(change, elapsed_seconds=int(seconds)), "rollout": rollout})
 
     def change_summary(self, add: int, change: int, remove: int, *,
                        destroy: bool = False) -> None:
@@ -272,7 +272,7 @@ def change_summary_event(add: int, change: int, remove: int, *, destroy: bool = 
     return event("change_summary", message, now=now, changes=changes)
 
 
-def _hook(change: ResourceChange, **fields: Any) -> dict[str, Any]:
+def resource_hook(change: ResourceChange, **fields: Any) -> dict[str, Any]:
     resource_type, _, name = change.address.partition(".")
     resource = {"addr": change.address, "module": "", "resource": change.address,
                 "implied_provider": _PROVIDER.get(resource_type.split("_")[0], ""),

@@ -13,6 +13,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from ncplan.cli import app
+from ncplan.config import load_config
+from ncplan.state import open_backend
+from ncplan.state.model import State
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_NAMES = ("db", "web", "api", "frontend", "placed")
@@ -57,3 +60,15 @@ def wipe(agents: Agents, names: Sequence[str] = EXAMPLE_NAMES) -> None:
         agents.consul("DELETE", f"/v1/config/service-defaults/{name}")
     for name in [*names, "*"]:
         agents.consul("DELETE", f"/v1/config/service-intentions/{name}")
+
+
+def apply_all(directory: Path, env: Mapping[str, str]) -> State:
+    """``ncplan apply --auto-approve --no-wait`` (the examples' programs do not exist here,
+    so their rollouts are not followed); the state it persisted."""
+    done = ncplan(directory, ["apply", "--auto-approve", "--no-wait"], env)
+    assert done.exit_code == 0, done.both
+    assert "Apply complete!" in done.stdout, done.stdout
+    config = load_config(directory, env=env, use_cache=False).config
+    state = open_backend(config.backend, directory, config.consul).read()
+    assert state is not None
+    return state

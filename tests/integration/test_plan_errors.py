@@ -14,6 +14,17 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.state import backend_from_directory
 from ncplan.state import locked
 
+# The raw example's web app task, and the seed guide's own, which has no driver.
+RUNNABLE_WEB_APP = '''\
+            driver = "raw_exec"
+
+            config {
+                command = "sleep"
+                args    = ["2147483647"]
+            }
+'''
+GUIDE_WEB_APP = "            # ... typical configuration.\n"
+
 
 def test_an_unreachable_nomad_names_its_address_and_the_variable(
         agents: Agents, tmp_path: Path) -> None:
@@ -39,10 +50,14 @@ def test_an_unreachable_consul_names_its_address_and_the_variable(
 
 def test_a_job_nomad_rejects_shows_nomads_message_address_and_location(
         agents: Agents, tmp_path: Path) -> None:
-    directory = copy_example("connect-on-nomad-raw", tmp_path)  # web has no driver
+    directory = copy_example("connect-on-nomad-raw", tmp_path)
+    jobs = directory / "jobs.hcl"
+    text = jobs.read_text()
+    assert text.count(RUNNABLE_WEB_APP) == 1
+    jobs.write_text(text.replace(RUNNABLE_WEB_APP, GUIDE_WEB_APP))  # the guide's: no driver
     run = ncplan(directory, ["plan"], agent_env(agents))
     assert run.exit_code == 1
-    assert "nomad_job.web (jobs.hcl:46:1): Nomad rejected the job" in run.stderr
+    assert "nomad_job.web (jobs.hcl:60:1): Nomad rejected the job" in run.stderr
     assert "Missing task driver" in run.stderr
     assert "Traceback" not in run.stderr
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from apply_for_tests import apply_for_tests
-from plan_helpers import JQ_NO_DELETE, agent_env, copy_example, ncplan, wipe
+from plan_helpers import JQ_NO_DELETE, agent_env, apply_all, copy_example, ncplan, wipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
 
@@ -21,9 +20,6 @@ from ncplan.config import load_config
 from ncplan.resources.desired import lower_config
 
 EXAMPLES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh")
-# The seed guide's web task is "# ... typical configuration." with no driver, which Nomad
-# refuses (test_plan_errors pins that message); the copy used here gets one.
-WEB_DRIVER = 'driver = "raw_exec"\n            config { command = "/bin/sleep" }'
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +30,7 @@ def clean(agents: Agents) -> Iterator[None]:
 
 
 def example(name: str, tmp_path: Path) -> Path:
-    directory = copy_example(name, tmp_path)
-    if name == "connect-on-nomad-raw":
-        jobs = directory / "jobs.hcl"
-        jobs.write_text(jobs.read_text().replace("# ... typical configuration.", WEB_DRIVER))
-    return directory
+    return copy_example(name, tmp_path)
 
 
 def resource_count(directory: Path) -> int:
@@ -57,7 +49,7 @@ def test_first_plan_creates_everything_then_a_plan_after_writing_has_no_changes(
     assert "# nomad_job.db will be created" in first.stdout
     assert first.stderr == ""
 
-    apply_for_tests(directory, env)
+    apply_all(directory, env)
     second = ncplan(directory, ["plan", "--detailed-exitcode"], env)
     assert second.exit_code == 0, second.both
     assert "No changes. Your infrastructure matches the configuration." in second.stdout
@@ -69,7 +61,7 @@ def test_a_count_and_env_change_is_an_update_with_nomads_field_diff(
         agents: Agents, tmp_path: Path) -> None:
     directory = example("connect-on-nomad", tmp_path)
     env = agent_env(agents)
-    apply_for_tests(directory, env)
+    apply_all(directory, env)
     main = directory / "main.hcl"
     text = main.read_text().replace('service "web" {', 'service "web" {\n  count = 3', 1)
     main.write_text(text.replace("postgresql://", "postgres://"))
@@ -154,7 +146,7 @@ def test_show_prints_the_state_and_its_json_in_terraforms_state_shape(
     env = agent_env(agents)
     empty = ncplan(directory, ["show"], env)
     assert (empty.exit_code, empty.stdout, empty.stderr.strip()) == (0, "", "No state.")
-    apply_for_tests(directory, env)
+    apply_all(directory, env)
     shown = ncplan(directory, ["show", "--json"], env)
     assert shown.exit_code == 0, shown.both
     resources = json.loads(shown.stdout)["values"]["root_module"]["resources"]
@@ -179,7 +171,7 @@ def test_sensitive_values_are_masked_in_plan_and_show(agents: Agents, tmp_path: 
     assert "hunter2-secret" not in planned.both
     assert "(sensitive value)" in planned.stdout
 
-    apply_for_tests(directory, env)
+    apply_all(directory, env)
     shown = ncplan(directory, ["show"], env)
     assert "hunter2-secret" not in shown.both
     assert '"DB_PASSWORD": "(sensitive)"' in shown.stdout

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from apply_for_tests import apply_for_tests
-from plan_helpers import JQ_NO_DELETE, agent_env, copy_example, ncplan, wipe
+from plan_helpers import JQ_NO_DELETE, agent_env, apply_all, copy_example, ncplan, wipe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
 
@@ -28,7 +27,7 @@ def clean(agents: Agents) -> Iterator[None]:
 @pytest.fixture
 def applied(agents: Agents, tmp_path: Path) -> Path:
     directory = copy_example("connect-on-nomad", tmp_path)
-    apply_for_tests(directory, agent_env(agents))
+    apply_all(directory, agent_env(agents))
     return directory
 
 

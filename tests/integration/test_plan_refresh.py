@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from apply_for_tests import apply_for_tests
-from plan_helpers import agent_env, copy_example, wipe
+from plan_helpers import agent_env, apply_all, copy_example, wipe
 
 from ncplan.config import load_config
 from ncplan.errors import NcplanError, ProviderUnreachable
@@ -50,12 +49,8 @@ def test_refresh_of_a_new_configuration(agents: Agents, tmp_path: Path) -> None:
 def test_unchanged_jobs_plan_as_none_and_only_moved_jobs_get_a_drift_plan(
         agents: Agents, tmp_path: Path) -> None:
     directory = copy_example("connect-on-nomad-raw", tmp_path)
-    jobs = directory / "jobs.hcl"
-    jobs.write_text(jobs.read_text().replace(
-        "# ... typical configuration.",
-        'driver = "raw_exec"\n            config { command = "/bin/sleep" }'))
     env = agent_env(agents)
-    state = apply_for_tests(directory, env)
+    state = apply_all(directory, env)
     found = refresh_example(directory, env, state)
     assert set(found.parsed_jobs) == {"db", "web"}
     assert {n: p.diff_type for n, p in found.plans.items()} == {"db": "None", "web": "None"}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from config_helpers import load, only_error
-from seed_copy import seed_jobs
+from seed_copy import as_in_guide, seed_jobs
 
 from ncplan.config.rawjob import derive
 
 
 def test_the_seed_guides_two_jobs_validate_with_web_depending_on_db(tmp_path: Path) -> None:
-    jobs = seed_jobs()
+    jobs = as_in_guide(seed_jobs())  # the guide's text, its web task without a driver
     assert set(jobs) == {"db", "web"}, "the seed guide's jobs were not found"
     assert "# ... typical configuration." in jobs["web"]
     config = load(tmp_path, {"db.hcl": jobs["db"] + "\n", "web.hcl": jobs["web"] + "\n"}).config

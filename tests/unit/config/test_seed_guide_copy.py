@@ -1,4 +1,6 @@
-"""Cross-check: the repository's copy of the seed guide's jobs is the guide's text, verbatim.
+"""Cross-check: the repository's copy of the seed guide's jobs is the guide's text, verbatim,
+but for the one change seed_copy.py writes down (runnable app tasks in place of the guide's
+hypothetical database and its "# ... typical configuration." web task).
 
 The guide lives in the shared folder beside the repository, which a user's clone does not
 have: there the check is skipped with its reason, but under CI (``CI=true``) a missing guide
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from seed_copy import GUIDE, RAW_EXAMPLE, guide_jobs, seed_jobs
+from seed_copy import GUIDE, RAW_EXAMPLE, as_in_guide, guide_jobs, seed_jobs
 
 
 def _guide_text() -> str:
@@ -22,16 +24,23 @@ def _guide_text() -> str:
     return GUIDE.read_text(encoding="utf-8")
 
 
-def test_the_raw_example_holds_the_guides_jobs_verbatim() -> None:
+def test_the_raw_example_holds_the_guides_jobs_verbatim_but_the_app_tasks() -> None:
     guide = guide_jobs(_guide_text())
     assert set(guide) == {"db", "web"}, "the seed guide's jobs were not found"
-    assert seed_jobs() == guide
+    assert as_in_guide(seed_jobs()) == guide
 
 
-def test_the_copy_has_both_jobs() -> None:
-    """Runs everywhere: the copy the other tests use is complete."""
+def test_the_copy_has_both_jobs_with_runnable_app_tasks_and_the_guides_proxies() -> None:
+    """Runs everywhere: the copy the other tests use is complete, its app tasks have a
+    driver, and its Connect parts are the guide's."""
     jobs = seed_jobs()
     assert set(jobs) == {"db", "web"}
-    assert "# ... typical configuration." in jobs["web"]
+    assert "typical configuration" not in jobs["web"]
+    assert jobs["web"].count('driver = "raw_exec"') == 2
     assert '"-upstream", "db:${NOMAD_PORT_tcp}",' in jobs["web"]
     assert '"-service", "db",' in jobs["db"]
+    assert '"-service-addr", "${NOMAD_ADDR_db_tcp}",' in jobs["db"]
+    assert '"-listen", ":${NOMAD_PORT_tcp}",' in jobs["db"]
+    guide = as_in_guide(jobs)
+    assert "# ... typical configuration." in guide["web"]
+    assert "/usr/local/bin/my-database" in guide["db"]

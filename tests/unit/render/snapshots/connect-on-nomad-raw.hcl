@@ -7,8 +7,8 @@ job "db" {
             driver = "raw_exec"
 
             config {
-                command = "/usr/local/bin/my-database"
-                args    = ["-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
+                command = "python3"
+                args    = ["-c", "import socketserver as s, sys; h, p = sys.argv[2].rsplit(':', 1); s.ThreadingTCPServer((h, int(p)), type('Echo', (s.BaseRequestHandler,), {'handle': lambda self: [self.request.sendall(b) for b in iter(lambda: self.request.recv(4096), b'')]})).serve_forever()", "-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
             }
 
             resources {
@@ -47,7 +47,12 @@ job "web" {
 
     group "web" {
         task "web" {
-            # ... typical configuration.
+            driver = "raw_exec"
+
+            config {
+                command = "sleep"
+                args    = ["2147483647"]
+            }
 
             env {
                 DATABASE_URL = "postgresql://${NOMAD_ADDR_proxy_tcp}/db"

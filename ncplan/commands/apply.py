@@ -1,0 +1,153 @@
+"""``ncplan apply [PLANFILE]`` and ``ncplan destroy``: flags in, exit code out.
+
+The work is :func:`ncplan.commands.applying.run_apply`. Exit codes: 0 applied (or
+nothing to do); 1 an error, a stale plan, a refused approval, or a resource that failed
+or was skipped; 130 interrupted (Ctrl-C or SIGTERM: the running requests finish and are
+recorded; a second one stops at once, after releasing the lock).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ncplan.commands.applying import ApplySettings, Ending, run_apply
+from ncplan.commands.context import AppContext
+from ncplan.commands.options import VarFileOption, VarOption
+from ncplan.commands.plan import plan_mode
+from ncplan.commands.planning import PlanOptions
+from ncplan.commands.state import LockTimeout
+from ncplan.errors import NcplanError
+from ncplan.planner.apply import ApplyResult
+from ncplan.planner.model import PlanMode
+from ncplan.providers.refresh import DEFAULT_PARALLELISM
+from ncplan.state import parse_duration
+from ncplan.views.apply_output import ApplyUi, HumanApplyUi, JsonApplyUi
+from ncplan.views.console import make_console
+from ncplan.views.errors import render_interrupt
+
+EXIT_INTERRUPTED = 130
+
+AutoApprove = Annotated[bool, typer.Option(
+    "--auto-approve", help="Apply without asking (needed when stdin is not a terminal).")]
+Wait = Annotated[bool, typer.Option(
+    "--wait/--no-wait", help="Follow each job's rollout until it is healthy or failed.")]
+WaitTimeout = Annotated[str, typer.Option(
+    "--wait-timeout", help="How long to wait for each rollout.")]
+Json = Annotated[bool, typer.Option("--json", help="One JSON event per line.")]
+Target = Annotated[list[str] | None, typer.Option(
+    "--target", help="Limit to ADDR and what it needs (repeatable).")]
+NoRefresh = Annotated[bool, typer.Option(
+    "--no-refresh", help="Plan against the state alone.")]
+Parallelism = Annotated[int, typer.Option(
+    "--parallelism", min=1, help="How many requests run at once.")]
+
+
+def _refuse_unasked(settings: ApplySettings, as_json: bool) -> None:
+    """Without a plan file and without --auto-approve, someone must answer on a terminal."""
+    if settings.plan_file is not None or settings.auto_approve:
+        return
+    verb = "destroy" if settings.destroy else "apply"
+    if as_json:
+        raise NcplanError(f"{verb} --json needs --auto-approve or a plan file: ncplan cannot "
+                          "ask for approval while printing JSON")
+    if not sys.stdin.isatty():
+        raise NcplanError(f"{verb} needs approval, and stdin is not a terminal to ask on",
+                          hint="pass --auto-approve, or save a plan with `ncplan plan --out "
+                               "FILE` and apply that file")
+
+
+def _ui(app: AppContext, as_json: bool) -> ApplyUi:
+    return JsonApplyUi() if as_json else HumanApplyUi(color=app.color)
+
+
+def _exit_now(app: AppContext, interrupt: KeyboardInterrupt) -> None:
+    """A second Ctrl-C: the lock is released already; stop even while worker threads are
+    still in a request (they would keep the interpreter alive until it ends)."""
+    render_interrupt(make_console(stderr=True, color=app.color), interrupt)
+    busy = [t for t in threading.enumerate() if t.name.startswith("ncplan-apply")]
+    if busy:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def run(app: AppContext, settings: ApplySettings, as_json: bool) -> None:
+    _refuse_unasked(settings, as_json)
+    ui = _ui(app, as_json)
+    try:
+        outcome = run_apply(app, settings, ui)
+    except KeyboardInterrupt as interrupt:
+        _exit_now(app, interrupt)
+        return
+    if outcome.ending is Ending.ERRORED:
+        raise typer.Exit(1)
+    if outcome.ending is Ending.CANCELLED:
+        ui.cancelled(outcome.destroy)
+        raise typer.Exit(1)
+    result = outcome.result if outcome.result is not None else ApplyResult()
+    ui.finished(result, outcome.destroy)
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def apply_command(
+    ctx: typer.Context,
+    plan_file: Annotated[Path | None, typer.Argument(
+        help="A plan file written by `ncplan plan --out`: apply exactly it.")] = None,
+    auto_approve: AutoApprove = False,
+    wait: Wait = True,
+    wait_timeout: WaitTimeout = "5m",
+    as_json: Json = False,
+    no_refresh: NoRefresh = False,
+    refresh_only: Annotated[bool, typer.Option(
+        "--refresh-only", help="Only record in the state what changed outside ncplan.")
+    ] = False,
+    target: Target = None,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
+    lock_timeout: LockTimeout = "0s",
+    parallelism: Parallelism = DEFAULT_PARALLELISM,
+) -> None:
+    """Make Nomad and Consul match the configuration (or a saved plan)."""
+    app = AppContext.of(ctx)
+    if plan_file is not None and (target or no_refresh or refresh_only):
+        raise NcplanError("a plan file is applied as it was saved: --target, --no-refresh "
+                          "and --refresh-only belong to `ncplan plan`")
+    options = PlanOptions(
+        mode=plan_mode(False, refresh_only), targets=tuple(target or ()),
+        refresh=not no_refresh, lock_timeout=parse_duration(lock_timeout),
+        parallelism=parallelism, var=tuple(var or ()), var_file=tuple(var_file or ()))
+    run(app, ApplySettings(plan=options, plan_file=plan_file, auto_approve=auto_approve,
+                           wait=wait, wait_timeout=parse_duration(wait_timeout)), as_json)
+
+
+def destroy_command(
+    ctx: typer.Context,
+    auto_approve: AutoApprove = False,
+    wait: Wait = True,
+    wait_timeout: WaitTimeout = "5m",
+    as_json: Json = False,
+    no_refresh: NoRefresh = False,
+    target: Target = None,
+    var: VarOption = None,
+    var_file: VarFileOption = None,
+    lock_timeout: LockTimeout = "0s",
+    parallelism: Parallelism = DEFAULT_PARALLELISM,
+) -> None:
+    """Delete everything ncplan manages (or --target ADDR and what needs it)."""
+    app = AppContext.of(ctx)
+    options = PlanOptions(
+        mode=PlanMode.DESTROY, targets=tuple(target or ()), refresh=not no_refresh,
+        lock_timeout=parse_duration(lock_timeout), parallelism=parallelism,
+        var=tuple(var or ()), var_file=tuple(var_file or ()))
+    run(app, ApplySettings(plan=options, auto_approve=auto_approve, wait=wait,
+                           wait_timeout=parse_duration(wait_timeout)), as_json)

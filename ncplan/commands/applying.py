@@ -1,0 +1,161 @@
+"""Applying: the core ``apply`` and ``destroy`` call; the commands only read flags.
+
+Without a plan file: take the state lock, plan (as ``plan`` does), show the plan, ask,
+apply, all under that one lock (Terraform holds it from the plan through the apply, so
+nobody writes between what was shown and what is done). With a plan file: take the lock,
+refuse the plan when it is stale (another lineage, a newer state serial, a changed
+configuration digest, or a live index that moved since the plan), else apply exactly it.
+The lock is released on every path (``locked`` also on Ctrl-C and errors).
+
+``prevent_destroy`` is checked before anything is asked or done. A plan with no changes
+applies nothing (it records the objects it adopts: live, matching, not in the state).
+A refresh-only plan writes the refreshed state and nothing else.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ncplan.commands.context import AppContext
+from ncplan.commands.planning import PlanOptions, Prepared, plan_under_lock, prepare
+from ncplan.errors import NcplanError
+from ncplan.planner import planfile
+from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
+from ncplan.planner.guards import check_prevent_destroy
+from ncplan.planner.model import Action, Plan, PlanMode
+from ncplan.providers.clients import Providers
+from ncplan.providers.executors import executors, recorded
+from ncplan.providers.live_indexes import moved_indexes
+from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT, RolloutWaiter
+from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.state import StateManager, locked
+from ncplan.state.model import State
+from ncplan.views.apply_output import ApplyUi
+
+
+class StalePlan(NcplanError):
+    """A saved plan that no longer fits the state, the configuration or the live objects."""
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    """What the flags of ``apply``/``destroy`` ask for."""
+
+    plan: PlanOptions = field(default_factory=PlanOptions)
+    plan_file: Path | None = None
+    auto_approve: bool = False
+    wait: bool = True
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT
+
+    @property
+    def destroy(self) -> bool:
+        return self.plan.mode is PlanMode.DESTROY
+
+
+class Ending(enum.Enum):
+    APPLIED = "applied"  # result says how it went
+    NOTHING = "nothing"  # the plan had no changes
+    CANCELLED = "cancelled"  # the answer was not yes
+    ERRORED = "errored"  # the plan itself failed (shown with the plan)
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    ending: Ending
+    result: ApplyResult | None = None
+    destroy: bool = False  # the plan was a destroy plan (says "Destroy complete!")
+
+
+def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOutcome:
+    """Plan (or read the plan file), check, ask, apply; raises NcplanError."""
+    prepared = prepare(app, settings.plan)
+    manager = prepared.manager
+    operation = "destroy" if settings.destroy else "apply"
+    with locked(manager, operation, settings.plan.lock_timeout, manager.description):
+        if settings.plan_file is not None:
+            plan = planfile.read(settings.plan_file)
+            state = manager.read()
+            check_fresh(plan, state, prepared, settings.plan.parallelism)
+            if plan.is_empty():
+                ui.show_plan(plan)
+        else:
+            state, plan = plan_under_lock(prepared, settings.plan)
+            ui.show_plan(plan)
+            if plan.errored:
+                return ApplyOutcome(Ending.ERRORED)
+        return _carry_out(plan, state, prepared, settings, ui)
+
+
+def check_fresh(plan: Plan, state: State | None, prepared: Prepared,
+                parallelism: int) -> None:
+    """Raise :class:`StalePlan` saying every reason the saved ``plan`` no longer fits."""
+    reasons = planfile.stale_reasons(plan, state, prepared.digest)
+    if not reasons and plan.actionable:
+        providers = Providers.from_config(prepared.config)
+        reasons = [m.reason for m in moved_indexes(plan.actionable, providers,
+                                                   parallelism=parallelism)]
+    if reasons:
+        raise StalePlan("the saved plan is stale: " + "; ".join(reasons),
+                        hint="make a new plan (ncplan plan --out FILE) and apply that")
+
+
+def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
+               settings: ApplySettings, ui: ApplyUi) -> ApplyOutcome:
+    check_prevent_destroy(plan, prepared.config)
+    destroy = plan.mode is PlanMode.DESTROY
+    if plan.mode is PlanMode.REFRESH_ONLY:
+        return _write_refreshed(plan, state, prepared)
+    if plan.is_empty():
+        adopt(plan, state, prepared.manager)
+        return ApplyOutcome(Ending.NOTHING, destroy=destroy)
+    if settings.plan_file is None and not settings.auto_approve \
+            and not ui.approve(destroy):
+        return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
+    state = adopt(plan, state, prepared.manager)
+    return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
+                        destroy=destroy)
+
+
+def adopt(plan: Plan, state: State | None, manager: StateManager) -> State | None:
+    """Record the no-op changes the plan adopts (live, matching the configuration, not
+    in the state: "ncplan will adopt it"), as apply records a write: ``after`` and the
+    live index. An apply killed between Nomad's write and the state write leaves such
+    an object; the next apply records it instead of losing it."""
+    known = set(state.addresses) if state is not None else set()
+    found = [recorded(c, c.observed_index) for c in plan.changes
+             if c.action is Action.NOOP and c.before is not None and c.after is not None
+             and c.address not in known]
+    if not found:
+        return state
+    base = state if state is not None else State.new()
+    manager.write(base.with_resources([*base.resources, *found]))
+    return manager.persist()
+
+
+def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> ApplyOutcome:
+    """A refresh-only plan: record what the refresh found, change nothing live."""
+    if plan.next_state is not None and state is not None:
+        prepared.manager.write(replace(plan.next_state, lineage=state.lineage))
+        prepared.manager.persist()
+    return ApplyOutcome(Ending.APPLIED, ApplyResult(state=prepared.manager.read()))
+
+
+def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
+            ui: ApplyUi) -> ApplyResult:
+    """The engine over the real providers, the rollouts followed unless ``--no-wait``."""
+    config = prepared.config
+    providers = Providers.from_config(config)
+    waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
+                           timeout=settings.wait_timeout)
+    options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
+                           wait_for_rollout=waiter)
+    try:
+        return apply_plan(plan, state if state is not None else State.new(),
+                          prepared.manager,
+                          executors(providers.jobs, providers.intentions,
+                                    providers.service_defaults),
+                          hooks=ui.hooks, options=options, config=config)
+    finally:
+        ui.close()

@@ -1,0 +1,72 @@
+"""Importing: adopt one live object into the state, as apply would have recorded it.
+
+The address must be in the configuration and not yet in the state; the ID names the
+live object and must be the one the address manages (``nomad_job.NAME``: the job ID
+``NAME``; ``consul_intention.SRC->DST``: ``SRC->DST``; ``consul_service_defaults.NAME``:
+``NAME``). Under the state lock, a refreshed plan of that address gives the live object
+as ncplan manages it (its ``before``: the live object projected onto what the
+configuration sets) and its live index; that is recorded, so the next plan shows no
+changes when the configuration matches the live object and a field diff when it does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ncplan.commands.context import AppContext
+from ncplan.commands.planning import PlanOptions, plan_under_lock, prepare
+from ncplan.errors import NcplanError
+from ncplan.planner.model import PlanMode
+from ncplan.resources.address import parse_address
+from ncplan.resources.desired import DesiredResource
+from ncplan.state import locked
+from ncplan.state.model import ResourceState, State
+
+WHERE = {"nomad_job": "in Nomad", "consul_intention": "in Consul's service-intentions",
+         "consul_service_defaults": "in Consul's service-defaults"}
+
+
+def import_id(resource: DesiredResource) -> str:
+    """The ID a user passes to import ``resource``."""
+    if resource.kind == "consul_intention":
+        address = parse_address(resource.address)
+        return f"{address.source}->{address.destination}"
+    return resource.name
+
+
+def _desired(address: str, desired: tuple[DesiredResource, ...]) -> DesiredResource:
+    parse_address(address)  # a malformed address is a ConfigError naming it
+    found = next((r for r in desired if r.address == address), None)
+    if found is None:
+        raise NcplanError(f"{address} is not in the configuration",
+                          hint="add its block to the configuration first, then import it")
+    return found
+
+
+def run_import(app: AppContext, address: str, ident: str,
+               options: PlanOptions) -> ResourceState:
+    """Record the live object ``ident`` at ``address``; raises NcplanError."""
+    prepared = prepare(app, options)
+    resource = _desired(address, prepared.desired)
+    expected = import_id(resource)
+    if ident != expected:
+        raise NcplanError(f"{address} manages the object with ID {expected!r}, not {ident!r}",
+                          hint=f"ncplan import {address} {expected}")
+    manager = prepared.manager
+    scoped = replace(options, mode=PlanMode.NORMAL, targets=(address,), refresh=True)
+    with locked(manager, "import", options.lock_timeout, manager.description):
+        state = manager.read()
+        if state is not None and state.resource(address) is not None:
+            raise NcplanError(f"{address} is already in the state",
+                              hint=f"`ncplan state rm {address}` first to import it again")
+        _, plan = plan_under_lock(prepared, scoped)
+        change = plan.change(address)
+        if change is None or change.before is None:
+            raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
+        record = ResourceState(address=address, kind=resource.kind, id=resource.name,
+                               attributes=dict(change.before),
+                               observed_index=change.observed_index,
+                               dependencies=tuple(change.depends_on))
+        manager.write((state or State.new()).with_resource(record))
+        manager.persist()
+    return record

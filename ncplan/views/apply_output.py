@@ -1,0 +1,167 @@
+"""What ``apply``, ``destroy`` and ``import`` print around the engine's progress.
+
+Two faces of one :class:`ApplyUi` protocol, picked by ``--json``:
+
+* :class:`HumanApplyUi`: the plan as ``plan`` shows it (stdout), Terraform's question
+  (``Do you want to perform these actions?``, only ``yes`` goes on), the progress lines
+  of :class:`~ncplan.views.apply_progress.HumanApplyView` (stdout), and the end:
+  ``Apply complete! Resources: X added, Y changed, Z destroyed.`` on stdout, or on
+  stderr what succeeded, what failed and why, and what was skipped.
+* :class:`JsonApplyUi`: one JSON event per line on stdout (``planned_change``, the
+  plan's ``change_summary``, the engine's events, and the closing ``change_summary``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, Protocol
+
+from rich.console import Console
+from rich.markup import escape
+
+from ncplan.planner.apply import ApplyResult
+from ncplan.planner.hooks import ApplyHooks
+from ncplan.planner.model import Plan
+from ncplan.views import plan_human
+from ncplan.views.apply_progress import HumanApplyView, JsonApplyView, event, resource_hook
+from ncplan.views.console import make_console
+
+APPROVE = ("Do you want to perform these actions?",
+           "  ncplan will perform the actions described above.",
+           "  Only 'yes' will be accepted to approve.")
+APPROVE_DESTROY = ("Do you really want to destroy all resources?",
+                   "  ncplan will destroy all your managed infrastructure, as shown above.",
+                   "  There is no undo. Only 'yes' will be accepted to confirm.")
+
+
+class ApplyUi(Protocol):
+    """What the apply core tells the person or pipeline watching it."""
+
+    @property
+    def hooks(self) -> ApplyHooks: ...
+
+    def show_plan(self, plan: Plan) -> None: ...
+
+    def approve(self, destroy: bool) -> bool:
+        """Ask; True only for ``yes``."""
+        ...
+
+    def cancelled(self, destroy: bool) -> None: ...
+
+    def finished(self, result: ApplyResult, destroy: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool) -> str:
+    if destroy:
+        return f"Destroy complete! Resources: {destroyed} destroyed."
+    return f"Apply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
+
+
+def _problem_lines(result: ApplyResult) -> list[str]:
+    lines = []
+    if result.succeeded:
+        lines.append("Succeeded (recorded in the state): " + ", ".join(result.succeeded))
+    lines += [f"Failed: {p.address}: {p.reason}" for p in result.failed]
+    lines += [f"Skipped: {p.address}: {p.reason}" for p in result.skipped]
+    return lines
+
+
+class HumanApplyUi:
+    def __init__(self, *, color: bool, stdin: IO[str] | None = None) -> None:
+        self.color = color
+        self.out = make_console(stderr=False, color=color)
+        self.err = make_console(stderr=True, color=color)
+        self.stdin = stdin or sys.stdin
+        self._view = HumanApplyView(self.out)
+
+    @property
+    def hooks(self) -> ApplyHooks:
+        return self._view
+
+    def show_plan(self, plan: Plan) -> None:
+        plan_human.render_plan(self.out, plan)
+        self.out.print()
+
+    def approve(self, destroy: bool) -> bool:
+        self.out.print()
+        for line in APPROVE_DESTROY if destroy else APPROVE:
+            _say(self.out, line)
+        self.out.print()
+        self.out.print("  Enter a value: ", end="", markup=False)
+        self.out.file.flush()
+        answer = self.stdin.readline()
+        self.out.print()
+        return answer.strip() == "yes"
+
+    def cancelled(self, destroy: bool) -> None:
+        _say(self.out, "Destroy cancelled." if destroy else "Apply cancelled.")
+
+    def finished(self, result: ApplyResult, destroy: bool) -> None:
+        self._view.close()
+        self.out.print()
+        if result.interrupted:
+            _say(self.err, "Interrupted: the running requests finished and were recorded "
+                           "in the state; nothing else was started.")
+            for line in _problem_lines(result):
+                _say(self.err, f"  {line}")
+            return
+        if result.ok:
+            _say(self.out, complete_line(result.added, result.changed, result.destroyed,
+                                         destroy=destroy))
+            return
+        what = "Destroy" if destroy else "Apply"
+        self.err.print(f"[bold red]Error:[/] {what} failed: {len(result.failed)} failed, "
+                       f"{len(result.skipped)} skipped (Resources: {result.added} added, "
+                       f"{result.changed} changed, {result.destroyed} destroyed).")
+        for line in _problem_lines(result):
+            self.err.print(f"  {escape(line)}")
+
+    def close(self) -> None:
+        self._view.close()
+
+
+class JsonApplyUi:
+    """``--json``: never asks (the command requires ``--auto-approve`` or a plan file)."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._view = JsonApplyView(stream or sys.stdout)
+
+    @property
+    def hooks(self) -> ApplyHooks:
+        return self._view
+
+    def show_plan(self, plan: Plan) -> None:
+        for change in plan.actionable:
+            self._view.emit("planned_change",
+                            f"{change.address}: Plan to {change.action.value}",
+                            change={**resource_hook(change), "reason": change.reason or None})
+        add, change_count, remove = plan.counts()
+        self._view.write(event(
+            "change_summary",
+            f"Plan: {add} to add, {change_count} to change, {remove} to destroy.",
+            changes={"add": add, "change": change_count, "remove": remove,
+                     "operation": "plan"}))
+
+    def approve(self, destroy: bool) -> bool:
+        return False
+
+    def cancelled(self, destroy: bool) -> None:
+        return None
+
+    def finished(self, result: ApplyResult, destroy: bool) -> None:
+        self._view.change_summary(result.added, result.changed, result.destroyed,
+                                  destroy=destroy)
+
+    def close(self) -> None:
+        return None
+
+
+def _say(console: Console, text: str) -> None:
+    console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+
+def note(text: str, *, color: bool) -> None:
+    """A line on stdout (``import``'s success)."""
+    _say(make_console(stderr=False, color=color), text)
