@@ -1,9 +1,10 @@
 """Benchmark: validate time and peak memory for 100, 1,000 and 5,000 generated services.
 
-Each service has an upstream (the previous service) and an intention, 50 services per
-file. Every run is a fresh subprocess (``ncplan.config.load_config``) so peak RSS is its
-own; the first run starts with an empty parse cache, the second finds it warm. ``time`` is
-wall-clock time, ``cpu`` the process's own CPU time (what a busy machine does not inflate).
+Each service has an upstream (the previous service; svc-0 an external one) and an
+intention, 50 services per file (bench/generate.py). Every run is a fresh subprocess
+(``ncplan.config.load_config``) so peak RSS is its own; the first run starts with an
+empty parse cache, the second finds it warm. ``time`` is wall-clock time, ``cpu`` the
+process's own CPU time (what a busy machine does not inflate).
 
     python bench/bench_validate.py [SIZES...]
 """
@@ -16,36 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-PER_FILE = 50
-
-SERVICE = '''service "svc-{i}" {{
-  count    = 1
-  port     = "tcp"
-  protocol = "tcp"
-  meta     = {{ team = "bench", index = "{i}" }}
-  task {{
-    driver = "raw_exec"
-    config = {{
-      command = "/usr/local/bin/app"
-      args    = ["-bind", "127.0.0.1:${{NOMAD_PORT_tcp}}", "-upstream", "${{upstream.{up}}}"]
-    }}
-    env = {{ LOG_LEVEL = var.log_level }}
-    resources {{
-      cpu    = 100
-      memory = 128
-    }}
-  }}
-  upstream "{up}" {{
-    {external}
-  }}
-}}
-
-intention "svc-{i}" "{up}" {{
-  action      = "allow"
-  description = "svc-{i} calls {up}"
-}}
-
-'''
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import Spec
+from generate import generate as generate_services
 
 CHILD = '''
 import json, resource, sys, time
@@ -65,19 +39,7 @@ print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "peak_mib": peak_kib /
 
 def generate(directory: Path, count: int) -> int:
     """Write ``count`` services into ``directory``; returns the total bytes written."""
-    total = 0
-    (directory / "variables.hcl").write_text(
-        'variable "log_level" {\n  default = "info"\n}\n', encoding="utf-8")
-    for first in range(0, count, PER_FILE):
-        parts = []
-        for i in range(first, min(first + PER_FILE, count)):
-            up = f"svc-{i - 1}" if i else "external-db"
-            external = "" if i else "external = true"
-            parts.append(SERVICE.format(i=i, up=up, external=external))
-        text = "".join(parts)
-        total += len(text.encode())
-        (directory / f"services-{first // PER_FILE:04d}.hcl").write_text(text, encoding="utf-8")
-    return total
+    return generate_services(directory, Spec(count, count=1, external_root=True))
 
 
 def run_once(directory: Path) -> dict[str, float]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import LiveIntentions, Refreshed
@@ -36,6 +34,9 @@ RAW_OFFLINE = ("planned without a refresh: a raw job is shown by its HCL attribu
 
 
 def differs(before: Any, after: Any) -> bool:
+    from deepdiff import DeepDiff  # here, not at the top: its import (pydantic, numpy when
+    # installed) cost every command, --help and validate included, half a second or more
+
     return bool(DeepDiff(plain(before), plain(after)))
 
 

@@ -13,11 +13,17 @@ Every provider request goes through :meth:`HttpClient.call`, which
   located :class:`ProviderError`, never a ``JSONDecodeError``.
 
 Nothing above providers/ imports requests: this module is where its exceptions end.
+
+``NCPLAN_HTTP_STATS=FILE`` appends one line per request sent (API name, method, path,
+status or ``-`` when no answer came, seconds) to FILE: the benchmarks count requests with
+it (bench/run.py). It changes nothing else.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +39,8 @@ from ncplan.providers.acl_needs import capability_needed
 
 DEFAULT_TIMEOUT = 10.0
 _QUOTE_LIMIT = 600
+STATS_ENV = "NCPLAN_HTTP_STATS"
+_stats_lock = threading.Lock()
 
 T = TypeVar("T")
 
@@ -158,6 +166,8 @@ class HttpClient:
                                                 self.api.ca_env)
         if missing:
             raise missing
+        started = time.perf_counter()
+        status = "-"
         try:
             response = self.session.request(
                 method, self.api.address + path, params=query or None, json=body,
@@ -169,6 +179,10 @@ class HttpClient:
             raise
         except requests.RequestException as error:
             raise ProviderError(f"{self.api.name} {method} {path}: {error}") from error
+        else:
+            status = str(response.status_code)
+        finally:
+            record_request(self.api.name, method, path, status, time.perf_counter() - started)
         return Answer(method, path, response.status_code, response.text,
                       dict(response.headers), self.api.name)
 
@@ -225,6 +239,15 @@ class HttpClient:
             f"TLS with {api.name} at {api.address} failed: {reason}",
             hint=f"set {api.ca_env} to the CA certificate that signed the agent's "
                  f"certificate (or {api.address_env} to its http:// address)")
+
+
+def record_request(api: str, method: str, path: str, status: str, seconds: float) -> None:
+    """Append one line to the file named by NCPLAN_HTTP_STATS, when it is set."""
+    target = os.environ.get(STATS_ENV)
+    if not target:
+        return
+    with _stats_lock, open(target, "a", encoding="utf-8") as stats:
+        stats.write(f"{api} {method} {path} {status} {seconds:.4f}\n")
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""State backends, chosen by the configuration's ``backend`` block."""
+"""State backends, chosen by the configuration's ``backend`` block.
+
+The Consul backend (and with it requests) is imported only when chosen: ``ncplan --help``,
+``validate`` and the local backend start without it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ from pathlib import Path
 
 from ncplan.config.model import BackendConfig, ConsulSettings
 from ncplan.errors import StateError
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.state.backends.consul import open_consul
 from ncplan.state.backends.local import open_local
 from ncplan.state.manager import StateManager
 
@@ -19,6 +21,9 @@ def open_backend(config: BackendConfig, directory: Path,
     if config.kind == "local":
         return open_local(directory / config.path)
     if config.kind == "consul":
+        from ncplan.providers.consul_http import ConsulHttpSettings
+        from ncplan.state.backends.consul import open_consul
+
         settings = consul or ConsulSettings()
         return open_consul(config.path, ConsulHttpSettings.resolve(settings.address,
                                                                    settings.datacenter))

@@ -1,0 +1,86 @@
+"""The benchmark report: the exponent fit, the ratios in the table, the target verdicts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from measure import Measurement
+from report import NOT_BUILT, Row, exponents, fit_exponent, table, targets
+
+
+@pytest.mark.parametrize("power", [0.5, 1.0, 1.3, 2.0])
+def test_fit_recovers_the_exponent_of_a_power_law(power: float) -> None:
+    points = [(n, 0.02 * n ** power) for n in (10.0, 100.0, 500.0, 1000.0)]
+    assert fit_exponent(points) == pytest.approx(power)
+
+
+def test_fit_is_least_squares_over_noisy_points() -> None:
+    # log-log points (0, 0), (1, 1), (2, 3): slope of the least-squares line is 1.5
+    points = [(1.0, 1.0), (math.e, math.e), (math.e ** 2, math.e ** 3)]
+    assert fit_exponent(points) == pytest.approx(1.5)
+
+
+def test_fit_needs_two_sizes() -> None:
+    with pytest.raises(ValueError):
+        fit_exponent([(10.0, 1.0), (10.0, 2.0)])
+
+
+def _m(wall: float, peak: float = 50.0, code: int = 0) -> Measurement:
+    return Measurement(wall, wall / 2, peak, {"Nomad": 3}, code)
+
+
+def test_exponents_per_series_only_with_two_sizes() -> None:
+    rows = [Row(10, "validate", "ncplan", "cold", _m(0.1)),
+            Row(1000, "validate", "ncplan", "cold", _m(10.0)),
+            Row(10, "validate", "ncplan", "warm", _m(0.1)),
+            Row(10, "apply", "floor", "", _m(0.1))]
+    found = exponents(rows)
+    assert [(e.stage, e.cache, e.sizes) for e in found] == [("validate", "cold", (10, 1000))]
+    assert found[0].value == pytest.approx(1.0)
+    assert found[0].cpu == pytest.approx(1.0) and found[0].tail == pytest.approx(1.0)
+
+
+def test_tail_exponent_uses_the_two_largest_sizes() -> None:
+    rows = [Row(n, "validate", "ncplan", "cold", _m(t))
+            for n, t in ((1000, 4.0), (10, 1.0), (100, 1.0), (500, 1.0))]
+    (found,) = exponents(rows)
+    assert found.sizes == (10, 100, 500, 1000)
+    assert found.tail == pytest.approx(2.0)
+
+
+def test_table_divides_ncplan_time_by_each_baseline_and_says_not_built() -> None:
+    rows = [Row(100, "apply", "floor", "", _m(0.5)),
+            Row(100, "apply", "by hand", "", _m(10.0)),
+            Row(100, "apply", "ncplan", "warm", _m(1.0)),
+            Row(100, "destroy", "ncplan", "warm", None, f"{NOT_BUILT} (ncplan destroy)")]
+    body = table(rows, 100)
+    ours = next(r for r in body if r[1] == "ncplan" and r[0] == "apply")
+    assert ours[8:11] == ["2.00", "0.10", ""]
+    assert ours[3:8] == ["1.00", "0.50", "50", "3", "0"]
+    missing = next(r for r in body if r[0] == "destroy")
+    assert missing[3] == "not built yet (ncplan destroy)" and missing[4:11] == [""] * 7
+
+
+def test_targets_met_missed_and_unmeasured() -> None:
+    rows = [Row(500, "plan (no changes)", "floor", "", _m(1.0)),
+            Row(500, "plan (no changes)", "ncplan", "cold", _m(2.5)),
+            Row(500, "apply", "by hand", "", _m(20.0)),
+            Row(500, "apply", "ncplan", "warm", _m(1.9)),
+            Row(1000, "validate", "ncplan", "cold", _m(9.0, peak=145.0)),
+            Row(10, "validate", "ncplan", "cold", _m(0.09))]
+    verdicts = {t.claim: t.verdict for t in targets(rows, exponents(rows))}
+    assert verdicts["no-change plan of 500, cold, within 2x of the API floor"] == "NOT met"
+    assert verdicts["apply of 500 10x faster than by hand"] == "met"
+    assert verdicts["apply of 500 3x faster than Terraform"] == "not measured"
+    assert verdicts["zero false changes in a no-change plan"] == "met"
+    assert verdicts["peak RSS under 150 MB at N=1000"] == "NOT met"  # 145 MiB is 152 MB
+    assert verdicts["no ncplan stage worse than linear in N (exponent <= 1.1)"] == "met"
+
+
+def test_peak_rss_target_counts_megabytes_not_mebibytes() -> None:
+    under = [Row(1000, "validate", "ncplan", "cold", _m(1.0, peak=142.0))]
+    over = [Row(1000, "validate", "ncplan", "cold", _m(1.0, peak=144.0))]
+    claim = "peak RSS under 150 MB at N=1000"
+    assert {t.claim: t.verdict for t in targets(under, [])}[claim] == "met"
+    assert {t.claim: t.verdict for t in targets(over, [])}[claim] == "NOT met"
