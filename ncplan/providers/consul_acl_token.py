@@ -69,7 +69,7 @@ class ConsulAclTokens:
             raise ProviderError(
                 f"{token_address(name)}: Consul did not reveal the token's SecretID",
                 hint='the token in CONSUL_HTTP_TOKEN needs acl = "write" to read it '
-                     "(examples/acl/sidecar-identities.consul.hcl)")
+                     "(examples/acl/sidecar-identities.consul-policy.hcl)")
         return secret
 
     def write(self, name: str, body: Mapping[str, Any], expected_index: int) -> LiveToken:
