@@ -250,9 +250,8 @@ class _Engine:
                 waiting: set[cf.Future[Any]] = set(run.running) | ({control.stop_requested}
                                               if not control.stopping else set())
                 finished, _ = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
-                for future in sorted((f for f in finished if f in run.running),
-                                     key=lambda f: run.running[f].key):
-                    self._finish(future, run)
+                self._finish(sorted((f for f in finished if f in run.running),
+                                    key=lambda f: run.running[f].key), run)
             except KeyboardInterrupt:  # raised by a hook: an interrupt like Ctrl-C
                 if control.stopping:
                     raise
@@ -289,31 +288,35 @@ class _Engine:
                 return f"depends on {_address(need)}, which was skipped"
         return None
 
-    def _finish(self, future: cf.Future[_Done], run: _Run) -> None:
-        """Record one finished step: the state first, then the outcome, the hook, and
-        only then forget the future. Safe to run again for the same future (when a hook
-        raises an interrupt in the middle, the next turn records it again)."""
-        step = run.running[future]
-        done = future.result()
-        writes = done.record is not None or (done.error is None
-                                             and step.kind is StepKind.DELETE)
-        if writes and not self._record(step, done, run):
+    def _finish(self, futures: list[cf.Future[_Done]], run: _Run) -> None:
+        """Record the steps that finished: the state first (one write for all of them:
+        steps that finish while a write is under way are recorded together by the next,
+        so N steps never cost N whole-state writes), then each outcome, its hook, and only
+        then forget its future. Safe to run again for the same futures (when a hook
+        raises an interrupt in the middle, the next turn records the rest again)."""
+        if not self._record(futures, run):
             return
-        first = step.key not in run.outcomes
-        run.outcomes[step.key] = done.error
-        if first:
-            self.hooks.post_apply(step.change, ResourceOutcome(
-                step.change.address, error=done.error, index=done.index,
-                seconds=done.seconds))
-        del run.running[future]
-        run.sorter.done(step.key)
+        for future in futures:
+            step, done = run.running[future], future.result()
+            first = step.key not in run.outcomes
+            run.outcomes[step.key] = done.error
+            if first:
+                self.hooks.post_apply(step.change, ResourceOutcome(
+                    step.change.address, error=done.error, index=done.index,
+                    seconds=done.seconds))
+            del run.running[future]
+            run.sorter.done(step.key)
 
-    def _record(self, step: Step, done: _Done, run: _Run) -> bool:
-        """Write the step's result to the state; False when the apply was aborted."""
-        if done.record is not None:
-            new = run.state.with_resource(done.record)
-        else:
-            new = run.state.without([step.change.address])
+    def _record(self, futures: list[cf.Future[_Done]], run: _Run) -> bool:
+        """Write the finished steps' results to the state; False when the apply was
+        aborted."""
+        new = run.state
+        for future in futures:
+            step, done = run.running[future], future.result()
+            if done.record is not None:
+                new = new.with_resource(done.record)
+            elif done.error is None and step.kind is StepKind.DELETE:
+                new = new.without([step.change.address])
         with run.control.recording:
             if run.control.aborted:
                 return False

@@ -4,6 +4,7 @@ after every step, rollouts, and interrupts injected from a hook."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from apply_doubles import (
 
 from ncplan.errors import ApplyError, NcplanError, StateError
 from ncplan.planner.apply import INTERRUPTED, ApplyOptions, Problem, apply_plan
-from ncplan.planner.hooks import ApplyHooks
+from ncplan.planner.hooks import ApplyHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.model import State
@@ -203,6 +204,36 @@ def test_each_success_is_in_the_state_before_the_next_step_starts(
     assert final is not None and final.serial == 5 and result.state == final
     web = final.resource(WEB)
     assert web is not None and web.observed_index == 100 and web.dependencies == (INTENTION,)
+
+
+class SlowWrites(KeepingManager):
+    """A state write that takes a while, as a large state's does."""
+
+    def write(self, state: State) -> None:
+        time.sleep(0.05)
+        super().write(state)
+
+
+def test_steps_finishing_during_a_write_share_the_next_one(tmp_path: Path) -> None:
+    """Group commit: N steps do not cost N whole-state writes, and still every step is on
+    disk before its post_apply hook says it is done."""
+    manager = SlowWrites(tmp_path / "ncplan.state.json")
+    changes = tuple(change(f"nomad_job.s{i:02}") for i in range(20))
+    missing: list[str] = []
+
+    class Checking(RecordingHooks):
+        def post_apply(self, change: ResourceChange, outcome: ResourceOutcome) -> None:
+            state = manager.on_disk()
+            if state is None or change.address not in state.addresses:
+                missing.append(change.address)
+
+    result = run(manager, Calls(), changes, hooks=Checking(), delay=0.01,
+                 options=ApplyOptions(parallelism=10))
+    assert result.ok and result.added == 20 and missing == []
+    final = manager.on_disk()
+    assert final is not None and len(final.resources) == 20
+    assert 1 < len(manager.persisted) < 20  # serial went up once per write, not per step
+    assert final.serial == 1 + len(manager.persisted)
 
 
 def test_a_failure_half_way_leaves_the_successes_recorded(manager: KeepingManager) -> None:
