@@ -11,6 +11,7 @@ version, see :mod:`ncplan.state.migrations`).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from ncplan.errors import StateError
@@ -24,23 +25,56 @@ def to_json(state: State) -> dict[str, Any]:
         "ncplan_version": state.ncplan_version,
         "serial": state.serial,
         "lineage": state.lineage,
-        "resources": [
-            {
-                "address": r.address,
-                "kind": r.kind,
-                "id": r.id,
-                "attributes": dict(r.attributes),
-                "observed_index": r.observed_index,
-                "dependencies": list(r.dependencies),
-            }
-            for r in state.resources
-        ],
+        "resources": [resource_json(r) for r in state.resources],
+    }
+
+
+def resource_json(resource: ResourceState) -> dict[str, Any]:
+    return {
+        "address": resource.address,
+        "kind": resource.kind,
+        "id": resource.id,
+        "attributes": dict(resource.attributes),
+        "observed_index": resource.observed_index,
+        "dependencies": list(resource.dependencies),
     }
 
 
 def encode(state: State) -> bytes:
     """Stable, readable JSON: sorted keys, two-space indent, a final newline."""
     return (json.dumps(to_json(state), indent=2, sort_keys=True) + "\n").encode()
+
+
+_SLOT = "\x00resources\x00"
+
+
+class StateEncoder:
+    """:func:`encode`, byte for byte, keeping each resource's text between calls.
+
+    An apply writes the whole state after every step; encoding every unchanged resource
+    again each time made N steps cost N whole encodings. A resource is encoded again only
+    when it is another object than last time (states are immutable: an unchanged
+    resource is the same object in the next state)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, tuple[ResourceState, str]] = {}
+
+    def encode(self, state: State) -> bytes:
+        texts: dict[str, tuple[ResourceState, str]] = {}
+        parts: list[str] = []
+        for resource in state.resources:
+            known = self._texts.get(resource.address)
+            if known is None or known[0] is not resource:
+                body = json.dumps(resource_json(resource), indent=2, sort_keys=True)
+                known = (resource, "\n".join("    " + line for line in body.split("\n")))
+            texts[resource.address] = known
+            parts.append(known[1])
+        self._texts = texts
+        document = json.dumps({**to_json(replace(state, resources=())), "resources": _SLOT},
+                              indent=2, sort_keys=True)
+        items = ",\n".join(parts)
+        listed = f"[\n{items}\n  ]" if items else "[]"
+        return (document.replace(json.dumps(_SLOT), listed, 1) + "\n").encode()
 
 
 def decode(data: bytes, source: str) -> State:

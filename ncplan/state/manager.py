@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from ncplan import __version__
 from ncplan.errors import LockInfo, StateError
-from ncplan.state.codec import decode, encode
+from ncplan.state.codec import StateEncoder, decode
 from ncplan.state.locking import Locker
 from ncplan.state.model import CURRENT_VERSION, State
 
@@ -75,6 +75,7 @@ class StateManager:
         self._persisted: State | None = None
         self._pending: State | None = None
         self._migrating = False
+        self._encoder = StateEncoder()  # one per manager: an apply writes after each step
 
     @property
     def description(self) -> str:
@@ -142,7 +143,7 @@ class StateManager:
             return self._persisted
         new = self._next(self._persisted, pending)
         if new is not None:
-            self._storage.store(encode(new))
+            self._storage.store(self._encoder.encode(new))
             self._persisted = new
         self._pending = None
         self._migrating = False

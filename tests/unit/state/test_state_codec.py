@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from state_helpers import job, state_with
 
 from ncplan.errors import StateError
-from ncplan.state.codec import decode, encode, to_json
+from ncplan.state.codec import StateEncoder, decode, encode, to_json
 from ncplan.state.model import CURRENT_VERSION, ResourceState, State
 
 
@@ -108,3 +110,49 @@ def test_json_python_cannot_convert_is_a_state_error(data: bytes, problem: str) 
     with pytest.raises(StateError) as caught:
         decode(data, "s.json")
     assert caught.value.message.startswith(f"s.json: {problem}")
+
+
+def _resources() -> st.SearchStrategy[list[ResourceState]]:
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5),
+                                                                     inner, max_size=3),
+        max_leaves=8)
+    resource = st.builds(
+        ResourceState, address=st.text(min_size=1, max_size=12), kind=st.just("nomad_job"),
+        id=st.text(max_size=6), attributes=st.dictionaries(st.text(max_size=5), json_values,
+                                                           max_size=4),
+        observed_index=st.integers(min_value=0), dependencies=st.lists(
+            st.text(max_size=6), max_size=2).map(tuple))
+    return st.lists(resource, max_size=5, unique_by=lambda r: r.address)
+
+
+@given(first=_resources(), second=_resources())
+def test_the_incremental_encoder_writes_exactly_what_encode_writes(
+        first: list[ResourceState], second: list[ResourceState]) -> None:
+    encoder = StateEncoder()
+    state = State.new(first)
+    assert encoder.encode(state) == encode(state)
+    reused = state.resources[:2]  # the same objects in the next state, as an apply does
+    taken = {r.address for r in reused}
+    kept = state.with_resources([*reused, *(r for r in second if r.address not in taken)])
+    assert encoder.encode(kept) == encode(kept)
+    assert decode(encoder.encode(kept), "test") == kept
+
+
+def test_the_incremental_encoder_reencodes_only_new_resources(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ncplan.state.codec as codec
+
+    state = State.new([ResourceState(f"nomad_job.s{i}", "nomad_job", f"s{i}", {"n": i})
+                       for i in range(5)])
+    encoder = StateEncoder()
+    encoder.encode(state)
+    changed = state.with_resource(ResourceState("nomad_job.s3", "nomad_job", "s3", {"n": 9}))
+    expected = encode(changed)
+    encoded: list[str] = []
+    real = codec.resource_json
+    monkeypatch.setattr(codec, "resource_json",
+                        lambda r: encoded.append(r.address) or real(r))
+    assert encoder.encode(changed) == expected
+    assert encoded == ["nomad_job.s3"]
