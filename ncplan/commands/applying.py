@@ -108,23 +108,24 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
     if plan.mode is PlanMode.REFRESH_ONLY:
         return _write_refreshed(plan, state, prepared)
     if plan.is_empty():
-        adopt(plan, state, prepared.manager)
+        adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
         return ApplyOutcome(Ending.NOTHING, destroy=destroy)
     if settings.plan_file is None and not settings.auto_approve \
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
-    state = adopt(plan, state, prepared.manager)
+    state = adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
     return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
                         destroy=destroy)
 
 
-def adopt(plan: Plan, state: State | None, manager: StateManager) -> State | None:
+def adopt(plan: Plan, state: State | None, manager: StateManager,
+          secrets: frozenset[str]) -> State | None:
     """Record the no-op changes the plan adopts (live, matching the configuration, not
     in the state: "ncplan will adopt it"), as apply records a write: ``after`` and the
     live index. An apply killed between Nomad's write and the state write leaves such
     an object; the next apply records it instead of losing it."""
     known = set(state.addresses) if state is not None else set()
-    found = [recorded(c, c.observed_index) for c in plan.changes
+    found = [recorded(c, c.observed_index, secrets) for c in plan.changes
              if c.action is Action.NOOP and c.before is not None and c.after is not None
              and c.address not in known]
     if not found:
@@ -156,7 +157,8 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
                           prepared.manager,
                           executors(providers.jobs, providers.intentions,
                                     providers.service_defaults, providers.tokens,
-                                    providers.variables),
+                                    providers.variables,
+                                    secrets=config.sensitive_values()),
                           hooks=ui.hooks, options=options, config=config)
     finally:
         ui.close()
