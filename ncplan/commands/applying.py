@@ -4,7 +4,8 @@ Without a plan file: take the state lock, plan (as ``plan`` does), show the plan
 apply, all under that one lock (Terraform holds it from the plan through the apply, so
 nobody writes between what was shown and what is done). With a plan file: take the lock,
 refuse the plan when it is stale (another lineage, a newer state serial, a changed
-configuration digest, or a live index that moved since the plan), else apply exactly it.
+configuration digest, or a live index that moved since the plan), else apply exactly it,
+its sensitive values (saved redacted) restored from the configuration.
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
 ``prevent_destroy`` is checked before anything is asked or done. A plan with no changes
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, Prepared, plan_under_lock, prepare
+from ncplan.commands.restoring import restored_plan
 from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
@@ -78,6 +80,7 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
             plan = planfile.read(settings.plan_file)
             state = manager.read()
             check_fresh(plan, state, prepared, settings.plan.parallelism)
+            plan = restored_plan(plan, prepared.config)
             if plan.is_empty():
                 ui.show_plan(plan)
         else:
