@@ -39,6 +39,8 @@ def test_restoring_a_redacted_value_from_itself_gives_it_back(value: Any,
 @given(json_values, secret_sets)
 def test_a_redacted_value_holds_no_secret_text(value: Any, secrets: frozenset[str]) -> None:
     for leaf in leaves(redact(value, secrets)):
+        if leaf == MARKER:  # the marker itself (a one-letter secret may be in its text)
+            continue
         if isinstance(leaf, str):
             assert not any(s and s in leaf for s in secrets), leaf
         elif isinstance(leaf, int | float) and not isinstance(leaf, bool):
