@@ -15,10 +15,11 @@ from ncplan.config import load_config
 from ncplan.config.model import Config
 from ncplan.planner import planfile
 from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.drift import find_drift
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.redaction import MARKER
 from ncplan.providers.executors import executors, recorded
-from ncplan.providers.live import NomadJobPlan, Refreshed
+from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
 from ncplan.state.codec import to_json
 from ncplan.state.model import State
 
@@ -123,3 +124,15 @@ def test_a_plan_file_holds_no_secret_and_apply_gets_the_real_value_back(
     assert env_of(written)["URL"] == f"pg://u:{SECRET}@x"
     assert (change.body is None) is (refreshed is None)
     assert restored == plan
+
+
+def test_a_redacted_state_shows_no_false_drift_against_the_live_secret(
+        tmp_path: Path) -> None:
+    """The live job holds the real value where the state holds the marker: not drift."""
+    config = configuration(tmp_path)
+    state = applied_state(config)
+    live_body = job_change(build_plan(request_for(config, None, None))).after
+    assert live_body is not None and SECRET in json.dumps(live_body)
+    moved = Refreshed(jobs={"db": LiveJob("db", live_body, modify_index=9)})
+    assert find_drift(state, moved, secrets=config.sensitive_values()) == ()
+    assert find_drift(state, moved) != ()  # without the secrets, the marker differs
