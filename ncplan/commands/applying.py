@@ -4,7 +4,8 @@ Without a plan file: take the state lock, plan (as ``plan`` does), show the plan
 apply, all under that one lock (Terraform holds it from the plan through the apply, so
 nobody writes between what was shown and what is done). With a plan file: take the lock,
 refuse the plan when it is stale (another lineage, a newer state serial, a changed
-configuration digest, or a live index that moved since the plan), else apply exactly it.
+configuration digest, or a live index that moved since the plan), else apply exactly it,
+its sensitive values (saved redacted) restored from the configuration.
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
 ``prevent_destroy`` is checked before anything is asked or done. A plan with no changes
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, Prepared, plan_under_lock, prepare
+from ncplan.commands.restoring import restored_plan
 from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
@@ -78,6 +80,7 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
             plan = planfile.read(settings.plan_file)
             state = manager.read()
             check_fresh(plan, state, prepared, settings.plan.parallelism)
+            plan = restored_plan(plan, prepared.config)
             if plan.is_empty():
                 ui.show_plan(plan)
         else:
@@ -108,23 +111,24 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
     if plan.mode is PlanMode.REFRESH_ONLY:
         return _write_refreshed(plan, state, prepared)
     if plan.is_empty():
-        adopt(plan, state, prepared.manager)
+        adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
         return ApplyOutcome(Ending.NOTHING, destroy=destroy)
     if settings.plan_file is None and not settings.auto_approve \
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
-    state = adopt(plan, state, prepared.manager)
+    state = adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
     return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
                         destroy=destroy)
 
 
-def adopt(plan: Plan, state: State | None, manager: StateManager) -> State | None:
+def adopt(plan: Plan, state: State | None, manager: StateManager,
+          secrets: frozenset[str]) -> State | None:
     """Record the no-op changes the plan adopts (live, matching the configuration, not
     in the state: "ncplan will adopt it"), as apply records a write: ``after`` and the
     live index. An apply killed between Nomad's write and the state write leaves such
     an object; the next apply records it instead of losing it."""
     known = set(state.addresses) if state is not None else set()
-    found = [recorded(c, c.observed_index) for c in plan.changes
+    found = [recorded(c, c.observed_index, secrets) for c in plan.changes
              if c.action is Action.NOOP and c.before is not None and c.after is not None
              and c.address not in known]
     if not found:
@@ -156,7 +160,8 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
                           prepared.manager,
                           executors(providers.jobs, providers.intentions,
                                     providers.service_defaults, providers.tokens,
-                                    providers.variables),
+                                    providers.variables,
+                                    secrets=config.sensitive_values()),
                           hooks=ui.hooks, options=options, config=config)
     finally:
         ui.close()

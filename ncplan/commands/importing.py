@@ -17,6 +17,7 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, plan_under_lock, prepare
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanMode
+from ncplan.planner.redaction import redact
 from ncplan.resources.address import parse_address
 from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
@@ -64,7 +65,8 @@ def run_import(app: AppContext, address: str, ident: str,
         if change is None or change.before is None:
             raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
-                               attributes=dict(change.before),
+                               attributes=dict(redact(change.before,
+                                                 prepared.config.sensitive_values())),
                                observed_index=change.observed_index,
                                dependencies=tuple(change.depends_on))
         manager.write((state or State.new()).with_resource(record))

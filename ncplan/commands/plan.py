@@ -40,11 +40,11 @@ def plan_form(as_json: bool, markdown: bool) -> PlanForm:
     return PlanForm.MARKDOWN if markdown else PlanForm.HUMAN
 
 
-def save_plan(plan: Plan, path: Path) -> None:
+def save_plan(plan: Plan, path: Path, secrets: frozenset[str]) -> None:
     """``--out``: the plan file (a path relative to the current directory, as
-    ``--var-file``)."""
+    ``--var-file``), the sensitive values (``secrets``) redacted."""
     try:
-        planfile.write(plan, path)
+        planfile.write(plan, path, secrets)
     except OSError as error:
         raise NcplanError(f"{path}: cannot write the plan file: {error.strerror}") from error
 
@@ -83,9 +83,10 @@ def command(
         mode=plan_mode(destroy, refresh_only), targets=tuple(target or ()),
         refresh=not no_refresh, lock_timeout=parse_duration(lock_timeout),
         parallelism=parallelism, var=tuple(var or ()), var_file=tuple(var_file or ()))
-    plan = make_plan(app, options).plan
+    run = make_plan(app, options)
+    plan = run.plan
     if out is not None:
-        save_plan(plan, out)
+        save_plan(plan, out, run.config.sensitive_values())
     print_plan(plan, form, color=app.color)
     if plan.errored:
         raise typer.Exit(1)

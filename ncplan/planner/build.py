@@ -88,7 +88,8 @@ def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[Resourc
         r.address: r for r in request.desired}
     for address, resource in desired.items():
         if wanted(address):
-            changes.append(diff_resource(resource, recorded.get(address), request.refreshed))
+            changes.append(diff_resource(resource, recorded.get(address), request.refreshed,
+                                         request.sensitive_values))
     for address, old in recorded.items():
         if address not in desired and wanted(address) and not _gone(old, request.refreshed):
             changes.append(delete_change(old, request.refreshed))
@@ -150,12 +151,12 @@ def build_plan(request: PlanRequest) -> Plan:
     state, refreshed = request.state, request.refreshed
     changes = [_masked(c, request.sensitive_values) for c in _changes(request, scope)]
     changes.sort(key=lambda c: c.address)
-    next_state = None
+    next_state, secrets = None, request.sensitive_values
     if request.mode is PlanMode.REFRESH_ONLY and state is not None and refreshed is not None:
-        next_state = refreshed_state(state, refreshed, scope)
+        next_state = refreshed_state(state, refreshed, scope, secrets)
     return Plan(
         mode=request.mode, changes=tuple(changes),
-        drift=find_drift(state, refreshed, scope) if refreshed is not None else (),
+        drift=find_drift(state, refreshed, scope, secrets) if refreshed is not None else (),
         warnings=_warnings(request), apply_order=plan_order(changes, _recorded(state)),
         prior_state=state, lineage=state.lineage if state is not None else "",
         serial=state.serial if state is not None else 0,

@@ -14,6 +14,7 @@ from typing import Any
 
 from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
+from ncplan.planner.redaction import restore
 from ncplan.providers.live import LiveIntentions, Refreshed
 from ncplan.resources.address import parse_address, token_address
 from ncplan.resources.desired import DesiredResource
@@ -83,13 +84,16 @@ def _replace_reason(paths: tuple[str, ...]) -> str:
     return ", ".join(f"{p.lower()} changes" for p in paths) + "; it cannot change in place"
 
 
-def diff_offline(desired: DesiredResource, recorded: ResourceState | None) -> ResourceChange:
+def diff_offline(desired: DesiredResource, recorded: ResourceState | None,
+                 secrets: frozenset[str] = frozenset()) -> ResourceChange:
     """``--no-refresh``: the planned body against what the state recorded (a plan's
-    ``after``). A raw job has no Job JSON without Nomad's parse: it plans as an update."""
+    ``after``), its redacted sensitive values taken from ``after`` where that holds one of
+    ``secrets`` (a secret is taken as unchanged). A raw job has no Job JSON without
+    Nomad's parse: it plans as an update."""
     after = planned_body(desired, None)
     if recorded is None:
         return _change(desired, Action.CREATE, after=after)
-    before = plain(recorded.attributes)
+    before = restore(plain(recorded.attributes), after, secrets)
     index = recorded.observed_index
     paths = replace_paths(before, after) if desired.kind == "nomad_job" else ()
     if paths:
@@ -198,10 +202,12 @@ def _consul_change(desired: DesiredResource, recorded: ResourceState | None,
 
 
 def diff_resource(desired: DesiredResource, recorded: ResourceState | None,
-                  refreshed: Refreshed | None) -> ResourceChange:
-    """The change for one desired resource (``refreshed`` is None under ``--no-refresh``)."""
+                  refreshed: Refreshed | None,
+                  secrets: frozenset[str] = frozenset()) -> ResourceChange:
+    """The change for one desired resource (``refreshed`` is None under ``--no-refresh``;
+    ``secrets`` are the sensitive values the state holds redacted)."""
     if refreshed is None:
-        return diff_offline(desired, recorded)
+        return diff_offline(desired, recorded, secrets)
     if desired.kind == "nomad_job":
         return diff_job(desired, recorded, refreshed)
     if desired.kind == "consul_intention":

@@ -16,6 +16,7 @@ from typing import Any
 from ncplan.planner.diff import differs, live_source
 from ncplan.planner.managed import project
 from ncplan.planner.model import Action, Drift
+from ncplan.planner.redaction import redact, restore
 from ncplan.providers.live import NomadJobPlan, Refreshed
 from ncplan.resources.address import parse_address
 from ncplan.resources.plain import plain
@@ -70,9 +71,13 @@ def _job_drift(recorded: ResourceState, live: LiveView,
     return ("changed outside ncplan", None) if differs(recorded.attributes, live.body) else None
 
 
-def drift_of(recorded: ResourceState, refreshed: Refreshed) -> Drift | None:
-    """How one recorded resource drifted, or ``None`` when live matches the state."""
+def drift_of(recorded: ResourceState, refreshed: Refreshed,
+             secrets: frozenset[str] = frozenset()) -> Drift | None:
+    """How one recorded resource drifted, or ``None`` when live matches the state (whose
+    redacted sensitive values are taken as the live ones wherever those hold a secret)."""
     live = live_view(recorded, refreshed)
+    if live.body is not None:
+        recorded = replace(recorded, attributes=restore(recorded.attributes, live.body, secrets))
     common = {"address": recorded.address, "kind": recorded.kind,
               "name": parse_address(recorded.address).name,
               "before": plain(recorded.attributes)}
@@ -93,20 +98,23 @@ def drift_of(recorded: ResourceState, refreshed: Refreshed) -> Drift | None:
 
 
 def find_drift(state: State | None, refreshed: Refreshed,
-               addresses: frozenset[str] | None = None) -> tuple[Drift, ...]:
+               addresses: frozenset[str] | None = None,
+               secrets: frozenset[str] = frozenset()) -> tuple[Drift, ...]:
     """The drift of every recorded resource (of ``addresses`` only, when given)."""
     if state is None:
         return ()
-    found = (drift_of(r, refreshed) for r in state.resources
+    found = (drift_of(r, refreshed, secrets) for r in state.resources
              if addresses is None or r.address in addresses)
     return tuple(d for d in found if d is not None)
 
 
 def refreshed_state(state: State, refreshed: Refreshed,
-                    addresses: frozenset[str] | None = None) -> State:
-    """The state a refresh-only apply writes: live values and indexes (same lineage and
-    serial; the writer bumps the serial). Resources deleted outside ncplan are dropped;
-    resources outside ``addresses`` (when given) are kept as recorded."""
+                    addresses: frozenset[str] | None = None,
+                    secrets: frozenset[str] = frozenset()) -> State:
+    """The state a refresh-only apply writes: live values (``secrets`` redacted) and
+    indexes (same lineage and serial; the writer bumps the serial). Resources deleted
+    outside ncplan are dropped; resources outside ``addresses`` (when given) are kept as
+    recorded."""
     kept: list[ResourceState] = []
     for recorded in state.resources:
         if addresses is not None and recorded.address not in addresses:
@@ -114,5 +122,6 @@ def refreshed_state(state: State, refreshed: Refreshed,
             continue
         live = live_view(recorded, refreshed)
         if live.body is not None:
-            kept.append(replace(recorded, attributes=live.body, observed_index=live.index))
+            kept.append(replace(recorded, attributes=redact(live.body, secrets),
+                                observed_index=live.index))
     return state.with_resources(kept)

@@ -2,7 +2,9 @@
 
 JSON holding the changes (before/after, observed indexes, Nomad's plans), the drift,
 warnings, apply order, mode, targets, the state the plan was made against (its lineage
-and serial) and a digest of the configuration. :func:`read` refuses anything that is not
+and serial) and a digest of the configuration. Sensitive values are written redacted
+(:mod:`ncplan.planner.redaction`); ``apply`` restores them from the configuration,
+which the digest proves the same. :func:`read` refuses anything that is not
 a plan file this ncplan wrote, naming the file. :func:`stale_reasons` says why a saved
 plan no longer fits the current state or configuration (apply refuses it then).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from ncplan import __version__
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, StateError
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.redaction import redact
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
 from ncplan.resources.plain import plain
 from ncplan.state.codec import from_json as state_from_json
@@ -54,10 +57,22 @@ def _nomad_plan_from(doc: Mapping[str, Any] | None) -> NomadJobPlan | None:
         job_modify_index=doc["job_modify_index"], warnings=doc["warnings"])
 
 
-def _change(change: ResourceChange | Drift) -> dict[str, Any]:
+#: The fields of a change or a drift, and of Nomad's plan, that hold values (redacted in
+#: the file; never an index, which a numeric secret could otherwise hide).
+VALUE_FIELDS = ("before", "after", "body")
+NOMAD_PLAN_VALUE_FIELDS = ("diff", "warnings")
+
+
+def _change(change: ResourceChange | Drift, secrets: frozenset[str]) -> dict[str, Any]:
     doc = {f.name: plain(getattr(change, f.name)) for f in fields(change)}
     doc["action"] = change.action.value
     doc["nomad_plan"] = _nomad_plan(change.nomad_plan)
+    for key in VALUE_FIELDS:
+        if key in doc:
+            doc[key] = redact(doc[key], secrets)
+    if doc["nomad_plan"] is not None:
+        for key in NOMAD_PLAN_VALUE_FIELDS:
+            doc["nomad_plan"][key] = redact(doc["nomad_plan"][key], secrets)
     if isinstance(change, ResourceChange):
         doc["source"] = None if change.source is None else asdict(change.source)
     return doc
@@ -76,21 +91,32 @@ def _drift_from(doc: Mapping[str, Any]) -> Drift:
                     "nomad_plan": _nomad_plan_from(doc["nomad_plan"])})
 
 
-def _state(state: State | None) -> dict[str, Any] | None:
-    return None if state is None else state_to_json(state)
+def _state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    return state_to_json(state.with_resources(
+        [replace(r, attributes=redact(r.attributes, secrets)) for r in state.resources]))
 
 
-def to_json(plan: Plan) -> dict[str, Any]:
+def _warning(warning: PlanWarning, secrets: frozenset[str]) -> dict[str, Any]:
+    return {key: redact(value, secrets) if key != "address" else value
+            for key, value in asdict(warning).items()}
+
+
+def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The plan file's document; each value holding one of ``secrets`` (the sensitive
+    variables' values) is redacted (``apply`` restores them from the configuration)."""
     return {
         "kind": KIND, "format_version": FORMAT_VERSION, "ncplan_version": __version__,
         "mode": plan.mode.value, "refreshed": plan.refreshed, "errored": plan.errored,
         "targets": list(plan.targets), "lineage": plan.lineage, "serial": plan.serial,
         "config_digest": plan.config_digest,
         "apply_order": [list(batch) for batch in plan.apply_order],
-        "changes": [_change(c) for c in plan.changes],
-        "drift": [_change(d) for d in plan.drift],
-        "warnings": [asdict(w) for w in plan.warnings],
-        "prior_state": _state(plan.prior_state), "next_state": _state(plan.next_state),
+        "changes": [_change(c, secrets) for c in plan.changes],
+        "drift": [_change(d, secrets) for d in plan.drift],
+        "warnings": [_warning(w, secrets) for w in plan.warnings],
+        "prior_state": _state(plan.prior_state, secrets),
+        "next_state": _state(plan.next_state, secrets),
     }
 
 
@@ -111,8 +137,8 @@ def from_json(doc: Mapping[str, Any], source: str) -> Plan:
     )
 
 
-def encode(plan: Plan) -> str:
-    return json.dumps(to_json(plan), indent=2, sort_keys=True) + "\n"
+def encode(plan: Plan, secrets: frozenset[str] = frozenset()) -> str:
+    return json.dumps(to_json(plan, secrets), indent=2, sort_keys=True) + "\n"
 
 
 def decode(text: str, source: str) -> Plan:
@@ -138,8 +164,8 @@ def decode(text: str, source: str) -> Plan:
                           f"{error})") from error
 
 
-def write(plan: Plan, path: Path) -> None:
-    path.write_text(encode(plan), encoding="utf-8")
+def write(plan: Plan, path: Path, secrets: frozenset[str] = frozenset()) -> None:
+    path.write_text(encode(plan, secrets), encoding="utf-8")
 
 
 def read(path: Path) -> Plan:

@@ -4,8 +4,9 @@ The apply engine (:mod:`ncplan.planner.apply`) calls these through the
 :class:`~ncplan.planner.apply.ResourceExecutor` protocol: ``write`` for a create or an
 update (a replace is the engine's ``delete`` then a ``write`` of the change as a create,
 index 0), ``delete`` for a delete. Each ``write`` returns what the state must record:
-the desired body written (``change.after``), the live index after the write and the
-change's dependencies.
+the desired body written (``change.after``, every sensitive value in it redacted: see
+:mod:`ncplan.planner.redaction`), the live index after the write and the change's
+dependencies.
 
 * ``nomad_job``: register the whole desired Job (``change.body``) with ``EnforceIndex``
   and the JobModifyIndex the plan saw (0 to create); a job whose Nomad plan changes
@@ -36,6 +37,7 @@ from typing import Any
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.planner.apply import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
+from ncplan.planner.redaction import redact
 from ncplan.providers.consul_acl_token import ConsulAclTokens
 from ncplan.providers.consul_config import conflict
 from ncplan.providers.consul_intention import ConsulIntentions
@@ -47,10 +49,11 @@ from ncplan.resources.sidecar_identity import TOKEN_ITEM
 from ncplan.state.model import ResourceState
 
 
-def recorded(change: ResourceChange, index: int) -> ResourceState:
-    """What the state records after writing ``change``: its body, the index after it."""
+def recorded(change: ResourceChange, index: int, secrets: frozenset[str]) -> ResourceState:
+    """What the state records after writing ``change``: its body, every sensitive value
+    in it redacted (``secrets``: the configuration's sensitive values), the index after it."""
     return ResourceState(address=change.address, kind=change.kind, id=change.name,
-                         attributes=dict(_body(change)), observed_index=index,
+                         attributes=dict(redact(_body(change), secrets)), observed_index=index,
                          dependencies=tuple(change.depends_on))
 
 
@@ -64,16 +67,17 @@ def _body(change: ResourceChange) -> Mapping[str, Any]:
 class NomadJobExecutor:
     """``nomad_job`` changes over :class:`NomadJobs`."""
 
-    def __init__(self, jobs: NomadJobs) -> None:
+    def __init__(self, jobs: NomadJobs, secrets: frozenset[str] = frozenset()) -> None:
         self.jobs = jobs
+        self.secrets = secrets
 
     def write(self, change: ResourceChange) -> Written:
         if change.nomad_plan is not None and change.nomad_plan.changes_nothing \
                 and change.observed_index:
-            return Written(recorded(change, change.observed_index), wrote=False)
+            return Written(recorded(change, change.observed_index, self.secrets), wrote=False)
         body = change.body if change.body is not None else _body(change)
         index = self.jobs.register(body, enforce_index=change.observed_index)
-        return Written(recorded(change, index), wrote=True)
+        return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
         live = self.jobs.read(change.name)
@@ -116,8 +120,9 @@ class _EntryIndexes:
 class IntentionExecutor:
     """``consul_intention`` changes over :class:`ConsulIntentions`."""
 
-    def __init__(self, intentions: ConsulIntentions) -> None:
+    def __init__(self, intentions: ConsulIntentions, secrets: frozenset[str] = frozenset()) -> None:
         self.intentions = intentions
+        self.secrets = secrets
         self.indexes = _EntryIndexes()
 
     def write(self, change: ResourceChange) -> Written:
@@ -126,7 +131,7 @@ class IntentionExecutor:
             cas = self.indexes.current(destination, change.observed_index)
             index = self.intentions.upsert_source(destination, _body(change), cas)
             self.indexes.record(destination, cas, index)
-        return Written(recorded(change, index), wrote=True)
+        return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
         address = parse_address(change.address)
@@ -139,12 +144,14 @@ class IntentionExecutor:
 class ServiceDefaultsExecutor:
     """``consul_service_defaults`` changes over :class:`ConsulServiceDefaults`."""
 
-    def __init__(self, defaults: ConsulServiceDefaults) -> None:
+    def __init__(self, defaults: ConsulServiceDefaults,
+                 secrets: frozenset[str] = frozenset()) -> None:
         self.defaults = defaults
+        self.secrets = secrets
 
     def write(self, change: ResourceChange) -> Written:
         index = self.defaults.write(change.name, _body(change), change.observed_index)
-        return Written(recorded(change, index), wrote=True)
+        return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
         if change.observed_index == 0:
@@ -158,12 +165,13 @@ class ServiceDefaultsExecutor:
 class TokenExecutor:
     """``consul_acl_token`` changes over :class:`ConsulAclTokens`."""
 
-    def __init__(self, tokens: ConsulAclTokens) -> None:
+    def __init__(self, tokens: ConsulAclTokens, secrets: frozenset[str] = frozenset()) -> None:
         self.tokens = tokens
+        self.secrets = secrets
 
     def write(self, change: ResourceChange) -> Written:
         live = self.tokens.write(change.name, _body(change), change.observed_index)
-        return Written(recorded(change, live.modify_index), wrote=True)
+        return Written(recorded(change, live.modify_index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
         self.tokens.delete(change.name, change.observed_index)
@@ -172,15 +180,17 @@ class TokenExecutor:
 class VariableExecutor:
     """``nomad_variable`` changes: the SecretID of the service's token, written with CAS."""
 
-    def __init__(self, variables: NomadVariables, tokens: ConsulAclTokens) -> None:
+    def __init__(self, variables: NomadVariables, tokens: ConsulAclTokens,
+                 secrets: frozenset[str] = frozenset()) -> None:
         self.variables = variables
         self.tokens = tokens
+        self.secrets = secrets
 
     def write(self, change: ResourceChange) -> Written:
         _body(change)  # a change without a planned body is refused before any read
         items = {TOKEN_ITEM: self.tokens.secret(change.name)}
         index = self.variables.write(change.name, items, change.observed_index)
-        return Written(recorded(change, index), wrote=True)
+        return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
         self.variables.delete(change.name, change.observed_index)
@@ -188,14 +198,16 @@ class VariableExecutor:
 
 def executors(jobs: NomadJobs, intentions: ConsulIntentions, defaults: ConsulServiceDefaults,
               tokens: ConsulAclTokens | None = None,
-              variables: NomadVariables | None = None) -> dict[str, ResourceExecutor]:
+              variables: NomadVariables | None = None, *,
+              secrets: frozenset[str] = frozenset()) -> dict[str, ResourceExecutor]:
     """One executor per resource kind, as :func:`ncplan.planner.apply.apply_plan` takes them
-    (the sidecar identity kinds when ``tokens`` and ``variables`` are given)."""
+    (the sidecar identity kinds when ``tokens`` and ``variables`` are given); what they
+    record has the ``secrets`` (the configuration's sensitive values) redacted."""
     found: dict[str, ResourceExecutor] = {
-        "nomad_job": NomadJobExecutor(jobs),
-        "consul_intention": IntentionExecutor(intentions),
-        "consul_service_defaults": ServiceDefaultsExecutor(defaults)}
+        "nomad_job": NomadJobExecutor(jobs, secrets),
+        "consul_intention": IntentionExecutor(intentions, secrets),
+        "consul_service_defaults": ServiceDefaultsExecutor(defaults, secrets)}
     if tokens is not None and variables is not None:
-        found["consul_acl_token"] = TokenExecutor(tokens)
-        found["nomad_variable"] = VariableExecutor(variables, tokens)
+        found["consul_acl_token"] = TokenExecutor(tokens, secrets)
+        found["nomad_variable"] = VariableExecutor(variables, tokens, secrets)
     return found

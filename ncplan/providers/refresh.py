@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from ncplan.config.model import Config, RawJob
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
+from ncplan.planner.redaction import restore
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import (
     LiveIntentions,
@@ -171,16 +172,21 @@ def _read_tasks(providers: Providers, names: Names, config: Config,
 
 
 def _plan_tasks(providers: Providers, desired: Sequence[DesiredResource], state: State | None,
-                parsed: Mapping[str, Mapping[str, Any]],
-                jobs: Mapping[str, LiveJob | None]) -> dict[str, Task]:
+                parsed: Mapping[str, Mapping[str, Any]], jobs: Mapping[str, LiveJob | None],
+                secrets: frozenset[str]) -> dict[str, Task]:
+    """Nomad's plan of each desired job, and of each recorded job that moved (its
+    redacted sensitive values taken from the desired job, so they show no false drift)."""
     tasks: dict[str, Task] = {}
+    bodies: dict[str, Mapping[str, Any]] = {}
     for resource in desired:
         if resource.kind == "nomad_job":
             body = parsed.get(resource.name, resource.body) if resource.raw else resource.body
+            bodies[resource.name] = body
             tasks[f"plan:{resource.name}"] = Task(
                 resource.address, _bind(providers.jobs.plan, body), resource.source,
                 rejects_job=True)
     for name, recorded_job in moved_jobs(state, jobs).items():
+        recorded_job = restore(recorded_job, bodies.get(name), secrets)
         tasks[f"drift:{name}"] = Task(job_address(name) + " (as recorded in the state)",
                                       _bind(providers.jobs.plan, recorded_job))
     return tasks
@@ -213,7 +219,8 @@ def refresh(desired: Sequence[DesiredResource], state: State | None, config: Con
         read = run_tasks(pool, _read_tasks(providers, names, config, desired))
         parsed = _by_prefix(read, "parse:", dict)
         jobs: dict[str, LiveJob | None] = _by_prefix(read, "job:", (LiveJob, type(None)))
-        planned = run_tasks(pool, _plan_tasks(providers, desired, state, parsed, jobs))
+        planned = run_tasks(pool, _plan_tasks(providers, desired, state, parsed, jobs,
+                                               config.sensitive_values()))
     mesh, catalog = read["mesh"], read["catalog"]
     assert isinstance(mesh, MeshPolicy) and isinstance(catalog, frozenset)
     return Refreshed(

@@ -5,8 +5,9 @@ Terraform's keys, as Terraform fills them: ``format_version``, ``resource_change
 ``actions`` spelt as Terraform spells them, ``before``, ``after``, ``after_unknown``,
 ``before_sensitive``, ``after_sensitive``, ``replace_paths``; ``action_reason`` where
 Terraform gives one), ``resource_drift[]`` (same shape), ``prior_state`` (``values.
-root_module.resources[]``), ``errored``, ``applyable``, ``complete``. Values stay in
-clear and sensitive leaves are marked in ``*_sensitive``, as Terraform does. ncplan's keys:
+root_module.resources[]``), ``errored``, ``applyable``, ``complete``. Unlike Terraform,
+a sensitive leaf is never written in clear: it is ``"(sensitive value)"`` (see
+:mod:`ncplan.planner.redaction`) and marked ``true`` in ``*_sensitive``. ncplan's keys:
 ``ncplan_version``, ``mode``, ``apply_order``, ``nomad_plans`` (by job), ``warnings``,
 ``targets``, ``refreshed``. Written with ``json.dumps``, never through Rich.
 """
@@ -20,9 +21,11 @@ from typing import Any
 
 from ncplan import __version__
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, ResourceChange
+from ncplan.planner.redaction import redact, redacted_mask
+from ncplan.planner.sensitive import merge_masks
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
-from ncplan.views.attribute_diff import mask_of
+from ncplan.views.attribute_diff import mask_of, sensitive_leaves
 from ncplan.views.plan_lines import plan_secrets
 
 FORMAT_VERSION = "1.2"
@@ -48,8 +51,16 @@ def _resource(address: str, kind: str, name: str) -> dict[str, Any]:
             "provider_name": provider_name(kind)}
 
 
+def _redacted(value: Any, mask: Any, secrets: frozenset[str]) -> tuple[Any, Any]:
+    """``value`` with its sensitive leaves redacted, and its mask (``True`` at each)."""
+    shown = redact(_plain(value), secrets | sensitive_leaves(value, mask))
+    return shown, merge_masks(mask, redacted_mask(shown))
+
+
 def _change_body(action: Action, before: Any, after: Any, before_mask: Any,
-                 after_mask: Any) -> dict[str, Any]:
+                 after_mask: Any, secrets: frozenset[str]) -> dict[str, Any]:
+    before, before_mask = _redacted(before, before_mask, secrets)
+    after, after_mask = _redacted(after, after_mask, secrets)
     return {"actions": action.terraform_actions, "before": before, "after": after,
             "after_unknown": {} if after is not None else False,
             "before_sensitive": _sensitive(before, before_mask),
@@ -70,8 +81,8 @@ def resource_change(change: ResourceChange, mode: PlanMode,
     entry = _resource(change.address, change.kind, change.name)
     before_mask = change.before_sensitive or mask_of(change.before, secrets)
     after_mask = change.after_sensitive or mask_of(change.after, secrets)
-    entry["change"] = _change_body(change.action, _plain(change.before), _plain(change.after),
-                                   before_mask, after_mask)
+    entry["change"] = _change_body(change.action, change.before, change.after,
+                                   before_mask, after_mask, secrets)
     if change.after_unknown is not False:
         entry["change"]["after_unknown"] = change.after_unknown
     if change.replace_paths:
@@ -84,8 +95,9 @@ def resource_change(change: ResourceChange, mode: PlanMode,
 
 def resource_drift(drift: Drift, secrets: frozenset[str]) -> dict[str, Any]:
     entry = _resource(drift.address, drift.kind, drift.name)
-    entry["change"] = _change_body(drift.action, _plain(drift.before), _plain(drift.after),
-                                   mask_of(drift.before, secrets), mask_of(drift.after, secrets))
+    entry["change"] = _change_body(drift.action, drift.before, drift.after,
+                                   mask_of(drift.before, secrets), mask_of(drift.after, secrets),
+                                   secrets)
     return entry
 
 
@@ -97,9 +109,10 @@ def prior_state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] 
     for resource in state.resources:
         kind, _, name = resource.address.partition(".")
         entry = _resource(resource.address, kind, name)
-        values = _plain(resource.attributes)
+        values, mask = _redacted(resource.attributes, mask_of(resource.attributes, secrets),
+                                 secrets)
         entry.update({"schema_version": 0, "values": values,
-                      "sensitive_values": _sensitive(values, mask_of(values, secrets)),
+                      "sensitive_values": _sensitive(values, mask),
                       "depends_on": list(resource.dependencies)})
         resources.append(entry)
     return {"format_version": STATE_FORMAT_VERSION, "ncplan_version": state.ncplan_version,
@@ -107,19 +120,23 @@ def prior_state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] 
             "values": {"root_module": {"resources": resources}}}
 
 
-def nomad_plan(plan: NomadJobPlan) -> dict[str, Any]:
-    """Nomad's answer: diff type and diff, annotations by group, placement failures."""
+def nomad_plan(plan: NomadJobPlan, secrets: frozenset[str]) -> dict[str, Any]:
+    """Nomad's answer: diff type and diff (sensitive values redacted), annotations by
+    group, placement failures."""
     annotations = {a.group: {k: v for k, v in asdict(a).items() if k != "group"}
                    for a in plan.annotations}
-    return {"diff_type": plan.diff_type, "diff": _plain(plan.diff), "annotations": annotations,
+    return {"diff_type": plan.diff_type, "diff": redact(_plain(plan.diff), secrets),
+            "annotations": annotations,
             "failures": [_plain(asdict(f)) for f in plan.failures],
-            "job_modify_index": plan.job_modify_index, "warnings": plan.warnings}
+            "job_modify_index": plan.job_modify_index,
+            "warnings": redact(plan.warnings, secrets)}
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The whole ``--json`` document as a dict."""
     secrets = plan_secrets(plan)
-    jobs = {c.name: nomad_plan(c.nomad_plan) for c in plan.changes if c.nomad_plan is not None}
+    jobs = {c.name: nomad_plan(c.nomad_plan, secrets) for c in plan.changes
+            if c.nomad_plan is not None}
     return {
         "format_version": FORMAT_VERSION,
         "ncplan_version": __version__,
@@ -132,8 +149,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "complete": not plan.targets,
         "apply_order": [list(batch) for batch in plan.apply_order],
         "nomad_plans": jobs,
-        "warnings": [{"summary": w.summary, "address": w.address, "detail": w.detail}
-                     for w in plan.warnings],
+        "warnings": [{"summary": redact(w.summary, secrets), "address": w.address,
+                      "detail": redact(w.detail, secrets)} for w in plan.warnings],
         "targets": list(plan.targets),
         "refreshed": plan.refreshed,
     }

@@ -119,3 +119,27 @@ def test_a_default_deny_mesh_warns_about_an_upstream_no_intention_allows(
     main.write_text(text)  # the declared allow covers it
     covered = ncplan(directory, ["plan"], agent_env(agents))
     assert "upstream declared but no intention allows it" not in covered.both
+
+
+def test_a_redacted_sensitive_value_is_no_drift_in_nomads_plan_of_the_recorded_job(
+        agents: Agents, tmp_path: Path) -> None:
+    """The state holds the sensitive env value redacted; Nomad's plan of the recorded job
+    (made when the job moved) gets the real value back, so only the real edit shows."""
+    directory = copy_example("connect-on-nomad", tmp_path)
+    main = directory / "main.hcl"
+    main.write_text(main.read_text().replace(
+        '    driver = "raw_exec"\n',
+        '    driver = "raw_exec"\n    env = { DB_PASSWORD = var.db_password }\n', 1)
+        + 'variable "db_password" {\n  sensitive = true\n}\n')
+    env = {**agent_env(agents), "NCPLAN_VAR_db_password": "drift-s3cret-value"}
+    apply_all(directory, env)
+    assert b"drift-s3cret-value" not in (directory / "ncplan.state.json").read_bytes()
+    job = agents.nomad("GET", "/v1/job/db").json()
+    assert job["TaskGroups"][0]["Tasks"][0]["Env"] == {"DB_PASSWORD": "drift-s3cret-value"}
+    job["Meta"] = {"edited-by": "someone"}
+    assert agents.nomad("POST", "/v1/jobs", json={"Job": job}).ok
+    run = ncplan(directory, ["plan", "--detailed-exitcode"], env)
+    assert run.exit_code == 2, run.both
+    drift, _, _ = run.stdout.partition("ncplan will perform the following actions")
+    assert "# nomad_job.db has changed" in drift and "edited-by" in drift
+    assert "DB_PASSWORD" not in drift and "drift-s3cret-value" not in run.both

@@ -174,8 +174,9 @@ def test_sensitive_values_are_masked_in_plan_and_show(agents: Agents, tmp_path: 
     apply_all(directory, env)
     shown = ncplan(directory, ["show"], env)
     assert "hunter2-secret" not in shown.both
-    assert '"DB_PASSWORD": "(sensitive)"' in shown.stdout
+    assert '"DB_PASSWORD": "(sensitive value)"' in shown.stdout  # the state holds it redacted
     as_json = json.loads(ncplan(directory, ["show", "--json"], env).stdout)
     web = next(r for r in as_json["values"]["root_module"]["resources"]
                if r["address"] == "nomad_job.web")
     assert web["sensitive_values"]["TaskGroups"][0]["Tasks"][0]["Env"]["DB_PASSWORD"] is True
+    assert web["values"]["TaskGroups"][0]["Tasks"][0]["Env"]["DB_PASSWORD"] == "(sensitive value)"

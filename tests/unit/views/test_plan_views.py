@@ -49,10 +49,11 @@ def test_sensitive_values_never_shown_in_clear() -> None:
         assert "(sensitive value)" in text
 
 
-def test_json_keeps_sensitive_values_and_marks_them() -> None:
+def test_json_redacts_sensitive_values_and_marks_them() -> None:
     document = plan_document(cases.sensitive())
+    assert cases.SECRET not in json.dumps(document)  # unlike Terraform (issue 11)
     created, job = document["resource_changes"]
-    assert created["change"]["after"]["Meta"]["token"] == cases.SECRET
+    assert created["change"]["after"]["Meta"]["token"] == "(sensitive value)"
     assert created["change"]["after_sensitive"] == {"Meta": {"token": True}}
     assert created["change"]["before_sensitive"] is False
     env = job["change"]["after_sensitive"]["TaskGroups"][0]["Tasks"][0]["Env"]
