@@ -15,7 +15,7 @@ from typing import Any
 from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.planner.redaction import restore
-from ncplan.providers.live import LiveIntentions, Refreshed
+from ncplan.providers.live import LiveIntentions, LiveServiceDefaults, LiveToken, Refreshed
 from ncplan.resources.address import parse_address, token_address
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.plain import plain
@@ -151,17 +151,20 @@ def diff_intention(desired: DesiredResource, recorded: ResourceState | None,
 
 def diff_service_defaults(desired: DesiredResource, recorded: ResourceState | None,
                           refreshed: Refreshed) -> ResourceChange:
-    live = refreshed.service_defaults.get(desired.name)
-    after = planned_body(desired, refreshed)
-    before = None if live is None else project(live.body, after)
-    index = live.modify_index if live is not None else 0
-    return _consul_change(desired, recorded, before, after, index)
+    return _entry_change(desired, recorded, refreshed,
+                         refreshed.service_defaults.get(desired.name))
 
 
 def diff_token(desired: DesiredResource, recorded: ResourceState | None,
                refreshed: Refreshed) -> ResourceChange:
     """A sidecar token: its managed keys (description, service identity), never the secret."""
-    live = refreshed.acl_tokens.get(desired.name)
+    return _entry_change(desired, recorded, refreshed, refreshed.acl_tokens.get(desired.name))
+
+
+def _entry_change(desired: DesiredResource, recorded: ResourceState | None,
+                  refreshed: Refreshed,
+                  live: LiveServiceDefaults | LiveToken | None) -> ResourceChange:
+    """A whole Consul object (not one source of an entry): the keys ncplan sets."""
     after = planned_body(desired, refreshed)
     before = None if live is None else project(live.body, after)
     index = live.modify_index if live is not None else 0
