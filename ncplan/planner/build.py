@@ -71,9 +71,13 @@ def known_needs(request: PlanRequest) -> dict[str, tuple[str, ...]]:
     return needs
 
 
-def _gone(recorded: ResourceState, refreshed: Refreshed | None) -> bool:
-    """Deleted outside ncplan: the drift reports it, there is nothing left to delete."""
-    return refreshed is not None and live_view(recorded, refreshed).body is None
+def _delete(recorded: ResourceState, refreshed: Refreshed | None) -> ResourceChange | None:
+    """The delete of ``recorded`` at its live index; None when it was deleted outside
+    ncplan (the drift reports it, there is nothing left to delete)."""
+    if refreshed is None:
+        return delete_change(recorded, recorded.observed_index)
+    live = live_view(recorded, refreshed)
+    return None if live.body is None else delete_change(recorded, live.index)
 
 
 def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[ResourceChange]:
@@ -91,8 +95,10 @@ def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[Resourc
             changes.append(diff_resource(resource, recorded.get(address), request.refreshed,
                                          request.sensitive_values))
     for address, old in recorded.items():
-        if address not in desired and wanted(address) and not _gone(old, request.refreshed):
-            changes.append(delete_change(old, request.refreshed))
+        if address not in desired and wanted(address):
+            delete = _delete(old, request.refreshed)
+            if delete is not None:
+                changes.append(delete)
     return changes
 
 
