@@ -99,11 +99,10 @@ def diff_offline(desired: DesiredResource, recorded: ResourceState | None,
     if paths:
         return _change(desired, Action.REPLACE, before=before, after=after, observed_index=index,
                        replace_paths=paths, reason=_replace_reason(paths))
-    if desired.raw and differs(before, after):
-        return _change(desired, Action.UPDATE, before=before, after=after,
-                       observed_index=index, reason=RAW_OFFLINE)
-    action = Action.UPDATE if differs(before, after) else Action.NOOP
-    return _change(desired, action, before=before, after=after, observed_index=index)
+    if not differs(before, after):
+        return _change(desired, Action.NOOP, before=before, after=after, observed_index=index)
+    return _change(desired, Action.UPDATE, before=before, after=after, observed_index=index,
+                   reason=RAW_OFFLINE if desired.raw else "")
 
 
 def diff_job(desired: DesiredResource, recorded: ResourceState | None,
