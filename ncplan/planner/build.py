@@ -127,14 +127,14 @@ def _masked(change: ResourceChange, secrets: frozenset[str]) -> ResourceChange:
     """The change with its sensitive masks, and its unknown mask: a variable's items are
     secret, and written only by apply (their value is known after it)."""
     kind = change.kind
-    unknown = secret_item_mask(kind, change.after) if change.action in (
-        Action.CREATE, Action.UPDATE, Action.REPLACE) else False
+    secret_items = secret_item_mask(kind, change.after)
+    written = change.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
     return replace(change,
                    before_sensitive=merge_masks(sensitive_mask(change.before, secrets),
                                                 secret_item_mask(kind, change.before)),
                    after_sensitive=merge_masks(sensitive_mask(change.after, secrets),
-                                               secret_item_mask(kind, change.after)),
-                   after_unknown=unknown)
+                                               secret_items),
+                   after_unknown=secret_items if written else False)
 
 
 def _warnings(request: PlanRequest) -> tuple[PlanWarning, ...]:
