@@ -127,8 +127,12 @@ class _Done:
 
     record: ResourceState | None = None  # to put in the state (a write Nomad accepted)
     error: str | None = None
-    index: int = 0
     seconds: float = 0.0
+
+    @property
+    def index(self) -> int:
+        """The live index the step left (0 after a delete or a failed write)."""
+        return self.record.observed_index if self.record is not None else 0
 
 
 class _Control:
@@ -342,10 +346,8 @@ class _Engine:
             return _Done(error=error.message, seconds=time.monotonic() - started)
         except Exception as error:  # a bug below: this resource fails, the others go on
             return _Done(error=_internal(error), seconds=time.monotonic() - started)
-        index = written.state.observed_index
         failure = self._rollout(step.change, written)
-        return _Done(record=written.state, error=failure, index=index,
-                     seconds=time.monotonic() - started)
+        return _Done(record=written.state, error=failure, seconds=time.monotonic() - started)
 
     def _rollout(self, change: ResourceChange, written: Written) -> str | None:
         """The reason a registered job's rollout failed, or None."""

@@ -71,9 +71,13 @@ def known_needs(request: PlanRequest) -> dict[str, tuple[str, ...]]:
     return needs
 
 
-def _gone(recorded: ResourceState, refreshed: Refreshed | None) -> bool:
-    """Deleted outside ncplan: the drift reports it, there is nothing left to delete."""
-    return refreshed is not None and live_view(recorded, refreshed).body is None
+def _delete(recorded: ResourceState, refreshed: Refreshed | None) -> ResourceChange | None:
+    """The delete of ``recorded`` at its live index; None when it was deleted outside
+    ncplan (the drift reports it, there is nothing left to delete)."""
+    if refreshed is None:
+        return delete_change(recorded, recorded.observed_index)
+    live = live_view(recorded, refreshed)
+    return None if live.body is None else delete_change(recorded, live.index)
 
 
 def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[ResourceChange]:
@@ -91,8 +95,10 @@ def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[Resourc
             changes.append(diff_resource(resource, recorded.get(address), request.refreshed,
                                          request.sensitive_values))
     for address, old in recorded.items():
-        if address not in desired and wanted(address) and not _gone(old, request.refreshed):
-            changes.append(delete_change(old, request.refreshed))
+        if address not in desired and wanted(address):
+            delete = _delete(old, request.refreshed)
+            if delete is not None:
+                changes.append(delete)
     return changes
 
 
@@ -121,14 +127,14 @@ def _masked(change: ResourceChange, secrets: frozenset[str]) -> ResourceChange:
     """The change with its sensitive masks, and its unknown mask: a variable's items are
     secret, and written only by apply (their value is known after it)."""
     kind = change.kind
-    unknown = secret_item_mask(kind, change.after) if change.action in (
-        Action.CREATE, Action.UPDATE, Action.REPLACE) else False
+    secret_items = secret_item_mask(kind, change.after)
+    written = change.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
     return replace(change,
                    before_sensitive=merge_masks(sensitive_mask(change.before, secrets),
                                                 secret_item_mask(kind, change.before)),
                    after_sensitive=merge_masks(sensitive_mask(change.after, secrets),
-                                               secret_item_mask(kind, change.after)),
-                   after_unknown=unknown)
+                                               secret_items),
+                   after_unknown=secret_items if written else False)
 
 
 def _warnings(request: PlanRequest) -> tuple[PlanWarning, ...]:

@@ -99,11 +99,10 @@ def diff_offline(desired: DesiredResource, recorded: ResourceState | None,
     if paths:
         return _change(desired, Action.REPLACE, before=before, after=after, observed_index=index,
                        replace_paths=paths, reason=_replace_reason(paths))
-    if desired.raw and differs(before, after):
-        return _change(desired, Action.UPDATE, before=before, after=after,
-                       observed_index=index, reason=RAW_OFFLINE)
-    action = Action.UPDATE if differs(before, after) else Action.NOOP
-    return _change(desired, action, before=before, after=after, observed_index=index)
+    if not differs(before, after):
+        return _change(desired, Action.NOOP, before=before, after=after, observed_index=index)
+    return _change(desired, Action.UPDATE, before=before, after=after, observed_index=index,
+                   reason=RAW_OFFLINE if desired.raw else "")
 
 
 def diff_job(desired: DesiredResource, recorded: ResourceState | None,
@@ -222,34 +221,13 @@ def diff_resource(desired: DesiredResource, recorded: ResourceState | None,
     return diff_service_defaults(desired, recorded, refreshed)
 
 
-def delete_change(recorded: ResourceState, refreshed: Refreshed | None,
-                  reason: str = "") -> ResourceChange:
+def delete_change(recorded: ResourceState, observed_index: int) -> ResourceChange:
     """A resource in the state that the configuration no longer declares (or ``--destroy``).
 
-    ``before`` is what the state recorded; ``observed_index`` the live index when known.
+    ``before`` is what the state recorded; ``observed_index`` the live index when known
+    (else the recorded one).
     """
     return ResourceChange(address=recorded.address, kind=recorded.kind,
                           name=parse_address(recorded.address).name,
                           action=Action.DELETE, before=plain(recorded.attributes),
-                          observed_index=_live_index(recorded, refreshed),
-                          depends_on=recorded.dependencies, reason=reason)
-
-
-def _live_index(recorded: ResourceState, refreshed: Refreshed | None) -> int:
-    if refreshed is None:
-        return recorded.observed_index
-    address = parse_address(recorded.address)
-    if address.kind == "nomad_job":
-        job = refreshed.jobs.get(address.name)
-        return job.modify_index if job is not None else 0
-    if address.kind == "consul_intention":
-        entry = refreshed.intentions.get(address.destination)
-        return entry.modify_index if entry is not None else 0
-    if address.kind == "consul_acl_token":
-        token = refreshed.acl_tokens.get(address.name)
-        return token.modify_index if token is not None else 0
-    if address.kind == "nomad_variable":
-        variable = refreshed.variables.get(address.name)
-        return variable.modify_index if variable is not None else 0
-    defaults = refreshed.service_defaults.get(address.name)
-    return defaults.modify_index if defaults is not None else 0
+                          observed_index=observed_index, depends_on=recorded.dependencies)

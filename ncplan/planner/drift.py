@@ -17,7 +17,14 @@ from ncplan.planner.diff import differs, live_source
 from ncplan.planner.managed import project
 from ncplan.planner.model import Action, Drift
 from ncplan.planner.redaction import redact, restore
-from ncplan.providers.live import NomadJobPlan, Refreshed
+from ncplan.providers.live import (
+    LiveJob,
+    LiveServiceDefaults,
+    LiveToken,
+    LiveVariable,
+    NomadJobPlan,
+    Refreshed,
+)
 from ncplan.resources.address import parse_address
 from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
@@ -37,25 +44,19 @@ class LiveView:
 
 def live_view(recorded: ResourceState, refreshed: Refreshed) -> LiveView:
     address = parse_address(recorded.address)
-    if address.kind == "nomad_job":
-        job = refreshed.jobs.get(address.name)
-        if job is None:
-            return LiveView(None)
-        return LiveView(project(job.body, recorded.attributes), job.modify_index, job.stopped)
     if address.kind == "consul_intention":
         entry = refreshed.intentions.get(address.destination)
         found = live_source(entry, address.source)
         return LiveView(found, entry.modify_index if entry is not None and found else 0)
-    if address.kind in ("consul_acl_token", "nomad_variable"):
-        secret = (refreshed.acl_tokens.get(address.name) if address.kind == "consul_acl_token"
-                  else refreshed.variables.get(address.name))
-        if secret is None:
-            return LiveView(None)
-        return LiveView(project(secret.body, recorded.attributes), secret.modify_index)
-    defaults = refreshed.service_defaults.get(address.name)
-    if defaults is None:
+    objects: Mapping[str, LiveJob | LiveServiceDefaults | LiveToken | LiveVariable | None] = {
+        "nomad_job": refreshed.jobs, "consul_acl_token": refreshed.acl_tokens,
+        "nomad_variable": refreshed.variables,
+    }.get(address.kind, refreshed.service_defaults)
+    live = objects.get(address.name)
+    if live is None:
         return LiveView(None)
-    return LiveView(project(defaults.body, recorded.attributes), defaults.modify_index)
+    return LiveView(project(live.body, recorded.attributes), live.modify_index,
+                    isinstance(live, LiveJob) and live.stopped)
 
 
 def _job_drift(recorded: ResourceState, live: LiveView,

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.planner.sensitive import mask_where
+
 MARKER = "(sensitive value)"
 
 
@@ -56,14 +58,7 @@ def restore(recorded: Any, desired: Any, secrets: frozenset[str]) -> Any:
 
 def redacted_mask(value: Any) -> Any:
     """A ``*_sensitive`` mask of an already redacted value: ``True`` at its markers."""
-    if isinstance(value, Mapping):
-        kept = {str(k): m for k, m in ((k, redacted_mask(v)) for k, v in value.items())
-                if m is not False}
-        return kept or False
-    if isinstance(value, list | tuple):
-        items = [redacted_mask(v) for v in value]
-        return items if any(m is not False for m in items) else False
-    return value == MARKER
+    return mask_where(value, lambda leaf: bool(leaf == MARKER))
 
 
 def still_redacted(value: Any) -> bool:

@@ -8,23 +8,32 @@ positions (``false`` for the clean items).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def sensitive_mask(value: Any, secrets: frozenset[str]) -> Any:
-    if not secrets or value is None:
-        return False
+def mask_where(value: Any, marked: Callable[[Any], bool]) -> Any:
+    """The mask of ``value``: ``True`` at the leaves ``marked`` picks, maps keeping only
+    their marked keys, lists their positions; ``False`` when no leaf is marked."""
     if isinstance(value, Mapping):
-        marked = {str(k): sensitive_mask(v, secrets) for k, v in value.items()}
-        kept = {k: m for k, m in marked.items() if m is not False}
-        return kept or False
+        masks = ((str(k), mask_where(v, marked)) for k, v in value.items())
+        return {k: m for k, m in masks if m is not False} or False
     if isinstance(value, list | tuple):
-        items = [sensitive_mask(v, secrets) for v in value]
+        items = [mask_where(v, marked) for v in value]
         return items if any(m is not False for m in items) else False
-    if isinstance(value, bool):
+    return marked(value)
+
+
+def sensitive_mask(value: Any, secrets: frozenset[str]) -> Any:
+    if not secrets:
         return False
-    text = str(value)
+    return mask_where(value, lambda leaf: _shows_secret(leaf, secrets))
+
+
+def _shows_secret(leaf: Any, secrets: frozenset[str]) -> bool:
+    if leaf is None or isinstance(leaf, bool):
+        return False
+    text = str(leaf)
     return any(secret in text for secret in secrets)
 
 
