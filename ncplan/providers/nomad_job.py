@@ -23,6 +23,7 @@ from ncplan.providers.http import (
 )
 from ncplan.providers.live import LiveJob, NomadJobPlan
 from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.resources.address import job_address
 
 ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceIndexErrPrefix
 
@@ -30,10 +31,6 @@ ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceInd
 def is_enforce_index_conflict(status: int, body: str) -> bool:
     """Nomad answers a lost EnforceIndex register with a 500 carrying this prefix."""
     return status == 500 and ENFORCE_INDEX_ERROR in body
-
-
-def job_address(name: str) -> str:
-    return f"nomad_job.{name}"
 
 
 def hcl_variables(variables: Mapping[str, Any]) -> str:
