@@ -28,6 +28,9 @@ from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
 
+# Fields Consul adds to every entry it returns: never sent back in a write.
+ENTRY_SERVER_FIELDS = frozenset({"CreateIndex", "ModifyIndex"})
+
 
 def consul_client(settings: ConsulHttpSettings, *, timeout: float = DEFAULT_TIMEOUT,
                   retry: RetryPolicy = DEFAULT_RETRY) -> HttpClient:
@@ -92,6 +95,18 @@ class ConfigEntries:
         answer = self.client.call("PUT", "/v1/config", params={"cas": str(cas)},
                                   body=dict(entry))
         return answer.json(bool)
+
+    def write(self, address: str, entry: Mapping[str, Any], cas: int) -> int:
+        """:meth:`put` ``entry`` for the resource ``address``; its ModifyIndex read back
+        after the write. A lost check-and-set raises :func:`conflict`."""
+        kind, name = str(entry["Kind"]), str(entry["Name"])
+        if not self.put(entry, cas):
+            raise conflict(address, cas, self.index(kind, name))
+        index = self.index(kind, name)
+        if index is None:
+            raise ProviderError(f"{address}: Consul accepted the write but the entry is gone "
+                                "on the read that followed (deleted meanwhile?)")
+        return index
 
     def delete(self, kind: str, name: str, cas: int) -> bool:
         """``DELETE ...?cas=``: ``False`` when the check-and-set lost."""

@@ -21,6 +21,7 @@ import requests
 from ncplan.config.model import DEFAULT_CONSUL_ADDRESS
 from ncplan.errors import NcplanError, ProviderError
 from ncplan.providers import tls
+from ncplan.providers.http import one_line
 
 _FALSE = {"0", "false", "no", "off"}
 _TRUE = {"1", "true", "yes", "on"}
@@ -99,7 +100,4 @@ def wrong_shape(*, address: str, endpoint: str, expected: str, got: Any,
 
 def excerpt(text: str, limit: int = 200) -> str:
     """``text`` on one line, cut to ``limit`` characters (an empty body says so)."""
-    flat = " ".join(text.split())
-    if not flat:
-        return "(empty body)"
-    return flat if len(flat) <= limit else flat[:limit] + "..."
+    return one_line(text, limit) or "(empty body)"

@@ -36,7 +36,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ncplan.errors import ProviderError
-from ncplan.providers.consul_config import ConfigEntries, conflict, consul_client, entry_index
+from ncplan.providers.consul_config import (
+    ENTRY_SERVER_FIELDS,
+    ConfigEntries,
+    conflict,
+    consul_client,
+    entry_index,
+)
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveIntentions, MeshPolicy
@@ -46,7 +52,6 @@ KIND = "service-intentions"
 # Fields Consul computes for each source: never sent back in a write.
 SOURCE_SERVER_FIELDS = frozenset({"Precedence", "LegacyID", "LegacyMeta",
                                   "LegacyCreateTime", "LegacyUpdateTime"})
-ENTRY_SERVER_FIELDS = frozenset({"CreateIndex", "ModifyIndex"})
 
 
 # ---------------------------------------------------------------- parsing (no I/O)
@@ -165,9 +170,8 @@ class ConsulIntentions:
         sources = with_source(live, source_body)
         if live is not None and same_sources(sources, live.sources):
             return live.modify_index  # an identical write would answer true, write nothing
-        if not self.entries.put(entry_to_write(destination, live, sources), cas_index):
-            raise conflict(address, cas_index, self.entries.index(KIND, destination))
-        return self._index_after_write(address, destination)
+        return self.entries.write(address, entry_to_write(destination, live, sources),
+                                  cas_index)
 
     def remove_source(self, destination: str, source_name: str, cas_index: int) -> int:
         """Take source ``source_name`` out of the destination's entry, keeping every other
@@ -189,9 +193,8 @@ class ConsulIntentions:
             if not self.entries.delete(KIND, destination, cas_index):
                 raise conflict(address, cas_index, self.entries.index(KIND, destination))
             return 0
-        if not self.entries.put(entry_to_write(destination, live, sources), cas_index):
-            raise conflict(address, cas_index, self.entries.index(KIND, destination))
-        return self._index_after_write(address, destination)
+        return self.entries.write(address, entry_to_write(destination, live, sources),
+                                  cas_index)
 
     def mesh_policy(self) -> MeshPolicy:
         """Whether ACLs are on and their default policy, from the local agent's config
@@ -219,10 +222,3 @@ class ConsulIntentions:
         if now != cas_index:
             raise conflict(address, cas_index, now)
         return live
-
-    def _index_after_write(self, address: str, destination: str) -> int:
-        index = self.entries.index(KIND, destination)
-        if index is None:
-            raise ProviderError(f"{address}: Consul accepted the write but the entry is gone "
-                                "on the read that followed (deleted meanwhile?)")
-        return index

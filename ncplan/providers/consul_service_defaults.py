@@ -16,15 +16,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.errors import ProviderError
-from ncplan.providers.consul_config import ConfigEntries, conflict, consul_client, entry_index
+from ncplan.providers.consul_config import (
+    ENTRY_SERVER_FIELDS,
+    ConfigEntries,
+    conflict,
+    consul_client,
+    entry_index,
+)
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveServiceDefaults
 from ncplan.resources.address import service_defaults_address
 
 KIND = "service-defaults"
-ENTRY_SERVER_FIELDS = frozenset({"CreateIndex", "ModifyIndex"})
 
 
 def parse_service_defaults(name: str, payload: Mapping[str, Any]) -> LiveServiceDefaults:
@@ -52,19 +56,9 @@ class ConsulServiceDefaults:
 
     def write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the entry; returns its new ModifyIndex."""
-        with refusals_at(service_defaults_address(name)):
-            return self._write(name, body, cas_index)
-
-    def _write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
-        if not self.entries.put(entry_to_write(name, body), cas_index):
-            now = self.entries.index(KIND, name)
-            raise conflict(service_defaults_address(name), cas_index, now)
-        index = self.entries.index(KIND, name)
-        if index is None:
-            raise ProviderError(f"{service_defaults_address(name)}: Consul accepted the write but "
-                                "the entry is gone on the read that followed "
-                                "(deleted meanwhile?)")
-        return index
+        address = service_defaults_address(name)
+        with refusals_at(address):
+            return self.entries.write(address, entry_to_write(name, body), cas_index)
 
     def delete(self, name: str, cas_index: int) -> None:
         """Delete the entry if its ModifyIndex is still ``cas_index`` (already gone: done)."""

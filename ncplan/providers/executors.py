@@ -39,7 +39,6 @@ from ncplan.planner.apply import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
 from ncplan.planner.redaction import redact
 from ncplan.providers.consul_acl_token import ConsulAclTokens
-from ncplan.providers.consul_config import conflict
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
@@ -154,11 +153,8 @@ class ServiceDefaultsExecutor:
         return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
-        if change.observed_index == 0:
-            now = self.defaults.read(change.name)
-            if now is not None:
-                raise conflict(change.address, 0, now.modify_index)
-            return
+        # index 0 (seen absent) too: Consul answers DELETE ?cas=0 of an entry that
+        # exists with false and deletes nothing, so the provider raises the conflict
         self.defaults.delete(change.name, change.observed_index)
 
 

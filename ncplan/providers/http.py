@@ -100,12 +100,12 @@ class Answer:
         except json.JSONDecodeError as error:
             raise ProviderError(f"{where} answered {self.status} with a body that is not "
                                 f"JSON ({error.msg} at character {error.pos}): "
-                                f"{_quote(self.text)}", status=self.status,
+                                f"{one_line(self.text)}", status=self.status,
                                 body=self.text) from error
         if not isinstance(value, expect):
             raise ProviderError(f"{where} answered {self.status} with JSON "
                                 f"{type(value).__name__}, expected {expect.__name__}: "
-                                f"{_quote(self.text)}", status=self.status, body=self.text)
+                                f"{one_line(self.text)}", status=self.status, body=self.text)
         return value
 
     def index(self, header: str) -> int | None:
@@ -195,7 +195,7 @@ class HttpClient:
         capability the call needs (:func:`~ncplan.providers.acl_needs.capability_needed`)."""
         api, status = self.api, answer.status
         where = f"{answer.method} {answer.path}"
-        said = _quote(answer.text) or "(empty body)"
+        said = one_line(answer.text) or "(empty body)"
         if self.is_conflict(status, answer.text):
             return CheckAndSetConflict(f"{api.name} {where}: check-and-set conflict: {said}",
                                        status=status, body=answer.text)
@@ -210,7 +210,7 @@ class HttpClient:
         intentions = "write" on service "db"``, with a hint on which token to change."""
         api = self.api
         where = f"{answer.method} {answer.path}"
-        said = _quote(answer.text) or "(empty body)"
+        said = one_line(answer.text) or "(empty body)"
         grant = needs or f"a policy that allows {where}"
         token = (f"the token in {api.token_env} lacks it: add it to the token's policy"
                  if api.has_token else f"{api.token_env} is not set: set it to a token "
@@ -285,7 +285,7 @@ def connection_reason(error: Exception) -> str:
     return text
 
 
-def _quote(text: str) -> str:
-    """An API's own message, trimmed to one readable paragraph."""
+def one_line(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """An API's own message on one line, cut to ``limit`` characters ("" stays "")."""
     text = " ".join(text.split())
-    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -29,6 +29,7 @@ from ncplan.providers import deployment_answers as answers
 from ncplan.providers.deployment_answers import RegisteredJob
 from ncplan.providers.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
 from ncplan.providers.live import DeploymentProgress
+from ncplan.providers.nomad_job import job_path
 from ncplan.providers.nomad_settings import NomadHttpSettings
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class _Follow:
         self.watcher = watcher
         self.http: HttpClient = watcher.settings.client(retry=watcher.retry)
         self.job_name = job_name
-        self.base = "/v1/job/" + quote(job_name, safe="")
+        self.base = job_path(job_name)
         self.deadline = deadline
         self.report = report
         self.last = DeploymentProgress(job_name=job_name, status="running",

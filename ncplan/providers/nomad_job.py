@@ -23,6 +23,7 @@ from ncplan.providers.http import (
 )
 from ncplan.providers.live import LiveJob, NomadJobPlan
 from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.resources.address import job_address
 
 ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceIndexErrPrefix
 
@@ -30,10 +31,6 @@ ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceInd
 def is_enforce_index_conflict(status: int, body: str) -> bool:
     """Nomad answers a lost EnforceIndex register with a 500 carrying this prefix."""
     return status == 500 and ENFORCE_INDEX_ERROR in body
-
-
-def job_address(name: str) -> str:
-    return f"nomad_job.{name}"
 
 
 def hcl_variables(variables: Mapping[str, Any]) -> str:
@@ -61,7 +58,7 @@ class NomadJobs:
 
     def read(self, name: str) -> LiveJob | None:
         """The live job, or None when Nomad has no job of that name (404)."""
-        path = _job_path(name)
+        path = job_path(name)
         answer = self.http.call("GET", path, accept=(200, 404))
         if answer.status == 404:
             return None
@@ -78,7 +75,7 @@ class NomadJobs:
     def plan(self, job: Mapping[str, Any]) -> NomadJobPlan:
         """Nomad's dry run of registering ``job`` (a Job object), with its field diff."""
         name = _job_id(job)
-        path = _job_path(name) + "/plan"
+        path = job_path(name) + "/plan"
         with refusals_at(job_address(name)):
             answer = self.http.call("PUT", path, body={"Job": job, "Diff": True})
         return nomad_answers.job_plan(name, answer.json(dict), f"Nomad PUT {path}")
@@ -90,7 +87,7 @@ class NomadJobs:
         A stale index raises :class:`CheckAndSetConflict` naming both indexes.
         """
         name = _job_id(job)
-        path = _job_path(name)
+        path = job_path(name)
         body = {"Job": job, "EnforceIndex": True, "JobModifyIndex": enforce_index}
         try:
             with refusals_at(job_address(name)):
@@ -103,7 +100,7 @@ class NomadJobs:
         """Stop the job (``purge``: and forget it); a job already gone is not an error."""
         params = {"purge": "true"} if purge else {}
         with refusals_at(job_address(name)):
-            self.http.call("DELETE", _job_path(name), params=params, accept=(200, 404))
+            self.http.call("DELETE", job_path(name), params=params, accept=(200, 404))
 
     def _stale(self, name: str, expected: int, conflict: CheckAndSetConflict) -> ProviderError:
         try:
@@ -124,5 +121,6 @@ def _job_id(job: Mapping[str, Any]) -> str:
     return name
 
 
-def _job_path(name: str) -> str:
+def job_path(name: str) -> str:
+    """``/v1/job/NAME``, the name escaped: the root of every per-job endpoint."""
     return "/v1/job/" + quote(name, safe="")

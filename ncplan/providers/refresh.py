@@ -154,18 +154,18 @@ def _read_tasks(providers: Providers, names: Names, config: Config,
                 resource.address, partial(parse_raw_job, providers, raw), resource.source,
                 rejects_job=True)
     for name in names.jobs:
-        tasks[f"job:{name}"] = Task(job_address(name), _bind(providers.jobs.read, name))
+        tasks[f"job:{name}"] = Task(job_address(name), partial(providers.jobs.read, name))
     for name, addresses in names.destinations.items():
         tasks[f"intentions:{name}"] = Task(", ".join(addresses),
-                                           _bind(providers.intentions.read, name))
+                                           partial(providers.intentions.read, name))
     for name in names.service_defaults:
         tasks[f"defaults:{name}"] = Task(service_defaults_address(name),
-                                         _bind(providers.service_defaults.read, name))
+                                         partial(providers.service_defaults.read, name))
     for name in names.tokens:
-        tasks[f"token:{name}"] = Task(token_address(name), _bind(providers.tokens.read, name))
+        tasks[f"token:{name}"] = Task(token_address(name), partial(providers.tokens.read, name))
     for name in names.variables:
         tasks[f"variable:{name}"] = Task(variable_address(name),
-                                         _bind(providers.variables.read, name))
+                                         partial(providers.variables.read, name))
     tasks["mesh"] = Task("Consul mesh policy", providers.intentions.mesh_policy)
     tasks["catalog"] = Task("Consul catalog", providers.intentions.catalog_services)
     return tasks
@@ -183,12 +183,12 @@ def _plan_tasks(providers: Providers, desired: Sequence[DesiredResource], state:
             body = parsed.get(resource.name, resource.body) if resource.raw else resource.body
             bodies[resource.name] = body
             tasks[f"plan:{resource.name}"] = Task(
-                resource.address, _bind(providers.jobs.plan, body), resource.source,
+                resource.address, partial(providers.jobs.plan, body), resource.source,
                 rejects_job=True)
     for name, recorded_job in moved_jobs(state, jobs).items():
         recorded_job = restore(recorded_job, bodies.get(name), secrets)
         tasks[f"drift:{name}"] = Task(job_address(name) + " (as recorded in the state)",
-                                      _bind(providers.jobs.plan, recorded_job))
+                                      partial(providers.jobs.plan, recorded_job))
     return tasks
 
 
@@ -264,10 +264,6 @@ def parse_partial_jobs(config: Config, *,
         return {job.name: parse_raw_job(providers, job) for job in partial_jobs}
     except ProviderError:
         return {}
-
-
-def _bind(function: Callable[[Any], T], argument: Any) -> Callable[[], T]:
-    return lambda: function(argument)
 
 
 def _by_prefix(results: Mapping[str, Any], prefix: str,

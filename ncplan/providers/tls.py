@@ -9,7 +9,6 @@
   turn verification off; ncplan then logs one warning per API and address per run on the
   ``ncplan`` logger (Python's last-resort handler shows it on stderr when the CLI sets up
   no handler) and silences urllib3's per-request ``InsecureRequestWarning``.
-  :func:`unverified_warnings` gives the same texts from an environment, for a view.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
 
 import urllib3
@@ -26,8 +24,6 @@ import urllib3
 from ncplan.errors import ProviderError
 
 LOG = logging.getLogger("ncplan.tls")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 _warned: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
@@ -46,19 +42,6 @@ def warn_unverified(api: str, address: str, variable: str) -> None:
         _warned.add((api, address))
     warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     LOG.warning(unverified_text(api, address, variable))
-
-
-def unverified_warnings(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """The warnings an environment calls for: one per API whose verification is off."""
-    env = os.environ if env is None else env
-    found = []
-    if env.get("NOMAD_SKIP_VERIFY", "").lower() in _TRUE:
-        found.append(unverified_text("Nomad", env.get("NOMAD_ADDR") or "its address",
-                                     "NOMAD_SKIP_VERIFY=true"))
-    if env.get("CONSUL_HTTP_SSL_VERIFY", "").lower() in _FALSE:
-        found.append(unverified_text("Consul", env.get("CONSUL_HTTP_ADDR") or "its address",
-                                     "CONSUL_HTTP_SSL_VERIFY=false"))
-    return tuple(found)
 
 
 def ca_file_error(api: str, address: str, ca_file: str, ca_env: str) -> ProviderError | None:

@@ -170,6 +170,9 @@ def test_service_defaults_create_update_delete_with_cas(agents: Agents, unique: 
         defaults.write(name, {"Protocol": "grpc"}, created)
     with pytest.raises(CheckAndSetConflict):
         defaults.delete(name, created)
+    with pytest.raises(CheckAndSetConflict, match=rf"consul_service_defaults\.{name} "
+                       rf"changed since the plan \(absent -> index {updated}\)"):
+        defaults.delete(name, 0)  # the plan saw it absent: DELETE ?cas=0 deletes nothing
     live = defaults.read(name)
     assert live is not None and live.body["Protocol"] == "http"
     defaults.delete(name, updated)

@@ -111,13 +111,3 @@ def test_verification_on_logs_nothing(pki: Pki, caplog: pytest.LogCaptureFixture
     with serve([(404, "")], tls=pki.server_context()) as server:
         _nomad(server.url, NOMAD_CACERT=str(pki.ca_cert), NOMAD_SKIP_VERIFY="false").read("w")
     assert caplog.records == []
-
-
-def test_unverified_warnings_from_the_environment() -> None:
-    env = {"NOMAD_SKIP_VERIFY": "true", "NOMAD_ADDR": "https://n:4646",
-           "CONSUL_HTTP_SSL_VERIFY": "false", "CONSUL_HTTP_ADDR": "https://c:8501"}
-    assert tls.unverified_warnings(env) == (
-        tls.unverified_text("Nomad", "https://n:4646", "NOMAD_SKIP_VERIFY=true"),
-        tls.unverified_text("Consul", "https://c:8501", "CONSUL_HTTP_SSL_VERIFY=false"))
-    assert tls.unverified_warnings({"NOMAD_SKIP_VERIFY": "false",
-                                    "CONSUL_HTTP_SSL_VERIFY": "true"}) == ()
