@@ -139,10 +139,15 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
     """Read the state, refresh and diff; the caller holds the state lock (``apply`` keeps
     it from the plan through the apply, as Terraform does)."""
     state = prepared.manager.read()
+    return state, plan_for_state(prepared, state, options)
+
+
+def plan_for_state(prepared: Prepared, state: State | None, options: PlanOptions) -> Plan:
+    """Refresh and diff against ``state``, already read under the state lock."""
     live = refresh_for(prepared, state, options)
     plan = build_plan(_request(prepared, state, live, options))
     check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
-    return state, plan
+    return plan
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
