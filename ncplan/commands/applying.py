@@ -140,10 +140,11 @@ def adopt(plan: Plan, state: State | None, manager: StateManager,
 
 def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> ApplyOutcome:
     """A refresh-only plan: record what the refresh found, change nothing live."""
+    written = state
     if plan.next_state is not None and state is not None:
         prepared.manager.write(replace(plan.next_state, lineage=state.lineage))
-        prepared.manager.persist()
-    return ApplyOutcome(Ending.APPLIED, ApplyResult(state=prepared.manager.read()))
+        written = prepared.manager.persist()
+    return ApplyOutcome(Ending.APPLIED, ApplyResult(state=written))
 
 
 def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
