@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
-from ncplan.config.rawjob import is_partial_note
+from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
 from ncplan.diagnostics import Diagnostic
+from ncplan.providers.refresh import parse_partial_jobs
+from ncplan.resources.address import job_address
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
 
@@ -28,6 +30,20 @@ def load(app: AppContext, var_overrides: Sequence[str], var_files: Sequence[Path
     show_warnings(app, [w for w in result.warnings
                         if not (nomad_parses and is_partial_note(w))])
     return result.config
+
+
+def load_parsed_by_nomad(app: AppContext, var_overrides: Sequence[str],
+                         var_files: Sequence[Path]) -> Config:
+    """:func:`load`, with raw jobs whose dependencies the HCL text shows partially
+    (``dynamic`` blocks) parsed by Nomad when it can be reached: their dependencies are
+    then complete and their partial note is not shown."""
+    result = load_result(app, var_overrides, var_files)
+    parsed = parse_partial_jobs(result.config)
+    config = with_parsed_dependencies(result.config, parsed) if parsed else result.config
+    addresses = {job_address(name) for name in parsed}
+    show_warnings(app, [w for w in result.warnings
+                        if not (is_partial_note(w) and w.address in addresses)])
+    return config
 
 
 def load_result(app: AppContext, var_overrides: Sequence[str],
