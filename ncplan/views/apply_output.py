@@ -163,6 +163,9 @@ def _say(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
-def note(text: str, *, color: bool) -> None:
-    """A line on stdout (``import``'s success)."""
-    _say(make_console(stderr=False, color=color), text)
+def print_imported(address: str, observed_index: int, *, color: bool) -> None:
+    """``import``'s success, on stdout."""
+    out = make_console(stderr=False, color=color)
+    _say(out, f"{address}: Import prepared! (index {observed_index})")
+    _say(out, "")
+    _say(out, "Import successful! The resource is now managed by ncplan.")
