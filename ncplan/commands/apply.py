@@ -18,9 +18,13 @@ import typer
 
 from ncplan.commands.applying import ApplySettings, Ending, run_apply
 from ncplan.commands.context import AppContext
-from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.commands.plan import plan_mode
-from ncplan.commands.planning import PlanOptions
+from ncplan.commands.options import (
+    ParallelismOption,
+    RefreshOnlyOption,
+    VarFileOption,
+    VarOption,
+)
+from ncplan.commands.plan import plan_mode, plan_options
 from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
 from ncplan.planner.apply import ApplyResult
@@ -44,8 +48,6 @@ Target = Annotated[list[str] | None, typer.Option(
     "--target", help="Limit to ADDR and what it needs (repeatable).")]
 NoRefresh = Annotated[bool, typer.Option(
     "--no-refresh", help="Plan against the state alone.")]
-Parallelism = Annotated[int, typer.Option(
-    "--parallelism", min=1, help="How many requests run at once.")]
 
 
 def _refuse_unasked(settings: ApplySettings, as_json: bool) -> None:
@@ -108,24 +110,20 @@ def apply_command(
     wait_timeout: WaitTimeout = "5m",
     as_json: Json = False,
     no_refresh: NoRefresh = False,
-    refresh_only: Annotated[bool, typer.Option(
-        "--refresh-only", help="Only record in the state what changed outside ncplan.")
-    ] = False,
+    refresh_only: RefreshOnlyOption = False,
     target: Target = None,
     var: VarOption = None,
     var_file: VarFileOption = None,
     lock_timeout: LockTimeout = "0s",
-    parallelism: Parallelism = DEFAULT_PARALLELISM,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
 ) -> None:
     """Make Nomad and Consul match the configuration (or a saved plan)."""
     app = AppContext.of(ctx)
     if plan_file is not None and (target or no_refresh or refresh_only):
         raise NcplanError("a plan file is applied as it was saved: --target, --no-refresh "
                           "and --refresh-only belong to `ncplan plan`")
-    options = PlanOptions(
-        mode=plan_mode(False, refresh_only), targets=tuple(target or ()),
-        refresh=not no_refresh, lock_timeout=parse_duration(lock_timeout),
-        parallelism=parallelism, var=tuple(var or ()), var_file=tuple(var_file or ()))
+    options = plan_options(plan_mode(False, refresh_only), target, no_refresh,
+                           lock_timeout, parallelism, var, var_file)
     run(app, ApplySettings(plan=options, plan_file=plan_file, auto_approve=auto_approve,
                            wait=wait, wait_timeout=parse_duration(wait_timeout)), as_json)
 
@@ -141,13 +139,11 @@ def destroy_command(
     var: VarOption = None,
     var_file: VarFileOption = None,
     lock_timeout: LockTimeout = "0s",
-    parallelism: Parallelism = DEFAULT_PARALLELISM,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
 ) -> None:
     """Delete everything ncplan manages (or --target ADDR and what needs it)."""
     app = AppContext.of(ctx)
-    options = PlanOptions(
-        mode=PlanMode.DESTROY, targets=tuple(target or ()), refresh=not no_refresh,
-        lock_timeout=parse_duration(lock_timeout), parallelism=parallelism,
-        var=tuple(var or ()), var_file=tuple(var_file or ()))
+    options = plan_options(PlanMode.DESTROY, target, no_refresh, lock_timeout, parallelism,
+                           var, var_file)
     run(app, ApplySettings(plan=options, auto_approve=auto_approve, wait=wait,
                            wait_timeout=parse_duration(wait_timeout)), as_json)

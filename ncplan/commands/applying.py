@@ -27,7 +27,6 @@ from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Action, Plan, PlanMode
-from ncplan.providers.clients import Providers
 from ncplan.providers.executors import executors, recorded
 from ncplan.providers.live_indexes import moved_indexes
 from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT, RolloutWaiter
@@ -80,7 +79,7 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
             plan = planfile.read(settings.plan_file)
             state = manager.read()
             check_fresh(plan, state, prepared, settings.plan.parallelism)
-            plan = restored_plan(plan, prepared.config)
+            plan = restored_plan(plan, prepared.config, prepared.providers)
             if plan.is_empty():
                 ui.show_plan(plan)
         else:
@@ -96,8 +95,7 @@ def check_fresh(plan: Plan, state: State | None, prepared: Prepared,
     """Raise :class:`StalePlan` saying every reason the saved ``plan`` no longer fits."""
     reasons = planfile.stale_reasons(plan, state, prepared.digest)
     if not reasons and plan.actionable:
-        providers = Providers.from_config(prepared.config)
-        reasons = [m.reason for m in moved_indexes(plan.actionable, providers,
+        reasons = [m.reason for m in moved_indexes(plan.actionable, prepared.providers,
                                                    parallelism=parallelism)]
     if reasons:
         raise StalePlan("the saved plan is stale: " + "; ".join(reasons),
@@ -140,17 +138,18 @@ def adopt(plan: Plan, state: State | None, manager: StateManager,
 
 def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> ApplyOutcome:
     """A refresh-only plan: record what the refresh found, change nothing live."""
+    written = state
     if plan.next_state is not None and state is not None:
         prepared.manager.write(replace(plan.next_state, lineage=state.lineage))
-        prepared.manager.persist()
-    return ApplyOutcome(Ending.APPLIED, ApplyResult(state=prepared.manager.read()))
+        written = prepared.manager.persist()
+    return ApplyOutcome(Ending.APPLIED, ApplyResult(state=written))
 
 
 def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
             ui: ApplyUi) -> ApplyResult:
     """The engine over the real providers, the rollouts followed unless ``--no-wait``."""
     config = prepared.config
-    providers = Providers.from_config(config)
+    providers = prepared.providers
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
                            timeout=settings.wait_timeout)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,

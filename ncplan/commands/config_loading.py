@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
-from ncplan.config.rawjob import is_partial_note
+from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
 from ncplan.diagnostics import Diagnostic
+from ncplan.resources.address import job_address
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
 
@@ -24,13 +25,29 @@ def load(app: AppContext, var_overrides: Sequence[str], var_files: Sequence[Path
     ``nomad_parses``: raw jobs will be parsed by Nomad, so the note that their graph
     read from the HCL text is partial is not shown.
     """
-    result = load_result(app, var_overrides, var_files)
-    show_warnings(app, [w for w in result.warnings
+    result = _load_result(app, var_overrides, var_files)
+    _show_warnings(app, [w for w in result.warnings
                         if not (nomad_parses and is_partial_note(w))])
     return result.config
 
 
-def load_result(app: AppContext, var_overrides: Sequence[str],
+def load_parsed_by_nomad(app: AppContext, var_overrides: Sequence[str],
+                         var_files: Sequence[Path]) -> Config:
+    """:func:`load`, with raw jobs whose dependencies the HCL text shows partially
+    (``dynamic`` blocks) parsed by Nomad when it can be reached: their dependencies are
+    then complete and their partial note is not shown."""
+    from ncplan.providers.refresh import parse_partial_jobs  # requests: imported on use
+
+    result = _load_result(app, var_overrides, var_files)
+    parsed = parse_partial_jobs(result.config)
+    config = with_parsed_dependencies(result.config, parsed) if parsed else result.config
+    addresses = {job_address(name) for name in parsed}
+    _show_warnings(app, [w for w in result.warnings
+                        if not (is_partial_note(w) and w.address in addresses)])
+    return config
+
+
+def _load_result(app: AppContext, var_overrides: Sequence[str],
                 var_files: Sequence[Path]) -> LoadResult:
     from ncplan.config import load_config  # the loader module, imported on use
 
@@ -38,6 +55,6 @@ def load_result(app: AppContext, var_overrides: Sequence[str],
                        var_files=tuple(var_files))
 
 
-def show_warnings(app: AppContext, warnings: Sequence[Diagnostic]) -> None:
+def _show_warnings(app: AppContext, warnings: Sequence[Diagnostic]) -> None:
     if warnings:
         render_diagnostics(make_console(stderr=True, color=app.color), warnings)

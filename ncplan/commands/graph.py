@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.config_loading import load_result, show_warnings
+from ncplan.commands.config_loading import load_parsed_by_nomad
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
-from ncplan.providers.refresh import parse_partial_jobs
-from ncplan.resources.address import job_address
 from ncplan.resources.desired import lower_config
 from ncplan.resources.graph import build_graph
 from ncplan.views.graph import print_graph
@@ -37,11 +34,5 @@ def command(
     Raw jobs with ``dynamic`` blocks are parsed by Nomad when it can be reached, so their
     dependencies are complete; otherwise a warning says the graph is partial."""
     app = AppContext.of(ctx)
-    result = load_result(app, var or [], var_file or [])
-    config = result.config
-    parsed = parse_partial_jobs(config)
-    if parsed:
-        config = with_parsed_dependencies(config, parsed)
-    show_warnings(app, [w for w in result.warnings if not (is_partial_note(w) and any(
-        w.address == job_address(name) for name in parsed))])
+    config = load_parsed_by_nomad(app, var or [], var_file or [])
     print_graph(build_graph(config, lower_config(config)), output_format.value, color=app.color)

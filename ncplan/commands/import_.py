@@ -12,7 +12,7 @@ from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.commands.planning import PlanOptions
 from ncplan.commands.state import LockTimeout
 from ncplan.state import parse_duration
-from ncplan.views.apply_output import note
+from ncplan.views.apply_output import print_imported
 
 
 def command(
@@ -30,6 +30,4 @@ def command(
     options = PlanOptions(lock_timeout=parse_duration(lock_timeout), var=tuple(var or ()),
                           var_file=tuple(var_file or ()))
     record = run_import(app, address, ident, options)
-    note(f"{record.address}: Import prepared! (index {record.observed_index})", color=app.color)
-    note("", color=app.color)
-    note("Import successful! The resource is now managed by ncplan.", color=app.color)
+    print_imported(record.address, record.observed_index, color=app.color)

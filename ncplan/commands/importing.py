@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ncplan.commands.context import AppContext
-from ncplan.commands.planning import PlanOptions, plan_under_lock, prepare
+from ncplan.commands.planning import PlanOptions, plan_for_state, prepare
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanMode
 from ncplan.planner.redaction import redact
@@ -60,7 +60,7 @@ def run_import(app: AppContext, address: str, ident: str,
         if state is not None and state.resource(address) is not None:
             raise NcplanError(f"{address} is already in the state",
                               hint=f"`ncplan state rm {address}` first to import it again")
-        _, plan = plan_under_lock(prepared, scoped)
+        plan = plan_for_state(prepared, state, scoped)
         change = plan.change(address)
         if change is None or change.before is None:
             raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")

@@ -11,7 +11,12 @@ from typing import Annotated
 import typer
 
 from ncplan.commands.context import AppContext
-from ncplan.commands.options import VarFileOption, VarOption
+from ncplan.commands.options import (
+    ParallelismOption,
+    RefreshOnlyOption,
+    VarFileOption,
+    VarOption,
+)
 from ncplan.commands.planning import PlanOptions, make_plan
 from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
@@ -30,6 +35,16 @@ def plan_mode(destroy: bool, refresh_only: bool) -> PlanMode:
     if destroy:
         return PlanMode.DESTROY
     return PlanMode.REFRESH_ONLY if refresh_only else PlanMode.NORMAL
+
+
+def plan_options(mode: PlanMode, target: list[str] | None, no_refresh: bool,
+                 lock_timeout: str, parallelism: int, var: list[str] | None,
+                 var_file: list[Path] | None) -> PlanOptions:
+    """The flags ``plan``, ``apply`` and ``destroy`` share, as the core takes them."""
+    return PlanOptions(
+        mode=mode, targets=tuple(target or ()), refresh=not no_refresh,
+        lock_timeout=parse_duration(lock_timeout), parallelism=parallelism,
+        var=tuple(var or ()), var_file=tuple(var_file or ()))
 
 
 def plan_form(as_json: bool, markdown: bool) -> PlanForm:
@@ -62,9 +77,7 @@ def command(
     no_refresh: Annotated[bool, typer.Option(
         "--no-refresh", help="Plan against the state alone; no Nomad or Consul needed.")
     ] = False,
-    refresh_only: Annotated[bool, typer.Option(
-        "--refresh-only", help="Only record in the state what changed outside ncplan.")
-    ] = False,
+    refresh_only: RefreshOnlyOption = False,
     destroy: Annotated[bool, typer.Option(
         "--destroy", help="Plan deleting everything in the state.")] = False,
     target: Annotated[list[str] | None, typer.Option(
@@ -72,17 +85,13 @@ def command(
     var: VarOption = None,
     var_file: VarFileOption = None,
     lock_timeout: LockTimeout = "0s",
-    parallelism: Annotated[int, typer.Option(
-        "--parallelism", min=1, help="How many requests run at once.")
-    ] = DEFAULT_PARALLELISM,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
 ) -> None:
     """Show what apply would change in Nomad and Consul."""
     app = AppContext.of(ctx)
     form = plan_form(as_json, markdown)
-    options = PlanOptions(
-        mode=plan_mode(destroy, refresh_only), targets=tuple(target or ()),
-        refresh=not no_refresh, lock_timeout=parse_duration(lock_timeout),
-        parallelism=parallelism, var=tuple(var or ()), var_file=tuple(var_file or ()))
+    options = plan_options(plan_mode(destroy, refresh_only), target, no_refresh,
+                           lock_timeout, parallelism, var, var_file)
     run = make_plan(app, options)
     plan = run.plan
     if out is not None:

@@ -9,6 +9,7 @@ objects are refreshed, as Terraform does, so a plan made during an apply waits f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ncplan.commands.config_loading import load
@@ -78,6 +79,12 @@ class Prepared:
     def digest(self) -> str:
         return config_digest(self.config)
 
+    @cached_property
+    def providers(self) -> Providers:
+        """The clients of the configured Nomad and Consul, made on first use and shared
+        by the refresh, the staleness check, the restoring and the apply."""
+        return Providers.from_config(self.config)
+
 
 @dataclass(frozen=True)
 class Live:
@@ -120,7 +127,7 @@ def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -
     declared = config.defaults.sidecar_identity
     if not options.refresh:
         return Live(resolve_sidecar_identity(declared, None, records_tokens(state)), None)
-    providers = Providers.from_config(config)
+    providers = prepared.providers
     acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
     identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
     return Live(identity, refresh(lower_config(config, identity), state, config,
@@ -139,10 +146,15 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
     """Read the state, refresh and diff; the caller holds the state lock (``apply`` keeps
     it from the plan through the apply, as Terraform does)."""
     state = prepared.manager.read()
+    return state, plan_for_state(prepared, state, options)
+
+
+def plan_for_state(prepared: Prepared, state: State | None, options: PlanOptions) -> Plan:
+    """Refresh and diff against ``state``, already read under the state lock."""
     live = refresh_for(prepared, state, options)
     plan = build_plan(_request(prepared, state, live, options))
     check_prevent_destroy(plan, prepared.config)  # an error at plan time, as Terraform's
-    return state, plan
+    return plan
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:

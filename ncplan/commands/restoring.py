@@ -27,7 +27,7 @@ from ncplan.resources.desired import DesiredResource, lower_config
 IDENTITY_KINDS = ("consul_acl_token", "nomad_variable")
 
 
-def restored_plan(plan: Plan, config: Config) -> Plan:
+def restored_plan(plan: Plan, config: Config, providers: Providers) -> Plan:
     """``plan`` with its sensitive values back; raises NcplanError when one cannot be."""
     secrets = config.sensitive_values()
     if not secrets:
@@ -40,7 +40,7 @@ def restored_plan(plan: Plan, config: Config) -> Plan:
         if resource is None or not _redacted(change):
             changes.append(change)
             continue
-        fresh = _fresh_body(resource, plan.refreshed, config)
+        fresh = _fresh_body(resource, plan.refreshed, config, providers)
         changes.append(_restored(change, fresh, secrets))
     return replace(plan, changes=tuple(changes))
 
@@ -49,14 +49,14 @@ def _redacted(change: ResourceChange) -> bool:
     return any(still_redacted(value) for value in (change.before, change.after, change.body))
 
 
-def _fresh_body(resource: DesiredResource, refreshed: bool,
-                config: Config) -> Mapping[str, Any]:
+def _fresh_body(resource: DesiredResource, refreshed: bool, config: Config,
+                providers: Providers) -> Mapping[str, Any]:
     """The desired body as the plan used it: Nomad's parse of a raw job planned with a
     refresh, else the lowered body."""
     job = config.job(resource.name) if resource.raw and refreshed else None
     if job is None:
         return resource.body
-    return parse_raw_job(Providers.from_config(config), job)
+    return parse_raw_job(providers, job)
 
 
 def _restored(change: ResourceChange, fresh: Mapping[str, Any],

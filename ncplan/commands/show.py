@@ -14,14 +14,12 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.commands.plan import plan_form
-from ncplan.commands.state import backend_from_directory
+from ncplan.commands.state import backend_for, config_from_directory
 from ncplan.errors import NcplanError
 from ncplan.planner import planfile
-from ncplan.state import open_backend
 from ncplan.state.model import State
 from ncplan.views import state as state_view
 from ncplan.views.console import make_console
@@ -31,11 +29,9 @@ from ncplan.views.plan_output import PlanForm, print_plan, print_state, print_st
 def read_state(app: AppContext, var: list[str] | None,
                var_file: list[Path] | None) -> tuple[State | None, frozenset[str]]:
     """The state and the sensitive variables' values (to mask them)."""
-    if not any(app.directory.glob("*.hcl")):
-        return backend_from_directory(app).read(), frozenset()
-    config = load(app, var or (), var_file or ())
-    manager = open_backend(config.backend, app.directory, config.consul)
-    return manager.read(), config.sensitive_values()
+    config = config_from_directory(app, var, var_file)
+    secrets = config.sensitive_values() if config is not None else frozenset()
+    return backend_for(app, config).read(), secrets
 
 
 def command(

@@ -21,7 +21,7 @@ import typer
 from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.config.model import BackendConfig, ConsulSettings
+from ncplan.config.model import BackendConfig, Config, ConsulSettings
 from ncplan.errors import StateError
 from ncplan.state import StateManager, decode, encode, locked, open_backend, parse_duration
 from ncplan.state.backends.files import atomic_write
@@ -38,14 +38,26 @@ ReadLock = Annotated[bool, typer.Option(
     "without it, and work while an apply holds the lock).")]
 
 
+def config_from_directory(app: AppContext, var: Sequence[str] | None = None,
+                          var_file: Sequence[Path] | None = None) -> Config | None:
+    """The configuration in ``app.directory`` (variable values as ``--var``/``--var-file``
+    give them), or None when the directory has no ``*.hcl`` file."""
+    if not any(app.directory.glob("*.hcl")):
+        return None
+    return load(app, var or (), var_file or ())
+
+
+def backend_for(app: AppContext, config: Config | None) -> StateManager:
+    """The state manager ``config`` declares; without one, the default local file."""
+    if config is None:
+        return open_backend(BackendConfig(), app.directory, ConsulSettings())
+    return open_backend(config.backend, app.directory, config.consul)
+
+
 def backend_from_directory(app: AppContext, var: Sequence[str] | None = None,
                            var_file: Sequence[Path] | None = None) -> StateManager:
-    """The state manager of the configuration in ``app.directory`` (variable values as
-    ``--var``/``--var-file`` give them, since the configuration must load)."""
-    if not any(app.directory.glob("*.hcl")):
-        return open_backend(BackendConfig(), app.directory, ConsulSettings())
-    config = load(app, var or (), var_file or ())
-    return open_backend(config.backend, app.directory, config.consul)
+    """The state manager of the configuration in ``app.directory``."""
+    return backend_for(app, config_from_directory(app, var, var_file))
 
 
 @contextmanager

@@ -23,7 +23,13 @@ from ncplan.planner.apply import ApplyResult
 from ncplan.planner.hooks import ApplyHooks
 from ncplan.planner.model import Plan
 from ncplan.views import plan_human
-from ncplan.views.apply_progress import HumanApplyView, JsonApplyView, event, resource_hook
+from ncplan.views.apply_progress import (
+    HumanApplyView,
+    JsonApplyView,
+    complete_line,
+    event,
+    resource_hook,
+)
 from ncplan.views.console import make_console
 
 APPROVE = ("Do you want to perform these actions?",
@@ -51,12 +57,6 @@ class ApplyUi(Protocol):
     def finished(self, result: ApplyResult, destroy: bool) -> None: ...
 
     def close(self) -> None: ...
-
-
-def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool) -> str:
-    if destroy:
-        return f"Destroy complete! Resources: {destroyed} destroyed."
-    return f"Apply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
 
 
 def _problem_lines(result: ApplyResult) -> list[str]:
@@ -163,6 +163,9 @@ def _say(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
-def note(text: str, *, color: bool) -> None:
-    """A line on stdout (``import``'s success)."""
-    _say(make_console(stderr=False, color=color), text)
+def print_imported(address: str, observed_index: int, *, color: bool) -> None:
+    """``import``'s success, on stdout."""
+    out = make_console(stderr=False, color=color)
+    _say(out, f"{address}: Import prepared! (index {observed_index})")
+    _say(out, "")
+    _say(out, "Import successful! The resource is now managed by ncplan.")

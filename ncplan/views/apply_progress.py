@@ -258,15 +258,18 @@ def event(kind: str, message: str, *, level: str = "info", now: Now = _local_now
             "@timestamp": now().isoformat(timespec="microseconds"), "type": kind, **fields}
 
 
+def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool) -> str:
+    """Terraform's closing sentence: ``Apply complete! Resources: ...``."""
+    if destroy:
+        return f"Destroy complete! Resources: {destroyed} destroyed."
+    return f"Apply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
+
+
 def change_summary_event(add: int, change: int, remove: int, *, destroy: bool = False,
                          now: Now = _local_now) -> dict[str, Any]:
     """``{"type": "change_summary", "changes": {"add", "change", "remove", "operation"}}``
     with Terraform's closing sentence as its message."""
-    if destroy:
-        message = f"Destroy complete! Resources: {remove} destroyed."
-    else:
-        message = (f"Apply complete! Resources: {add} added, {change} changed, "
-                   f"{remove} destroyed.")
+    message = complete_line(add, change, remove, destroy=destroy)
     changes = {"add": add, "change": change, "remove": remove,
                "operation": "destroy" if destroy else "apply"}
     return event("change_summary", message, now=now, changes=changes)

@@ -10,7 +10,17 @@ in drift (which has no masks of its own) and in Nomad's diff.
 
 from __future__ import annotations
 
-from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from typing import TypeGuard
+
+from ncplan.planner.model import (
+    Action,
+    Drift,
+    Plan,
+    PlanMode,
+    PlanWarning,
+    ResourceChange,
+)
+from ncplan.providers.live import NomadJobPlan
 from ncplan.views.attribute_diff import DiffLine, Sides, mask_of, resource_lines, sensitive_leaves
 from ncplan.views.nomad_diff import inverted, job_diff_lines
 
@@ -58,18 +68,21 @@ def plan_secrets(plan: Plan) -> frozenset[str]:
     return found
 
 
-def shows_nomad_diff(change: ResourceChange) -> bool:
-    plan = change.nomad_plan
-    return (change.action is Action.UPDATE and plan is not None
-            and plan.diff_type == "Edited" and bool(plan.diff))
+def _edited(plan: NomadJobPlan | None) -> TypeGuard[NomadJobPlan]:
+    """Nomad's plan has a field diff of an edited job to show."""
+    return plan is not None and plan.diff_type == "Edited" and bool(plan.diff)
+
+
+def _nomad_block(kind: str, name: str, body: list[DiffLine]) -> list[DiffLine]:
+    head = DiffLine(0, "~", f'resource "{kind}" "{name}" {{')
+    return [head, *body, DiffLine(0, " ", "}")]
 
 
 def change_lines(change: ResourceChange, secrets: frozenset[str]) -> list[DiffLine]:
     """``~ resource "nomad_job" "web" { ... }`` for one change."""
-    if shows_nomad_diff(change) and change.nomad_plan is not None:
-        head = DiffLine(0, "~", f'resource "{change.kind}" "{change.name}" {{')
-        body = job_diff_lines(change.nomad_plan.diff, 1, secrets)
-        return [head, *body, DiffLine(0, " ", "}")]
+    if change.action is Action.UPDATE and _edited(change.nomad_plan):
+        return _nomad_block(change.kind, change.name,
+                            job_diff_lines(change.nomad_plan.diff, 1, secrets))
     sides = Sides(change.before, change.after, _mask(change.before, change.before_sensitive,
                                                      secrets),
                   _mask(change.after, change.after_sensitive, secrets))
@@ -84,13 +97,10 @@ def _mask(value: object, mask: object, secrets: frozenset[str]) -> object:
 def drift_lines(drift: Drift, secrets: frozenset[str]) -> list[DiffLine]:
     """Nomad's own diff for a job changed outside (it sees fields ncplan does not set),
     else the attribute diff of recorded -> live."""
-    plan = drift.nomad_plan
-    if drift.after is not None and plan is not None and plan.diff_type == "Edited" \
-            and plan.diff:
-        body = job_diff_lines(inverted(plan.diff), 1, secrets)
+    if drift.after is not None and _edited(drift.nomad_plan):
+        body = job_diff_lines(inverted(drift.nomad_plan.diff), 1, secrets)
         if body:
-            head = DiffLine(0, "~", f'resource "{drift.kind}" "{drift.name}" {{')
-            return [head, *body, DiffLine(0, " ", "}")]
+            return _nomad_block(drift.kind, drift.name, body)
     sides = Sides(drift.before, drift.after, mask_of(drift.before, secrets),
                   mask_of(drift.after, secrets))
     return resource_lines(drift.kind, drift.name, drift.action.symbol, sides)

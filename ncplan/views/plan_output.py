@@ -7,18 +7,15 @@ markup would corrupt them; the human form is :mod:`ncplan.views.plan_human`.
 from __future__ import annotations
 
 import enum
-import json
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from ncplan.planner.model import Plan
 from ncplan.state.model import State
 from ncplan.views import plan_human, plan_json, plan_markdown
 from ncplan.views.console import make_console
 from ncplan.views.masking import mask
-from ncplan.views.state import print_resource
+from ncplan.views.state import print_resource, write_json
 
 
 class PlanForm(enum.Enum):
@@ -37,12 +34,6 @@ def print_plan(plan: Plan, form: PlanForm, *, color: bool) -> None:
     sys.stdout.flush()
 
 
-def print_json(document: Mapping[str, Any] | None) -> None:
-    """A JSON document: keys sorted, indent 2, a final newline."""
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
-    sys.stdout.flush()
-
-
 def print_state(state: State, secrets: frozenset[str], *, color: bool) -> None:
     """``show`` without a plan file: each recorded resource, sensitive values masked, a
     blank line between resources."""
@@ -55,4 +46,4 @@ def print_state(state: State, secrets: frozenset[str], *, color: bool) -> None:
 
 def print_state_json(state: State, secrets: frozenset[str]) -> None:
     """``show --json`` without a plan file: Terraform's state shape."""
-    print_json(plan_json.prior_state(state, secrets))
+    write_json(plan_json.prior_state(state, secrets))

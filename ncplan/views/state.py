@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rich.console import Console
 
@@ -31,7 +32,13 @@ def print_resource(out: Console, resource: ResourceState) -> None:
 
 def write_state_json(state: State) -> None:
     """``state pull``: the state document, exactly as stored, through json.dumps."""
-    sys.stdout.write(json.dumps(to_json(state), indent=2, sort_keys=True) + "\n")
+    write_json(to_json(state))
+
+
+def write_json(document: Mapping[str, Any] | None) -> None:
+    """A JSON document on stdout: keys sorted, indent 2, a final newline."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    sys.stdout.flush()
 
 
 def note(err: Console, message: str) -> None:

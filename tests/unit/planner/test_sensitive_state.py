@@ -18,6 +18,7 @@ from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.drift import find_drift
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.redaction import MARKER
+from ncplan.providers.clients import Providers
 from ncplan.providers.executors import executors, recorded
 from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
 from ncplan.state.codec import to_json
@@ -118,7 +119,7 @@ def test_a_plan_file_holds_no_secret_and_apply_gets_the_real_value_back(
     assert SECRET not in path.read_text()
     saved = planfile.read(path)
     assert env_of(job_change(saved).after)["URL"] == MARKER
-    restored = restored_plan(saved, config)
+    restored = restored_plan(saved, config, Providers.from_config(config))
     change = job_change(restored)
     written = change.body if change.body is not None else change.after
     assert env_of(written)["URL"] == f"pg://u:{SECRET}@x"

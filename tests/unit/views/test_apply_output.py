@@ -9,7 +9,8 @@ import pytest
 
 from ncplan.planner.apply import ApplyResult, Problem
 from ncplan.planner.model import Action, Plan, ResourceChange
-from ncplan.views.apply_output import HumanApplyUi, JsonApplyUi, complete_line
+from ncplan.views.apply_output import HumanApplyUi, JsonApplyUi
+from ncplan.views.apply_progress import complete_line
 
 DB = ResourceChange(address="nomad_job.db", kind="nomad_job", name="db", action=Action.CREATE)
 WEB = ResourceChange(address="nomad_job.web", kind="nomad_job", name="web",
