@@ -157,9 +157,7 @@ def _block_as_map(body: Body, sub: RawBlock, spec: Attr, sink: Sink,
                    "write it either as an attribute or as a block, once")
         return
     body.places[sub.type] = where
-    mapping: dict[str, Any] = {a.name: a.value for a in sub.attributes}
-    for nested in sub.blocks:
-        mapping.setdefault(nested.type, []).append(_plain(nested))
+    mapping = _plain(sub)  # an unlabelled block (read_body checks): just its content
     value: Any = mapping
     if expander is not None:
         value = expander.expand(mapping, where)
