@@ -27,7 +27,7 @@ from ncplan.config.model import RawJob, Variable
 from ncplan.config.rawjob import PARTIAL_GRAPH, derive
 from ncplan.config.syntax import ParsedFile, RawBlock
 from ncplan.config.types import STRING, TypeSyntaxError, parse_type, type_source
-from ncplan.config.variables import ENV_PREFIX, ValueFile
+from ncplan.config.variables import ENV_PREFIX, ValueFile, hcl_literal
 from ncplan.resources.address import job_address
 
 JOBSPEC_SUFFIXES = (".nomad.hcl", ".nomad")
@@ -38,7 +38,6 @@ _VAR_USE = re.compile(r"(?<![\w.])var\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 def is_jobspec(name: str) -> bool:
     return name.endswith(JOBSPEC_SUFFIXES)
-
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,7 @@ def values_for(names: Sequence[str], is_text: Mapping[str, bool],
     for value_file in sources.value_files:
         for attribute in value_file.parsed.attributes:
             if attribute.name in is_text:
-                value = unescape(attribute.value)
-                found[attribute.name] = None if value == "${null}" else value
+                found[attribute.name] = hcl_literal(attribute.value)
     for override in sources.overrides:
         name, sep, text = override.partition("=")
         name = name.strip()

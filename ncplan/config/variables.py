@@ -193,7 +193,7 @@ class _Values:
                                   "or remove the line")
                 continue
             self.assign(attribute.name,
-                        partial(_conform, _literal(attribute.value), declared_var),
+                        partial(_conform, hcl_literal(attribute.value), declared_var),
                         f'wrong type for variable "{attribute.name}"', where)
 
     def from_overrides(self, overrides: Sequence[str], elsewhere: Collection[str]) -> None:
@@ -214,7 +214,7 @@ class _Values:
                         f"wrong type in --var {name}", None)
 
 
-def _literal(value: Any) -> Any:
+def hcl_literal(value: Any) -> Any:
     """A value written in HCL (a variable file line): ``null`` is python-hcl2's ``${null}``."""
     value = unescape(value)
     return None if value == "${null}" else value
