@@ -27,7 +27,7 @@ from ncplan.config.model import RawJob, Variable
 from ncplan.config.rawjob import PARTIAL_GRAPH, derive
 from ncplan.config.syntax import ParsedFile, RawBlock
 from ncplan.config.types import STRING, TypeSyntaxError, parse_type, type_source
-from ncplan.config.variables import ENV_PREFIX, ValueFile, hcl_literal
+from ncplan.config.variables import ENV_PREFIX, ValueFile, hcl_literal, split_override
 from ncplan.resources.address import job_address
 
 JOBSPEC_SUFFIXES = (".nomad.hcl", ".nomad")
@@ -95,9 +95,11 @@ def values_for(names: Sequence[str], is_text: Mapping[str, bool],
             if attribute.name in is_text:
                 found[attribute.name] = hcl_literal(attribute.value)
     for override in sources.overrides:
-        name, sep, text = override.partition("=")
-        name = name.strip()
-        if sep and name in is_text:
+        split = split_override(override)
+        if split is None:
+            continue  # reported by variables.resolve
+        name, text = split
+        if name in is_text:
             found[name] = _text_value(text, is_text[name])
     for name in names:
         variable = sources.ncplan.get(name)

@@ -198,11 +198,11 @@ class _Values:
 
     def from_overrides(self, overrides: Sequence[str], elsewhere: Collection[str]) -> None:
         for override in overrides:
-            name, sep, text = override.partition("=")
-            name = name.strip()
-            if not sep or not name:
+            split = split_override(override)
+            if split is None:
                 self.sink.error(f'invalid --var "{override}": expected name=value', None)
                 continue
+            name, text = split
             target = self.declared.get(name)
             if target is None and name in elsewhere:
                 continue
@@ -212,6 +212,13 @@ class _Values:
                 continue
             self.assign(name, partial(_from_text, text, target),
                         f"wrong type in --var {name}", None)
+
+
+def split_override(override: str) -> tuple[str, str] | None:
+    """``--var name=value`` -> ``(name, value)``; None without ``=`` or a name."""
+    name, sep, text = override.partition("=")
+    name = name.strip()
+    return (name, text) if sep and name else None
 
 
 def hcl_literal(value: Any) -> Any:
