@@ -63,7 +63,7 @@ def _declared(file: str, block: RawBlock, sink: Sink) -> _Declared:
     is_text = True
     if "type" in names:
         attribute = names["type"]
-        text = sink.texts.get(file, "")[attribute.pos.start:attribute.pos.end]
+        text = sink.text_of(Where(file, attribute.pos))
         try:
             is_text = parse_type(type_source(text)[0]) == STRING
         except TypeSyntaxError:
@@ -162,7 +162,7 @@ def inline_job(file: str, block: RawBlock, sink: Sink,
                variables: Mapping[str, Any]) -> tuple[RawJob, Where]:
     """A ``job`` block of an ncplan file: its text, plus a declaration of each ncplan
     variable it uses (appended, so Nomad's line numbers stay the file's)."""
-    text = sink.texts.get(file, "")[block.pos.start:block.pos.end]
+    text = sink.text_of(Where(file, block.pos))
     used = list(dict.fromkeys(_VAR_USE.findall(text)))
     values: dict[str, Any] = {}
     for name in used:

@@ -49,7 +49,7 @@ def _declared_type(body: Body, sink: Sink) -> TypeExpr:
     place = body.places.get("type")
     if place is None:
         return STRING
-    text = sink.texts.get(place.file, "")[place.pos.start:place.pos.end]
+    text = sink.text_of(place)
     source, offset = type_source(text)
     try:
         return parse_type(source)
