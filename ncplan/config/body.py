@@ -75,9 +75,23 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
               expander: Expander | None) -> Body:
     """Check and convert a block's attributes; sub-blocks are returned unread."""
     body = Body(block, file)
+    _read_attributes(body, schema, sink, expander)
+    _read_blocks(body, schema, sink, expander)
+    _check_required(body, schema, sink)
+    return body
+
+
+def _unknown_detail(name: str, block: RawBlock, schema: Block) -> str:
     known = [*schema.attributes, *schema.blocks]
+    return unknown_name_detail(name, known,
+                               f"{block.type} blocks accept: " + ", ".join(sorted(known)))
+
+
+def _read_attributes(body: Body, schema: Block, sink: Sink,
+                     expander: Expander | None) -> None:
+    block = body.block
     for attribute in block.attributes:
-        where = Where(file, attribute.pos)
+        where = Where(body.file, attribute.pos)
         if attribute.name in body.places:
             sink.error(f'attribute "{attribute.name}" is set twice in {describe(block)}',
                        where, "remove one of them")
@@ -85,12 +99,8 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
         body.places[attribute.name] = where
         spec = schema.attributes.get(attribute.name)
         if spec is None:
-            sink.error(
-                f'unknown attribute "{attribute.name}" in {describe(block)}',
-                where,
-                unknown_name_detail(attribute.name, known,
-                                    f"{block.type} blocks accept: " + ", ".join(sorted(known))),
-            )
+            sink.error(f'unknown attribute "{attribute.name}" in {describe(block)}', where,
+                       _unknown_detail(attribute.name, block, schema))
             continue
         value = attribute.value
         if expander is not None:
@@ -103,28 +113,32 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
             _wrong_type(body, attribute.name, where, wrong, sink)
             continue
         body.values[attribute.name] = converted
+
+
+def _read_blocks(body: Body, schema: Block, sink: Sink, expander: Expander | None) -> None:
+    block = body.block
     for sub in block.blocks:
-        where = Where(file, sub.pos)
+        where = Where(body.file, sub.pos)
         sub_schema = schema.blocks.get(sub.type)
         if sub_schema is None:
             spec = schema.attributes.get(sub.type)
             if spec is not None and spec.block_ok and not sub.labels:
                 _block_as_map(body, sub, spec, sink, expander)
                 continue
-            sink.error(
-                f'unknown block "{sub.type}" in {describe(block)}',
-                where,
-                unknown_name_detail(sub.type, known,
-                                    f"{block.type} blocks accept: " + ", ".join(sorted(known))),
-            )
+            sink.error(f'unknown block "{sub.type}" in {describe(block)}', where,
+                       _unknown_detail(sub.type, block, schema))
             continue
         siblings = body.blocks.setdefault(sub.type, [])
         if siblings and not sub_schema.repeatable:
             sink.error(f'duplicate {sub.type} block in {describe(block)}', where,
                        f"a {block.type} block has at most one {sub.type} block")
             continue
-        if check_labels(sub, sub_schema, file, sink):
+        if check_labels(sub, sub_schema, body.file, sink):
             siblings.append(sub)
+
+
+def _check_required(body: Body, schema: Block, sink: Sink) -> None:
+    block = body.block
     for name, spec in schema.attributes.items():
         if spec.required and name not in body.places:
             sink.error(f'missing required attribute "{name}" in {describe(block)}',
@@ -133,7 +147,6 @@ def read_body(block: RawBlock, schema: Block, file: str, sink: Sink,
         if sub_schema.required and not body.blocks.get(name):
             sink.error(f'missing required block "{name}" in {describe(block)}',
                        body.where, f"add a {name} {{ ... }} block")
-    return body
 
 
 def _block_as_map(body: Body, sub: RawBlock, spec: Attr, sink: Sink,
@@ -144,9 +157,7 @@ def _block_as_map(body: Body, sub: RawBlock, spec: Attr, sink: Sink,
                    "write it either as an attribute or as a block, once")
         return
     body.places[sub.type] = where
-    mapping: dict[str, Any] = {a.name: a.value for a in sub.attributes}
-    for nested in sub.blocks:
-        mapping.setdefault(nested.type, []).append(_plain(nested))
+    mapping = _plain(sub)  # an unlabelled block (read_body checks): just its content
     value: Any = mapping
     if expander is not None:
         value = expander.expand(mapping, where)

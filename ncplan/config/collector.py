@@ -39,6 +39,10 @@ class Sink:
         pos = where.pos
         return SourceSpan(where.file, pos.line, pos.column, pos.end_line, pos.end_column)
 
+    def text_of(self, where: Where) -> str:
+        """The source text at ``where``; empty when the file's text is not known."""
+        return self.texts.get(where.file, "")[where.pos.start:where.pos.end]
+
     def source_line(self, file: str, line: int) -> str:
         lines = self.texts.get(file, "").splitlines()
         return lines[line - 1].rstrip() if 0 < line <= len(lines) else ""

@@ -98,15 +98,21 @@ def _contents(body: Node | None, positions: Positions, top_level: bool
     return tuple(attributes), tuple(blocks)
 
 
-def _body(block: Node) -> Node | None:
-    for child in block.named_children:
+def _body(node: Node) -> Node | None:
+    """The ``body`` child of a block or of a parse's root."""
+    for child in node.named_children:
         if child.type == "body":
             return child
     return None
 
 
+def _labels(block: Node) -> list[Node]:
+    """A block's type followed by its labels."""
+    return [c for c in block.named_children if c.type in ("identifier", "string_lit")]
+
+
 def _block(node: Node, positions: Positions, top_level: bool) -> RawBlock:
-    labels = [c for c in node.named_children if c.type in ("identifier", "string_lit")]
+    labels = _labels(node)
     body = _body(node)
     attributes, blocks = _contents(body, positions, top_level=False)
     kind = node_text(labels[0])
@@ -132,7 +138,7 @@ def body_value(body: Node | None) -> dict[str, Any]:
             attributes.add(name)
             result[name] = value(_expression(child))
         elif child.type == "block":
-            labels = [c for c in child.named_children if c.type in ("identifier", "string_lit")]
+            labels = _labels(child)
             content: Any = body_value(_body(child))
             for label in reversed(labels[1:]):
                 content = {_label(label): content}
@@ -152,7 +158,7 @@ def parse_hcl(text: str) -> ParsedFile:
     problems = syntax_problems(root, text, positions)
     if problems:
         return ParsedFile(errors=problems)
-    body = next((c for c in root.named_children if c.type == "body"), None)
+    body = _body(root)
     attributes, blocks = _contents(body, positions, top_level=True)
     return ParsedFile(attributes=attributes, blocks=blocks)
 
@@ -176,7 +182,7 @@ def value_pos(text: str, pos: Pos, path: tuple[str | int, ...]) -> Pos | None:
     fragment = text[pos.start:pos.end]
     data = fragment.encode("utf-8")
     root = _PARSER.parse(stand_in_percents(data)).root_node
-    body = next((c for c in root.named_children if c.type == "body"), None)
+    body = _body(root)
     if body is None or not body.named_children or body.named_children[0].type != "attribute":
         return None
     node: Node | None = _expression(body.named_children[0])

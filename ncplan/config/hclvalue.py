@@ -49,8 +49,7 @@ def _decode(data: bytes) -> str:
 
 
 def node_text(node: Node) -> str:
-    text = (node.text or b"").decode("utf-8")
-    return text.replace(PERCENT_STAND_IN, "%") if PERCENT_STAND_IN in text else text
+    return _decode(node.text or b"")
 
 
 def _unescape_one(match: re.Match[str]) -> str:

@@ -27,7 +27,7 @@ from ncplan.config.model import RawJob, Variable
 from ncplan.config.rawjob import PARTIAL_GRAPH, derive
 from ncplan.config.syntax import ParsedFile, RawBlock
 from ncplan.config.types import STRING, TypeSyntaxError, parse_type, type_source
-from ncplan.config.variables import ENV_PREFIX, ValueFile
+from ncplan.config.variables import ENV_PREFIX, ValueFile, hcl_literal, split_override
 from ncplan.resources.address import job_address
 
 JOBSPEC_SUFFIXES = (".nomad.hcl", ".nomad")
@@ -38,7 +38,6 @@ _VAR_USE = re.compile(r"(?<![\w.])var\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 def is_jobspec(name: str) -> bool:
     return name.endswith(JOBSPEC_SUFFIXES)
-
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def _declared(file: str, block: RawBlock, sink: Sink) -> _Declared:
     is_text = True
     if "type" in names:
         attribute = names["type"]
-        text = sink.texts.get(file, "")[attribute.pos.start:attribute.pos.end]
+        text = sink.text_of(Where(file, attribute.pos))
         try:
             is_text = parse_type(type_source(text)[0]) == STRING
         except TypeSyntaxError:
@@ -94,12 +93,13 @@ def values_for(names: Sequence[str], is_text: Mapping[str, bool],
     for value_file in sources.value_files:
         for attribute in value_file.parsed.attributes:
             if attribute.name in is_text:
-                value = unescape(attribute.value)
-                found[attribute.name] = None if value == "${null}" else value
+                found[attribute.name] = hcl_literal(attribute.value)
     for override in sources.overrides:
-        name, sep, text = override.partition("=")
-        name = name.strip()
-        if sep and name in is_text:
+        split = split_override(override)
+        if split is None:
+            continue  # reported by variables.resolve
+        name, text = split
+        if name in is_text:
             found[name] = _text_value(text, is_text[name])
     for name in names:
         variable = sources.ncplan.get(name)
@@ -162,7 +162,7 @@ def inline_job(file: str, block: RawBlock, sink: Sink,
                variables: Mapping[str, Any]) -> tuple[RawJob, Where]:
     """A ``job`` block of an ncplan file: its text, plus a declaration of each ncplan
     variable it uses (appended, so Nomad's line numbers stay the file's)."""
-    text = sink.texts.get(file, "")[block.pos.start:block.pos.end]
+    text = sink.text_of(Where(file, block.pos))
     used = list(dict.fromkeys(_VAR_USE.findall(text)))
     values: dict[str, Any] = {}
     for name in used:

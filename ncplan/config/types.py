@@ -264,7 +264,7 @@ def conform(value: Any, kind: TypeExpr) -> Any:
 def _problem(value: Any, kind: TypeExpr, path: str) -> tuple[str, str] | None:
     """Where (a path like ``[0].name``) and what does not conform, or None."""
     if isinstance(kind, Prim):
-        return None if _scalar(value, kind.name) is not _NO else (path, _found(value, kind))
+        return None if _scalar(value, kind.name) is not _NO else (path, describe(value))
     if isinstance(kind, Collection):
         if kind.kind == "map":
             if not isinstance(value, Mapping):
@@ -299,10 +299,6 @@ def _problem(value: Any, kind: TypeExpr, path: str) -> tuple[str, str] | None:
         if found is not None:
             return found
     return None
-
-
-def _found(value: Any, kind: Prim) -> str:
-    return describe(value)
 
 
 class _Missing:

@@ -49,7 +49,7 @@ def _declared_type(body: Body, sink: Sink) -> TypeExpr:
     place = body.places.get("type")
     if place is None:
         return STRING
-    text = sink.texts.get(place.file, "")[place.pos.start:place.pos.end]
+    text = sink.text_of(place)
     source, offset = type_source(text)
     try:
         return parse_type(source)
@@ -131,70 +131,97 @@ def resolve(declared: Mapping[str, Variable], env: Mapping[str, str],
 
     ``elsewhere``: names the jobspec files declare (values for them are not undeclared).
     """
-    values: dict[str, Any] = {n: v.default for n, v in declared.items() if v.default is not None}
-    given: set[str] = set()  # names set somewhere, even to a wrong value (reported there)
-
-    def assign(name: str, convert: Callable[[], Any], wrong_type: str,
-               where: Where | None) -> None:
-        """Record that ``name`` was given; keep its value or report it as the wrong type."""
-        given.add(name)
-        try:
-            values[name] = convert()
-        except Mismatch as mismatch:
-            shown = f"expected {phrase(declared[name].type)}, got (sensitive value)" \
-                if declared[name].sensitive else str(mismatch)
-            sink.error(f"{wrong_type}: {shown}", where)
-
-    for name, variable in declared.items():
-        text = env.get(ENV_PREFIX + name)
-        if text is not None:
-            assign(name, partial(_from_text, text, variable),
-                   f"wrong type in {ENV_PREFIX}{name}", None)
+    values = _Values(declared, sink)
+    values.from_env(env)
     for value_file in value_files:
-        for block in value_file.parsed.blocks:
-            sink.error(f'unexpected {block.type} block in variable file {value_file.name}',
-                       Where(value_file.name, block.pos),
-                       "a variable file holds only name = value lines")
-        for attribute in value_file.parsed.attributes:
-            where = Where(value_file.name, attribute.pos)
-            declared_var = declared.get(attribute.name)
-            if declared_var is None and attribute.name in elsewhere:
-                continue
-            if declared_var is None:
-                sink.warning(f'value for undeclared variable "{attribute.name}"', where,
-                             f'declare it with a variable "{attribute.name}" {{}} block, '
-                             "or remove the line")
-                continue
-            assign(attribute.name,
-                   partial(_conform, _literal(attribute.value), declared_var),
-                   f'wrong type for variable "{attribute.name}"', where)
-    for override in overrides:
-        name, sep, text = override.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            sink.error(f'invalid --var "{override}": expected name=value', None)
-            continue
-        target = declared.get(name)
-        if target is None and name in elsewhere:
-            continue
-        if target is None:
-            sink.error(f'--var for undeclared variable "{name}"', None,
-                       f'declare it with a variable "{name}" {{}} block')
-            continue
-        assign(name, partial(_from_text, text, target), f"wrong type in --var {name}", None)
+        values.from_file(value_file, elsewhere)
+    values.from_overrides(overrides, elsewhere)
     resolved: dict[str, Variable] = {}
     for name, variable in declared.items():
-        if name not in values and name not in given:
+        if name not in values.values and name not in values.given:
             sink.error(
                 f'variable "{name}" has no value', variable.span,
                 f"set it with --var {name}=VALUE, {ENV_PREFIX}{name}, a *.ncvars.hcl file, "
                 "or a default",
             )
-        resolved[name] = replace(variable, value=values.get(name))
+        resolved[name] = replace(variable, value=values.values.get(name))
     return resolved
 
 
-def _literal(value: Any) -> Any:
+class _Values:
+    """The values given so far, later wins; wrong ones are reported where they are given."""
+
+    def __init__(self, declared: Mapping[str, Variable], sink: Sink) -> None:
+        self.declared = declared
+        self.sink = sink
+        self.values: dict[str, Any] = {n: v.default for n, v in declared.items()
+                                       if v.default is not None}
+        self.given: set[str] = set()  # names set somewhere, even to a wrong value
+
+    def assign(self, name: str, convert: Callable[[], Any], wrong_type: str,
+               where: Where | None) -> None:
+        """Record that ``name`` was given; keep its value or report it as the wrong type."""
+        self.given.add(name)
+        try:
+            self.values[name] = convert()
+        except Mismatch as mismatch:
+            variable = self.declared[name]
+            shown = f"expected {phrase(variable.type)}, got (sensitive value)" \
+                if variable.sensitive else str(mismatch)
+            self.sink.error(f"{wrong_type}: {shown}", where)
+
+    def from_env(self, env: Mapping[str, str]) -> None:
+        for name, variable in self.declared.items():
+            text = env.get(ENV_PREFIX + name)
+            if text is not None:
+                self.assign(name, partial(_from_text, text, variable),
+                            f"wrong type in {ENV_PREFIX}{name}", None)
+
+    def from_file(self, value_file: ValueFile, elsewhere: Collection[str]) -> None:
+        for block in value_file.parsed.blocks:
+            self.sink.error(f'unexpected {block.type} block in variable file {value_file.name}',
+                            Where(value_file.name, block.pos),
+                            "a variable file holds only name = value lines")
+        for attribute in value_file.parsed.attributes:
+            where = Where(value_file.name, attribute.pos)
+            declared_var = self.declared.get(attribute.name)
+            if declared_var is None and attribute.name in elsewhere:
+                continue
+            if declared_var is None:
+                self.sink.warning(f'value for undeclared variable "{attribute.name}"', where,
+                                  f'declare it with a variable "{attribute.name}" {{}} block, '
+                                  "or remove the line")
+                continue
+            self.assign(attribute.name,
+                        partial(_conform, hcl_literal(attribute.value), declared_var),
+                        f'wrong type for variable "{attribute.name}"', where)
+
+    def from_overrides(self, overrides: Sequence[str], elsewhere: Collection[str]) -> None:
+        for override in overrides:
+            split = split_override(override)
+            if split is None:
+                self.sink.error(f'invalid --var "{override}": expected name=value', None)
+                continue
+            name, text = split
+            target = self.declared.get(name)
+            if target is None and name in elsewhere:
+                continue
+            if target is None:
+                self.sink.error(f'--var for undeclared variable "{name}"', None,
+                                f'declare it with a variable "{name}" {{}} block')
+                continue
+            self.assign(name, partial(_from_text, text, target),
+                        f"wrong type in --var {name}", None)
+
+
+def split_override(override: str) -> tuple[str, str] | None:
+    """``--var name=value`` -> ``(name, value)``; None without ``=`` or a name."""
+    name, sep, text = override.partition("=")
+    name = name.strip()
+    return (name, text) if sep and name else None
+
+
+def hcl_literal(value: Any) -> Any:
     """A value written in HCL (a variable file line): ``null`` is python-hcl2's ``${null}``."""
     value = unescape(value)
     return None if value == "${null}" else value

@@ -94,7 +94,7 @@ def resource_dependencies(config: Config,
         if destination in defaults:
             add(address, service_defaults_address(destination))
 
-    dials = upstreams_of(config)
+    dials, waits = upstreams_of(config), depends_on_of(config)
     for name in sorted(jobs):
         for upstream in dials.get(name, ()):
             if upstream in jobs:
@@ -103,7 +103,7 @@ def resource_dependencies(config: Config,
                 add(job_address(name), service_defaults_address(upstream))
             if (name, upstream) in intentions:
                 add(job_address(name), intention_address(name, upstream))
-        for required in depends_on_of(config).get(name, ()):
+        for required in waits.get(name, ()):
             if required in jobs:
                 add(job_address(name), job_address(required))
     return {address: tuple(required) for address, required in needs.items()}

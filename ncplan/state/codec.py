@@ -15,7 +15,13 @@ from dataclasses import replace
 from typing import Any
 
 from ncplan.errors import StateError
-from ncplan.state.migrations import OLDEST_VERSION, UpgradeError, upgrade
+from ncplan.state.migrations import (
+    OLDEST_VERSION,
+    UpgradeError,
+    is_of,
+    unknown_fields,
+    upgrade,
+)
 from ncplan.state.model import CURRENT_VERSION, ResourceState, State, sort_resources
 
 
@@ -100,7 +106,7 @@ def from_json(doc: Any, source: str) -> State:
     version = doc.get("version")
     if version is None:
         raise StateError(f"{source}: the state has no 'version' field")
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not is_of(version, int):
         raise StateError(f"{source}: the state 'version' must be an integer, not {version!r}")
     if version > CURRENT_VERSION:
         writer = doc.get("ncplan_version")
@@ -126,10 +132,9 @@ RESOURCE_FIELDS = frozenset({"address", "kind", "id", "attributes", "observed_in
 
 
 def _refuse_unknown(doc: dict[str, Any], known: frozenset[str], where: str) -> None:
-    unknown = sorted(set(doc) - known)
+    unknown = unknown_fields(doc, known)
     if unknown:
-        names = ", ".join(repr(name) for name in unknown)
-        raise StateError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {names}",
+        raise StateError(f"{where}: {unknown}",
                          hint="this ncplan does not know that field and would drop it at its "
                               "next write; was the state edited by hand?")
 
@@ -138,7 +143,7 @@ def _field(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where:
     if name not in doc:
         raise StateError(f"{where}: missing field '{name}'")
     value = doc[name]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+    if not is_of(value, kind):
         expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         raise StateError(f"{where}: field '{name}' must be {expected}, "
                          f"not {type(value).__name__}")

@@ -39,16 +39,28 @@ V1_FIELDS = frozenset({"version", "ncplan_version", "serial", "lineage", "resour
 V1_RESOURCE_FIELDS = frozenset({"id", "attributes", "modify_index", "depends_on"})
 
 
-def _unknown(doc: Document, known: frozenset[str], where: str) -> None:
+def unknown_fields(doc: Document, known: frozenset[str]) -> str:
+    """``unknown field 'x'`` / ``unknown fields 'x', 'y'``: the names of ``doc`` not in
+    ``known``; empty when there are none. The state's decoder says it the same way."""
     unknown = sorted(set(doc) - known)
+    names = ", ".join(repr(name) for name in unknown)
+    return f"unknown field{'s' if len(unknown) > 1 else ''} {names}" if unknown else ""
+
+
+def is_of(value: Any, kind: type | tuple[type, ...]) -> bool:
+    """``isinstance``, except that a JSON ``true`` is not an int."""
+    return isinstance(value, kind) and not (isinstance(value, bool) and kind is int)
+
+
+def _unknown(doc: Document, known: frozenset[str], where: str) -> None:
+    unknown = unknown_fields(doc, known)
     if unknown:
-        names = ", ".join(repr(name) for name in unknown)
-        raise UpgradeError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {names}")
+        raise UpgradeError(f"{where}: {unknown}")
 
 
 def _typed(entry: Document, name: str, kind: type, default: Any, where: str) -> Any:
     value = entry.get(name, default)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+    if not is_of(value, kind):
         raise UpgradeError(f"{where}: field {name!r} must be {kind.__name__}, "
                            f"not {type(value).__name__}")
     return value

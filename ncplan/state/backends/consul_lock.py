@@ -24,6 +24,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterable
 
 from ncplan.errors import LockInfo, StateError, StateLockedError
 from ncplan.state.backends.consul_kv import ConsulKV, KVEntry
@@ -63,13 +64,7 @@ class ConsulLocker:
         self._lost.set()
 
     def read_info(self) -> LockInfo | None:
-        for key in (self.info_key, self.lock_key):
-            entry = self.kv.get(key)
-            if entry is not None and entry.value:
-                info = lock_info_from_json(entry.value)
-                if info is not None:
-                    return info
-        return None
+        return _info_in(self.kv.get(key) for key in (self.info_key, self.lock_key))
 
     def lock(self, info: LockInfo) -> str:
         if self._held is not None:
@@ -139,7 +134,7 @@ class ConsulLocker:
             self.unlock(lock_id)
             return f"Released lock {lock_id}."
         lock_entry, info_entry = self.kv.get(self.lock_key), self.kv.get(self.info_key)
-        info = self.read_info()
+        info = _info_in((info_entry, lock_entry))  # from the entries the deletes check
         if lock_entry is None and info is None:
             raise StateError(f"consul:{self.path} is not locked: there is no lock to remove")
         if info is None or info.id != lock_id:
@@ -153,6 +148,16 @@ class ConsulLocker:
             _delete_if_unchanged(self.kv, entry)
         return (f"Released lock {lock_id} held by {info.who} for {info.operation}: "
                 "its Consul session was destroyed.")
+
+
+def _info_in(entries: Iterable[KVEntry | None]) -> LockInfo | None:
+    """The first lock info found in ``entries`` (read lazily: the info key, then the lock)."""
+    for entry in entries:
+        if entry is not None and entry.value:
+            info = lock_info_from_json(entry.value)
+            if info is not None:
+                return info
+    return None
 
 
 def _delete_if_unchanged(kv: ConsulKV, entry: KVEntry | None) -> None:

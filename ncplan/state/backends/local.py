@@ -41,7 +41,6 @@ class LocalStorage:
             raise StateError(f"{self.path}: cannot read the state: {error.strerror}") from error
 
     def store(self, data: bytes) -> None:
-        target = self.backup_path
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             for stale in (self.path, self.backup_path):
@@ -49,11 +48,11 @@ class LocalStorage:
             previous = self.load()
             if previous is not None:
                 atomic_write(self.backup_path, previous)
-            target = self.path
+        except OSError as error:  # NotSyncedError of the backup too: the state is untouched
+            raise self._write_error(error) from error
+        try:
             atomic_write(self.path, data)
         except NotSyncedError as error:
-            if target != self.path:  # the backup's directory sync: the state is untouched
-                raise self._write_error(error) from error
             raise StateError(
                 f"{self.path}: the new state is in place, but syncing its directory failed: "
                 f"{error.strerror}; a system crash before the disk catches up could bring "

@@ -199,3 +199,11 @@ def test_upstream_reference_to_a_non_upstream_is_an_error(tmp_path: Path) -> Non
     diag = only_error(tmp_path, {"main.hcl": text})
     assert diag.summary == 'service "web" has no upstream "db"'
     assert str(diag.span) == "main.hcl:13:68"
+
+
+def test_a_var_without_equals_or_name_is_invalid(tmp_path: Path) -> None:
+    files = {"main.hcl": 'variable "image" {\n  default = "d"\n}\n'}
+    for override in ("image", "=x", " =x"):
+        error = only_error(tmp_path, files, var=[override])
+        assert error.summary == f'invalid --var "{override}": expected name=value'
+        assert error.span is None
