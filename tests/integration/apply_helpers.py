@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agentlib import Agents
+from meshlib import mesh_programs
 from plan_helpers import Run, agent_env, ncplan, wipe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,25 +25,6 @@ ALLOW = 'action      = "allow"'
 DENY = 'action      = "deny"'
 NAMES = ("db", "web")
 
-ECHO_SERVER = """\
-import socket, sys, threading
-host, port = sys.argv[sys.argv.index("-bind") + 1].rsplit(":", 1)
-srv = socket.create_server((host, int(port)))
-def serve(conn):
-    with conn:
-        while data := conn.recv(4096):
-            conn.sendall(data)
-while True:
-    conn, _ = srv.accept()
-    threading.Thread(target=serve, args=(conn,), daemon=True).start()
-"""
-SLEEPER = "#!/bin/sh\nexec sleep 3600\n"
-
-
-def _executable(path: Path, text: str) -> str:
-    path.write_text(text)
-    path.chmod(0o755)
-    return str(path)
 
 
 @dataclass(frozen=True)
@@ -86,8 +68,8 @@ def make_mesh(tmp_path: Path, agents: Agents, *, db_command: str | None = None) 
     shutil.copytree(EXAMPLE, directory, ignore=shutil.ignore_patterns(".ncplan"))
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    db = db_command or _executable(bin_dir / "echo-db", f"#!{sys.executable}\n{ECHO_SERVER}")
-    web = _executable(bin_dir / "sleeper", SLEEPER)
+    echo_db, web = mesh_programs(bin_dir)
+    db = db_command or echo_db
     values = {"db_command": db, "web_command": web, "consul_binary": str(agents.consul_binary),
               "consul_agent": agents.consul_addr}
     (directory / "test.ncvars.hcl").write_text(

@@ -7,29 +7,15 @@ suffix so tests sharing the pair never collide.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentlib import SecureAgents
+from meshlib import mesh_programs
 from plan_helpers import Run, ncplan
 
 from ncplan.resources.sidecar_identity import token_accessor_id
-
-ECHO_SERVER = """\
-import socket, sys, threading
-host, port = sys.argv[sys.argv.index("-bind") + 1].rsplit(":", 1)
-srv = socket.create_server((host, int(port)))
-def serve(conn):
-    with conn:
-        while data := conn.recv(4096):
-            conn.sendall(data)
-while True:
-    conn, _ = srv.accept()
-    threading.Thread(target=serve, args=(conn,), daemon=True).start()
-"""
-SLEEPER = "#!/bin/sh\nexec sleep 3600\n"
 
 CONFIG = """\
 defaults {{
@@ -115,11 +101,7 @@ def make_scenario(tmp_path: Path, agents: SecureAgents, unique: str) -> SecureSc
     directory = tmp_path / "secure"
     directory.mkdir()
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, text in (("echo-db", f"#!{sys.executable}\n{ECHO_SERVER}"),
-                       ("sleeper", SLEEPER)):
-        (bin_dir / name).write_text(text)
-        (bin_dir / name).chmod(0o755)
+    mesh_programs(bin_dir)
     return SecureScenario(directory, f"db{unique}", f"web{unique}", agents, bin_dir)
 
 

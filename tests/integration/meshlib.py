@@ -4,7 +4,9 @@ send bytes through a proxy and wait for them to come back (or to be refused)."""
 from __future__ import annotations
 
 import socket
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from agentlib import Agents
@@ -70,3 +72,31 @@ def eventually_refused(port: int, payload: bytes, timeout: float = 30) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"bytes still come back through 127.0.0.1:{port} after {timeout}s")
+
+
+# The example's db command, run as `COMMAND -bind 127.0.0.1:${NOMAD_PORT_tcp}`: an echo server.
+ECHO_SERVER = """\
+import socket, sys, threading
+host, port = sys.argv[sys.argv.index("-bind") + 1].rsplit(":", 1)
+srv = socket.create_server((host, int(port)))
+def serve(conn):
+    with conn:
+        while data := conn.recv(4096):
+            conn.sendall(data)
+while True:
+    conn, _ = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"""
+SLEEPER = "#!/bin/sh\nexec sleep 3600\n"
+
+
+def mesh_programs(bin_dir: Path) -> tuple[str, str]:
+    """Write the echo server (db) and the sleeper (web) as executables; their paths."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in (("echo-db", f"#!{sys.executable}\n{ECHO_SERVER}"),
+                       ("sleeper", SLEEPER)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+        paths.append(str(bin_dir / name))
+    return paths[0], paths[1]

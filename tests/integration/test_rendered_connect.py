@@ -22,27 +22,13 @@ from typing import Any
 
 import pytest
 from agentlib import Agents
-from meshlib import eventually_echo, eventually_refused, port_of, wait_running
+from meshlib import eventually_echo, eventually_refused, mesh_programs, port_of, wait_running
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "connect-on-nomad"
 ALLOW = 'action      = "allow"'
 DENY = 'action      = "deny"'
 
-# Started as the example's db command: `COMMAND -bind 127.0.0.1:${NOMAD_PORT_tcp}`.
-ECHO_SERVER = """\
-import socket, sys, threading
-host, port = sys.argv[sys.argv.index("-bind") + 1].rsplit(":", 1)
-srv = socket.create_server((host, int(port)))
-def serve(conn):
-    with conn:
-        while data := conn.recv(4096):
-            conn.sendall(data)
-while True:
-    conn, _ = srv.accept()
-    threading.Thread(target=serve, args=(conn,), daemon=True).start()
-"""
-SLEEPER = "#!/bin/sh\nexec sleep 3600\n"
 
 
 @dataclass(frozen=True)
@@ -69,20 +55,13 @@ class Example:
         main.write_text(text.replace(old, new))
 
 
-def _executable(path: Path, text: str) -> str:
-    path.write_text(text)
-    path.chmod(0o755)
-    return str(path)
-
-
 @pytest.fixture
 def example(tmp_path: Path, agents: Agents) -> Example:
     directory = tmp_path / "connect-on-nomad"
     shutil.copytree(EXAMPLE, directory, ignore=shutil.ignore_patterns(".ncplan"))
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    db = _executable(bin_dir / "echo-db", f"#!{sys.executable}\n{ECHO_SERVER}")
-    web = _executable(bin_dir / "sleeper", SLEEPER)
+    db, web = mesh_programs(bin_dir)
     return Example(directory, (f"db_command={db}", f"web_command={web}",
                                f"consul_binary={agents.consul_binary}",
                                f"consul_agent={agents.consul_addr}"))
