@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devagents
 from agentlib import Agents, SecureAgents
+from plan_helpers import agent_env, apply_all, copy_example, wipe
 
 
 def _consul_binary() -> Path:
@@ -74,3 +75,20 @@ def secure_agents() -> Iterator[SecureAgents]:
 def unique() -> str:
     """A short unique suffix, so tests sharing the agents never collide on names."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def wiped(agents: Agents) -> Iterator[None]:
+    """The examples' jobs and Consul entries purged before and after the test: the examples
+    share their names (db, web, ...), so tests that use them must not see each other's."""
+    wipe(agents)
+    yield
+    wipe(agents)
+
+
+@pytest.fixture
+def applied(agents: Agents, tmp_path: Path, wiped: None) -> Path:
+    """A copy of examples/connect-on-nomad, applied with `ncplan apply`."""
+    directory = copy_example("connect-on-nomad", tmp_path)
+    apply_all(directory, agent_env(agents))
+    return directory

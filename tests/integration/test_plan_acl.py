@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from agentlib import Agents
-from plan_helpers import agent_env, copy_example, ncplan, wipe
+from plan_helpers import agent_env, copy_example, ncplan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "record"))
 
@@ -25,11 +25,7 @@ def deny_consul() -> Iterator[tuple[str, str]]:
         yield address, token
 
 
-@pytest.fixture(autouse=True)
-def clean(agents: Agents) -> Iterator[None]:
-    wipe(agents)
-    yield
-    wipe(agents)
+pytestmark = pytest.mark.usefixtures("wiped")
 
 
 def test_a_403_names_the_api_the_request_and_the_token_variable(

@@ -3,28 +3,16 @@ coverage warning of a default-deny mesh: ``ncplan plan`` against the real agents
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from plan_helpers import agent_env, apply_all, copy_example, ncplan, wipe
+from plan_helpers import agent_env, apply_all, copy_example, ncplan
 
 DRIFT = "Objects have changed outside of ncplan"
 
 
-@pytest.fixture(autouse=True)
-def clean(agents: Agents) -> Iterator[None]:
-    wipe(agents)
-    yield
-    wipe(agents)
-
-
-@pytest.fixture
-def applied(agents: Agents, tmp_path: Path) -> Path:
-    directory = copy_example("connect-on-nomad", tmp_path)
-    apply_all(directory, agent_env(agents))
-    return directory
+pytestmark = pytest.mark.usefixtures("wiped")
 
 
 def test_a_job_edited_through_the_nomad_api_is_drift_and_an_update(

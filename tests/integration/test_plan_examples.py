@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from plan_helpers import JQ_NO_DELETE, agent_env, apply_all, copy_example, ncplan, wipe
+from plan_helpers import JQ_NO_DELETE, agent_env, apply_all, copy_example, ncplan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
 
@@ -22,11 +21,7 @@ from ncplan.resources.desired import lower_config
 EXAMPLES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh")
 
 
-@pytest.fixture(autouse=True)
-def clean(agents: Agents) -> Iterator[None]:
-    wipe(agents)
-    yield
-    wipe(agents)
+pytestmark = pytest.mark.usefixtures("wiped")
 
 
 def example(name: str, tmp_path: Path) -> Path:

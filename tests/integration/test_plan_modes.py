@@ -5,30 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from plan_helpers import JQ_NO_DELETE, agent_env, apply_all, copy_example, ncplan, wipe
+from plan_helpers import JQ_NO_DELETE, agent_env, copy_example, ncplan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
 
 import terraform_policy  # a policy written for Terraform plans
 
-
-@pytest.fixture(autouse=True)
-def clean(agents: Agents) -> Iterator[None]:
-    wipe(agents)
-    yield
-    wipe(agents)
-
-
-@pytest.fixture
-def applied(agents: Agents, tmp_path: Path) -> Path:
-    directory = copy_example("connect-on-nomad", tmp_path)
-    apply_all(directory, agent_env(agents))
-    return directory
+pytestmark = pytest.mark.usefixtures("wiped")
 
 
 def test_destroy_plans_every_recorded_resource_in_reverse_order(

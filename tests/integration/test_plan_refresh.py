@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from plan_helpers import agent_env, apply_all, copy_example, wipe
+from plan_helpers import agent_env, apply_all, copy_example
 
 from ncplan.config import load_config
 from ncplan.errors import NcplanError, ProviderUnreachable
@@ -17,12 +16,7 @@ from ncplan.providers.refresh import refresh
 from ncplan.resources.desired import lower_config
 from ncplan.state.model import State
 
-
-@pytest.fixture(autouse=True)
-def clean(agents: Agents) -> Iterator[None]:
-    wipe(agents)
-    yield
-    wipe(agents)
+pytestmark = pytest.mark.usefixtures("wiped")
 
 
 def refresh_example(directory: Path, env: dict[str, str], state: State | None,
