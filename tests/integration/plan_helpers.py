@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentlib import Agents
-from click.testing import Result
+from typer.testing import Result
 from typer.testing import CliRunner
 
 from ncplan.cli import app
