@@ -22,15 +22,9 @@ from agentlib import Agents
 from apply_helpers import make_mesh
 from meshlib import eventually_echo, port_of, wait_running
 from plan_helpers import wipe
-from typer.main import get_command
-
-from ncplan.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = ROOT / "examples" / "gitops" / "pipeline.sh"
-APPLY_MISSING = "ncplan apply is not on main yet"
-needs_apply = pytest.mark.skipif("apply" not in get_command(app).commands,  # type: ignore[attr-defined]
-                                 reason=APPLY_MISSING)
 
 
 @dataclass(frozen=True)
@@ -112,7 +106,6 @@ def test_pr_stage_fails_when_the_plan_fails(pipeline: Pipeline) -> None:
     assert "changes=" not in stage.stdout
 
 
-@needs_apply
 def test_apply_stage_applies_the_saved_plan_and_refuses_a_stale_one(
         agents: Agents, pipeline: Pipeline) -> None:
     planned = pipeline.run("pr")
