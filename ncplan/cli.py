@@ -61,13 +61,19 @@ def guarded(func: F) -> F:
         except NcplanError as error:
             if os.environ.get("NCPLAN_DEBUG") == "1":
                 raise
-            render_error(make_console(stderr=True), error)
+            render_error(make_console(stderr=True, color=_color(kwargs)), error)
             raise typer.Exit(1) from None
         except KeyboardInterrupt as interrupt:
-            render_interrupt(make_console(stderr=True), interrupt)
+            render_interrupt(make_console(stderr=True, color=_color(kwargs)), interrupt)
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _color(kwargs: dict[str, Any]) -> bool:
+    """The command's colour choice (``--no-color``, ``NO_COLOR``), from its context."""
+    ctx = kwargs.get("ctx")
+    return AppContext.of(ctx).color if isinstance(ctx, typer.Context) else True
 
 
 def _version(value: bool) -> None:
@@ -86,8 +92,8 @@ def root(
                                                  help="Print the version and exit.")] = None,
 ) -> None:
     """Plan and apply Nomad jobs and Consul Connect intentions together."""
-    if no_color:
-        os.environ["NO_COLOR"] = "1"
+    # The choice travels in the context, never through os.environ (a process running
+    # ncplan in-process, tests included, keeps its own environment).
     ctx.obj = AppContext(directory=chdir, color=not no_color and "NO_COLOR" not in os.environ)
 
 
@@ -150,7 +156,7 @@ class _ClickError(Protocol):
     def format_message(self) -> str: ...
 
 
-def _show_usage_error(error: Exception) -> int:
+def _show_usage_error(error: Exception, color: bool) -> int:
     """Bare ``ncplan`` or ``ncplan state`` already printed their help: exit 0. Else exit 1."""
     if type(error).__name__ == "NoArgsIsHelpError":
         return 0
@@ -161,22 +167,24 @@ def _show_usage_error(error: Exception) -> int:
         if ctx.help_option_names:
             hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help."
     message = cast(_ClickError, error).format_message()
-    render_usage_error(make_console(stderr=True), message, usage, hint)
+    render_usage_error(make_console(stderr=True, color=color), message, usage, hint)
     return 1
 
 
 def run(args: list[str] | None = None) -> int:
     """Run one command line and return its exit code; usage errors are shown and give 1."""
+    argv = sys.argv[1:] if args is None else args
+    color = "--no-color" not in argv  # a usage error may come before the option is parsed
     try:
-        result = app(args=args, prog_name="ncplan", standalone_mode=False)
+        result = app(args=argv, prog_name="ncplan", standalone_mode=False)
     except UsageError as error:
-        return _show_usage_error(error)
+        return _show_usage_error(error, color)
     except ClickException as error:
         message = cast(_ClickError, error).format_message()
-        render_usage_error(make_console(stderr=True), message, None, None)
+        render_usage_error(make_console(stderr=True, color=color), message, None, None)
         return 1
     except typer.Abort:
-        render_aborted(make_console(stderr=True))
+        render_aborted(make_console(stderr=True, color=color))
         return 1
     return result if isinstance(result, int) else 0
 

@@ -516,7 +516,7 @@ def make_tls(pair: AgentPair) -> None:
     )
     for args in commands:
         out = subprocess.run([pair.consul_binary, *args], cwd=tls, capture_output=True,
-                             text=True, check=False)
+                             text=True, env=agent_env(), check=False)
         if out.returncode != 0:
             raise AgentError(f"consul {' '.join(args)} failed: {out.stderr.strip()}")
     for key in tls.glob("*-key.pem"):
@@ -682,10 +682,18 @@ def _nomad_leader(pair: AgentPair) -> bool:
         return False
 
 
+def agent_env() -> dict[str, str]:
+    """The agents' environment: the caller's without NOMAD_* and CONSUL_*. The agents are
+    set up by their config files only; a shell's NOMAD_ADDR or CONSUL_HTTP_TOKEN (meant
+    for another cluster) must not reach them, nor the sidecars Nomad starts."""
+    return {name: value for name, value in os.environ.items()
+            if not name.startswith(("NOMAD_", "CONSUL_"))}
+
+
 def _spawn(pair: AgentPair, cmd: list[str], log_path: Path) -> int:
     with log_path.open("ab") as log:
         return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=pair.run_dir,
+                                stdin=subprocess.DEVNULL, cwd=pair.run_dir, env=agent_env(),
                                 start_new_session=True).pid
 
 

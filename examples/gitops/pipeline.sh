@@ -33,8 +33,10 @@ dotenv_file=${NCPLAN_DOTENV:-ncplan.env}
 changes_exit=${NCPLAN_CHANGES_EXIT:-0}
 
 ncplan() {
+    # `command`: the default NCPLAN, "ncplan", is the program on PATH, never this function
+    # (without it the function calls itself until the shell runs out of memory).
     # shellcheck disable=SC2086  # NCPLAN may be a command with arguments (python3 -m ncplan)
-    $ncplan_cmd -C "$config_dir" "$@"
+    command $ncplan_cmd -C "$config_dir" "$@"
 }
 
 record_changes() {

@@ -88,8 +88,6 @@ def run(app: AppContext, settings: ApplySettings, as_json: bool) -> None:
     except KeyboardInterrupt as interrupt:
         _exit_now(app, interrupt)
         return
-    if outcome.ending is Ending.ERRORED:
-        raise typer.Exit(1)
     if outcome.ending is Ending.CANCELLED:
         ui.cancelled(outcome.destroy)
         raise typer.Exit(1)

@@ -59,7 +59,6 @@ class Ending(enum.Enum):
     APPLIED = "applied"  # result says how it went
     NOTHING = "nothing"  # the plan had no changes
     CANCELLED = "cancelled"  # the answer was not yes
-    ERRORED = "errored"  # the plan itself failed (shown with the plan)
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,6 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
         else:
             state, plan = plan_under_lock(prepared, settings.plan)
             ui.show_plan(plan)
-            if plan.errored:
-                return ApplyOutcome(Ending.ERRORED)
         return _carry_out(plan, state, prepared, settings, ui)
 
 

@@ -97,7 +97,5 @@ def command(
     if out is not None:
         save_plan(plan, out, run.config.sensitive_values())
     print_plan(plan, form, color=app.color)
-    if plan.errored:
-        raise typer.Exit(1)
     if detailed_exitcode and not plan.is_empty():
         raise typer.Exit(EXIT_CHANGES)

@@ -45,11 +45,9 @@ class PlanOptions:
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A plan and what it was made from (apply writes through ``manager``)."""
+    """A plan and the configuration it was made from."""
 
     config: Config
-    desired: tuple[DesiredResource, ...]
-    manager: StateManager
     plan: Plan
 
 
@@ -163,5 +161,4 @@ def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:
     manager = prepared.manager
     with locked(manager, "plan", options.lock_timeout, manager.description):
         _, plan = plan_under_lock(prepared, options)
-    return PlanRun(config=prepared.config, desired=prepared.desired, manager=manager,
-                   plan=plan)
+    return PlanRun(config=prepared.config, plan=plan)

@@ -54,7 +54,6 @@ class ParseCache:
             enabled = os.environ.get("NCPLAN_NO_CACHE", "") not in ("1", "true")
         self.enabled = enabled
         self.hits = 0
-        self.misses = 0
         self.started = time.time()
         self.used: set[str] = set()
 
@@ -67,7 +66,6 @@ class ParseCache:
         if cached is not None:
             self.hits += 1
             return cached
-        self.misses += 1
         parsed = parser(text)
         self._write(key, parsed)
         return parsed

@@ -35,10 +35,19 @@ RAW_OFFLINE = ("planned without a refresh: a raw job is shown by its HCL attribu
 
 
 def differs(before: Any, after: Any) -> bool:
-    from deepdiff import DeepDiff  # here, not at the top: its import (pydantic, numpy when
-    # installed) cost every command, --help and validate included, half a second or more
+    """Whether two JSON-shaped values differ: a key, a value, a list's order, or a type
+    (``1`` is not ``1.0``, ``true`` is not ``1``, as JSON and the state file keep them)."""
+    return not _same(plain(before), plain(after))
 
-    return bool(DeepDiff(plain(before), plain(after)))
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return bool(a == b)
 
 
 def replace_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:

@@ -135,7 +135,6 @@ class Plan:
     config_digest: str = ""
     targets: tuple[str, ...] = ()
     refreshed: bool = True
-    errored: bool = False
     next_state: State | None = None
 
     def change(self, address: str) -> ResourceChange | None:

@@ -64,9 +64,6 @@ def variable_body(name: str) -> dict[str, Any]:
     return {"Path": variable_path(name), "Items": {TOKEN_ITEM: None}}
 
 
-#: ``after_unknown`` and ``after_sensitive`` of a variable's planned body.
-VARIABLE_SECRET_MASK: dict[str, Any] = {"Items": {TOKEN_ITEM: True}}
-
 
 def proxy_template(name: str) -> dict[str, Any]:
     """The proxy task's ``template``: the token as ``CONSUL_HTTP_TOKEN`` in its env."""

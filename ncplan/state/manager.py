@@ -94,10 +94,6 @@ class StateManager:
         self._migrating = False
         return self._persisted
 
-    def read_or_new(self) -> State:
-        """The persisted state, or a new empty one (fresh lineage) when there is none."""
-        return self.read() or State.new()
-
     # Writer
     def write(self, state: State) -> None:
         if not self._loaded:

@@ -19,8 +19,6 @@ INDENT = "  "
 MAX_INLINE_LIST = 60
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
-Line = tuple[str, str] | str  # (key, value) attribute, or a ready line
-
 
 # ``${`` to escape: all but a plain reference (``${NOMAD_PORT_x}``, ``${attr.a.b}``),
 # which Nomad's HCL keeps as written for its runtime; ``$${X}`` is written ``$$${X}``.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
+from ncplan.providers.live import GroupAnnotation, PlacementFailure
 from ncplan.views.attribute_diff import SENSITIVE, DiffLine
 
 _SIGNS = {"Added": "+", "Deleted": "-", "Edited": "~"}
@@ -136,6 +136,3 @@ def failure_reasons(failure: PlacementFailure) -> list[str]:
         summary += f" (available by datacenter: {available})"
     return [*reasons, summary]
 
-
-def plan_failures(plan: NomadJobPlan | None) -> tuple[PlacementFailure, ...]:
-    return plan.failures if plan is not None else ()

@@ -144,8 +144,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "resource_changes": [resource_change(c, plan.mode, secrets) for c in plan.changes],
         "resource_drift": [resource_drift(d, secrets) for d in plan.drift],
         "prior_state": prior_state(plan.prior_state, secrets),
-        "errored": plan.errored,
-        "applyable": not plan.errored and not plan.is_empty(),
+        "errored": False,  # a plan that fails is an error (exit 1), never a document
+        "applyable": not plan.is_empty(),
         "complete": not plan.targets,
         "apply_order": [list(batch) for batch in plan.apply_order],
         "nomad_plans": jobs,

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentlib import Agents
-from typer.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ncplan.cli import app
 from ncplan.config import load_config

@@ -106,7 +106,7 @@ def defaults_change(name: str, protocol: str = "tcp", index: int = 0,
 def created(world: World, tmp_path: Path) -> tuple[dict[str, DesiredResource], ApplyResult]:
     resources = lowered(world, tmp_path)
     result = world.apply(tuple(create(r) for r in resources.values()),
-                         world.manager.read_or_new())
+                         world.manager.read() or State.new())
     assert result.ok, (result.failed, result.skipped)
     return resources, result
 

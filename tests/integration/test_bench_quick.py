@@ -6,7 +6,6 @@ with the API floor) runs the same code paths end to end.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,11 +27,10 @@ def _rows(stdout: str) -> dict[tuple[str, str, str], list[str]]:
 
 
 def test_quick_benchmark_prints_ncplan_and_floor_rows(agents: Agents, unique: str) -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--prefix", f"b{unique}",
          "--nomad-addr", agents.nomad_addr, "--consul-addr", agents.consul_addr],
-        env=env, capture_output=True, text=True, timeout=600, check=False)
+        capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = _rows(result.stdout)
     assert set(rows) >= {("validate", "ncplan", "cold"), ("validate", "ncplan", "warm"),

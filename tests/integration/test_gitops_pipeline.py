@@ -1,7 +1,8 @@
 """examples/gitops/pipeline.sh, the script both CI files call, run stage by stage against the
 real agents, as a pipeline runs it: a working directory holding the plan file and the
 comment, the configuration (a copy of examples/connect-on-nomad made runnable through its
-variables: apply_helpers.make_mesh) in NCPLAN_DIR, the agents in NOMAD_ADDR / CONSUL_HTTP_ADDR.
+variables: apply_helpers.make_mesh) in NCPLAN_DIR, the agents in NOMAD_ADDR / CONSUL_HTTP_ADDR,
+ncplan on PATH and NCPLAN unset (tests/shipped.py), as the CI files have it.
 
 The pr stage validates, saves the plan, writes the saved plan as Markdown and reports
 changes=true|false (stdout, $GITHUB_OUTPUT, the dotenv file); the apply stage applies the
@@ -10,9 +11,6 @@ saved plan; a saved plan made stale by another apply is refused, exit 1, saying 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +20,10 @@ from agentlib import Agents
 from apply_helpers import make_mesh
 from meshlib import eventually_echo, port_of, wait_running
 from plan_helpers import wipe
-from typer.main import get_command
-
-from ncplan.cli import app
+from shipped import run_shipped, shipped_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = ROOT / "examples" / "gitops" / "pipeline.sh"
-APPLY_MISSING = "ncplan apply is not on main yet"
-needs_apply = pytest.mark.skipif("apply" not in get_command(app).commands,  # type: ignore[attr-defined]
-                                 reason=APPLY_MISSING)
 
 
 @dataclass(frozen=True)
@@ -53,9 +46,8 @@ class Pipeline:
     env: Mapping[str, str]
 
     def run(self, stage: str, **extra: str) -> Stage:
-        done = subprocess.run(["bash", str(PIPELINE), stage], cwd=self.workdir,
-                              env={**self.env, **extra}, capture_output=True, text=True,
-                              timeout=400, check=False)
+        done = run_shipped(["bash", "-c", f'bash "$PIPELINE" {stage}'], self.workdir,
+                           {**self.env, **extra}, timeout=400)
         return Stage(done.returncode, done.stdout, done.stderr)
 
     def read(self, name: str) -> str:
@@ -73,12 +65,12 @@ def pipeline(agents: Agents, tmp_path: Path) -> Iterator[Pipeline]:
     mesh = make_mesh(tmp_path, agents)  # its variables in test.ncvars.hcl
     workdir = tmp_path / "checkout"
     workdir.mkdir()
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
-           "NCPLAN": f"{sys.executable} -m ncplan", "PYTHONPATH": str(ROOT),
-           "NCPLAN_DIR": str(mesh.directory),
-           "NOMAD_ADDR": agents.nomad_addr, "CONSUL_HTTP_ADDR": agents.consul_addr,
-           "NO_COLOR": "1", "NCPLAN_NO_CACHE": "1", "COLUMNS": "100",
-           "GITHUB_OUTPUT": str(tmp_path / "github_output")}
+    # What the GitHub workflow gives the script: its env (PIPELINE, NCPLAN_DIR), the
+    # secrets (the addresses), GITHUB_OUTPUT; ncplan pip-installed on PATH, NCPLAN unset.
+    env = shipped_env(tmp_path, {
+        "PIPELINE": str(PIPELINE), "NCPLAN_DIR": str(mesh.directory),
+        "NOMAD_ADDR": agents.nomad_addr, "CONSUL_HTTP_ADDR": agents.consul_addr,
+        "GITHUB_OUTPUT": str(tmp_path / "github_output")})
     yield Pipeline(workdir, mesh.directory, env)
     wipe(agents)
 
@@ -112,7 +104,6 @@ def test_pr_stage_fails_when_the_plan_fails(pipeline: Pipeline) -> None:
     assert "changes=" not in stage.stdout
 
 
-@needs_apply
 def test_apply_stage_applies_the_saved_plan_and_refuses_a_stale_one(
         agents: Agents, pipeline: Pipeline) -> None:
     planned = pipeline.run("pr")

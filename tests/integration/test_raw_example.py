@@ -18,12 +18,7 @@ from agentlib import Agents
 from meshlib import eventually_echo, eventually_refused, wait_running
 from plan_helpers import agent_env, ncplan, wipe
 from runnable import copy_raw_example
-from typer.main import get_command
 
-from ncplan.cli import app
-
-needs_apply = pytest.mark.skipif("apply" not in get_command(app).commands,  # type: ignore[attr-defined]
-                                 reason="ncplan apply is not on main yet")
 ALLOW = 'action = "allow"'
 DENY = 'action = "deny"'
 
@@ -61,7 +56,6 @@ def test_the_raw_example_plans_every_resource_as_a_create(agents: Agents, raw: P
     assert run.stderr == ""
 
 
-@needs_apply
 def test_the_raw_example_applies_and_carries_bytes_through_the_guides_proxies(
         agents: Agents, raw: Path) -> None:
     env = agent_env(agents)

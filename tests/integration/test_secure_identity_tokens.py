@@ -122,6 +122,7 @@ def test_a_plan_apply_destroy_cycle_leaks_no_token(
                                     '    env = { DB_PASSWORD = var.db_password }\n', 1)
     main.write_text(text + 'variable "db_password" {\n  sensitive = true\n}\n')
     directory, printed = scenario.directory, []
+    saved, destroying = str(directory / "apply.plan"), str(directory / "destroy.plan")
 
     def cli(*args: str, extra: dict[str, str] | None = None) -> Printed:
         done = run_cli(directory, args, {**env, **(extra or {})})
@@ -129,29 +130,29 @@ def test_a_plan_apply_destroy_cycle_leaks_no_token(
         return done
 
     for args in (("plan",), ("plan", "--json"), ("plan", "--markdown"),
-                 ("plan", "--out", "apply.plan")):
+                 ("plan", "--out", saved)):
         assert cli(*args).returncode == 0, printed[-1].output.decode()
-    assert cli("apply", "--no-wait", "apply.plan").returncode == 0, printed[-1].output.decode()
+    assert cli("apply", "--no-wait", saved).returncode == 0, printed[-1].output.decode()
     secrets = {"NOMAD_TOKEN": least.nomad, "CONSUL_HTTP_TOKEN": least.consul,
                "the sensitive variable": SENSITIVE}
     for name in (scenario.db, scenario.web):
         answer = secure_agents.consul("GET", f"/v1/acl/token/{token_accessor_id(name)}")
         secrets[f"{name}'s sidecar SecretID"] = str(answer.json()["SecretID"])
     assert cli("plan", "--detailed-exitcode").returncode == 0, printed[-1].output.decode()
-    for args in (("show",), ("show", "--json"), ("show", "apply.plan"),
-                 ("show", "--json", "apply.plan"), ("state", "list"),
+    for args in (("show",), ("show", "--json"), ("show", saved),
+                 ("show", "--json", saved), ("state", "list"),
                  ("state", "show", f"nomad_variable.{scenario.db}"),
                  ("state", "show", f"consul_acl_token.{scenario.db}"), ("state", "pull")):
         assert cli(*args).returncode == 0, printed[-1].output.decode()
     applied = {f"{path} (after apply)": data for path, data in written(directory).items()}
     assert "ncplan.state.json (after apply)" in applied
-    stale = cli("apply", "--no-wait", "apply.plan", extra={"NCPLAN_DEBUG": "1"})
+    stale = cli("apply", "--no-wait", saved, extra={"NCPLAN_DEBUG": "1"})
     assert stale.returncode == 1 and b"Traceback" in stale.output  # a used plan file
     failing = cli("plan", extra={"NCPLAN_DEBUG": "1",
                                  "NOMAD_ADDR": secure_agents.nomad_addr.replace(
                                      "https://", "http://")})
     assert failing.returncode == 1 and b"Traceback" in failing.output
-    assert cli("plan", "--destroy", "--out", "destroy.plan").returncode == 0
+    assert cli("plan", "--destroy", "--out", destroying).returncode == 0
     assert cli("destroy", "--auto-approve", "--no-wait", "--json").returncode == 0, \
         printed[-1].output.decode()
     assert secure_agents.consul(

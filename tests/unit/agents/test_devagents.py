@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -99,3 +100,12 @@ def test_an_older_run_state_without_the_secure_field_still_loads(
                                    '"nomad_http_port": 2}')
     loaded = devagents._load_running()
     assert loaded is not None and not loaded.secure
+
+
+def test_the_agents_never_inherit_a_shells_nomad_or_consul_settings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOMAD_ADDR", "https://prod.example:4646")
+    monkeypatch.setenv("CONSUL_HTTP_TOKEN", "a-prod-token")
+    env = devagents.agent_env()
+    assert "NOMAD_ADDR" not in env and "CONSUL_HTTP_TOKEN" not in env
+    assert env["PATH"] == os.environ["PATH"]

@@ -18,8 +18,6 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock, SyntaxProblem
 
-HCL2_VERSION: str = str(getattr(hcl2, "__version__", "unknown"))
-
 _OPTIONS = SerializationOptions(
     with_comments=False,
     strip_string_quotes=True,

@@ -1,8 +1,9 @@
 """The real-world jobspecs of ../shared/real-jobs, laid out as a user would drop them in.
 
 They are read at test time, never copied into the repository. ``NCPLAN_SHARED_DIR``
-points at the shared folder (default: ``../shared`` beside the repository). When it is
-absent (a user's clone) the tests skip with that reason; under ``CI=true`` they fail.
+points at the shared folder (default: ``../shared`` beside the repository). When the
+default folder is absent (a user's clone, a new machine's CI) the tests skip with that
+reason; when ``NCPLAN_SHARED_DIR`` names a folder without them, they fail.
 Each case is a configuration directory: the job file(s) as ``NAME.nomad.hcl`` (09's two
 jobs together) and, for 11, the variable values its SOURCE.txt gives, as a
 ``*.ncvars.hcl`` file.
@@ -25,7 +26,6 @@ class Case:
     files: tuple[tuple[str, str], ...]  # (file in the folder, name in the directory)
     jobs: tuple[str, ...]
     edges: tuple[tuple[str, str], ...] = ()  # (job, upstream) the graph must show
-    raw_exec: bool = False
 
 
 CASES = (
@@ -57,16 +57,21 @@ def shared_dir() -> Path:
     return Path(os.environ.get("NCPLAN_SHARED_DIR") or REPOSITORY.parent / "shared")
 
 
+def shared(name: str) -> Path:
+    """``name`` in the shared folder; skip when the default folder lacks it, fail when
+    NCPLAN_SHARED_DIR names a folder that lacks it (the run asked for these tests)."""
+    path = shared_dir() / name
+    if not path.exists():
+        if os.environ.get("NCPLAN_SHARED_DIR"):
+            pytest.fail(f"NCPLAN_SHARED_DIR: {path} is absent")
+        pytest.skip(f"{path} is absent: the shared folder is not beside the repository "
+                    "(NCPLAN_SHARED_DIR names it)")
+    return path
+
+
 def corpus() -> Path:
-    """The real-jobs folder, or skip (fail under CI=true) when it is absent."""
-    folder = shared_dir() / "real-jobs"
-    if not folder.is_dir():
-        reason = (f"the real jobspecs are not beside the repository ({folder} is absent; "
-                  "NCPLAN_SHARED_DIR names the shared folder)")
-        if os.environ.get("CI", "").lower() in {"true", "1"}:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    return folder
+    """The real-jobs folder (see :func:`shared`)."""
+    return shared("real-jobs")
 
 
 def source_vars(text: str) -> str:

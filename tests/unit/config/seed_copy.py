@@ -14,8 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 RAW_EXAMPLE = ROOT / "examples" / "connect-on-nomad-raw" / "jobs.hcl"
-# The shared folder beside the repository, where the seed guide lives (absent in a user's clone).
-GUIDE = ROOT.parent / "shared" / "connect-on-nomad-guide.md"
+# In the shared folder beside the repository (absent in a user's clone): see real_jobs.shared.
+GUIDE_NAME = "connect-on-nomad-guide.md"
 
 GUIDE_DB_APP = '''\
                 command = "/usr/local/bin/my-database"

@@ -4,7 +4,6 @@ agent. The stages against the real agents: tests/integration/test_gitops_pipelin
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from shipped import run_shipped, shipped_env
 
 ROOT = Path(__file__).resolve().parents[3]
 GITOPS = ROOT / "examples" / "gitops"
@@ -64,21 +64,25 @@ def test_the_gitlab_file_plans_merge_requests_and_applies_on_the_default_branch(
     assert "job=ncplan-plan" in apply["script"][0]
 
 
-def _pipeline(stage: str, tmp_path: Path, config: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ["PATH"], "NCPLAN": f"{sys.executable} -m ncplan",
-           "PYTHONPATH": str(ROOT), "NCPLAN_DIR": str(config), "NO_COLOR": "1",
-           "NCPLAN_NO_CACHE": "1",
-           # no agent is reached: a stage that got as far as planning would fail here
-           "NOMAD_ADDR": "http://127.0.0.1:1", "CONSUL_HTTP_ADDR": "http://127.0.0.1:1"}
-    return subprocess.run(["bash", str(PIPELINE), stage], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+def _pipeline(stage: str, tmp_path: Path, config: Path,
+              **settings: str) -> subprocess.CompletedProcess[str]:
+    """As both CI files run it: `bash "$PIPELINE" STAGE`, ncplan on PATH, NCPLAN unset."""
+    env = shipped_env(tmp_path, {
+        "PIPELINE": str(PIPELINE), "NCPLAN_DIR": str(config),
+        # no agent is reached: a stage that got as far as planning would fail here
+        "NOMAD_ADDR": "http://127.0.0.1:1", "CONSUL_HTTP_ADDR": "http://127.0.0.1:1",
+        **settings})
+    return run_shipped(["bash", "-c", f'bash "$PIPELINE" {stage}'], tmp_path, env, timeout=60)
 
 
-def test_the_pr_stage_stops_at_an_invalid_configuration(tmp_path: Path) -> None:
+@pytest.mark.parametrize("settings", [{}, {"NCPLAN": f"{sys.executable} -m ncplan"}],
+                         ids=["ncplan-on-path", "NCPLAN-set"])
+def test_the_pr_stage_stops_at_an_invalid_configuration(tmp_path: Path,
+                                                        settings: dict[str, str]) -> None:
     config = tmp_path / "config"
     config.mkdir()
     (config / "main.hcl").write_text('service "db" {\n  port = 5\n}\n')
-    stage = _pipeline("pr", tmp_path, config)
+    stage = _pipeline("pr", tmp_path, config, **settings)
     assert stage.returncode == 1
     assert "main.hcl:2" in stage.stdout + stage.stderr
     assert "--- ncplan plan" not in stage.stdout

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ncplan.errors import CheckAndSetConflict, NcplanError
+from ncplan.errors import CheckAndSetConflict
 from ncplan.planner.apply import Written
 from ncplan.planner.hooks import ResourceOutcome
 from ncplan.planner.model import Action, ResourceChange
@@ -111,12 +111,6 @@ def executors(calls: Calls, **kwargs: Any) -> dict[str, RecordingExecutor]:
 def fail(message: str) -> Behaviour:
     def behave(change: ResourceChange) -> None:
         raise CheckAndSetConflict(message)
-    return behave
-
-
-def crash_with(error: NcplanError) -> Behaviour:
-    def behave(change: ResourceChange) -> None:
-        raise error
     return behave
 
 

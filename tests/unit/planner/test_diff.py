@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 from planner_helpers import (
     answer,
@@ -16,7 +18,7 @@ from planner_helpers import (
 )
 
 from ncplan.planner.build import PlanRequest, build_plan
-from ncplan.planner.diff import ADOPTED, DELETED, RAW_OFFLINE, STOPPED, diff_resource
+from ncplan.planner.diff import ADOPTED, DELETED, RAW_OFFLINE, STOPPED, diff_resource, differs
 from ncplan.planner.model import Action
 from ncplan.providers.live import Refreshed
 
@@ -199,3 +201,28 @@ def test_sensitive_values_are_marked_at_their_leaves() -> None:
         "TaskGroups": [{"Tasks": [{"Env": {"DATABASE_URL": True}}, False]}]}
     clean = build_plan(PlanRequest(desired=(WEB,), sensitive_values=frozenset({"zzz"})))
     assert clean.changes[0].after_sensitive is False
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ({"Count": 1}, {"Count": 1.0}),  # JSON keeps 1 and 1.0 apart; so does the state file
+    ({"Enabled": True}, {"Enabled": 1}),
+    ({"Tags": ["a", "b"]}, {"Tags": ["b", "a"]}),  # order is meaningful in a job
+    ({"Meta": None}, {}),  # a key set to null is not a key left out
+    ({"Meta": {}}, {"Meta": None}),
+    ([1, 2], [1, 2, 3]),
+    ({"A": {"B": [{"C": "x"}]}}, {"A": {"B": [{"C": "y"}]}}),
+    ({"X": float("nan")}, {"X": float("nan")}),
+])
+def test_differs_sees_any_change_of_value_type_or_order(before: object, after: object) -> None:
+    assert differs(before, after) and differs(after, before)
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ({}, {}),
+    ({"A": {"B": [{"C": "x", "D": 1.5}]}, "E": None},
+     {"E": None, "A": {"B": [{"D": 1.5, "C": "x"}]}}),
+    ({"Tags": ("a", "b")}, {"Tags": ["a", "b"]}),  # tuples are compared as the lists JSON keeps
+    (MappingProxyType({"A": 1}), {"A": 1}),
+])
+def test_differs_ignores_key_order_and_container_kinds(before: object, after: object) -> None:
+    assert not differs(before, after) and not differs(after, before)

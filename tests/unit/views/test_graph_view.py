@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -16,6 +17,11 @@ from ncplan.resources.graph import build_graph
 from ncplan.views.graph import graph_dot, graph_mermaid, print_graph_text
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def example(name: str, tmp_path: Path) -> str:
+    """A copy of the example: ncplan writes its parse cache beside the files it reads."""
+    return str(shutil.copytree(EXAMPLES / name, tmp_path / name))
 TASK = Task(driver="raw_exec")
 SEED = Config(".", services=(
     Service(name="web", task=TASK, upstreams=(Upstream("db"), Upstream("billing", external=True))),
@@ -98,29 +104,29 @@ flowchart LR
 """
 
 
-def test_cli_graph_on_the_example() -> None:
-    result = CliRunner().invoke(app, ["-C", str(EXAMPLES / "connect-on-nomad"), "--no-color",
+def test_cli_graph_on_the_example(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", example("connect-on-nomad", tmp_path), "--no-color",
                                       "graph"])
     assert result.exit_code == 0, result.output
     assert result.stdout == EXAMPLE_TEXT
 
 
-def test_cli_graph_on_the_raw_example_shows_web_depending_on_db() -> None:
-    result = CliRunner().invoke(app, ["-C", str(EXAMPLES / "connect-on-nomad-raw"),
+def test_cli_graph_on_the_raw_example_shows_web_depending_on_db(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", example("connect-on-nomad-raw", tmp_path),
                                       "--no-color", "graph"])
     assert result.exit_code == 0, result.output
     assert result.stdout == EXAMPLE_TEXT
 
 
-def test_cli_graph_mermaid() -> None:
-    result = CliRunner().invoke(app, ["-C", str(EXAMPLES / "connect-on-nomad"),
+def test_cli_graph_mermaid(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", example("connect-on-nomad", tmp_path),
                                       "graph", "--format", "mermaid"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "flowchart LR"
 
 
-def test_cli_render_one_name_as_json() -> None:
-    result = CliRunner().invoke(app, ["-C", str(EXAMPLES / "connect-on-nomad"), "render", "db"])
+def test_cli_render_one_name_as_json(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", example("connect-on-nomad", tmp_path), "render", "db"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert list(document["nomad_jobs"]) == ["db"]
@@ -131,15 +137,16 @@ def test_cli_render_one_name_as_json() -> None:
     }]
 
 
-def test_cli_render_unknown_name_fails() -> None:
-    result = CliRunner().invoke(app, ["-C", str(EXAMPLES / "connect-on-nomad"), "render", "nope"])
+def test_cli_render_unknown_name_fails(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", example("connect-on-nomad", tmp_path),
+                                      "render", "nope"])
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "no service or job named 'nope'" in result.stderr
 
 
-def test_cli_render_hcl_is_a_jobspec() -> None:
-    result = CliRunner().invoke(app, ["-C", str(EXAMPLES / "connect-on-nomad"), "render", "web",
+def test_cli_render_hcl_is_a_jobspec(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", example("connect-on-nomad", tmp_path), "render", "web",
                                       "--format", "hcl"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith('# nomad_job.web\njob "web" {\n')

@@ -27,12 +27,6 @@ JQ_NO_DELETE = ("jq -e '[.resource_changes[] | select(.change.actions | index(\"
                 " | length == 0'")
 
 
-@pytest.fixture(autouse=True)
-def _colour_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich reads NO_COLOR when a console is made; these tests decide it themselves."""
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
 def human(plan: Plan, **console_args: Any) -> str:
     console = Console(file=io.StringIO(), width=100, **console_args)
     render_plan(console, plan)
