@@ -2,8 +2,8 @@
 
 They are read at test time, never copied into the repository. ``NCPLAN_SHARED_DIR``
 points at the shared folder (default: ``../shared`` beside the repository). When the
-default folder is absent (a user's clone, a new machine's CI) the tests skip with that
-reason; when ``NCPLAN_SHARED_DIR`` names a folder without them, they fail.
+default folder is absent (a user's clone) the tests skip with that reason; under
+``CI=true``, or when ``NCPLAN_SHARED_DIR`` names a folder without them, they fail.
 Each case is a configuration directory: the job file(s) as ``NAME.nomad.hcl`` (09's two
 jobs together) and, for 11, the variable values its SOURCE.txt gives, as a
 ``*.ncvars.hcl`` file.
@@ -58,12 +58,15 @@ def shared_dir() -> Path:
 
 
 def shared(name: str) -> Path:
-    """``name`` in the shared folder; skip when the default folder lacks it, fail when
+    """``name`` in the shared folder; skip when the default folder lacks it (a user's
+    clone), fail under CI=true (CI always has shared/ beside the clone) or when
     NCPLAN_SHARED_DIR names a folder that lacks it (the run asked for these tests)."""
     path = shared_dir() / name
     if not path.exists():
         if os.environ.get("NCPLAN_SHARED_DIR"):
             pytest.fail(f"NCPLAN_SHARED_DIR: {path} is absent")
+        if os.environ.get("CI", "").lower() in {"true", "1"}:
+            pytest.fail(f"CI=true: {path} is absent (CI runs with shared/ beside the clone)")
         pytest.skip(f"{path} is absent: the shared folder is not beside the repository "
                     "(NCPLAN_SHARED_DIR names it)")
     return path

@@ -3,8 +3,8 @@ but for the one change seed_copy.py writes down (runnable app tasks in place of 
 hypothetical database and its "# ... typical configuration." web task).
 
 The guide lives in the shared folder beside the repository, which a user's clone does not
-have: there the check is skipped with its reason (pytest's summary lists it); when
-``NCPLAN_SHARED_DIR`` names the folder, a missing guide fails (real_jobs.shared).
+have: there the check is skipped with its reason (pytest's summary lists it); under CI=true,
+or when ``NCPLAN_SHARED_DIR`` names the folder, a missing guide fails (real_jobs.shared).
 """
 
 from __future__ import annotations
