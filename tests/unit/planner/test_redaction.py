@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncplan.planner.redaction import MARKER, redact, redacted_mask, restore
+from ncplan.planner.redaction import MARKER, marker_mask, redact, restore
 
 SECRETS = frozenset({"hunter2", "42"})
 
@@ -53,7 +53,7 @@ def test_redaction_keeps_the_structure_and_marks_each_leaf_holding_a_secret() ->
     assert redact(job, SECRETS) == {
         "Env": {"DB": MARKER, "PORT": MARKER, "MODE": "prod"}, "Args": [MARKER, "x"],
         "Count": 3, "Enabled": True}
-    assert redacted_mask(redact(job, SECRETS)) == {"Env": {"DB": True, "PORT": True},
+    assert marker_mask(redact(job, SECRETS)) == {"Env": {"DB": True, "PORT": True},
                                                    "Args": [True, False]}
 
 
