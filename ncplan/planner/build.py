@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
@@ -17,7 +18,10 @@ from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
 from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
 from ncplan.planner.redaction import (
+    Mask,
+    carry,
     change_masks,
+    marker_mask,
     nomad_plan_mask,
     redact,
     redacted_state,
@@ -129,8 +133,19 @@ def plan_order(changes: Sequence[ResourceChange],
                  + _batches(backward, deletes, reverse=True))
 
 
+def _old_secrets(recorded: ResourceState | None,
+                 refreshed: Refreshed | None) -> tuple[Any, Mask]:
+    """``(value, mask)``: the live object as the state recorded it, masked where the state
+    holds a value redacted (a secret of an earlier apply, maybe at a path the
+    configuration dropped: Nomad's diff still shows its old value)."""
+    if recorded is None or refreshed is None:
+        return (None, False)
+    seen = live_view(recorded, refreshed).body
+    return (seen, carry(marker_mask(recorded.attributes), recorded.attributes, seen))
+
+
 def _masked(change: ResourceChange, secrets: frozenset[str],
-            recorded: ResourceState | None) -> ResourceChange:
+            recorded: ResourceState | None, refreshed: Refreshed | None) -> ResourceChange:
     """The change with its sensitive masks (both sides, and Nomad's plan: see
     :func:`~ncplan.planner.redaction.change_masks`), and its unknown mask: a variable's
     items are secret, and written only by apply (their value is known after it)."""
@@ -144,7 +159,7 @@ def _masked(change: ResourceChange, secrets: frozenset[str],
     return replace(change, before_sensitive=before, after_sensitive=after,
                    nomad_plan_sensitive=nomad_plan_mask(
                        change.nomad_plan, secrets, (change.before, before),
-                       (change.after, after)),
+                       (change.after, after), _old_secrets(recorded, refreshed)),
                    after_unknown=secret_items if written else False)
 
 
@@ -169,7 +184,7 @@ def build_plan(request: PlanRequest) -> Plan:
                                  destroy=request.mode is PlanMode.DESTROY)
     state, refreshed = request.state, request.refreshed
     recorded = {r.address: r for r in _recorded(state)}
-    changes = [_masked(c, request.sensitive_values, recorded.get(c.address))
+    changes = [_masked(c, request.sensitive_values, recorded.get(c.address), refreshed)
                for c in _changes(request, scope)]
     changes.sort(key=lambda c: c.address)
     next_state, secrets = None, request.sensitive_values
