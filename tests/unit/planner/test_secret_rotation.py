@@ -141,3 +141,19 @@ def test_the_plan_file_and_show_of_it_hold_neither_password(tmp_path: Path) -> N
     loaded = planfile.read(saved)
     assert env_of(web(loaded).before)["DATABASE_URL"] == MARKER
     assert human(loaded) == human(plan)
+
+
+def test_a_job_adopted_from_nomad_holding_the_old_password_shows_neither(
+        tmp_path: Path) -> None:
+    """No state, so no record of where the old secret was: the path the configuration
+    marks sensitive masks the live value too."""
+    old_config = configuration(tmp_path, OLD)
+    live = web(build_plan(request_for(old_config, None, None))).after
+    assert live is not None
+    config = configuration(tmp_path, NEW)
+    refreshed = Refreshed(jobs={"web": LiveJob("web", live, modify_index=7)},
+                          plans={"web": nomad_answer(OLD, NEW)})
+    plan = build_plan(request_for(config, None, refreshed))
+    assert "adopt" in web(plan).reason
+    for text in (human(plan), plan_markdown(plan), json.dumps(plan_json.plan_document(plan))):
+        assert_no_password(text)
