@@ -28,7 +28,7 @@ anywhere: a short secret's digest is guessable offline.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from ncplan.planner.managed import item_name
@@ -81,16 +81,12 @@ def hide(value: Any, mask: Mask) -> Any:
     """``value`` with :data:`MARKER` at each leaf (or whole part) ``mask`` marks."""
     if mask is False or value is None:
         return value
-    if mask is True:
-        return MARKER
-    if isinstance(value, Mapping):
-        inner = mask if isinstance(mask, Mapping) else {}
-        return {key: hide(item, inner.get(str(key), False)) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        items = list(mask) if isinstance(mask, list) else []
-        return [hide(item, items[i] if i < len(items) else False)
+    if isinstance(value, Mapping) and isinstance(mask, Mapping):
+        return {key: hide(item, mask.get(str(key), False)) for key, item in value.items()}
+    if isinstance(value, list | tuple) and isinstance(mask, list):
+        return [hide(item, mask[i] if i < len(mask) else False)
                 for i, item in enumerate(value)]
-    return value
+    return MARKER  # True, or a mask of another shape: all of it
 
 
 def redact(value: Any, secrets: frozenset[str]) -> Any:
@@ -239,13 +235,6 @@ def hidden_nomad_plan(plan: NomadJobPlan | None, mask: Mask) -> NomadJobPlan | N
         return plan
     shown = hide({"diff": plan.diff, "warnings": plan.warnings}, mask)
     return replace(plan, diff=shown["diff"], warnings=shown["warnings"])
-
-
-def nomad_plan_document(plan: NomadJobPlan, mask: Mask) -> dict[str, Any]:
-    """Nomad's plan as a dict, what ``mask`` marks hidden."""
-    hidden = hidden_nomad_plan(plan, mask)
-    assert hidden is not None
-    return asdict(hidden)
 
 
 def secret_item_mask(kind: str, value: Any) -> Mask:

@@ -11,6 +11,7 @@ from ncplan.planner.redaction import (
     MARKER,
     change_masks,
     hidden_nomad_plan,
+    hide,
     holds_secret,
     marker_mask,
     nomad_plan_mask,
@@ -137,3 +138,12 @@ def test_nomad_diff_fields_are_masked_on_both_sides_by_the_values_the_change_mas
     assert shown is not None
     fields = shown.diff["TaskGroups"][0]["Tasks"][0]["Fields"]
     assert [(f["Old"], f["New"]) for f in fields] == [(MARKER, MARKER), ("", MARKER), ("a", "b")]
+
+
+def test_hide_masks_all_of_a_part_whose_mask_has_another_shape() -> None:
+    """A mask that does not fit its value (a list where a map was) hides the whole part:
+    over-masking is the safe failure."""
+    assert hide({"Env": ["a", "b"]}, {"Env": {"K": True}}) == {"Env": MARKER}
+    assert hide({"Env": {"K": "v"}, "Keep": 1}, {"Env": [True]}) == {"Env": MARKER, "Keep": 1}
+    assert hide("scalar", {"K": True}) == MARKER
+    assert hide({"K": "v"}, False) == {"K": "v"}
