@@ -17,7 +17,7 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, plan_for_state, prepare
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanMode
-from ncplan.planner.redaction import redact
+from ncplan.planner.redaction import hide, redact
 from ncplan.resources.address import parse_address
 from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
@@ -65,8 +65,9 @@ def run_import(app: AppContext, address: str, ident: str,
         if change is None or change.before is None:
             raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
-                               attributes=dict(redact(change.before,
-                                                 prepared.config.sensitive_values())),
+                               attributes=dict(redact(
+                                   hide(change.before, change.before_sensitive),
+                                   prepared.config.sensitive_values())),
                                observed_index=change.observed_index,
                                dependencies=tuple(change.depends_on))
         manager.write((state or State.new()).with_resource(record))

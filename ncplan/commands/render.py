@@ -12,9 +12,9 @@ from ncplan.commands.config_loading import load
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.errors import NcplanError
+from ncplan.planner.redaction import redact
 from ncplan.resources.desired import lower_config, select_resources
 from ncplan.resources.payloads import payload_document
-from ncplan.views.masking import mask
 from ncplan.views.render import print_render
 
 
@@ -34,7 +34,7 @@ def command(
     var: VarOption = None,
     var_file: VarFileOption = None,
     show_sensitive: Annotated[bool, typer.Option(
-        "--show-sensitive", help="Print sensitive variables' values instead of (sensitive), "
+        "--show-sensitive", help="Print sensitive variables' values instead of (sensitive value), "
         "e.g. to pipe a jobspec into `nomad job run -`.")] = False,
 ) -> None:
     """Print the generated Nomad jobs and Consul config entries."""
@@ -43,7 +43,7 @@ def command(
     resources = lower_config(config)
     if not show_sensitive:
         secrets = config.sensitive_values()
-        resources = tuple(replace(r, body=mask(r.body, secrets)) for r in resources)
+        resources = tuple(replace(r, body=redact(r.body, secrets)) for r in resources)
     if name is not None:
         resources = select_resources(resources, name)
         if not resources:

@@ -20,6 +20,7 @@ from ncplan.commands.plan import plan_form
 from ncplan.commands.state import backend_for, config_from_directory
 from ncplan.errors import NcplanError
 from ncplan.planner import planfile
+from ncplan.planner.redaction import redacted_state
 from ncplan.state.model import State
 from ncplan.views import state as state_view
 from ncplan.views.console import make_console
@@ -56,6 +57,6 @@ def command(
     if state is None:
         state_view.note(make_console(stderr=True, color=app.color), "No state.")
     elif as_json:
-        print_state_json(state, secrets)
+        print_state_json(redacted_state(state, secrets))
     else:
-        print_state(state, secrets, color=app.color)
+        print_state(redacted_state(state, secrets), color=app.color)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
@@ -16,7 +17,16 @@ from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
 from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
-from ncplan.planner.sensitive import merge_masks, secret_item_mask, sensitive_mask
+from ncplan.planner.redaction import (
+    Mask,
+    carry,
+    change_masks,
+    marker_mask,
+    nomad_plan_mask,
+    redact,
+    redacted_state,
+    secret_item_mask,
+)
 from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
 from ncplan.resources.dependencies import upstreams_of
@@ -123,17 +133,33 @@ def plan_order(changes: Sequence[ResourceChange],
                  + _batches(backward, deletes, reverse=True))
 
 
-def _masked(change: ResourceChange, secrets: frozenset[str]) -> ResourceChange:
-    """The change with its sensitive masks, and its unknown mask: a variable's items are
-    secret, and written only by apply (their value is known after it)."""
+def _old_secrets(recorded: ResourceState | None,
+                 refreshed: Refreshed | None) -> tuple[Any, Mask]:
+    """``(value, mask)``: the live object as the state recorded it, masked where the state
+    holds a value redacted (a secret of an earlier apply, maybe at a path the
+    configuration dropped: Nomad's diff still shows its old value)."""
+    if recorded is None or refreshed is None:
+        return (None, False)
+    seen = live_view(recorded, refreshed).body
+    return (seen, carry(marker_mask(recorded.attributes), recorded.attributes, seen))
+
+
+def _masked(change: ResourceChange, secrets: frozenset[str],
+            recorded: ResourceState | None, refreshed: Refreshed | None) -> ResourceChange:
+    """The change with its sensitive masks (both sides, and Nomad's plan: see
+    :func:`~ncplan.planner.redaction.change_masks`), and its unknown mask: a variable's
+    items are secret, and written only by apply (their value is known after it)."""
     kind = change.kind
     secret_items = secret_item_mask(kind, change.after)
     written = change.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
-    return replace(change,
-                   before_sensitive=merge_masks(sensitive_mask(change.before, secrets),
-                                                secret_item_mask(kind, change.before)),
-                   after_sensitive=merge_masks(sensitive_mask(change.after, secrets),
-                                               secret_items),
+    before, after = change_masks(
+        change.before, change.after, secrets,
+        recorded=recorded.attributes if recorded is not None else None,
+        always=(secret_item_mask(kind, change.before), secret_items))
+    return replace(change, before_sensitive=before, after_sensitive=after,
+                   nomad_plan_sensitive=nomad_plan_mask(
+                       change.nomad_plan, secrets, (change.before, before),
+                       (change.after, after), _old_secrets(recorded, refreshed)),
                    after_unknown=secret_items if written else False)
 
 
@@ -141,7 +167,9 @@ def _warnings(request: PlanRequest) -> tuple[PlanWarning, ...]:
     found: list[PlanWarning] = [TARGETING_WARNING] if request.targets else []
     if request.mode is PlanMode.NORMAL:
         found += coverage_warnings(request.upstreams, request.desired, request.refreshed)
-    return tuple(found)
+    secrets = request.sensitive_values
+    return tuple(replace(w, summary=redact(w.summary, secrets), detail=redact(w.detail, secrets))
+                 for w in found)
 
 
 def build_plan(request: PlanRequest) -> Plan:
@@ -155,7 +183,9 @@ def build_plan(request: PlanRequest) -> Plan:
         scope = target_addresses(request.targets, known_needs(request),
                                  destroy=request.mode is PlanMode.DESTROY)
     state, refreshed = request.state, request.refreshed
-    changes = [_masked(c, request.sensitive_values) for c in _changes(request, scope)]
+    recorded = {r.address: r for r in _recorded(state)}
+    changes = [_masked(c, request.sensitive_values, recorded.get(c.address), refreshed)
+               for c in _changes(request, scope)]
     changes.sort(key=lambda c: c.address)
     next_state, secrets = None, request.sensitive_values
     if request.mode is PlanMode.REFRESH_ONLY and state is not None and refreshed is not None:
@@ -164,7 +194,8 @@ def build_plan(request: PlanRequest) -> Plan:
         mode=request.mode, changes=tuple(changes),
         drift=find_drift(state, refreshed, scope, secrets) if refreshed is not None else (),
         warnings=_warnings(request), apply_order=plan_order(changes, _recorded(state)),
-        prior_state=state, lineage=state.lineage if state is not None else "",
+        prior_state=redacted_state(state, secrets) if state is not None else None,
+        lineage=state.lineage if state is not None else "",
         serial=state.serial if state is not None else 0,
         config_digest=request.config_digest, targets=tuple(request.targets),
         refreshed=refreshed is not None, next_state=next_state,

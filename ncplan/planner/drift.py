@@ -16,7 +16,17 @@ from typing import Any
 from ncplan.planner.diff import differs, live_source
 from ncplan.planner.managed import project
 from ncplan.planner.model import Action, Drift
-from ncplan.planner.redaction import redact, restore
+from ncplan.planner.redaction import (
+    carry,
+    change_masks,
+    hide,
+    marker_mask,
+    mask_of,
+    merge_masks,
+    nomad_plan_mask,
+    restore,
+    secret_item_mask,
+)
 from ncplan.providers.live import (
     LiveJob,
     LiveServiceDefaults,
@@ -76,6 +86,22 @@ def drift_of(recorded: ResourceState, refreshed: Refreshed,
              secrets: frozenset[str] = frozenset()) -> Drift | None:
     """How one recorded resource drifted, or ``None`` when live matches the state (whose
     redacted sensitive values are taken as the live ones wherever those hold a secret)."""
+    found = _drift_of(recorded, refreshed, secrets)
+    if found is None:
+        return None
+    kind = found.kind
+    before, after = change_masks(found.before, found.after, secrets,
+                                 recorded=recorded.attributes,
+                                 always=(secret_item_mask(kind, found.before),
+                                         secret_item_mask(kind, found.after)))
+    return replace(found, before_sensitive=before, after_sensitive=after,
+                   nomad_plan_sensitive=nomad_plan_mask(found.nomad_plan, secrets,
+                                                        (found.before, before),
+                                                        (found.after, after)))
+
+
+def _drift_of(recorded: ResourceState, refreshed: Refreshed,
+              secrets: frozenset[str]) -> Drift | None:
     live = live_view(recorded, refreshed)
     if live.body is not None:
         recorded = replace(recorded, attributes=restore(recorded.attributes, live.body, secrets))
@@ -112,10 +138,11 @@ def find_drift(state: State | None, refreshed: Refreshed,
 def refreshed_state(state: State, refreshed: Refreshed,
                     addresses: frozenset[str] | None = None,
                     secrets: frozenset[str] = frozenset()) -> State:
-    """The state a refresh-only apply writes: live values (``secrets`` redacted) and
-    indexes (same lineage and serial; the writer bumps the serial). Resources deleted
-    outside ncplan are dropped; resources outside ``addresses`` (when given) are kept as
-    recorded."""
+    """The state a refresh-only apply writes: live values and indexes (same lineage and
+    serial; the writer bumps the serial), each value redacted that holds one of
+    ``secrets`` or sits where the state held one redacted (a secret of an earlier apply).
+    Resources deleted outside ncplan are dropped; resources outside ``addresses`` (when
+    given) are kept as recorded."""
     kept: list[ResourceState] = []
     for recorded in state.resources:
         if addresses is not None and recorded.address not in addresses:
@@ -123,6 +150,7 @@ def refreshed_state(state: State, refreshed: Refreshed,
             continue
         live = live_view(recorded, refreshed)
         if live.body is not None:
-            kept.append(replace(recorded, attributes=redact(live.body, secrets),
-                                observed_index=live.index))
+            held = carry(marker_mask(recorded.attributes), recorded.attributes, live.body)
+            shown = hide(live.body, merge_masks(mask_of(live.body, secrets), held))
+            kept.append(replace(recorded, attributes=shown, observed_index=live.index))
     return state.with_resources(kept)

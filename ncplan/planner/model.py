@@ -63,7 +63,10 @@ class ResourceChange:
     the live index seen by this plan (Nomad's JobModifyIndex, Consul's ModifyIndex; 0
     when absent): apply writes with it as check-and-set. ``before_sensitive`` and
     ``after_sensitive`` mirror the values with ``True`` at sensitive leaves (Terraform's
-    JSON), ``False`` when nothing is sensitive. ``after_unknown`` mirrors ``after`` with
+    JSON), ``False`` when nothing is sensitive; ``nomad_plan_sensitive`` mirrors Nomad's
+    plan (``{"diff": ..., "warnings": ...}``) the same way (see
+    :mod:`ncplan.planner.redaction`: views show values through these masks only).
+    ``after_unknown`` mirrors ``after`` with
     ``True`` at the values known only after apply (a sidecar token's SecretID in its
     variable), ``False`` when every value is known. ``body`` is what apply sends for a
     job: the whole desired Job (``after`` is its view without unset values, which would
@@ -86,6 +89,7 @@ class ResourceChange:
     source: SourceSpan | None = None
     after_unknown: Any = False
     body: Mapping[str, Any] | None = None
+    nomad_plan_sensitive: Any = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ class Drift:
     """A resource whose live object differs from what the state recorded.
 
     ``before`` is the recorded value, ``after`` the live one (``None``: deleted outside
-    ncplan). ``details`` are Nomad's own diff lines for jobs, when it gave them.
+    ncplan). ``nomad_plan`` is Nomad's plan of the recorded job against the live one, when
+    it gave one. The ``*_sensitive`` masks are a :class:`ResourceChange`'s.
     """
 
     address: str
@@ -104,6 +109,9 @@ class Drift:
     after: Mapping[str, Any] | None = None
     reason: str = ""
     nomad_plan: NomadJobPlan | None = None
+    before_sensitive: Any = False
+    after_sensitive: Any = False
+    nomad_plan_sensitive: Any = False
 
 
 @dataclass(frozen=True)

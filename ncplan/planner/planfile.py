@@ -3,10 +3,13 @@
 JSON holding the changes (before/after, observed indexes, Nomad's plans), the drift,
 warnings, apply order, mode, targets, the state the plan was made against (its lineage
 and serial) and a digest of the configuration. Sensitive values are written redacted
-(:mod:`ncplan.planner.redaction`); ``apply`` restores them from the configuration,
-which the digest proves the same. :func:`read` refuses anything that is not
-a plan file this ncplan wrote, naming the file. :func:`stale_reasons` says why a saved
-plan no longer fits the current state or configuration (apply refuses it then).
+(:mod:`ncplan.planner.redaction`): every value holding a current secret, and whatever the
+plan's masks mark in what is only shown (a change's ``before``, a drift's two sides,
+Nomad's plans), which may hold a secret of an earlier apply. ``apply`` restores the
+values it writes from the configuration, which the digest proves the same. :func:`read`
+refuses anything that is not a plan file this ncplan wrote, naming the file.
+:func:`stale_reasons` says why a saved plan no longer fits the current state or
+configuration (apply refuses it then).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from ncplan import __version__
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, StateError
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
-from ncplan.planner.redaction import redact
+from ncplan.planner.redaction import hidden_nomad_plan, hide, redact, redacted_state
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
 from ncplan.resources.plain import plain
 from ncplan.state.codec import from_json as state_from_json
@@ -63,10 +66,21 @@ VALUE_FIELDS = ("before", "after", "body")
 NOMAD_PLAN_VALUE_FIELDS = ("diff", "warnings")
 
 
+def _shown_sides(change: ResourceChange | Drift) -> dict[str, Any]:
+    """The sides only shown, never written by apply, with their masks: hidden whole."""
+    sides = {"before": change.before_sensitive}
+    if isinstance(change, Drift):
+        sides["after"] = change.after_sensitive
+    return sides
+
+
 def _change(change: ResourceChange | Drift, secrets: frozenset[str]) -> dict[str, Any]:
     doc = {f.name: plain(getattr(change, f.name)) for f in fields(change)}
     doc["action"] = change.action.value
-    doc["nomad_plan"] = _nomad_plan(change.nomad_plan)
+    doc["nomad_plan"] = _nomad_plan(hidden_nomad_plan(change.nomad_plan,
+                                                      change.nomad_plan_sensitive))
+    for key, mask in _shown_sides(change).items():
+        doc[key] = hide(doc[key], mask)
     for key in VALUE_FIELDS:
         if key in doc:
             doc[key] = redact(doc[key], secrets)
@@ -92,10 +106,7 @@ def _drift_from(doc: Mapping[str, Any]) -> Drift:
 
 
 def _state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] | None:
-    if state is None:
-        return None
-    return state_to_json(state.with_resources(
-        [replace(r, attributes=redact(r.attributes, secrets)) for r in state.resources]))
+    return None if state is None else state_to_json(redacted_state(state, secrets))
 
 
 def _warning(warning: PlanWarning, secrets: frozenset[str]) -> dict[str, Any]:

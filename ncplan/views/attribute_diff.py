@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ncplan.planner.managed import NAME_KEYS, item_name
+from ncplan.planner.redaction import MARKER as SENSITIVE
 from ncplan.views.hcl import hcl_key
 
-SENSITIVE = "(sensitive value)"
 _MISSING: Any = object()
 
 
@@ -244,40 +244,3 @@ def _pairs_by_sequence(old: list[Any], new: list[Any]) -> list[tuple[int | None,
         pairs += [(i, None) for i in range(i1, i2)]
         pairs += [(None, j) for j in range(j1, j2)]
     return pairs
-
-
-def sensitive_leaves(value: Any, mask: Any) -> frozenset[str]:
-    """The texts of the leaves ``mask`` marks sensitive (to mask them in Nomad's diff)."""
-    if mask is True:
-        return frozenset(_leaf_texts(value))
-    if isinstance(mask, Mapping) and isinstance(value, Mapping):
-        return frozenset().union(*(sensitive_leaves(value.get(k), m) for k, m in mask.items()))
-    if isinstance(mask, list) and isinstance(value, list | tuple):
-        return frozenset().union(*(sensitive_leaves(v, m) for v, m in zip(value, mask,
-                                                                          strict=False)))
-    return frozenset()
-
-
-def _leaf_texts(value: Any) -> list[str]:
-    if isinstance(value, Mapping):
-        return [t for v in value.values() for t in _leaf_texts(v)]
-    if isinstance(value, list | tuple):
-        return [t for v in value for t in _leaf_texts(v)]
-    if value is None or isinstance(value, bool) or str(value) == "":
-        return []
-    return [str(value)]
-
-
-def mask_of(value: Any, secrets: frozenset[str]) -> Any:
-    """A ``*_sensitive`` mask for ``value``: ``True`` where a leaf contains a secret."""
-    if not secrets or value is None:
-        return False
-    if isinstance(value, Mapping):
-        marked = {str(k): mask_of(v, secrets) for k, v in value.items()}
-        return {k: m for k, m in marked.items() if m is not False} or False
-    if isinstance(value, list | tuple):
-        items = [mask_of(v, secrets) for v in value]
-        return items if any(m is not False for m in items) else False
-    if isinstance(value, bool):
-        return False
-    return any(secret in str(value) for secret in secrets)

@@ -4,8 +4,9 @@ failures. Pure; the human and Markdown views style the lines.
 The field diff follows ``nomad job plan``: ``~ Count: "1" => "2" (forces create)``,
 ``+ Env[MESSAGE]: "hello"``, ``- Meta[x]: "y"``; objects (``Constraint``, ``Update``...)
 open a block; task groups and tasks are ``group "NAME"`` and ``task "NAME"`` blocks. Parts
-whose ``Type`` is ``"None"`` are left out. A value containing a sensitive text is shown
-as ``(sensitive value)``.
+whose ``Type`` is ``"None"`` are left out. The diff comes with its masked values already
+hidden (:func:`ncplan.planner.redaction.hidden_nomad_plan`): a marker shows unquoted,
+``(sensitive value)``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.planner.redaction import MARKER
 from ncplan.providers.live import GroupAnnotation, PlacementFailure
-from ncplan.views.attribute_diff import SENSITIVE, DiffLine
+from ncplan.views.attribute_diff import DiffLine
 
 _SIGNS = {"Added": "+", "Deleted": "-", "Edited": "~"}
 
@@ -25,12 +27,11 @@ ANNOTATION_WORDS = (("place", "create"), ("destructive_update", "destructive upd
                     ("preemptions", "preemption"))
 
 
-def job_diff_lines(diff: Mapping[str, Any], depth: int,
-                   secrets: frozenset[str] = frozenset()) -> list[DiffLine]:
+def job_diff_lines(diff: Mapping[str, Any], depth: int) -> list[DiffLine]:
     """The job's fields, objects and task groups, at ``depth``."""
-    lines = _part_lines(diff, depth, secrets)
+    lines = _part_lines(diff, depth)
     for group in diff.get("TaskGroups") or ():
-        lines += _block(group, f'group "{group.get("Name", "")}"', depth, secrets,
+        lines += _block(group, f'group "{group.get("Name", "")}"', depth,
                         children=group.get("Tasks") or (), child_word="task")
     return lines
 
@@ -60,19 +61,19 @@ def inverted(diff: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _part_lines(part: Mapping[str, Any], depth: int, secrets: frozenset[str]) -> list[DiffLine]:
-    lines = [_field_line(field, depth, secrets) for field in part.get("Fields") or ()
+def _part_lines(part: Mapping[str, Any], depth: int) -> list[DiffLine]:
+    lines = [_field_line(field, depth) for field in part.get("Fields") or ()
              if field.get("Type") in _SIGNS]
     for obj in part.get("Objects") or ():
-        lines += _block(obj, str(obj.get("Name", "")), depth, secrets)
+        lines += _block(obj, str(obj.get("Name", "")), depth)
     return lines
 
 
-def _block(part: Mapping[str, Any], title: str, depth: int, secrets: frozenset[str], *,
+def _block(part: Mapping[str, Any], title: str, depth: int, *,
            children: Any = (), child_word: str = "") -> list[DiffLine]:
-    inner = _part_lines(part, depth + 1, secrets)
+    inner = _part_lines(part, depth + 1)
     for child in children:
-        inner += _block(child, f'{child_word} "{child.get("Name", "")}"', depth + 1, secrets)
+        inner += _block(child, f'{child_word} "{child.get("Name", "")}"', depth + 1)
     sign = _SIGNS.get(str(part.get("Type")))
     if sign is None and not inner:
         return []
@@ -81,18 +82,18 @@ def _block(part: Mapping[str, Any], title: str, depth: int, secrets: frozenset[s
             DiffLine(depth, " ", "}")]
 
 
-def _field_line(field: Mapping[str, Any], depth: int, secrets: frozenset[str]) -> DiffLine:
+def _field_line(field: Mapping[str, Any], depth: int) -> DiffLine:
     kind = str(field.get("Type"))
-    old, new = _quoted(field.get("Old"), secrets), _quoted(field.get("New"), secrets)
+    old, new = _quoted(field.get("Old")), _quoted(field.get("New"))
     value = new if kind == "Added" else old if kind == "Deleted" else f"{old} => {new}"
     notes = _notes(field.get("Annotations"))
     return DiffLine(depth, _SIGNS[kind], f"{field.get('Name', '')}: {value}{notes}")
 
 
-def _quoted(value: Any, secrets: frozenset[str]) -> str:
+def _quoted(value: Any) -> str:
     text = "" if value is None else str(value)
-    if any(secret in text for secret in secrets):
-        return SENSITIVE
+    if text == MARKER:
+        return MARKER
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

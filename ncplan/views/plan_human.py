@@ -30,19 +30,18 @@ def print_plan(plan: Plan, *, color: bool = True) -> None:
 
 
 def render_plan(console: Console, plan: Plan) -> None:
-    secrets = words.plan_secrets(plan)
     if not plan.refreshed:
         _say(console, words.NO_REFRESH)
         console.print()
     if plan.drift:
-        _drift_section(console, plan, secrets)
+        _drift_section(console, plan)
     if plan.mode is PlanMode.REFRESH_ONLY:
         if not plan.drift:
             _no_changes(console, plan)
     elif plan.is_empty():
         _no_changes(console, plan)
     else:
-        _changes(console, plan, secrets)
+        _changes(console, plan)
     _warnings(console, plan)
 
 
@@ -73,7 +72,7 @@ def _comment(console: Console, text: str, style: str = "") -> None:
     _say(console, Text("  # ") + Text(text, style=style))
 
 
-def _drift_section(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
+def _drift_section(console: Console, plan: Plan) -> None:
     _say(console, Text.assemble(("Note:", "bold"), " ", (words.DRIFT_TITLE, "bold")))
     console.print()
     _say(console, words.DRIFT_INTRO)
@@ -82,7 +81,7 @@ def _drift_section(console: Console, plan: Plan, secrets: frozenset[str]) -> Non
         _comment(console, words.drift_header(drift), "bold")
         if drift.reason:
             _comment(console, f"({drift.reason})")
-        print_lines(console, words.drift_lines(drift, secrets))
+        print_lines(console, words.drift_lines(drift))
     console.print()
     refresh_only = plan.mode is PlanMode.REFRESH_ONLY
     _say(console, words.DRIFT_REFRESH_ONLY if refresh_only else words.DRIFT_NORMAL)
@@ -98,7 +97,7 @@ def _no_changes(console: Console, plan: Plan) -> None:
     _say(console, words.empty_detail(plan))
 
 
-def _changes(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
+def _changes(console: Console, plan: Plan) -> None:
     _say(console, words.INTRO)
     for symbol, meaning in words.legend(plan):
         _say(console, Text.assemble(" " * (3 - len(symbol)), _styled_sign(symbol), " ", meaning))
@@ -106,7 +105,7 @@ def _changes(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
     _say(console, words.ACTIONS_INTRO)
     for change in plan.actionable:
         console.print()
-        _change(console, change, secrets)
+        _change(console, change)
     if plan.apply_order:
         console.print()
         _say(console, Text("Apply order:", style="bold"))
@@ -116,11 +115,11 @@ def _changes(console: Console, plan: Plan, secrets: frozenset[str]) -> None:
     _say(console, Text(words.summary_line(plan), style="bold"))
 
 
-def _change(console: Console, change: ResourceChange, secrets: frozenset[str]) -> None:
+def _change(console: Console, change: ResourceChange) -> None:
     _comment(console, words.change_header(change), "bold")
     if change.reason:
         _comment(console, f"({change.reason})")
-    print_lines(console, words.change_lines(change, secrets))
+    print_lines(console, words.change_lines(change))
     plan = change.nomad_plan
     if plan is None:
         return

@@ -6,8 +6,9 @@ Terraform's keys, as Terraform fills them: ``format_version``, ``resource_change
 ``before_sensitive``, ``after_sensitive``, ``replace_paths``; ``action_reason`` where
 Terraform gives one), ``resource_drift[]`` (same shape), ``prior_state`` (``values.
 root_module.resources[]``), ``errored``, ``applyable``, ``complete``. Unlike Terraform,
-a sensitive leaf is never written in clear: it is ``"(sensitive value)"`` (see
-:mod:`ncplan.planner.redaction`) and marked ``true`` in ``*_sensitive``. ncplan's keys:
+a sensitive leaf is never written in clear: it is ``"(sensitive value)"`` where the
+plan's masks mark it ``true`` in ``*_sensitive`` (see :mod:`ncplan.planner.redaction`),
+Nomad's diff likewise. ncplan's keys:
 ``ncplan_version``, ``mode``, ``apply_order``, ``nomad_plans`` (by job), ``warnings``,
 ``targets``, ``refreshed``. Written with ``json.dumps``, never through Rich.
 """
@@ -21,12 +22,9 @@ from typing import Any
 
 from ncplan import __version__
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, ResourceChange
-from ncplan.planner.redaction import redact, redacted_mask
-from ncplan.planner.sensitive import merge_masks
+from ncplan.planner.redaction import Mask, hidden_nomad_plan, hide, marker_mask
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
-from ncplan.views.attribute_diff import mask_of, sensitive_leaves
-from ncplan.views.plan_lines import plan_secrets
 
 FORMAT_VERSION = "1.2"
 STATE_FORMAT_VERSION = "1.0"
@@ -51,16 +49,9 @@ def _resource(address: str, kind: str, name: str) -> dict[str, Any]:
             "provider_name": provider_name(kind)}
 
 
-def _redacted(value: Any, mask: Any, secrets: frozenset[str]) -> tuple[Any, Any]:
-    """``value`` with its sensitive leaves redacted, and its mask (``True`` at each)."""
-    shown = redact(_plain(value), secrets | sensitive_leaves(value, mask))
-    return shown, merge_masks(mask, redacted_mask(shown))
-
-
-def _change_body(action: Action, before: Any, after: Any, before_mask: Any,
-                 after_mask: Any, secrets: frozenset[str]) -> dict[str, Any]:
-    before, before_mask = _redacted(before, before_mask, secrets)
-    after, after_mask = _redacted(after, after_mask, secrets)
+def _change_body(action: Action, before: Any, after: Any, before_mask: Mask,
+                 after_mask: Mask) -> dict[str, Any]:
+    before, after = hide(_plain(before), before_mask), hide(_plain(after), after_mask)
     return {"actions": action.terraform_actions, "before": before, "after": after,
             "after_unknown": {} if after is not None else False,
             "before_sensitive": _sensitive(before, before_mask),
@@ -76,13 +67,10 @@ def action_reason(change: ResourceChange, mode: PlanMode) -> str | None:
     return None
 
 
-def resource_change(change: ResourceChange, mode: PlanMode,
-                    secrets: frozenset[str]) -> dict[str, Any]:
+def resource_change(change: ResourceChange, mode: PlanMode) -> dict[str, Any]:
     entry = _resource(change.address, change.kind, change.name)
-    before_mask = change.before_sensitive or mask_of(change.before, secrets)
-    after_mask = change.after_sensitive or mask_of(change.after, secrets)
     entry["change"] = _change_body(change.action, change.before, change.after,
-                                   before_mask, after_mask, secrets)
+                                   change.before_sensitive, change.after_sensitive)
     if change.after_unknown is not False:
         entry["change"]["after_unknown"] = change.after_unknown
     if change.replace_paths:
@@ -93,26 +81,25 @@ def resource_change(change: ResourceChange, mode: PlanMode,
     return entry
 
 
-def resource_drift(drift: Drift, secrets: frozenset[str]) -> dict[str, Any]:
+def resource_drift(drift: Drift) -> dict[str, Any]:
     entry = _resource(drift.address, drift.kind, drift.name)
     entry["change"] = _change_body(drift.action, drift.before, drift.after,
-                                   mask_of(drift.before, secrets), mask_of(drift.after, secrets),
-                                   secrets)
+                                   drift.before_sensitive, drift.after_sensitive)
     return entry
 
 
-def prior_state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] | None:
-    """The state as Terraform's ``prior_state``: ``values.root_module.resources[]``."""
+def prior_state(state: State | None) -> dict[str, Any] | None:
+    """The state as Terraform's ``prior_state``: ``values.root_module.resources[]``. The
+    state holds its sensitive values redacted: ``sensitive_values`` marks the markers."""
     if state is None:
         return None
     resources = []
     for resource in state.resources:
         kind, _, name = resource.address.partition(".")
         entry = _resource(resource.address, kind, name)
-        values, mask = _redacted(resource.attributes, mask_of(resource.attributes, secrets),
-                                 secrets)
+        values = _plain(resource.attributes)
         entry.update({"schema_version": 0, "values": values,
-                      "sensitive_values": _sensitive(values, mask),
+                      "sensitive_values": _sensitive(values, marker_mask(values)),
                       "depends_on": list(resource.dependencies)})
         resources.append(entry)
     return {"format_version": STATE_FORMAT_VERSION, "ncplan_version": state.ncplan_version,
@@ -120,37 +107,38 @@ def prior_state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] 
             "values": {"root_module": {"resources": resources}}}
 
 
-def nomad_plan(plan: NomadJobPlan, secrets: frozenset[str]) -> dict[str, Any]:
-    """Nomad's answer: diff type and diff (sensitive values redacted), annotations by
+def nomad_plan(plan: NomadJobPlan, mask: Mask) -> dict[str, Any]:
+    """Nomad's answer: diff type and diff (what ``mask`` marks hidden), annotations by
     group, placement failures."""
+    shown = hidden_nomad_plan(plan, mask)
+    assert shown is not None
     annotations = {a.group: {k: v for k, v in asdict(a).items() if k != "group"}
-                   for a in plan.annotations}
-    return {"diff_type": plan.diff_type, "diff": redact(_plain(plan.diff), secrets),
+                   for a in shown.annotations}
+    return {"diff_type": shown.diff_type, "diff": _plain(shown.diff),
             "annotations": annotations,
-            "failures": [_plain(asdict(f)) for f in plan.failures],
-            "job_modify_index": plan.job_modify_index,
-            "warnings": redact(plan.warnings, secrets)}
+            "failures": [_plain(asdict(f)) for f in shown.failures],
+            "job_modify_index": shown.job_modify_index,
+            "warnings": shown.warnings}
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The whole ``--json`` document as a dict."""
-    secrets = plan_secrets(plan)
-    jobs = {c.name: nomad_plan(c.nomad_plan, secrets) for c in plan.changes
+    jobs = {c.name: nomad_plan(c.nomad_plan, c.nomad_plan_sensitive) for c in plan.changes
             if c.nomad_plan is not None}
     return {
         "format_version": FORMAT_VERSION,
         "ncplan_version": __version__,
         "mode": plan.mode.value,
-        "resource_changes": [resource_change(c, plan.mode, secrets) for c in plan.changes],
-        "resource_drift": [resource_drift(d, secrets) for d in plan.drift],
-        "prior_state": prior_state(plan.prior_state, secrets),
+        "resource_changes": [resource_change(c, plan.mode) for c in plan.changes],
+        "resource_drift": [resource_drift(d) for d in plan.drift],
+        "prior_state": prior_state(plan.prior_state),
         "errored": False,  # a plan that fails is an error (exit 1), never a document
         "applyable": not plan.is_empty(),
         "complete": not plan.targets,
         "apply_order": [list(batch) for batch in plan.apply_order],
         "nomad_plans": jobs,
-        "warnings": [{"summary": redact(w.summary, secrets), "address": w.address,
-                      "detail": redact(w.detail, secrets)} for w in plan.warnings],
+        "warnings": [{"summary": w.summary, "address": w.address, "detail": w.detail}
+                     for w in plan.warnings],
         "targets": list(plan.targets),
         "refreshed": plan.refreshed,
     }

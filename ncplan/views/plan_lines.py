@@ -3,9 +3,10 @@ a change of mode prints. Pure; the human view styles these lines, the Markdown v
 them.
 
 A job updated in place shows Nomad's own field diff (Nomad decides what changes); every
-other change shows ncplan's attribute diff of ``before`` and ``after``. Sensitive texts
-found through the changes' ``*_sensitive`` masks are hidden everywhere a value is shown:
-in drift (which has no masks of its own) and in Nomad's diff.
+other change shows ncplan's attribute diff of ``before`` and ``after``. Values are shown
+through the masks the planner put on each change and drift (``*_sensitive``,
+``nomad_plan_sensitive``): a masked value is ``(sensitive value)``. A view never looks
+for secrets itself.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from ncplan.planner.model import (
     PlanWarning,
     ResourceChange,
 )
+from ncplan.planner.redaction import hidden_nomad_plan
 from ncplan.providers.live import NomadJobPlan
-from ncplan.views.attribute_diff import DiffLine, Sides, mask_of, resource_lines, sensitive_leaves
+from ncplan.views.attribute_diff import DiffLine, Sides, resource_lines
 from ncplan.views.nomad_diff import inverted, job_diff_lines
 
 #: Terraform's legend, in Terraform's order.
@@ -59,15 +61,6 @@ NO_REFRESH = ("Note: --no-refresh: this plan compares the configuration with the
               "changes made outside ncplan since the last apply are not shown.")
 
 
-def plan_secrets(plan: Plan) -> frozenset[str]:
-    """Every text a change marks sensitive, before or after."""
-    found: frozenset[str] = frozenset()
-    for change in plan.changes:
-        found |= sensitive_leaves(change.before, change.before_sensitive)
-        found |= sensitive_leaves(change.after, change.after_sensitive)
-    return found
-
-
 def _edited(plan: NomadJobPlan | None) -> TypeGuard[NomadJobPlan]:
     """Nomad's plan has a field diff of an edited job to show."""
     return plan is not None and plan.diff_type == "Edited" and bool(plan.diff)
@@ -78,31 +71,26 @@ def _nomad_block(kind: str, name: str, body: list[DiffLine]) -> list[DiffLine]:
     return [head, *body, DiffLine(0, " ", "}")]
 
 
-def change_lines(change: ResourceChange, secrets: frozenset[str]) -> list[DiffLine]:
+def change_lines(change: ResourceChange) -> list[DiffLine]:
     """``~ resource "nomad_job" "web" { ... }`` for one change."""
-    if change.action is Action.UPDATE and _edited(change.nomad_plan):
-        return _nomad_block(change.kind, change.name,
-                            job_diff_lines(change.nomad_plan.diff, 1, secrets))
-    sides = Sides(change.before, change.after, _mask(change.before, change.before_sensitive,
-                                                     secrets),
-                  _mask(change.after, change.after_sensitive, secrets))
+    nomad = hidden_nomad_plan(change.nomad_plan, change.nomad_plan_sensitive)
+    if change.action is Action.UPDATE and _edited(nomad):
+        return _nomad_block(change.kind, change.name, job_diff_lines(nomad.diff, 1))
+    sides = Sides(change.before, change.after, change.before_sensitive,
+                  change.after_sensitive)
     return resource_lines(change.kind, change.name, change.action.symbol, sides,
                           replace_paths=change.replace_paths)
 
 
-def _mask(value: object, mask: object, secrets: frozenset[str]) -> object:
-    return mask if mask is not False else mask_of(value, secrets)
-
-
-def drift_lines(drift: Drift, secrets: frozenset[str]) -> list[DiffLine]:
+def drift_lines(drift: Drift) -> list[DiffLine]:
     """Nomad's own diff for a job changed outside (it sees fields ncplan does not set),
     else the attribute diff of recorded -> live."""
-    if drift.after is not None and _edited(drift.nomad_plan):
-        body = job_diff_lines(inverted(drift.nomad_plan.diff), 1, secrets)
+    nomad = hidden_nomad_plan(drift.nomad_plan, drift.nomad_plan_sensitive)
+    if drift.after is not None and _edited(nomad):
+        body = job_diff_lines(inverted(nomad.diff), 1)
         if body:
             return _nomad_block(drift.kind, drift.name, body)
-    sides = Sides(drift.before, drift.after, mask_of(drift.before, secrets),
-                  mask_of(drift.after, secrets))
+    sides = Sides(drift.before, drift.after, drift.before_sensitive, drift.after_sensitive)
     return resource_lines(drift.kind, drift.name, drift.action.symbol, sides)
 
 

@@ -81,7 +81,6 @@ def _failures(plan: Plan) -> list[str]:
 
 def plan_markdown(plan: Plan) -> str:
     """The whole comment."""
-    secrets = words.plan_secrets(plan)
     title = "Refresh-only plan" if plan.mode is PlanMode.REFRESH_ONLY else (
         "Destroy plan" if plan.mode is PlanMode.DESTROY else "ncplan plan")
     out = [f"## {title}: {words.summary_line(plan)}", ""]
@@ -94,7 +93,7 @@ def plan_markdown(plan: Plan) -> str:
     if plan.drift:
         out += [f"### {words.DRIFT_TITLE}", ""]
         for drift in plan.drift:
-            out += _details(words.drift_header(drift), words.drift_lines(drift, secrets),
+            out += _details(words.drift_header(drift), words.drift_lines(drift),
                             [drift.reason] if drift.reason else [])
         if plan.mode is PlanMode.REFRESH_ONLY:
             out += [words.DRIFT_REFRESH_ONLY, ""]
@@ -105,6 +104,6 @@ def plan_markdown(plan: Plan) -> str:
             if change.nomad_plan is not None:
                 notes += [f"Nomad scheduler: {annotation_text(a)}"
                           for a in change.nomad_plan.annotations]
-            out += _details(words.change_header(change), words.change_lines(change, secrets),
+            out += _details(words.change_header(change), words.change_lines(change),
                             notes)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import enum
 import sys
-from dataclasses import replace
 
 from ncplan.planner.model import Plan
 from ncplan.state.model import State
 from ncplan.views import plan_human, plan_json, plan_markdown
 from ncplan.views.console import make_console
-from ncplan.views.masking import mask
 from ncplan.views.state import print_resource, write_json
 
 
@@ -34,16 +32,16 @@ def print_plan(plan: Plan, form: PlanForm, *, color: bool) -> None:
     sys.stdout.flush()
 
 
-def print_state(state: State, secrets: frozenset[str], *, color: bool) -> None:
-    """``show`` without a plan file: each recorded resource, sensitive values masked, a
-    blank line between resources."""
+def print_state(state: State, *, color: bool) -> None:
+    """``show`` without a plan file: each recorded resource (its sensitive values
+    redacted by the caller), a blank line between resources."""
     out = make_console(stderr=False, color=color)
     for number, resource in enumerate(state.resources):
         if number:
             out.print()
-        print_resource(out, replace(resource, attributes=mask(resource.attributes, secrets)))
+        print_resource(out, resource)
 
 
-def print_state_json(state: State, secrets: frozenset[str]) -> None:
+def print_state_json(state: State) -> None:
     """``show --json`` without a plan file: Terraform's state shape."""
-    write_json(plan_json.prior_state(state, secrets))
+    write_json(plan_json.prior_state(state))

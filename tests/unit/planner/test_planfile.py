@@ -18,7 +18,7 @@ from ncplan.providers.live import Refreshed
 WEB = resource("connect-on-nomad", "nomad_job.web")
 
 
-def rich_plan() -> Plan:
+def rich_plan(secrets: frozenset[str] = frozenset({"postgresql"})) -> Plan:
     # Nomad's real placement failure (the envoy job finds no node with bridge networking).
     failures = nomad_plan("plan_api_unchanged", "api").failures
     plan_answer = replace(nomad_plan("plan_web_count", "web"), failures=failures)
@@ -30,7 +30,7 @@ def rich_plan() -> Plan:
                           drift_plans={"web": nomad_plan("drift_plan_web_edited", "web")})
     plan = build_plan(PlanRequest(desired=desired("connect-on-nomad"), state=state,
                                   refreshed=refreshed, targets=("nomad_job.web",),
-                                  sensitive_values=frozenset({"postgresql"}),
+                                  sensitive_values=secrets,
                                   config_digest="sha256:abc"))
     assert plan.changes and plan.drift and plan.warnings
     assert any(c.source is not None for c in plan.changes)
@@ -39,10 +39,27 @@ def rich_plan() -> Plan:
 
 
 def test_round_trip_gives_an_equal_plan(tmp_path: Path) -> None:
-    plan = rich_plan()
+    plan = rich_plan(frozenset())
     path = tmp_path / "plan.json"
     planfile.write(plan, path)
     assert planfile.read(path) == plan
+
+
+def test_round_trip_keeps_the_masks_and_hides_the_masked_values(tmp_path: Path) -> None:
+    """The sides only shown (a change's before, a drift, Nomad's diff) are saved hidden
+    where masked: a second round trip changes nothing, the masks come back as they were."""
+    plan = rich_plan()
+    path = tmp_path / "plan.json"
+    planfile.write(plan, path, frozenset({"postgresql"}))
+    saved = planfile.read(path)
+    assert "postgresql" not in path.read_text()
+    planfile.write(saved, path, frozenset({"postgresql"}))
+    assert planfile.read(path) == saved
+    for change, back in zip([*plan.changes, *plan.drift], [*saved.changes, *saved.drift],
+                            strict=True):
+        assert (back.before_sensitive, back.after_sensitive, back.nomad_plan_sensitive) == (
+            change.before_sensitive, change.after_sensitive, change.nomad_plan_sensitive)
+    assert any(c.before_sensitive is not False for c in saved.changes)
 
 
 def test_refresh_only_plan_round_trips_with_the_state_to_write(tmp_path: Path) -> None:

@@ -137,3 +137,45 @@ def test_a_redacted_state_shows_no_false_drift_against_the_live_secret(
     moved = Refreshed(jobs={"db": LiveJob("db", live_body, modify_index=9)})
     assert find_drift(state, moved, secrets=config.sensitive_values()) == ()
     assert find_drift(state, moved) != ()  # without the secrets, the marker differs
+
+
+PORT_CONFIG = '''
+variable "token" {
+  type      = string
+  sensitive = true
+}
+service "web" {
+  task {
+    driver    = "raw_exec"
+    config    = { command = "/bin/web" }
+    env       = { TOKEN = var.token }
+    resources {
+      cpu    = 8080
+      memory = 64
+    }
+  }
+}
+'''
+
+
+def test_a_number_holding_a_short_secret_is_masked_in_the_plan_and_the_state_alike(
+        tmp_path: Path) -> None:
+    """One rule: with the secret ``80``, the value 8080 holds it, in the plan's JSON, the
+    state and the plan file (the plan once masked it and the state kept it in clear)."""
+    from ncplan.views.plan_json import plan_document
+
+    (tmp_path / "main.hcl").write_text(PORT_CONFIG)
+    config = load_config(tmp_path, ["token=80"], use_cache=False).config
+    plan = build_plan(request_for(config, None, None))
+    change = plan.change("nomad_job.web")
+    assert change is not None
+    resources = change.after["TaskGroups"][0]["Tasks"][0]["Resources"]  # type: ignore[index]
+    assert resources["CPU"] == 8080
+    document = plan_document(plan)
+    shown = document["resource_changes"][0]["change"]["after"]
+    assert shown["TaskGroups"][0]["Tasks"][0]["Resources"]["CPU"] == MARKER
+    state = recorded(change, 7, config.sensitive_values())
+    assert state.attributes["TaskGroups"][0]["Tasks"][0]["Resources"]["CPU"] == MARKER
+    saved = tmp_path / "web.plan"
+    planfile.write(plan, saved, config.sensitive_values())
+    assert "8080" not in saved.read_text()

@@ -1,4 +1,5 @@
-"""Sensitive variables are masked as (sensitive) in render output unless asked otherwise."""
+"""Sensitive variables are masked as (sensitive value) in render output unless asked
+otherwise."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ncplan.cli import app
-from ncplan.views.masking import SENSITIVE, mask
+from ncplan.planner.redaction import MARKER as SENSITIVE
+from ncplan.planner.redaction import redact
 
 CONFIG = '''
 variable "db_password" {
@@ -59,8 +61,8 @@ def test_show_sensitive_prints_the_values(tmp_path: Path) -> None:
     assert '"URL": "pg://u:hunter2@x"' in out
 
 
-def test_mask_walks_nested_data_and_leaves_other_values() -> None:
+def test_redact_walks_nested_data_and_leaves_other_values() -> None:
     data = {"a": ["x-s3cret-y", 1, True, None], "b": {"c": 42, "d": "fine"}}
-    assert mask(data, frozenset({"s3cret", "42"})) == {
+    assert redact(data, frozenset({"s3cret", "42"})) == {
         "a": [SENSITIVE, 1, True, None], "b": {"c": SENSITIVE, "d": "fine"}}
-    assert mask(data, frozenset()) is data
+    assert redact(data, frozenset()) is data

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.redaction import nomad_plan_mask, redacted_state
 from ncplan.providers.live import NomadJobPlan
 from ncplan.providers.nomad_answers import job_plan
 from ncplan.state.model import ResourceState, State
@@ -166,18 +167,23 @@ def coverage_warnings() -> Plan:
 
 
 def sensitive() -> Plan:
+    """Masks as the planner puts them (ncplan.planner.redaction): on both sides, on
+    Nomad's diff of the masked values, and the prior state redacted."""
     before = job(env={"MESSAGE": "hello", "DB_PASSWORD": SECRET})
     after = job(env={"MESSAGE": "changed", "DB_PASSWORD": SECRET})
     mask = {"TaskGroups": [{"Tasks": [{"Env": {"DB_PASSWORD": True, "MESSAGE": True}}]}]}
+    nomad = recorded_plan("plan_env")
     change = _job_change(Action.UPDATE, before, after, observed_index=10,
-                         nomad_plan=recorded_plan("plan_env"), before_sensitive=mask,
-                         after_sensitive=mask)
+                         nomad_plan=nomad, before_sensitive=mask, after_sensitive=mask,
+                         nomad_plan_sensitive=nomad_plan_mask(nomad, frozenset({SECRET}),
+                                                              (before, mask), (after, mask)))
     created = ResourceChange(address="consul_service_defaults.db",
                              kind="consul_service_defaults", name="db", action=Action.CREATE,
                              after={"Kind": "service-defaults", "Name": "db",
                                     "Meta": {"token": SECRET}},
                              after_sensitive={"Meta": {"token": True}})
-    return Plan(changes=(created, change), prior_state=state(job_state(before)),
+    return Plan(changes=(created, change),
+                prior_state=redacted_state(state(job_state(before)), frozenset({SECRET})),
                 lineage=LINEAGE, serial=4,
                 apply_order=(("consul_service_defaults.db", "nomad_job.web"),))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ncplan.planner.redaction import diff_mask, hide, mask_of, masked_texts
 from ncplan.providers.live import GroupAnnotation, PlacementFailure
-from ncplan.views.attribute_diff import DiffLine, Sides, mask_of, resource_lines, sensitive_leaves
+from ncplan.views.attribute_diff import DiffLine, Sides, resource_lines
 from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title, job_diff_lines
 from ncplan.views.plan_markdown import diff_block
 
@@ -94,7 +95,7 @@ def test_masks_and_leaves_agree() -> None:
     value = {"Env": {"PW": "hunter2x", "M": "hi"}, "Args": ["--pw=hunter2x", "a"], "On": True}
     mask = mask_of(value, frozenset({"hunter2x"}))
     assert mask == {"Env": {"PW": True}, "Args": [True, False]}
-    assert sensitive_leaves(value, mask) == {"hunter2x", "--pw=hunter2x"}
+    assert masked_texts(value, mask) == {"hunter2x", "--pw=hunter2x"}
     assert mask_of(value, frozenset()) is False
 
 
@@ -106,7 +107,8 @@ def test_nomad_diff_masks_secrets_and_skips_unchanged_parts() -> None:
                        {"Type": "Edited", "Name": "web", "Fields": [
                            {"Type": "Deleted", "Name": "Meta[token]", "Old": "tok-s3cr3t",
                             "New": ""}]}]}
-    assert [line.plain() for line in job_diff_lines(diff, 1, frozenset({"s3cr3t"}))] == [
+    shown = hide(diff, diff_mask(diff, frozenset({"s3cr3t"})))
+    assert [line.plain() for line in job_diff_lines(shown, 1)] == [
         '      ~ Priority: "50" => "60"',
         '      ~ group "web" {',
         "          - Meta[token]: (sensitive value)",
