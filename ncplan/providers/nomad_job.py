@@ -1,6 +1,6 @@
 """The ``nomad_job`` provider: read, parse, plan, register (check-and-set), deregister.
 
-Plain HTTP through :mod:`ncplan.providers.http` (the README's Decisions say why not
+Plain HTTP through :mod:`ncplan.providers.http` (docs/decisions.md says why not
 python-nomad); the answers are decoded by :mod:`ncplan.providers.nomad_answers`. Region
 and namespace from :class:`NomadHttpSettings` go with every request.
 """

@@ -18,7 +18,7 @@ from ncplan.state.model import State
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_NAMES = ("db", "web", "api", "frontend", "placed")
-# The README's jq gate: exit 1 (fail the pipeline) when the plan deletes anything.
+# The jq gate of docs/plan-and-apply.md: exit 1 (fail the pipeline) when the plan deletes anything.
 JQ_NO_DELETE = ('[.resource_changes[] | select(.change.actions | index("delete"))] '
                 '| length == 0')
 

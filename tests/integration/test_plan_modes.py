@@ -35,7 +35,7 @@ def test_destroy_plans_every_recorded_resource_in_reverse_order(
         "nomad_job.web: deleting a nomad_job is not allowed"]
     gate = subprocess.run(["jq", "-e", JQ_NO_DELETE], input=as_json.stdout, text=True,
                           capture_output=True, check=False)
-    assert gate.returncode == 1  # the README's pipeline gate fails the pipeline
+    assert gate.returncode == 1  # the documented pipeline gate fails it
 
 
 def test_refresh_only_shows_the_drift_and_plans_no_action(

@@ -1,10 +1,10 @@
-"""The tree-sitter parser reads HCL as python-hcl2 does (issue 12).
+"""The tree-sitter parser reads HCL as python-hcl2 does.
 
 python-hcl2 (``hcl2_reference``, ncplan's parser before) is the reference: every example,
 every HCL text in the tests and generated documents give the same ``ParsedFile`` through
 both (positions included), and the examples and a benchmark directory load to the same
-``Config``. The places where the two differ are the README's decisions and are pinned in
-``test_known_differences``.
+``Config``. The places where the two differ are decisions (docs/decisions.md, "Parsing
+HCL") and are pinned in ``test_known_differences``.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def test_generated_job_bodies_read_alike(text: str) -> None:
 
 
 def test_known_differences() -> None:
-    """The README's decisions: where tree-sitter-hcl reads HCL otherwise than python-hcl2."""
+    """Where tree-sitter-hcl reads HCL otherwise than python-hcl2 (docs/decisions.md)."""
     # An exponent without a fraction is a syntax error (the grammar needs 1.0e3).
     assert reference_parse("a = 1e3\n").attributes[0].value == "${1e3}"
     assert parse_hcl("a = 1e3\n").errors

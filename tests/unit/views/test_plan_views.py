@@ -21,8 +21,9 @@ from ncplan.views.plan_human import print_plan, render_plan
 from ncplan.views.plan_json import dump_plan, plan_document
 from ncplan.views.plan_markdown import plan_markdown
 
-README = Path(__file__).resolve().parents[3] / "README.md"
-#: The README's pipeline gate: exits 1 when the plan deletes anything (a replace included).
+PLAN_DOC = Path(__file__).resolve().parents[3] / "docs" / "plan-and-apply.md"
+#: The pipeline gate of docs/plan-and-apply.md: exits 1 when the plan deletes anything
+#: (a replace included).
 JQ_NO_DELETE = ("jq -e '[.resource_changes[] | select(.change.actions | index(\"delete\"))]"
                 " | length == 0'")
 
@@ -157,8 +158,8 @@ def test_pipeline_gate_in_python() -> None:
         assert not no_delete(plan_document(plan))
 
 
-def test_readme_documents_the_jq_line() -> None:
-    assert f"ncplan plan --json | {JQ_NO_DELETE}" in README.read_text()
+def test_docs_show_the_jq_line() -> None:
+    assert f"ncplan plan --json | {JQ_NO_DELETE}" in PLAN_DOC.read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(shutil.which("jq") is None and os.environ.get("CI") != "true",
