@@ -177,7 +177,7 @@ def _comment(draw: st.DrawFn) -> str:
 
 
 def _trailing_comment(draw: st.DrawFn) -> str:
-    if not draw(st.integers(0, 3)) == 0:
+    if draw(st.integers(0, 3)) != 0:
         return ""
     return _ws(draw) + _comment(draw)
 
