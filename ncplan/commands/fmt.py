@@ -32,7 +32,7 @@ NEEDS_FORMATTING = 3  # terraform fmt -check's exit code
 def command(
     ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(
-        metavar="PATH...", show_default=False,
+        metavar="PATH", show_default=False,
         help="Files or directories to format (default: the configuration directory); "
              "- for standard input.")] = None,
     check: Annotated[bool, typer.Option(
