@@ -76,7 +76,7 @@ class Token:
 
 
 # Expression context, longest first where one token starts another.
-_EXPRESSION = re.compile(rb"""
+_EXPRESSION = re.compile(r"""
     (?P<spaces>[ \t]+)
   | (?P<newline>\r?\n)
   | (?P<comment>(?:\#|//)[^\n]*\n?|/\*.*?\*/)
@@ -113,10 +113,12 @@ class _Cutter:
             if end > self.cursor:
                 self.emit(literal, end)
             return
-        for match in _EXPRESSION.finditer(self.data, self.cursor, end):
+        # token boundaries are character boundaries: names may be any letters (UTF-8)
+        for match in _EXPRESSION.finditer(self.data[self.cursor:end].decode("utf-8")):
             group = match.lastgroup
             if group != "spaces":
-                self.tokens.append(Token(_kind(group, match.group()), match.group()))
+                text = match.group().encode("utf-8")
+                self.tokens.append(Token(_kind(group, text), text))
         self.cursor = end
 
     def walk(self, node: Node) -> None:

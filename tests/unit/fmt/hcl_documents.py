@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-NAMES = st.sampled_from(["a", "b", "name", "count", "long_name_here", "x-y", "_under", "in"])
-WORDS = st.text(alphabet="abc XYZ-_.:/=0123456789{}[]()#", max_size=12)
-TEXT = st.text(alphabet="abcdefghij ,.:;!?+-*/<>=()[]{}'#~`", max_size=16)
+NAMES = st.sampled_from(["a", "b", "name", "count", "long_name_here", "x-y", "_under", "in",
+                         "café", "ключ"])
+_WIDE = ["é", "ü", "日本", "👍🏽", "e\u0301"]  # wide and combined characters: widths count
+WORDS = st.lists(st.sampled_from([*"abc XYZ-_.:/=0123456789{}[]()#", *_WIDE]),
+                 max_size=12).map("".join)
+TEXT = st.lists(st.sampled_from([*"abcdefghij ,.:;!?+-*/<>=()[]{}'#~`", *_WIDE]),
+                max_size=16).map("".join)
 
 # optional blanks; blanks where a space is required
 _BLANK = st.sampled_from(["", "", " ", "  ", "\t", "   "])
