@@ -3,29 +3,21 @@ a file that needs formatting stops it with exit 3 and the file's name, before va
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-PIPELINE = ROOT / "examples" / "gitops" / "pipeline.sh"
+from shipped import run_shipped, shipped_env
 
-
-def _pr_stage(tmp_path: Path, config: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ["PATH"], "NCPLAN": f"{sys.executable} -m ncplan",
-           "PYTHONPATH": str(ROOT), "NCPLAN_DIR": str(config), "NO_COLOR": "1",
-           "NCPLAN_NO_CACHE": "1",
-           "NOMAD_ADDR": "http://127.0.0.1:1", "CONSUL_HTTP_ADDR": "http://127.0.0.1:1"}
-    return subprocess.run(["bash", str(PIPELINE), "pr"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+PIPELINE = Path(__file__).resolve().parents[3] / "examples" / "gitops" / "pipeline.sh"
 
 
 def test_the_pr_stage_stops_at_a_file_that_needs_formatting(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
     (config / "main.hcl").write_text('service "db" {\ncount = 1\n}\n')
-    stage = _pr_stage(tmp_path, config)
+    env = shipped_env(tmp_path, {  # as the CI files run it: ncplan on PATH, NCPLAN unset
+        "PIPELINE": str(PIPELINE), "NCPLAN_DIR": str(config),
+        "NOMAD_ADDR": "http://127.0.0.1:1", "CONSUL_HTTP_ADDR": "http://127.0.0.1:1"})
+    stage = run_shipped(["bash", "-c", 'bash "$PIPELINE" pr'], tmp_path, env, timeout=60)
     assert stage.returncode == 3, stage.stdout + stage.stderr
     assert stage.stdout.startswith("--- ncplan fmt -check\n")
     assert f"{config / 'main.hcl'}\n" in stage.stdout
