@@ -84,7 +84,12 @@ _EXPRESSION = re.compile(r"""
   | (?P<ident>(?:[^\W\d]|_)[\w-]*)
   | (?P<symbol>\.\.\.|==|!=|<=|>=|&&|\|\||=>|.)
 """, re.VERBOSE | re.DOTALL)
-_SYMBOLS = {kind.value.encode(): kind for kind in Kind if len(kind.value) <= 3}
+_SYMBOLS = {kind.value.encode(): kind for kind in (
+    Kind.O_BRACE, Kind.C_BRACE, Kind.O_BRACK, Kind.C_BRACK, Kind.O_PAREN, Kind.C_PAREN,
+    Kind.DOT, Kind.COMMA, Kind.ELLIPSIS, Kind.EQUAL, Kind.COLON, Kind.QUESTION, Kind.PLUS,
+    Kind.MINUS, Kind.STAR, Kind.SLASH, Kind.PERCENT, Kind.EQUAL_OP, Kind.NOT_EQUAL,
+    Kind.LESS, Kind.LESS_EQ, Kind.GREATER, Kind.GREATER_EQ, Kind.AND, Kind.OR, Kind.BANG,
+    Kind.FAT_ARROW)}
 
 _TEMPLATE_START = {"template_interpolation_start": Kind.TEMPLATE_INTERP,
                    "template_directive_start": Kind.TEMPLATE_CONTROL}
