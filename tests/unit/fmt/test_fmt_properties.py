@@ -72,7 +72,11 @@ def squeezed(text: str) -> str:
             out.append(pair)
             i += 2
             continue
-        if state == "text" and char == '"' and len(stack) > 1 and text[i - 1:i] != "\\":
+        if state == "text" and char == "\\" and len(stack) > 1:
+            out.append(text[i:i + 2])  # an escape inside a string: kept whole
+            i += 2
+            continue
+        if state == "text" and char == '"' and len(stack) > 1:
             stack.pop()  # the end of a string inside an expression
         elif state != "text":
             if char in " \t":
