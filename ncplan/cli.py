@@ -22,6 +22,7 @@ import typer
 from ncplan import __version__
 from ncplan.commands import (
     apply,
+    fmt,
     force_unlock,
     graph,
     import_,
@@ -112,6 +113,7 @@ def _register_all() -> None:
     register(app, "destroy", apply.destroy_command)
     register(app, "import", import_.command)
     register(app, "show", show.command)
+    register(app, "fmt", fmt.command)
     register(state_app, "list", state.list_command)
     register(state_app, "show", state.show_command)
     register(state_app, "rm", state.rm_command)

@@ -3,7 +3,8 @@
 # Actions workflow (github/ncplan.yml) and the GitLab CI file (gitlab-ci.yml) both call this
 # script, so the steps are the same everywhere (README.md beside it explains the flow).
 #
-#   pipeline.sh pr      on a pull/merge request: validate; plan --out the plan file with
+#   pipeline.sh pr      on a pull/merge request: fmt -check (exit 3 when a file is not in
+#                       the canonical style); validate; plan --out the plan file with
 #                       --detailed-exitcode; write the saved plan as Markdown for the comment;
 #                       report changes=true|false. Exit 1 when validate or plan fails.
 #   pipeline.sh apply   on merge: apply the saved plan file of that request, exactly; ncplan
@@ -49,6 +50,8 @@ record_changes() {
 }
 
 stage_pr() {
+    echo "--- ncplan fmt -check"
+    ncplan fmt -check  # exit 3 and the files' names when one needs `ncplan fmt`
     echo "--- ncplan validate"
     ncplan validate
     echo "--- ncplan plan --out $plan_file --detailed-exitcode"

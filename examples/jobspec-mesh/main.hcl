@@ -13,7 +13,7 @@ variable "dashboard" {
     command = string
     args    = list(string)
   })
-  default = { command = "/bin/sleep", args = [3600] }  # 3600 becomes "3600"
+  default = { command = "/bin/sleep", args = [3600] } # 3600 becomes "3600"
 }
 
 locals {

@@ -16,7 +16,7 @@ from tree_sitter import Language, Node, Parser
 from ncplan.config.collector import offset_pos
 from ncplan.config.hclerrors import syntax_problems
 from ncplan.config.hclvalue import node_text, object_key, stand_in_percents, unwrap, value
-from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock
+from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock, SyntaxProblem
 
 
 def _version(package: str) -> str:
@@ -161,6 +161,15 @@ def parse_hcl(text: str) -> ParsedFile:
     body = _body(root)
     attributes, blocks = _contents(body, positions, top_level=True)
     return ParsedFile(attributes=attributes, blocks=blocks)
+
+
+def syntax_tree(text: str) -> tuple[Node, tuple[SyntaxProblem, ...]]:
+    """The concrete syntax tree of one file's text (its root node; offsets are byte offsets
+    into ``text.encode()``) and the file's syntax errors, for tools that rewrite the text
+    itself (``ncplan fmt``)."""
+    data = text.encode("utf-8")
+    root = _PARSER.parse(stand_in_percents(data)).root_node
+    return root, syntax_problems(root, text, Positions(text, data))
 
 
 def parse_expression(text: str) -> Any:

@@ -3,7 +3,8 @@
 the two app tasks are made runnable (the guide's db runs a hypothetical
 ``/usr/local/bin/my-database``; its web task is ``# ... typical configuration.`` with no
 driver, which Nomad rejects). Everything else, every Connect part included (groups, ports,
-the proxy tasks and their flags, web's DATABASE_URL), is the guide's text verbatim:
+the proxy tasks and their flags, web's DATABASE_URL), is the guide's text verbatim, laid out
+in the canonical style (``ncplan fmt``; the guide indents by four):
 :func:`as_in_guide` undoes exactly the change, and test_seed_guide_copy.py checks the result
 against the guide itself, so the tests need nothing outside the repository."""
 
@@ -18,24 +19,24 @@ RAW_EXAMPLE = ROOT / "examples" / "connect-on-nomad-raw" / "jobs.hcl"
 GUIDE_NAME = "connect-on-nomad-guide.md"
 
 GUIDE_DB_APP = '''\
-                command = "/usr/local/bin/my-database"
-                args    = ["-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
+        command = "/usr/local/bin/my-database"
+        args    = ["-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
 '''
 # A TCP echo server from python3's standard library, bound where the guide binds its database.
 EXAMPLE_DB_APP = '''\
-                command = "python3"
-                args    = ["-c", "import socketserver as s, sys; h, p = sys.argv[2].rsplit(':', 1); s.ThreadingTCPServer((h, int(p)), type('Echo', (s.BaseRequestHandler,), {'handle': lambda self: [self.request.sendall(b) for b in iter(lambda: self.request.recv(4096), b'')]})).serve_forever()", "-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
+        command = "python3"
+        args    = ["-c", "import socketserver as s, sys; h, p = sys.argv[2].rsplit(':', 1); s.ThreadingTCPServer((h, int(p)), type('Echo', (s.BaseRequestHandler,), {'handle': lambda self: [self.request.sendall(b) for b in iter(lambda: self.request.recv(4096), b'')]})).serve_forever()", "-bind", "127.0.0.1:${NOMAD_PORT_tcp}"]
 '''  # noqa: E501
 GUIDE_WEB_APP = '''\
-            # ... typical configuration.
+      # ... typical configuration.
 '''
 EXAMPLE_WEB_APP = '''\
-            driver = "raw_exec"
+      driver = "raw_exec"
 
-            config {
-                command = "sleep"
-                args    = ["2147483647"]
-            }
+      config {
+        command = "sleep"
+        args    = ["2147483647"]
+      }
 '''
 # job name -> (the example's text, the guide's text): the one change, each exactly once.
 APP_TASK_CHANGES = {"db": (EXAMPLE_DB_APP, GUIDE_DB_APP), "web": (EXAMPLE_WEB_APP, GUIDE_WEB_APP)}

@@ -1,6 +1,7 @@
-"""Cross-check: the repository's copy of the seed guide's jobs is the guide's text, verbatim,
-but for the one change seed_copy.py writes down (runnable app tasks in place of the guide's
-hypothetical database and its "# ... typical configuration." web task).
+"""Cross-check: the repository's copy of the seed guide's jobs is the guide's text, verbatim
+in the canonical style (as ``ncplan fmt`` and ``nomad fmt`` lay it out: the guide indents by
+four), but for the one change seed_copy.py writes down (runnable app tasks in place of the
+guide's hypothetical database and its "# ... typical configuration." web task).
 
 The guide lives in the shared folder beside the repository, which a user's clone does not
 have: there the check is skipped with its reason (pytest's summary lists it); under CI=true,
@@ -12,6 +13,8 @@ from __future__ import annotations
 from real_jobs import shared
 from seed_copy import GUIDE_NAME, as_in_guide, guide_jobs, seed_jobs
 
+from ncplan.fmt import format_hcl
+
 
 def _guide_text() -> str:
     return shared(GUIDE_NAME).read_text(encoding="utf-8")
@@ -20,7 +23,8 @@ def _guide_text() -> str:
 def test_the_raw_example_holds_the_guides_jobs_verbatim_but_the_app_tasks() -> None:
     guide = guide_jobs(_guide_text())
     assert set(guide) == {"db", "web"}, "the seed guide's jobs were not found"
-    assert as_in_guide(seed_jobs()) == guide
+    assert as_in_guide(seed_jobs()) == {name: format_hcl(text).text
+                                        for name, text in guide.items()}
 
 
 def test_the_copy_has_both_jobs_with_runnable_app_tasks_and_the_guides_proxies() -> None:
