@@ -1,9 +1,11 @@
 """The apply engine: carry out a :class:`Plan` in dependency order, in parallel, recording
 each resource in the state as soon as it is done.
 
-Order (see :mod:`.steps`): creates and updates after everything they depend on, deletes
-before everything they depend on (reverse), a replace as its delete (reverse order) then
-its create (forward order). :class:`graphlib.TopologicalSorter` hands out the steps whose
+Order (see :mod:`.steps`, the graph the plan's printed "Apply order" comes from): creates
+and updates after everything they depend on, deletes after everything that depended on
+them in the state before (deleted first, or updated so that it no longer does), a replace
+as its delete then its create. The state before is the plan's ``prior_state`` (else the
+``state`` given). :class:`graphlib.TopologicalSorter` hands out the steps whose
 prerequisites are done; a :class:`~concurrent.futures.ThreadPoolExecutor` runs up to
 ``parallelism`` of them at once. A step whose prerequisite failed or was skipped is
 skipped (``hooks.skipped``), and independent branches go on.
@@ -48,7 +50,7 @@ from ncplan.errors import ApplyError, NcplanError
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
-from ncplan.planner.steps import Step, StepKind, plan_steps
+from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.manager import Persister, Writer
 from ncplan.state.model import ResourceState, State
@@ -202,7 +204,8 @@ class _Engine:
     # ------------------------------------------------------------ the caller's thread
 
     def run(self, plan: Plan, state: State) -> ApplyResult:
-        steps = plan_steps(plan.actionable)
+        prior = plan.prior_state if plan.prior_state is not None else state
+        steps = plan_steps(plan.actionable, recorded_needs(prior.resources))
         sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(
             {key: step.needs for key, step in steps.items()})
         sorter.prepare()
