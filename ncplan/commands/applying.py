@@ -25,6 +25,7 @@ from ncplan.commands.restoring import restored_plan
 from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
+from ncplan.planner.edges import with_current_edges
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Action, Plan, PlanMode
 from ncplan.providers.executors import executors, recorded
@@ -112,6 +113,7 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
     state = adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
+    state = record_edges(plan, state, prepared.manager)
     return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
                         destroy=destroy)
 
@@ -130,6 +132,18 @@ def adopt(plan: Plan, state: State | None, manager: StateManager,
         return state
     base = state if state is not None else State.new()
     manager.write(base.with_resources([*base.resources, *found]))
+    return manager.persist()
+
+
+def record_edges(plan: Plan, state: State | None, manager: StateManager) -> State | None:
+    """Record the configuration's edges for the resources this apply leaves alone (see
+    :mod:`ncplan.planner.edges`); one state write, only when one changed."""
+    if state is None:
+        return None
+    current = with_current_edges(state, plan.changes)
+    if current.same_content(state):
+        return state
+    manager.write(current)
     return manager.persist()
 
 

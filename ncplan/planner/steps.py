@@ -13,10 +13,13 @@ delete a ``delete``, a replace its ``delete`` then its ``write`` (a create, inde
 * ``delete B`` needs ``write A`` for each A that depended on B in the state and, written
   (updated), no longer does: as Terraform orders a dependent's update before destroying
   what it depended on (web stops calling db: web's update, and its rollout, then the
-  intention's delete). Such an edge is left out only where it would close a cycle;
+  intention's delete);
 * a replace's ``write A`` needs its own ``delete A``.
 
 Edges naming resources without a step of that kind are ignored (they do not change).
+The configuration's edges never make a cycle (it is refused first); an edge of the state
+before that would close one (a state of mixed rule versions or edited by hand, or an
+update's edge against a replace) is left out, the deletes' own edges taking precedence.
 A delete change carries the edges the state recorded when the plan was made; they count
 too.
 :func:`step_batches` turns the graph into the printed order.
@@ -97,7 +100,8 @@ def plan_steps(changes: Iterable[ResourceChange],
     split = [step for change in changes for step in _split(change)]
     keys = {step.key for step in split}
     needs: dict[str, set[str]] = {step.key: set() for step in split}
-    soft: list[tuple[str, str]] = []  # (step, what it needs), kept unless they make a cycle
+    recorded: list[tuple[str, str]] = []  # (step, what it needs), from the state before
+    dropped: list[tuple[str, str]] = []  # the same, for an update that drops the edge
     for change in changes:
         address = change.address
         write, delete = step_key(StepKind.WRITE, address), step_key(StepKind.DELETE, address)
@@ -109,14 +113,14 @@ def plan_steps(changes: Iterable[ResourceChange],
             if gone not in keys or dependency == address:
                 continue
             if delete in keys:
-                needs[gone].add(delete)
+                recorded.append((gone, delete))
             elif write in keys and dependency not in change.depends_on:
-                soft.append((gone, write))
-    hard = {key: {n for n in found if n in keys and n != key} for key, found in needs.items()}
-    for key, need in sorted(soft):
-        if not _reaches(hard, need, key):
-            hard[key].add(need)
-    return {step.key: replace(step, needs=tuple(sorted(hard[step.key]))) for step in split}
+                dropped.append((gone, write))
+    graph = {key: {n for n in found if n in keys and n != key} for key, found in needs.items()}
+    for key, need in [*sorted(recorded), *sorted(dropped)]:
+        if not _reaches(graph, need, key):  # a state edited by hand may hold a cycle
+            graph[key].add(need)
+    return {step.key: replace(step, needs=tuple(sorted(graph[step.key]))) for step in split}
 
 
 def _reaches(needs: Mapping[str, set[str]], start: str, target: str) -> bool:
