@@ -3,7 +3,8 @@
 The work is :func:`ncplan.commands.applying.run_apply`. Exit codes: 0 applied (or
 nothing to do); 1 an error, a stale plan, a refused approval, or a resource that failed
 or was skipped; 130 interrupted (Ctrl-C or SIGTERM: the running requests finish and are
-recorded; a second one stops at once, after releasing the lock).
+recorded, rollouts are no longer awaited; a second one stops at once, after releasing
+the lock).
 """
 
 from __future__ import annotations
@@ -68,16 +69,23 @@ def _ui(app: AppContext, as_json: bool) -> ApplyUi:
     return JsonApplyUi() if as_json else HumanApplyUi(color=app.color)
 
 
-def _exit_now(app: AppContext, interrupt: KeyboardInterrupt) -> None:
-    """A second Ctrl-C: the lock is released already; stop even while worker threads are
-    still in a request (they would keep the interpreter alive until it ends)."""
-    render_interrupt(make_console(stderr=True, color=app.color), interrupt)
+def _leave(code: int) -> None:
+    """Exit with ``code``, at once even while an engine thread is still in a request (a
+    rollout's blocking query after an interrupt, a write after a second Ctrl-C): it would
+    keep the interpreter alive until the request ends. The lock is released already and
+    the state written; nothing else is left to do."""
     busy = [t for t in threading.enumerate() if t.name.startswith("ncplan-apply")]
     if busy:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_INTERRUPTED)
-    raise typer.Exit(EXIT_INTERRUPTED)
+        os._exit(code)
+    raise typer.Exit(code)
+
+
+def _exit_now(app: AppContext, interrupt: KeyboardInterrupt) -> None:
+    """A second Ctrl-C (or the first before the engine ran)."""
+    render_interrupt(make_console(stderr=True, color=app.color), interrupt)
+    _leave(EXIT_INTERRUPTED)
 
 
 def run(app: AppContext, settings: ApplySettings, as_json: bool) -> None:
@@ -94,7 +102,7 @@ def run(app: AppContext, settings: ApplySettings, as_json: bool) -> None:
     result = outcome.result if outcome.result is not None else ApplyResult()
     ui.finished(result, outcome.destroy)
     if result.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        _leave(EXIT_INTERRUPTED)
     if not result.ok:
         raise typer.Exit(1)
 

@@ -262,7 +262,8 @@ def test_a_second_apply_picks_up_where_the_first_stopped(manager: KeepingManager
 def rollout(status: str, reason: str = "") -> object:
     asked: list[tuple[str, int]] = []
 
-    def wait(c: ResourceChange, index: int, hooks: ApplyHooks) -> DeploymentProgress:
+    def wait(c: ResourceChange, index: int, hooks: ApplyHooks,
+             stop: threading.Event) -> DeploymentProgress:
         asked.append((c.address, index))
         progress = DeploymentProgress(c.name, status, desired=1, placed=1, reason=reason)
         hooks.deployment_progress(c, progress)
@@ -383,7 +384,8 @@ def test_an_unexpected_error_fails_that_resource_and_the_others_go_on(
 
 
 def test_a_rollout_watcher_bug_keeps_the_registration_recorded(manager: KeepingManager) -> None:
-    def broken(c: ResourceChange, index: int, hooks: ApplyHooks) -> DeploymentProgress:
+    def broken(c: ResourceChange, index: int, hooks: ApplyHooks,
+               stop: threading.Event) -> DeploymentProgress:
         raise KeyError("Allocations")
 
     result = run(manager, Calls(), (change(DB),), options=ApplyOptions(wait_for_rollout=broken))

@@ -1,0 +1,37 @@
+"""Ctrl-C and SIGTERM, handled the same way however ncplan was started.
+
+Python installs its SIGINT handler only when SIGINT is not ignored at startup, and a
+background job of a non-interactive shell (``ncplan apply & wait`` in a script) starts
+with SIGINT ignored: Ctrl-C and ``kill -INT`` then did nothing. :func:`install` sets both
+handlers explicitly. The first two signals raise :class:`KeyboardInterrupt` in the main
+thread (apply: the first stops starting steps, the second stops at once; the other
+commands stop at the first); later ones are only counted, so the exit under way (a lock
+being released) is not cut short by a traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+RAISED = 2  # signals that raise KeyboardInterrupt; later ones are only counted
+
+
+class Interrupts:
+    """The handler for SIGINT and SIGTERM; ``received`` counts both."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received += 1
+        if self.received <= RAISED:
+            raise KeyboardInterrupt
+
+
+def install() -> Interrupts:
+    """Handle SIGINT and SIGTERM (call from the main thread, before any work)."""
+    handler = Interrupts()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+    return handler
