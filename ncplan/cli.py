@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar, cast
@@ -188,4 +187,4 @@ def main() -> None:
         code = run()
     except KeyboardInterrupt:  # one that came after the command's own handling
         code = 130
-    sys.exit(code)
+    interrupts.leave(code)

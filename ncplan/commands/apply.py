@@ -9,15 +9,13 @@ the lock).
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ncplan.commands.applying import ApplySettings, Ending, run_apply
+from ncplan.commands.applying import ApplyOutcome, ApplySettings, Ending, run_apply
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import (
     ParallelismOption,
@@ -28,6 +26,7 @@ from ncplan.commands.options import (
 from ncplan.commands.plan import plan_mode, plan_options
 from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
+from ncplan.interrupts import engine_busy, leave
 from ncplan.planner.apply import ApplyResult
 from ncplan.planner.model import PlanMode
 from ncplan.providers.refresh import DEFAULT_PARALLELISM
@@ -70,15 +69,10 @@ def _ui(app: AppContext, as_json: bool) -> ApplyUi:
 
 
 def _leave(code: int) -> None:
-    """Exit with ``code``, at once even while an engine thread is still in a request (a
-    rollout's blocking query after an interrupt, a write after a second Ctrl-C): it would
-    keep the interpreter alive until the request ends. The lock is released already and
-    the state written; nothing else is left to do."""
-    busy = [t for t in threading.enumerate() if t.name.startswith("ncplan-apply")]
-    if busy:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    """Exit with ``code``: at once while an engine thread is still in a request (see
+    :func:`ncplan.interrupts.leave`), else through typer."""
+    if engine_busy():
+        leave(code)
     raise typer.Exit(code)
 
 
@@ -92,10 +86,13 @@ def run(app: AppContext, settings: ApplySettings, as_json: bool) -> None:
     _refuse_unasked(settings, as_json)
     ui = _ui(app, as_json)
     try:
-        outcome = run_apply(app, settings, ui)
+        _end(run_apply(app, settings, ui), ui)
     except KeyboardInterrupt as interrupt:
         _exit_now(app, interrupt)
-        return
+
+
+def _end(outcome: ApplyOutcome, ui: ApplyUi) -> None:
+    """Say how it ended; raise the exit code."""
     if outcome.ending is Ending.CANCELLED:
         ui.cancelled(outcome.destroy)
         raise typer.Exit(1)
