@@ -218,7 +218,7 @@ class RolloutWaiter:
         self.watcher = DeploymentWatcher(settings, timeout=timeout)
 
     def __call__(self, change: ResourceChange, job_modify_index: int, hooks: ApplyHooks,
-                 stop: threading.Event) -> DeploymentProgress:
+                 stop: threading.Event | None = None) -> DeploymentProgress:
         return self.watcher.follow(change.name, job_modify_index,
                                    lambda progress: hooks.deployment_progress(change, progress),
                                    stop)
