@@ -251,9 +251,13 @@ class _Engine:
             _watch(run.control)
             if isinstance(run.failure, KeyboardInterrupt):
                 raise run.failure  # a second interrupt raised by a hook
-        except KeyboardInterrupt:  # the second one: stop at once
+        except KeyboardInterrupt as interrupt:  # the second one: stop at once
             run.control.abort()
             pool.shutdown(wait=False, cancel_futures=True)
+            if unanswered := _in_flight(run):
+                interrupt.add_note("Sent, no answer recorded (the write may have landed; the "
+                                   "next plan shows it): "
+                                   + ", ".join(c.address for c in unanswered))
             raise
         # after an interrupt, a thread may still be in a rollout's blocking query: it ends
         # when that query does (the stop is set); nothing waits for it
@@ -485,6 +489,14 @@ class _UntilStopped:
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         if not self.stopped.is_set():
             self.hooks.deployment_progress(change, progress)
+
+
+def _in_flight(run: _Run) -> tuple[ResourceChange, ...]:
+    """The writes sent whose answer had not come when a second interrupt stopped the
+    apply: they may have reached the API. (The seam for the record of such writes as
+    possibly applied, settled by the ownership mark at the next run: it takes these.)"""
+    return tuple(slot.step.change for future, slot in run.running.items()
+                 if not future.done() and slot.written is None)
 
 
 def _watch(control: _Control) -> None:

@@ -51,9 +51,10 @@ CHILD = textwrap.dedent("""
         result = apply_plan(Plan(changes=changes), state, manager,
                             executors(calls, behave={{"consul_service_defaults.db": slow}}),
                             options=ApplyOptions(parallelism=1))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print(json.dumps({{"raised": True, "seconds": time.monotonic() - began,
-                          "started": calls.started_order}}), flush=True)
+                          "started": calls.started_order,
+                          "notes": getattr(interrupt, "__notes__", [])}}), flush=True)
         os._exit(130)
     print(json.dumps({{"raised": False, "interrupted": result.interrupted,
                       "succeeded": list(result.succeeded),
@@ -115,6 +116,8 @@ def test_a_second_sigint_stops_at_once_and_the_state_stays_readable(tmp_path: Pa
     assert result["seconds"] < 10  # did not wait for the 20 s write
     assert result["started"] == ["write consul_service_defaults.db"]
     assert recorded_addresses(tmp_path) == []  # the state written before the run, intact
+    assert result["notes"] == ["Sent, no answer recorded (the write may have landed; the "
+                               "next plan shows it): consul_service_defaults.db"]
 
 
 ROLLING = textwrap.dedent("""
