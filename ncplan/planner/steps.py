@@ -117,10 +117,25 @@ def plan_steps(changes: Iterable[ResourceChange],
             elif write in keys and dependency not in change.depends_on:
                 dropped.append((gone, write))
     graph = {key: {n for n in found if n in keys and n != key} for key, found in needs.items()}
-    for key, need in [*sorted(recorded), *sorted(dropped)]:
-        if not _reaches(graph, need, key):  # a state edited by hand may hold a cycle
-            graph[key].add(need)
+    _add_acyclic(graph, sorted(recorded))
+    _add_acyclic(graph, sorted(dropped))
     return {step.key: replace(step, needs=tuple(sorted(graph[step.key]))) for step in split}
+
+
+def _add_acyclic(graph: dict[str, set[str]], edges: list[tuple[str, str]]) -> None:
+    """Add ``edges`` (step, what it needs) to the acyclic ``graph``, each one that closes
+    no cycle: all at once when they make none (the usual case), else one by one."""
+    candidate = {key: set(found) for key, found in graph.items()}
+    for key, need in edges:
+        candidate[key].add(need)
+    try:
+        graphlib.TopologicalSorter(candidate).prepare()
+    except graphlib.CycleError:
+        for key, need in edges:
+            if not _reaches(graph, need, key):
+                graph[key].add(need)
+        return
+    graph.update(candidate)
 
 
 def _reaches(needs: Mapping[str, set[str]], start: str, target: str) -> bool:
