@@ -164,7 +164,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
                            timeout=settings.wait_timeout)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
-                           wait_for_rollout=waiter)
+                           wait_for_rollout=waiter, wait_for_stop=waiter.stopped)
     try:
         return apply_plan(plan, state if state is not None else State.new(),
                           prepared.manager,

@@ -25,7 +25,9 @@ Interrupts: the first :class:`KeyboardInterrupt` in the caller's thread (Ctrl-C,
 SIGTERM as the CLI maps it) or raised by a hook starts nothing new and says so at once
 (``hooks.stopping``); a registered job whose rollout is being followed is recorded as
 applied right away, its rollout no longer awaited (``ResourceOutcome.note``,
-``ApplyResult.not_awaited``; the watcher is told through its ``stop`` event); the other
+``ApplyResult.not_awaited``; the watcher is told through its ``stop`` event), and a
+deleted job whose allocations are being waited for (``wait_for_stop``, with --wait: what
+it needed, such as a deny, is deleted only once they stopped) as destroyed; the other
 running steps (provider calls) are waited for and recorded; then it returns an
 :class:`ApplyResult` with ``interrupted`` set (never-started steps are reported skipped),
 without waiting for the abandoned watchers' threads. A second one is raised at once, without
@@ -46,7 +48,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ncplan.config.model import Config
@@ -62,6 +64,7 @@ from ncplan.state.model import ResourceState, State
 DEFAULT_PARALLELISM = 10
 INTERRUPTED = "not started: the apply was interrupted"
 NOT_AWAITED = "rollout not awaited: the apply was interrupted"
+STOP_NOT_AWAITED = "its allocations' stop not awaited: the apply was interrupted"
 POLL_SECONDS = 0.05  # how soon the caller's thread notices an interrupt
 
 
@@ -84,6 +87,15 @@ class ResourceExecutor(Protocol):
 
     def delete(self, change: ResourceChange) -> None:
         """Delete the resource if it is still at ``observed_index``."""
+        ...
+
+
+class WaitForStop(Protocol):
+    """After a job's delete, waits until its allocations stopped (see
+    :meth:`~ncplan.providers.nomad_deployment.RolloutWaiter.stopped`): None, or why not.
+    Once ``stop`` is set it returns soon, with None."""
+
+    def __call__(self, change: ResourceChange, stop: threading.Event) -> str | None:
         ...
 
 
@@ -135,6 +147,7 @@ class ApplyOptions:
     parallelism: int = DEFAULT_PARALLELISM
     wait: bool = True
     wait_for_rollout: WaitForRollout | None = None
+    wait_for_stop: WaitForStop | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ class _Done:
     record: ResourceState | None = None  # to put in the state (a write Nomad accepted)
     error: str | None = None
     seconds: float = 0.0
-    note: str = ""  # NOT_AWAITED: written, its rollout left to run
+    note: str = ""  # NOT_AWAITED, STOP_NOT_AWAITED: done, what followed it left to run
 
     @property
     def index(self) -> int:
@@ -180,12 +193,14 @@ class _Control:
 
 @dataclass
 class _Slot:
-    """One running step, shared with its pool thread: ``written`` is set once the write
-    returned (before the rollout is followed), so an interrupt can record it at once."""
+    """One running step, shared with its pool thread. ``waiting`` is set once the provider
+    call returned and the thread follows what comes after (a rollout, a job's
+    allocations stopping): how the step ends if an interrupt stops the waiting now."""
 
     step: Step
     started: float = field(default_factory=time.monotonic)
-    written: Written | None = None
+    answered: bool = False  # the provider call returned
+    waiting: _Done | None = None
 
 
 @dataclass
@@ -345,15 +360,16 @@ class _Engine:
         left: list[tuple[cf.Future[_Done], _Done]] = []
         running: list[str] = []
         for future, slot in run.running.items():
-            written = slot.written
-            if not future.done() and written is not None \
-                    and self._follows(slot.step.change, written):
-                left.append((future, _Done(record=written.state, note=NOT_AWAITED,
-                                           seconds=time.monotonic() - slot.started)))
+            if not future.done() and slot.waiting is not None:
+                left.append((future, replace(slot.waiting,
+                                             seconds=time.monotonic() - slot.started)))
             else:
                 running.append(slot.step.change.address)
-        self.hooks.stopping(tuple(running),
-                            tuple(run.running[f].step.change.address for f, _ in left))
+        def left_with(note: str) -> tuple[str, ...]:
+            return tuple(run.running[f].step.change.address for f, end in left
+                         if end.note == note)
+
+        self.hooks.stopping(tuple(running), left_with(NOT_AWAITED), left_with(STOP_NOT_AWAITED))
         self._finish(left, run)
 
     def _finish(self, done: list[tuple[cf.Future[_Done], _Done]], run: _Run) -> None:
@@ -368,7 +384,7 @@ class _Engine:
             step = run.running[future].step
             first = step.key not in run.outcomes
             run.outcomes[step.key] = end.error
-            if end.note:
+            if end.note == NOT_AWAITED:
                 run.not_awaited.add(step.key)
             if first:
                 self.hooks.post_apply(step.change, ResourceOutcome(
@@ -406,16 +422,40 @@ class _Engine:
         try:
             if step.kind is StepKind.DELETE:
                 executor.delete(step.change)
-                return _Done(seconds=time.monotonic() - started)
+                slot.answered = True
+                if self._waits_for_stop(step.change):
+                    slot.waiting = _Done(note=STOP_NOT_AWAITED)
+                return _Done(error=self._stopped(step.change, control),
+                             seconds=time.monotonic() - started)
             written = executor.write(step.change)
         except NcplanError as error:
             return _Done(error=error.message, seconds=time.monotonic() - started)
         except Exception as error:  # a bug below: this resource fails, the others go on
             return _Done(error=_internal(error), seconds=time.monotonic() - started)
-        slot.written = written
+        slot.answered = True
+        if self._follows(step.change, written):
+            slot.waiting = _Done(record=written.state, note=NOT_AWAITED)
         failure, note = self._rollout(step.change, written, control)
         return _Done(record=written.state, error=failure, note=note,
                      seconds=time.monotonic() - started)
+
+    def _stopped(self, change: ResourceChange, control: _Control) -> str | None:
+        """After a job's delete, with --wait: None once its allocations stopped (so what
+        guards it, a deny, goes only then), else why not. Not after an interrupt."""
+        wait = self.options.wait_for_stop
+        if wait is None or not self._waits_for_stop(change) or control.stopping:
+            return None
+        try:
+            return wait(change, control.stopped)
+        except NcplanError as error:
+            return error.message
+        except Exception as error:  # a bug in the watcher
+            return _internal(error)
+
+    def _waits_for_stop(self, change: ResourceChange) -> bool:
+        """Whether a delete waits for the job's allocations to stop (with --wait)."""
+        return bool(self.options.wait and self.options.wait_for_stop
+                    and change.kind == "nomad_job")
 
     def _follows(self, change: ResourceChange, written: Written) -> bool:
         """Whether this write's rollout is followed (a registered job, with --wait)."""
@@ -483,8 +523,9 @@ class _UntilStopped:
     def skipped(self, change: ResourceChange, reason: str) -> None:
         self.hooks.skipped(change, reason)
 
-    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...]) -> None:
-        self.hooks.stopping(running, not_awaited)
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
+        self.hooks.stopping(running, not_awaited, stops)
 
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         if not self.stopped.is_set():
@@ -496,7 +537,7 @@ def _in_flight(run: _Run) -> tuple[ResourceChange, ...]:
     apply: they may have reached the API. (The seam for the record of such writes as
     possibly applied, settled by the ownership mark at the next run: it takes these.)"""
     return tuple(slot.step.change for future, slot in run.running.items()
-                 if not future.done() and slot.written is None)
+                 if not future.done() and not slot.answered)
 
 
 def _watch(control: _Control) -> None:
@@ -532,4 +573,4 @@ def _problems(reasons: Mapping[str, str], exclude: Mapping[str, str]) -> tuple[P
 
 
 __all__ = ["Action", "ApplyOptions", "ApplyResult", "Problem", "ResourceExecutor",
-           "StateWriter", "WaitForRollout", "Written", "apply_plan"]
+           "StateWriter", "WaitForRollout", "WaitForStop", "Written", "apply_plan"]

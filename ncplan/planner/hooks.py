@@ -40,10 +40,12 @@ class ApplyHooks(Protocol):
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         """A registered job's rollout moved (only while waiting for deployments)."""
 
-    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...]) -> None:
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
         """The first interrupt: no step starts any more; ``running`` are the steps still
         finishing, ``not_awaited`` the registered jobs whose rollout is no longer followed
-        (recorded as applied next, each with its ``post_apply``)."""
+        (recorded as applied next, each with its ``post_apply``), ``stops`` the deleted
+        jobs whose allocations' stop is no longer awaited (recorded as destroyed)."""
 
 
 class NoHooks:
@@ -61,5 +63,6 @@ class NoHooks:
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         return None
 
-    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...]) -> None:
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
         return None

@@ -12,6 +12,10 @@ After ``PUT /v1/job/:id`` ncplan knows the new JobModifyIndex. From it:
    ``GET /v1/job/:id/allocations`` of that version until they run (healthy where Nomad
    reports health) or complete, or one fails.
 
+After a job is deregistered, :meth:`DeploymentWatcher.follow_stop` follows
+``GET /v1/job/:id/allocations`` until every allocation has stopped (a guard such as a deny
+intention is removed only then).
+
 Every wait is a Nomad blocking query (``?index=N&wait=...``), never a tight poll. The
 answers are decoded by :mod:`ncplan.providers.deployment_answers`. A ``stop`` event (the
 apply was interrupted) ends the follow before the next query, its progress still
@@ -84,6 +88,18 @@ class DeploymentWatcher:
             return run.last
 
 
+    def follow_stop(self, job_name: str,
+                    stop: threading.Event | None = None) -> str | None:
+        """Wait until every allocation of the deregistered job has stopped: None, or why
+        not (the timeout). An interrupt (``stop``) ends the wait: None."""
+        run = _Follow(self, job_name, self.clock() + self.timeout, lambda progress: None,
+                      stop or threading.Event())
+        try:
+            return run.follow_stop()
+        except _Stopped:
+            return None
+
+
 class _Stopped(Exception):
     """The follow was asked to stop (the apply was interrupted)."""
 
@@ -131,6 +147,19 @@ class _Follow:
         if deployment is not None:
             return self._follow_deployment(job, str(deployment["ID"]))
         return self._follow_allocations(job)
+
+    def follow_stop(self) -> str | None:
+        path = self.base + "/allocations"
+        left: list[int] = []
+
+        def stopped(allocs: list[Any]) -> bool | None:
+            left.append(answers.still_running(allocs, f"Nomad GET {path}"))
+            return True if not left[-1] else None
+
+        if self._watch(path, list, stopped) is None:
+            return (f"deregistered, but {left[-1] if left else 'its'} allocation(s) still "
+                    f"running after {format_duration(self.watcher.timeout)}")
+        return None
 
     def _follow_deployment(self, job: RegisteredJob, deployment_id: str) -> DeploymentProgress:
         path = "/v1/deployment/" + quote(deployment_id, safe="")
@@ -222,3 +251,8 @@ class RolloutWaiter:
         return self.watcher.follow(change.name, job_modify_index,
                                    lambda progress: hooks.deployment_progress(change, progress),
                                    stop)
+
+    def stopped(self, change: ResourceChange, stop: threading.Event) -> str | None:
+        """The engine's ``wait_for_stop``: after a job's delete, until its allocations
+        stopped; None, or why not."""
+        return self.watcher.follow_stop(change.name, stop)

@@ -69,7 +69,8 @@ def complete_message(change: ResourceChange, outcome: ResourceOutcome) -> str:
             f"{elapsed(outcome.seconds)}{ident}{note}")
 
 
-def stopping_lines(running: tuple[str, ...], not_awaited: tuple[str, ...]) -> list[str]:
+def stopping_lines(running: tuple[str, ...], not_awaited: tuple[str, ...],
+                   stops: tuple[str, ...] = ()) -> list[str]:
     """What the first Ctrl-C (or SIGTERM) does, said at once."""
     lines = ["Interrupt received: starting no new steps."]
     if running:
@@ -77,6 +78,9 @@ def stopping_lines(running: tuple[str, ...], not_awaited: tuple[str, ...]) -> li
     if not_awaited:
         lines.append(f"  Not awaiting the rollout of {', '.join(not_awaited)}: registered, "
                      "recorded as applied.")
+    if stops:
+        lines.append(f"  Not awaiting the allocations of {', '.join(stops)} to stop: "
+                     "deregistered, recorded as destroyed.")
     lines.append("  Press Ctrl-C again to stop now.")
     return lines
 
@@ -142,11 +146,12 @@ class HumanApplyView:
         with self._lock:
             self._line(f"{change.address}: Skipped: {reason}")
 
-    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...]) -> None:
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
         with self._lock:
             for address in not_awaited:
                 self._rollouts.pop(address, None)
-            for line in stopping_lines(running, not_awaited):
+            for line in stopping_lines(running, not_awaited, stops):
                 self._line(line)
             self._refresh()
 
@@ -243,11 +248,13 @@ class JsonApplyView:
                   diagnostic={"severity": "error", "summary": outcome.error, "detail": "",
                               "address": change.address})
 
-    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...]) -> None:
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
         """Terraform's ``log`` message type, with what still runs and what is left."""
-        self.emit("log", " ".join(line.strip() for line in stopping_lines(running, not_awaited)),
-                  level="warn", interrupt={"running": list(running),
-                                           "not_awaited": list(not_awaited)})
+        lines = stopping_lines(running, not_awaited, stops)
+        self.emit("log", " ".join(line.strip() for line in lines), level="warn",
+                  interrupt={"running": list(running), "not_awaited": list(not_awaited),
+                             "stops_not_awaited": list(stops)})
 
     def skipped(self, change: ResourceChange, reason: str) -> None:
         self.emit("apply_skipped", f"{change.address}: Skipped: {reason}", level="warn",

@@ -265,3 +265,32 @@ def test_a_third_interrupt_and_more_stop_at_once_without_a_traceback(sick_mesh: 
     err = "\n".join(line for _, line in lines.err)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert mesh.run("plan").exit_code == 0  # the lock was released
+
+
+def go_time(text: str) -> datetime.datetime:
+    """Nomad's RFC 3339 time with nanoseconds, to microseconds."""
+    head, _, rest = text.partition(".")
+    digits = "".join(c for c in rest if c.isdigit())[:6].ljust(6, "0")
+    zone = "+00:00" if text.endswith("Z") else rest[-6:]
+    return datetime.datetime.fromisoformat(f"{head}.{digits}{zone}")
+
+
+def test_destroy_removes_a_deny_only_once_the_guarded_jobs_allocations_stopped(
+        mesh: Mesh, agents: Agents) -> None:
+    (mesh.directory / "deny.hcl").write_text(
+        'intention "*" "db" {\n  action = "deny"\n}\n')
+    done = mesh.run("apply", "--auto-approve", "--json", "--wait-timeout", "120s")
+    assert done.exit_code == 0, done.both
+    found = events(done.stdout)
+    assert when(found, "apply_complete", ANY_DB) <= when(found, "apply_start", "nomad_job.db")
+    allocs = [a["ID"] for a in agents.nomad("GET", "/v1/job/db/allocations").json()]
+    assert allocs
+
+    gone = mesh.run("destroy", "--auto-approve", "--json")
+    assert gone.exit_code == 0, gone.both
+    deny_deleted = when(events(gone.stdout), "apply_start", ANY_DB)
+    for alloc_id in allocs:
+        alloc = agents.nomad("GET", f"/v1/allocation/{alloc_id}").json()
+        assert alloc["ClientStatus"] in ("complete", "failed", "lost"), alloc["ClientStatus"]
+        for task, task_state in alloc["TaskStates"].items():
+            assert go_time(task_state["FinishedAt"]) <= deny_deleted, task

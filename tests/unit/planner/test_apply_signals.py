@@ -179,3 +179,53 @@ def test_a_signal_during_a_rollout_records_the_job_and_stops_following_it(
                           ("post", "nomad_job.db", "ok")]
     assert result["progress"] == 1  # nothing reported after the stop
     assert recorded_addresses(tmp_path) == ["nomad_job.db"]
+
+
+STOPPING = textwrap.dedent("""
+    import json, os, signal, sys, threading, time
+    from pathlib import Path
+    sys.path.insert(0, {here!r})
+    from apply_doubles import (Calls, KeepingManager, RecordingHooks, change, executors,
+                               recorded, start_state)
+    from ncplan import interrupts
+    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.model import Action, Plan
+
+    interrupts.install()
+
+    def never_stops(c, stop):
+        os.kill(os.getpid(), signal.SIGINT)
+        stop.wait(60)
+        time.sleep(0.2)  # a blocking query still in flight after the stop
+        return None
+
+    manager = KeepingManager(Path(sys.argv[1]))
+    deny = "consul_intention.*->db"
+    state = start_state(manager, recorded("nomad_job.db", depends_on=(deny,)), recorded(deny))
+    hooks = RecordingHooks()
+    changes = (change("nomad_job.db", Action.DELETE, depends_on=(deny,)),
+               change(deny, Action.DELETE))
+    result = apply_plan(Plan(changes=changes, prior_state=state), state, manager,
+                        executors(Calls()), hooks=hooks,
+                        options=ApplyOptions(wait_for_stop=never_stops))
+    print(json.dumps({{"interrupted": result.interrupted, "destroyed": result.destroyed,
+                      "skipped": [p.address for p in result.skipped],
+                      "events": hooks.events}}), flush=True)
+    os._exit(130 if result.interrupted else 0)
+""")
+
+
+def test_an_interrupt_while_a_deleted_jobs_allocations_stop_records_it_destroyed(
+        tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(STOPPING.format(here=str(HERE)))
+    child = subprocess.Popen([sys.executable, str(script), str(tmp_path / "state.json")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code, result = outcome(child)
+    assert code == 130 and result["interrupted"] and result["destroyed"] == 1
+    assert result["skipped"] == ["consul_intention.*->db"]  # the guard stays
+    assert [tuple(e) for e in result["events"]][:3] == [
+        ("pre", "nomad_job.db", "delete"), ("stopping", "", "nomad_job.db"),
+        ("post", "nomad_job.db", "ok")]
+    assert recorded_addresses(tmp_path) == ["consul_intention.*->db"]

@@ -250,7 +250,8 @@ def test_json_says_the_interrupt_as_a_log_message_and_notes_the_rollout_left() -
     view.post_apply(DB, ResourceOutcome("nomad_job.db", index=41, note=NOT_AWAITED))
     log, complete = [json.loads(line) for line in out.getvalue().splitlines()]
     assert (log["type"], log["@level"]) == ("log", "warn")
-    assert log["interrupt"] == {"running": [], "not_awaited": ["nomad_job.db"]}
+    assert log["interrupt"] == {"running": [], "not_awaited": ["nomad_job.db"],
+                                "stops_not_awaited": []}
     assert log["@message"] == ("Interrupt received: starting no new steps. Not awaiting the "
                                "rollout of nomad_job.db: registered, recorded as applied. "
                                "Press Ctrl-C again to stop now.")
