@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 from agentlib import Agents
-from apply_helpers import NAMES, ROOT, Mesh, make_mesh
+from apply_helpers import NAMES, ROOT, Mesh, make_mesh, wait_for
 from plan_helpers import wipe
 
 from ncplan.resources.address import intention_address
@@ -184,8 +184,7 @@ def spawn_in_background(mesh: Mesh, *args: str) -> tuple[subprocess.Popen[str], 
 
 
 def ignored_sigint(pid: int) -> bool:
-    """Whether ``pid`` started with SIGINT ignored (bit 2 of SigIgn, read before Python
-    replaced the handler; only meaningful right after start)."""
+    """Whether ``pid`` has SIGINT ignored (its bit in /proc's SigIgn)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("SigIgn:"):
             return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
@@ -238,7 +237,9 @@ def test_the_background_job_did_start_with_sigint_ignored(sick_mesh: Mesh) -> No
                              stdout=subprocess.PIPE, text=True)
     assert shell.stdout is not None
     pid = int(shell.stdout.readline().split()[1])
-    try:
+    try:  # the forked child sets the disposition before it runs sleep: wait for that
+        wait_for(lambda: "\tsleep" in Path(f"/proc/{pid}/status").read_text(), 10,
+                 "the background job to run sleep")
         assert ignored_sigint(pid)
     finally:
         os.kill(pid, signal.SIGKILL)
