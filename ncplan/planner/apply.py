@@ -354,8 +354,9 @@ class _Engine:
         return None
 
     def _stop_following(self, run: _Run) -> None:
-        """The first interrupt: say so (what still runs, which rollouts are left), then
-        record the registered jobs whose rollout was being followed, as applied."""
+        """The first interrupt: say so (what still runs, what is no longer awaited), then
+        record the steps whose provider call returned and which were only waiting (a
+        registered job's rollout: applied; a deleted job's allocations: destroyed)."""
         run.announced = True
         left: list[tuple[cf.Future[_Done], _Done]] = []
         running: list[str] = []
@@ -365,6 +366,7 @@ class _Engine:
                                              seconds=time.monotonic() - slot.started)))
             else:
                 running.append(slot.step.change.address)
+
         def left_with(note: str) -> tuple[str, ...]:
             return tuple(run.running[f].step.change.address for f, end in left
                          if end.note == note)
