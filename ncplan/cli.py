@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any, Protocol, TypeVar, cast
 
 import typer
 
-from ncplan import __version__
+from ncplan import __version__, interrupts
 from ncplan.commands import (
     apply,
     fmt,
@@ -125,11 +123,6 @@ def _register_all() -> None:
 _register_all()
 
 
-def interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM (a CI cancel, `kill`) unwinds like Ctrl-C, so locks are released."""
-    raise KeyboardInterrupt
-
-
 def _click_exception(name: str) -> type[Exception]:
     """One of click's exception classes. typer vendors click and re-exports only BadParameter
     of its exceptions (and we do not import click directly), so walk up from that one."""
@@ -192,5 +185,9 @@ def run(args: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, interrupt_on_sigterm)
-    sys.exit(run())
+    interrupts.install()  # SIGTERM (a CI cancel, `kill`) unwinds like Ctrl-C
+    try:
+        code = run()
+    except KeyboardInterrupt:  # one that came after the command's own handling
+        code = 130
+    interrupts.leave(code)

@@ -3,20 +3,19 @@
 The work is :func:`ncplan.commands.applying.run_apply`. Exit codes: 0 applied (or
 nothing to do); 1 an error, a stale plan, a refused approval, or a resource that failed
 or was skipped; 130 interrupted (Ctrl-C or SIGTERM: the running requests finish and are
-recorded; a second one stops at once, after releasing the lock).
+recorded, rollouts are no longer awaited; a second one stops at once, after releasing
+the lock).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ncplan.commands.applying import ApplySettings, Ending, run_apply
+from ncplan.commands.applying import ApplyOutcome, ApplySettings, Ending, run_apply
 from ncplan.commands.context import AppContext
 from ncplan.commands.options import (
     ParallelismOption,
@@ -27,6 +26,7 @@ from ncplan.commands.options import (
 from ncplan.commands.plan import plan_mode, plan_options
 from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
+from ncplan.interrupts import engine_busy, leave
 from ncplan.planner.apply import ApplyResult
 from ncplan.planner.model import PlanMode
 from ncplan.providers.refresh import DEFAULT_PARALLELISM
@@ -68,33 +68,38 @@ def _ui(app: AppContext, as_json: bool) -> ApplyUi:
     return JsonApplyUi() if as_json else HumanApplyUi(color=app.color)
 
 
+def _leave(code: int) -> None:
+    """Exit with ``code``: at once while an engine thread is still in a request (see
+    :func:`ncplan.interrupts.leave`), else through typer."""
+    if engine_busy():
+        leave(code)
+    raise typer.Exit(code)
+
+
 def _exit_now(app: AppContext, interrupt: KeyboardInterrupt) -> None:
-    """A second Ctrl-C: the lock is released already; stop even while worker threads are
-    still in a request (they would keep the interpreter alive until it ends)."""
+    """A second Ctrl-C (or the first before the engine ran)."""
     render_interrupt(make_console(stderr=True, color=app.color), interrupt)
-    busy = [t for t in threading.enumerate() if t.name.startswith("ncplan-apply")]
-    if busy:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(EXIT_INTERRUPTED)
-    raise typer.Exit(EXIT_INTERRUPTED)
+    _leave(EXIT_INTERRUPTED)
 
 
 def run(app: AppContext, settings: ApplySettings, as_json: bool) -> None:
     _refuse_unasked(settings, as_json)
     ui = _ui(app, as_json)
     try:
-        outcome = run_apply(app, settings, ui)
+        _end(run_apply(app, settings, ui), ui)
     except KeyboardInterrupt as interrupt:
         _exit_now(app, interrupt)
-        return
+
+
+def _end(outcome: ApplyOutcome, ui: ApplyUi) -> None:
+    """Say how it ended; raise the exit code."""
     if outcome.ending is Ending.CANCELLED:
         ui.cancelled(outcome.destroy)
         raise typer.Exit(1)
     result = outcome.result if outcome.result is not None else ApplyResult()
     ui.finished(result, outcome.destroy)
     if result.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        _leave(EXIT_INTERRUPTED)
     if not result.ok:
         raise typer.Exit(1)
 

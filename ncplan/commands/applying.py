@@ -25,6 +25,7 @@ from ncplan.commands.restoring import restored_plan
 from ncplan.errors import NcplanError
 from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
+from ncplan.planner.edges import with_current_edges
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Action, Plan, PlanMode
 from ncplan.providers.executors import executors, recorded
@@ -112,6 +113,7 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
     state = adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
+    state = record_edges(plan, state, prepared.manager)
     return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
                         destroy=destroy)
 
@@ -133,6 +135,18 @@ def adopt(plan: Plan, state: State | None, manager: StateManager,
     return manager.persist()
 
 
+def record_edges(plan: Plan, state: State | None, manager: StateManager) -> State | None:
+    """Record the configuration's edges for the resources this apply leaves alone (see
+    :mod:`ncplan.planner.edges`); one state write, only when one changed."""
+    if state is None:
+        return None
+    current = with_current_edges(state, plan.changes)
+    if current.same_content(state):
+        return state
+    manager.write(current)
+    return manager.persist()
+
+
 def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> ApplyOutcome:
     """A refresh-only plan: record what the refresh found, change nothing live."""
     written = state
@@ -150,7 +164,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
                            timeout=settings.wait_timeout)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
-                           wait_for_rollout=waiter)
+                           wait_for_rollout=waiter, wait_for_stop=waiter.stopped)
     try:
         return apply_plan(plan, state if state is not None else State.new(),
                           prepared.manager,

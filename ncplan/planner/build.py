@@ -27,11 +27,11 @@ from ncplan.planner.redaction import (
     redacted_state,
     secret_item_mask,
 )
+from ncplan.planner.steps import plan_steps, recorded_needs, step_batches
 from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
 from ncplan.resources.dependencies import upstreams_of
 from ncplan.resources.desired import DesiredResource, lower_config
-from ncplan.resources.graph import ResourceGraph
 from ncplan.state.model import ResourceState, State
 
 
@@ -112,25 +112,12 @@ def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[Resourc
     return changes
 
 
-def _batches(graph: ResourceGraph, keep: set[str], *, reverse: bool) -> list[tuple[str, ...]]:
-    order = graph.destroy_order() if reverse else graph.apply_order()
-    batches = [tuple(a for a in batch if a in keep) for batch in order]
-    return [b for b in batches if b]
-
-
 def plan_order(changes: Sequence[ResourceChange],
                recorded: Iterable[ResourceState]) -> tuple[tuple[str, ...], ...]:
-    """Creates, updates and replaces in dependency order, then the deletes in reverse
-    dependency order (as the state recorded it), so nothing goes before what it needs."""
-    writes = {c.address for c in changes if c.action in (Action.CREATE, Action.UPDATE,
-                                                          Action.REPLACE)}
-    deletes = {c.address for c in changes if c.action is Action.DELETE}
-    forward = ResourceGraph({c.address: c.depends_on for c in changes})
-    known = {r.address for r in recorded}
-    backward = ResourceGraph({r.address: tuple(d for d in r.dependencies if d in known)
-                              for r in recorded})
-    return tuple(_batches(forward, writes, reverse=False)
-                 + _batches(backward, deletes, reverse=True))
+    """The order the engine follows (:func:`~ncplan.planner.steps.plan_steps`, the same
+    graph): ``recorded`` is the state before, whose edges order deletes."""
+    actionable = [c for c in changes if c.action is not Action.NOOP]
+    return step_batches(plan_steps(actionable, recorded_needs(recorded)))
 
 
 def _old_secrets(recorded: ResourceState | None,

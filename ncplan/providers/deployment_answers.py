@@ -191,6 +191,11 @@ def allocation_reason(alloc: Mapping[str, Any]) -> str:
     return ""
 
 
+def still_running(allocs: Sequence[Any], where: str) -> int:
+    """How many of a deregistered job's allocations have not stopped yet."""
+    return sum(a.get("ClientStatus") not in _TERMINAL_ALLOC for a in _allocations(allocs, where))
+
+
 def _event_rank(event: Mapping[str, Any]) -> int | None:
     """Lower is more telling; None for events that say nothing about a failure."""
     kind = str(event.get("Type") or "")

@@ -12,14 +12,21 @@ After ``PUT /v1/job/:id`` ncplan knows the new JobModifyIndex. From it:
    ``GET /v1/job/:id/allocations`` of that version until they run (healthy where Nomad
    reports health) or complete, or one fails.
 
+After a job is deregistered, :meth:`DeploymentWatcher.follow_stop` follows
+``GET /v1/job/:id/allocations`` until every allocation has stopped (a guard such as a deny
+intention is removed only then).
+
 Every wait is a Nomad blocking query (``?index=N&wait=...``), never a tight poll. The
-answers are decoded by :mod:`ncplan.providers.deployment_answers`.
+answers are decoded by :mod:`ncplan.providers.deployment_answers`. A ``stop`` event (the
+apply was interrupted) ends the follow before the next query, its progress still
+``running``; a query in flight is not cut short, so the caller does not wait for it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -67,21 +74,43 @@ class DeploymentWatcher:
         self.retry = retry
         self.clock = clock
 
-    def follow(self, job_name: str, job_modify_index: int,
-               report: Report) -> DeploymentProgress:
+    def follow(self, job_name: str, job_modify_index: int, report: Report,
+               stop: threading.Event | None = None) -> DeploymentProgress:
         """Wait for the rollout of the registration that made ``job_modify_index``;
         ``report`` gets every change of progress. Returns the last progress: its status
-        is ``successful`` or ``failed`` (with Nomad's reason, or the timeout's)."""
-        run = _Follow(self, job_name, self.clock() + self.timeout, report)
-        return run.follow(job_modify_index)
+        is ``successful`` or ``failed`` (with Nomad's reason, or the timeout's), or still
+        ``running`` once ``stop`` is set."""
+        run = _Follow(self, job_name, self.clock() + self.timeout, report,
+                      stop or threading.Event())
+        try:
+            return run.follow(job_modify_index)
+        except _Stopped:
+            return run.last
+
+
+    def follow_stop(self, job_name: str,
+                    stop: threading.Event | None = None) -> str | None:
+        """Wait until every allocation of the deregistered job has stopped: None, or why
+        not (the timeout). An interrupt (``stop``) ends the wait: None."""
+        run = _Follow(self, job_name, self.clock() + self.timeout, lambda progress: None,
+                      stop or threading.Event())
+        try:
+            return run.follow_stop()
+        except _Stopped:
+            return None
+
+
+class _Stopped(Exception):
+    """The follow was asked to stop (the apply was interrupted)."""
 
 
 class _Follow:
     """One job's follow: its session, deadline and the last progress reported."""
 
     def __init__(self, watcher: DeploymentWatcher, job_name: str, deadline: float,
-                 report: Report) -> None:
+                 report: Report, stop: threading.Event) -> None:
         self.watcher = watcher
+        self.stop = stop
         self.http: HttpClient = watcher.settings.client(retry=watcher.retry)
         self.job_name = job_name
         self.base = job_path(job_name)
@@ -118,6 +147,19 @@ class _Follow:
         if deployment is not None:
             return self._follow_deployment(job, str(deployment["ID"]))
         return self._follow_allocations(job)
+
+    def follow_stop(self) -> str | None:
+        path = self.base + "/allocations"
+        left: list[int] = []
+
+        def stopped(allocs: list[Any]) -> bool | None:
+            left.append(answers.still_running(allocs, f"Nomad GET {path}"))
+            return True if not left[-1] else None
+
+        if self._watch(path, list, stopped) is None:
+            return (f"deregistered, but {left[-1] if left else 'its'} allocation(s) still "
+                    f"running after {format_duration(self.watcher.timeout)}")
+        return None
 
     def _follow_deployment(self, job: RegisteredJob, deployment_id: str) -> DeploymentProgress:
         path = "/v1/deployment/" + quote(deployment_id, safe="")
@@ -181,6 +223,8 @@ class _Follow:
             index = new if new >= index else 0  # an index going back resets (Nomad's advice)
 
     def _get(self, path: str, *, index: int = 0, wait: float = 0.0) -> Answer:
+        if self.stop.is_set():
+            raise _Stopped
         if not index:
             return self.http.call("GET", path)
         millis = max(1, math.ceil(wait * 1000))
@@ -202,7 +246,13 @@ class RolloutWaiter:
                  timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
         self.watcher = DeploymentWatcher(settings, timeout=timeout)
 
-    def __call__(self, change: ResourceChange, job_modify_index: int,
-                 hooks: ApplyHooks) -> DeploymentProgress:
+    def __call__(self, change: ResourceChange, job_modify_index: int, hooks: ApplyHooks,
+                 stop: threading.Event | None = None) -> DeploymentProgress:
         return self.watcher.follow(change.name, job_modify_index,
-                                   lambda progress: hooks.deployment_progress(change, progress))
+                                   lambda progress: hooks.deployment_progress(change, progress),
+                                   stop)
+
+    def stopped(self, change: ResourceChange, stop: threading.Event) -> str | None:
+        """The engine's ``wait_for_stop``: after a job's delete, until its allocations
+        stopped; None, or why not."""
+        return self.watcher.follow_stop(change.name, stop)

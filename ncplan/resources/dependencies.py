@@ -10,7 +10,10 @@ Precisely, "A needs B" (B is applied first) when:
   ``consul_intention.S->U`` for each upstream U of S that the configuration declares;
 * ``nomad_job.S`` needs ``nomad_job.D`` for each ``depends_on`` D;
 * ``consul_service_defaults.N`` needs ``nomad_job.N``;
-* ``consul_intention.S->D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``;
+* ``consul_intention.S->D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``,
+  except a deny (``action = "deny"``): it guards D, so ``nomad_job.D`` needs it instead
+  (written before D starts, whether D's rollout then works or not; destroyed after D
+  stops); a deny toward ``*`` guards every job;
 * with sidecar identities, for each builtin service N: ``nomad_variable.N`` needs
   ``consul_acl_token.N`` (it holds its SecretID) and ``nomad_job.N`` needs both (its
   proxy reads the variable at start).
@@ -72,6 +75,7 @@ def resource_dependencies(config: Config,
     jobs = set(config.job_names)
     defaults = set(service_defaults_names(config))
     intentions = {(i.source, i.destination) for i in config.intentions}
+    denies = {(i.source, i.destination) for i in config.intentions if i.action == "deny"}
     needs: dict[str, list[str]] = {}
 
     def add(address: str, *required: str) -> None:
@@ -89,6 +93,11 @@ def resource_dependencies(config: Config,
     for source, destination in sorted(intentions):
         address = intention_address(source, destination)
         add(address)
+        if (source, destination) in denies:
+            for guarded in sorted(jobs) if destination == "*" else [destination]:
+                if guarded in jobs:
+                    add(job_address(guarded), address)
+            continue
         if destination in jobs:
             add(address, job_address(destination))
         if destination in defaults:

@@ -105,6 +105,9 @@ class HumanApplyUi:
         if result.interrupted:
             _say(self.err, "Interrupted: the running requests finished and were recorded "
                            "in the state; nothing else was started.")
+            if result.not_awaited:
+                _say(self.err, "  Rollout not awaited (registered, recorded as applied): "
+                               + ", ".join(result.not_awaited))
             for line in _problem_lines(result):
                 _say(self.err, f"  {line}")
             return

@@ -64,8 +64,25 @@ def start_message(change: ResourceChange) -> str:
 def complete_message(change: ResourceChange, outcome: ResourceOutcome) -> str:
     ident = f" [index={outcome.index}]" if outcome.index and change.action is not \
         Action.DELETE else ""
+    note = f"; {outcome.note}" if outcome.note else ""
     return (f"{change.address}: {_DONE[change.action]} complete after "
-            f"{elapsed(outcome.seconds)}{ident}")
+            f"{elapsed(outcome.seconds)}{ident}{note}")
+
+
+def stopping_lines(running: tuple[str, ...], not_awaited: tuple[str, ...],
+                   stops: tuple[str, ...] = ()) -> list[str]:
+    """What the first Ctrl-C (or SIGTERM) does, said at once."""
+    lines = ["Interrupt received: starting no new steps."]
+    if running:
+        lines.append(f"  Finishing the running steps: {', '.join(running)}")
+    if not_awaited:
+        lines.append(f"  Not awaiting the rollout of {', '.join(not_awaited)}: registered, "
+                     "recorded as applied.")
+    if stops:
+        lines.append(f"  Not awaiting the allocations of {', '.join(stops)} to stop: "
+                     "deregistered, recorded as destroyed.")
+    lines.append("  Press Ctrl-C again to stop now.")
+    return lines
 
 
 def errored_message(change: ResourceChange, outcome: ResourceOutcome) -> str:
@@ -128,6 +145,15 @@ class HumanApplyView:
     def skipped(self, change: ResourceChange, reason: str) -> None:
         with self._lock:
             self._line(f"{change.address}: Skipped: {reason}")
+
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
+        with self._lock:
+            for address in not_awaited:
+                self._rollouts.pop(address, None)
+            for line in stopping_lines(running, not_awaited, stops):
+                self._line(line)
+            self._refresh()
 
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         with self._lock:
@@ -212,6 +238,8 @@ class JsonApplyView:
             if outcome.index and change.action is not Action.DELETE:
                 hook = resource_hook(change, id_key="index", id_value=str(outcome.index),
                              elapsed_seconds=seconds)
+            if outcome.note:
+                hook["note"] = outcome.note
             self.emit("apply_complete", complete_message(change, outcome), hook=hook)
             return
         self.emit("apply_errored", errored_message(change, outcome), level="error",
@@ -219,6 +247,14 @@ class JsonApplyView:
         self.emit("diagnostic", f"Error: {outcome.error}", level="error",
                   diagnostic={"severity": "error", "summary": outcome.error, "detail": "",
                               "address": change.address})
+
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
+        """Terraform's ``log`` message type, with what still runs and what is left."""
+        lines = stopping_lines(running, not_awaited, stops)
+        self.emit("log", " ".join(line.strip() for line in lines), level="warn",
+                  interrupt={"running": list(running), "not_awaited": list(not_awaited),
+                             "stops_not_awaited": list(stops)})
 
     def skipped(self, change: ResourceChange, reason: str) -> None:
         self.emit("apply_skipped", f"{change.address}: Skipped: {reason}", level="warn",

@@ -9,12 +9,13 @@ has it (:func:`ncplan.views.console.make_console` turns it off for NO_COLOR and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from rich.console import Console
 from rich.text import Text
 
-from ncplan.planner.model import Plan, PlanMode, ResourceChange
+from ncplan.planner.model import Action, Plan, PlanMode, ResourceChange
 from ncplan.views import plan_lines as words
 from ncplan.views.attribute_diff import DiffLine
 from ncplan.views.console import make_console
@@ -109,10 +110,30 @@ def _changes(console: Console, plan: Plan) -> None:
     if plan.apply_order:
         console.print()
         _say(console, Text("Apply order:", style="bold"))
-        for number, batch in enumerate(plan.apply_order, start=1):
+        for number, batch in enumerate(order_entries(plan), start=1):
             _say(console, f"  {number}. {', '.join(batch)}")
     console.print()
     _say(console, Text(words.summary_line(plan), style="bold"))
+
+
+def order_entries(plan: Plan) -> list[list[str]]:
+    """The apply order's batches as printed: a replaced address is there twice, as the
+    engine takes it, ``ADDR (destroy)`` then ``ADDR (create)``."""
+    listed = Counter(a for batch in plan.apply_order for a in batch)
+    replaced = {c.address for c in plan.changes
+                if c.action is Action.REPLACE and listed[c.address] == 2}
+    seen: set[str] = set()
+    batches = []
+    for batch in plan.apply_order:
+        entries = []
+        for address in batch:
+            if address in replaced:
+                entries.append(f"{address} ({'create' if address in seen else 'destroy'})")
+                seen.add(address)
+            else:
+                entries.append(address)
+        batches.append(entries)
+    return batches
 
 
 def _change(console: Console, change: ResourceChange) -> None:

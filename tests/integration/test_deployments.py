@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -168,3 +169,23 @@ def test_the_engines_waiter_reports_through_the_hooks(agents: Agents, unique: st
         agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
     assert final.status == "successful"
     assert hooks.calls[-1] == (f"nomad_job.{name}", "successful")
+
+
+def test_a_stop_ends_the_follow_after_the_query_in_flight(agents: Agents, unique: str) -> None:
+    """The apply was interrupted: the watcher asks nothing more once ``stop`` is set and
+    returns its progress as it was, still running."""
+    hcl = jobspec(f"stopped-{unique}", "/bin/sleep", ["3600"], min_healthy="50s")
+    name, index = register(agents, hcl)
+    stop = threading.Event()
+    seen: list[DeploymentProgress] = []
+    try:
+        watcher = DeploymentWatcher(settings(agents), timeout=120.0, blocking_wait=2.0)
+        timer = threading.Timer(3.0, stop.set)
+        timer.start()
+        began = time.monotonic()
+        final = watcher.follow(name, index, seen.append, stop)
+        took = time.monotonic() - began
+    finally:
+        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
+    assert final.status == "running" and took < 3.0 + 2.0 * 1.1 + 2
+    assert seen and seen[-1] == final

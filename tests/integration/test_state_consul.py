@@ -54,8 +54,8 @@ HOLDER = textwrap.dedent("""
         except KeyboardInterrupt:
             sys.exit(130)
     if mode == "sigterm":  # the CLI's own handler: SIGTERM unwinds like Ctrl-C
-        from ncplan.cli import interrupt_on_sigterm
-        signal.signal(signal.SIGTERM, interrupt_on_sigterm)
+        from ncplan import interrupts
+        interrupts.install()
         try:
             with locked(manager, "apply", 0) as lock_id:
                 print("LOCKED", lock_id, flush=True)

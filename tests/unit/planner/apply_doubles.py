@@ -137,6 +137,10 @@ class RecordingHooks:
     def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
         self.progress.append(progress)
 
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
+        self.events.append(("stopping", ",".join(running), ",".join(not_awaited + stops)))
+
 
 class KeepingManager:
     """A real local-file StateManager that also keeps each state it persisted."""

@@ -262,7 +262,8 @@ def test_a_second_apply_picks_up_where_the_first_stopped(manager: KeepingManager
 def rollout(status: str, reason: str = "") -> object:
     asked: list[tuple[str, int]] = []
 
-    def wait(c: ResourceChange, index: int, hooks: ApplyHooks) -> DeploymentProgress:
+    def wait(c: ResourceChange, index: int, hooks: ApplyHooks,
+             stop: threading.Event) -> DeploymentProgress:
         asked.append((c.address, index))
         progress = DeploymentProgress(c.name, status, desired=1, placed=1, reason=reason)
         hooks.deployment_progress(c, progress)
@@ -383,7 +384,8 @@ def test_an_unexpected_error_fails_that_resource_and_the_others_go_on(
 
 
 def test_a_rollout_watcher_bug_keeps_the_registration_recorded(manager: KeepingManager) -> None:
-    def broken(c: ResourceChange, index: int, hooks: ApplyHooks) -> DeploymentProgress:
+    def broken(c: ResourceChange, index: int, hooks: ApplyHooks,
+               stop: threading.Event) -> DeploymentProgress:
         raise KeyError("Allocations")
 
     result = run(manager, Calls(), (change(DB),), options=ApplyOptions(wait_for_rollout=broken))
@@ -412,3 +414,52 @@ def test_a_state_that_cannot_be_written_stops_the_apply_naming_what_was_applied(
                                     "device")
     assert raised.value.partial == (DB_DEFAULTS,)
     assert calls.started_order == [f"write {DB_DEFAULTS}", f"write {DB}"]
+
+
+# ---------------------------------------------------------------- a deleted job's stop
+
+
+DENY = "consul_intention.*->db"
+
+
+def stop_waiter(calls: Calls, reason: str | None = None) -> object:
+    def stopped(c: ResourceChange, stop: threading.Event) -> str | None:
+        calls.started(f"stopped {c.address}")
+        time.sleep(0.1)
+        calls.ended(f"stopped {c.address}")
+        return reason
+
+    return stopped
+
+
+def test_a_deny_is_deleted_only_once_the_jobs_allocations_stopped(
+        manager: KeepingManager) -> None:
+    calls = Calls()
+    prior = (recorded(DB, depends_on=(DENY,)), recorded(DENY))
+    changes = (change(DB, Action.DELETE, depends_on=(DENY,)), change(DENY, Action.DELETE))
+    result = run(manager, calls, changes, prior=prior,
+                 options=ApplyOptions(wait_for_stop=stop_waiter(calls)))  # type: ignore[arg-type]
+    assert result.ok and result.destroyed == 2
+    assert calls.started_order == [f"delete {DB}", f"stopped {DB}", f"delete {DENY}"]
+    assert calls.ended_before_started(f"stopped {DB}", f"delete {DENY}")
+
+
+def test_allocations_that_do_not_stop_fail_the_delete_and_keep_the_deny(
+        manager: KeepingManager) -> None:
+    calls = Calls()
+    prior = (recorded(DB, depends_on=(DENY,)), recorded(DENY))
+    changes = (change(DB, Action.DELETE, depends_on=(DENY,)), change(DENY, Action.DELETE))
+    reason = "deregistered, but 1 allocation(s) still running after 5m"
+    result = run(manager, calls, changes, prior=prior,
+                 options=ApplyOptions(wait_for_stop=stop_waiter(calls, reason)))  # type: ignore[arg-type]
+    assert result.failed == (Problem(DB, reason),)
+    assert result.skipped == (Problem(DENY, f"depends on {DB}, which failed"),)
+    on_disk = manager.on_disk()
+    assert on_disk is not None and on_disk.addresses == (DENY, DB)
+
+
+def test_no_wait_does_not_wait_for_a_deleted_jobs_allocations(manager: KeepingManager) -> None:
+    calls = Calls()
+    result = run(manager, calls, (change(DB, Action.DELETE),), prior=(recorded(DB),),
+                 options=ApplyOptions(wait=False, wait_for_stop=stop_waiter(calls)))  # type: ignore[arg-type]
+    assert result.ok and calls.started_order == [f"delete {DB}"]

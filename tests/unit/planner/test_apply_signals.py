@@ -51,9 +51,10 @@ CHILD = textwrap.dedent("""
         result = apply_plan(Plan(changes=changes), state, manager,
                             executors(calls, behave={{"consul_service_defaults.db": slow}}),
                             options=ApplyOptions(parallelism=1))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print(json.dumps({{"raised": True, "seconds": time.monotonic() - began,
-                          "started": calls.started_order}}), flush=True)
+                          "started": calls.started_order,
+                          "notes": getattr(interrupt, "__notes__", [])}}), flush=True)
         os._exit(130)
     print(json.dumps({{"raised": False, "interrupted": result.interrupted,
                       "succeeded": list(result.succeeded),
@@ -115,3 +116,116 @@ def test_a_second_sigint_stops_at_once_and_the_state_stays_readable(tmp_path: Pa
     assert result["seconds"] < 10  # did not wait for the 20 s write
     assert result["started"] == ["write consul_service_defaults.db"]
     assert recorded_addresses(tmp_path) == []  # the state written before the run, intact
+    assert result["notes"] == ["Sent, no answer recorded (the write may have landed; the "
+                               "next plan shows it): consul_service_defaults.db"]
+
+
+ROLLING = textwrap.dedent("""
+    import json, os, sys, threading, time
+    from pathlib import Path
+    sys.path.insert(0, {here!r})
+    from apply_doubles import Calls, KeepingManager, RecordingHooks, change, executors, start_state
+    from ncplan import interrupts
+    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.model import Plan
+    from ncplan.providers.live import DeploymentProgress
+
+    interrupts.install()
+
+    def never_healthy(c, index, hooks, stop):
+        hooks.deployment_progress(c, DeploymentProgress(c.name, "running", desired=1))
+        print("rolling", flush=True)
+        stop.wait(60)
+        time.sleep(0.2)  # a blocking query still in flight after the stop
+        hooks.deployment_progress(c, DeploymentProgress(c.name, "running", placed=1))
+        return DeploymentProgress(c.name, "running", desired=1, placed=1)
+
+    manager = KeepingManager(Path(sys.argv[1]))
+    state = start_state(manager)
+    hooks = RecordingHooks()
+    changes = (change("nomad_job.db"), change("nomad_job.web", depends_on=("nomad_job.db",)))
+    began = time.monotonic()
+    result = apply_plan(Plan(changes=changes), state, manager, executors(Calls()),
+                        hooks=hooks, options=ApplyOptions(wait_for_rollout=never_healthy))
+    print(json.dumps({{"seconds": time.monotonic() - began,
+                      "interrupted": result.interrupted,
+                      "not_awaited": list(result.not_awaited),
+                      "succeeded": list(result.succeeded),
+                      "skipped": [p.address for p in result.skipped],
+                      "events": hooks.events, "progress": len(hooks.progress)}}), flush=True)
+    os._exit(130 if result.interrupted else 0)
+""")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_a_rollout_records_the_job_and_stops_following_it(
+        tmp_path: Path, signum: int) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(ROLLING.format(here=str(HERE)))
+    child = subprocess.Popen([sys.executable, str(script), str(tmp_path / "state.json")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "rolling"
+    sent = time.monotonic()
+    child.send_signal(signum)
+    code, result = outcome(child)
+    assert code == 130 and time.monotonic() - sent < 10
+    assert result["interrupted"] and result["not_awaited"] == ["nomad_job.db"]
+    assert result["succeeded"] == ["nomad_job.db"]
+    assert result["skipped"] == ["nomad_job.web"]
+    events = [tuple(e) for e in result["events"]]
+    assert events[:3] == [("pre", "nomad_job.db", "create"), ("stopping", "", "nomad_job.db"),
+                          ("post", "nomad_job.db", "ok")]
+    assert result["progress"] == 1  # nothing reported after the stop
+    assert recorded_addresses(tmp_path) == ["nomad_job.db"]
+
+
+STOPPING = textwrap.dedent("""
+    import json, os, signal, sys, threading, time
+    from pathlib import Path
+    sys.path.insert(0, {here!r})
+    from apply_doubles import (Calls, KeepingManager, RecordingHooks, change, executors,
+                               recorded, start_state)
+    from ncplan import interrupts
+    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.model import Action, Plan
+
+    interrupts.install()
+
+    def never_stops(c, stop):
+        os.kill(os.getpid(), signal.SIGINT)
+        stop.wait(60)
+        time.sleep(0.2)  # a blocking query still in flight after the stop
+        return None
+
+    manager = KeepingManager(Path(sys.argv[1]))
+    deny = "consul_intention.*->db"
+    state = start_state(manager, recorded("nomad_job.db", depends_on=(deny,)), recorded(deny))
+    hooks = RecordingHooks()
+    changes = (change("nomad_job.db", Action.DELETE, depends_on=(deny,)),
+               change(deny, Action.DELETE))
+    result = apply_plan(Plan(changes=changes, prior_state=state), state, manager,
+                        executors(Calls()), hooks=hooks,
+                        options=ApplyOptions(wait_for_stop=never_stops))
+    print(json.dumps({{"interrupted": result.interrupted, "destroyed": result.destroyed,
+                      "skipped": [p.address for p in result.skipped],
+                      "events": hooks.events}}), flush=True)
+    os._exit(130 if result.interrupted else 0)
+""")
+
+
+def test_an_interrupt_while_a_deleted_jobs_allocations_stop_records_it_destroyed(
+        tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(STOPPING.format(here=str(HERE)))
+    child = subprocess.Popen([sys.executable, str(script), str(tmp_path / "state.json")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code, result = outcome(child)
+    assert code == 130 and result["interrupted"] and result["destroyed"] == 1
+    assert result["skipped"] == ["consul_intention.*->db"]  # the guard stays
+    assert [tuple(e) for e in result["events"]][:3] == [
+        ("pre", "nomad_job.db", "delete"), ("stopping", "", "nomad_job.db"),
+        ("post", "nomad_job.db", "ok")]
+    assert recorded_addresses(tmp_path) == ["consul_intention.*->db"]

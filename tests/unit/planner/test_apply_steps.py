@@ -6,7 +6,7 @@ from __future__ import annotations
 from apply_doubles import change
 
 from ncplan.planner.model import Action
-from ncplan.planner.steps import StepKind, plan_steps
+from ncplan.planner.steps import StepKind, plan_steps, step_batches
 from ncplan.providers.executors import _EntryIndexes
 
 DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web->db"
@@ -52,3 +52,43 @@ def test_entry_indexes_follow_our_own_writes() -> None:
     assert indexes.current("api", 10) == 10
     indexes.record("db", 15, 15)  # nothing written (identical): no move
     assert indexes.current("db", 10) == 15
+
+
+def test_an_update_that_drops_an_edge_goes_before_the_delete_of_what_it_needed() -> None:
+    """web stops calling db: the state had web need the intention, the configuration no
+    longer does; web's update (and its rollout) comes before the intention's delete."""
+    steps = plan_steps([change(WEB, Action.UPDATE), change(INTENTION, Action.DELETE,
+                                                           depends_on=(DB,))],
+                       {WEB: (INTENTION, DB), INTENTION: (DB,), DB: ()})
+    assert {k: s.needs for k, s in steps.items()} == {
+        f"write {WEB}": (), f"delete {INTENTION}": (f"write {WEB}",)}
+    assert step_batches(steps) == ((WEB,), (INTENTION,))
+
+
+def test_a_replace_is_printed_twice_its_delete_first() -> None:
+    steps = plan_steps([change(DB, Action.REPLACE, index=9)], {DB: ()})
+    assert step_batches(steps) == ((DB,), (DB,))
+
+
+def test_an_edge_from_the_state_that_would_close_a_cycle_is_left_out() -> None:
+    """a (updated) stops needing b and needs c instead; c is replaced, and b (deleted) needed
+    c: a's write needs c's write, which needs c's delete, which needs b's delete, so b's
+    delete cannot also wait for a's write."""
+    a, b, c = "nomad_job.a", "nomad_job.b", "nomad_job.c"
+    steps = plan_steps([change(a, Action.UPDATE, depends_on=(c,)),
+                        change(b, Action.DELETE, depends_on=(c,)),
+                        change(c, Action.REPLACE, index=3)],
+                       {a: (b,), b: (c,), c: ()})
+    assert {k: s.needs for k, s in steps.items()} == {
+        f"write {a}": (f"write {c}",), f"delete {b}": (),
+        f"delete {c}": (f"delete {b}",), f"write {c}": (f"delete {c}",)}
+
+
+def test_a_cycle_in_the_recorded_edges_does_not_stop_a_destroy() -> None:
+    """A state whose deny needed its job and whose job needs the deny (written by two
+    versions of the rule): one edge is left out, deterministically."""
+    job, deny = "nomad_job.api", "consul_intention.*->api"
+    steps = plan_steps([change(job, Action.DELETE, depends_on=(deny,)),
+                        change(deny, Action.DELETE, depends_on=(job,))],
+                       {job: (deny,), deny: (job,)})
+    assert step_batches(steps) == ((job,), (deny,))

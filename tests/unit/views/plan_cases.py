@@ -109,7 +109,8 @@ def replace() -> Plan:
                          replace_paths=("Type",),
                          reason="type changes; it cannot change in place")
     return Plan(changes=(change,), prior_state=state(job_state(before)), lineage=LINEAGE,
-                serial=4, apply_order=(("nomad_job.web",),), targets=("nomad_job.web",))
+                serial=4, apply_order=(("nomad_job.web",), ("nomad_job.web",)),
+                targets=("nomad_job.web",))
 
 
 def delete() -> Plan:

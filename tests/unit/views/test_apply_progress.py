@@ -220,3 +220,39 @@ def test_lines_from_worker_threads_never_interleave() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 8 * 20 * 2
     assert all(json.loads(line)["type"] in ("apply_start", "apply_progress") for line in lines)
+
+
+NOT_AWAITED = "rollout not awaited: the apply was interrupted"
+
+
+def test_an_interrupt_is_said_at_once_and_a_rollout_left_says_so() -> None:
+    out = io.StringIO()
+    view = HumanApplyView(Console(file=out, width=100))
+    view.pre_apply(DB)
+    view.stopping(("consul_intention.web->db",), ("nomad_job.db",))
+    view.post_apply(DB, ResourceOutcome("nomad_job.db", index=41, seconds=3.1,
+                                        note=NOT_AWAITED))
+    assert out.getvalue().splitlines() == [
+        "nomad_job.db: Creating...",
+        "Interrupt received: starting no new steps.",
+        "  Finishing the running steps: consul_intention.web->db",
+        "  Not awaiting the rollout of nomad_job.db: registered, recorded as applied.",
+        "  Press Ctrl-C again to stop now.",
+        "nomad_job.db: Creation complete after 3s [index=41]; rollout not awaited: the apply "
+        "was interrupted",
+    ]
+
+
+def test_json_says_the_interrupt_as_a_log_message_and_notes_the_rollout_left() -> None:
+    out = io.StringIO()
+    view = JsonApplyView(out, now=lambda: STAMP, clock=lambda: 1.0)
+    view.stopping((), ("nomad_job.db",))
+    view.post_apply(DB, ResourceOutcome("nomad_job.db", index=41, note=NOT_AWAITED))
+    log, complete = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (log["type"], log["@level"]) == ("log", "warn")
+    assert log["interrupt"] == {"running": [], "not_awaited": ["nomad_job.db"],
+                                "stops_not_awaited": []}
+    assert log["@message"] == ("Interrupt received: starting no new steps. Not awaiting the "
+                               "rollout of nomad_job.db: registered, recorded as applied. "
+                               "Press Ctrl-C again to stop now.")
+    assert complete["type"] == "apply_complete" and complete["hook"]["note"] == NOT_AWAITED
