@@ -17,6 +17,7 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, plan_for_state, prepare
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanMode
+from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import redact
 from ncplan.resources.address import parse_address
 from ncplan.resources.desired import DesiredResource
@@ -29,10 +30,7 @@ WHERE = {"nomad_job": "in Nomad", "consul_intention": "in Consul's service-inten
 
 def import_id(resource: DesiredResource) -> str:
     """The ID a user passes to import ``resource``."""
-    if resource.kind == "consul_intention":
-        address = parse_address(resource.address)
-        return f"{address.source}->{address.destination}"
-    return resource.name
+    return object_id(resource.address)
 
 
 def _desired(address: str, desired: tuple[DesiredResource, ...]) -> DesiredResource:

@@ -104,6 +104,7 @@ class ApplyResult:
     failed: tuple[Problem, ...] = ()
     skipped: tuple[Problem, ...] = ()
     interrupted: bool = False
+    imported: int = 0
     added: int = 0
     changed: int = 0
     destroyed: int = 0
@@ -380,7 +381,8 @@ class _Engine:
             succeeded=tuple(sorted({_address(k) for k in ok} - bad)),
             failed=tuple(Problem(_address(k), r) for k, r in sorted(failed.items())),
             skipped=_problems(run.skipped, failed),
-            interrupted=run.control.stopping, added=counts["add"], changed=counts["change"],
+            interrupted=run.control.stopping, imported=counts["import"],
+            added=counts["add"], changed=counts["change"],
             destroyed=counts["destroy"], state=run.state)
 
 

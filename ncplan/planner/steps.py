@@ -1,7 +1,8 @@
 """The steps of an apply and what each waits for. Pure.
 
-Each actionable change becomes one or two steps: a create or update is a ``write``, a
-delete a ``delete``, a replace its ``delete`` then its ``write`` (a create, index 0).
+Each actionable change becomes one or two steps: a create, update or import is a
+``write`` (a change only recorded has none), a delete a ``delete``, a replace its
+``delete`` then its ``write`` (a create, index 0).
 ``needs`` reads "runs only after":
 
 * ``write A`` needs ``write B`` for each B that A depends on (dependency order);
@@ -35,7 +36,7 @@ class Step:
     kind: StepKind
     change: ResourceChange
     needs: tuple[str, ...] = ()
-    counts_as: str = "add"  # "add" | "change" | "destroy", Terraform's summary counts
+    counts_as: str = "add"  # "add" | "change" | "destroy" | "import", Terraform's counts
 
     @property
     def key(self) -> str:
@@ -51,6 +52,8 @@ def _split(change: ResourceChange) -> list[Step]:
         return [Step(StepKind.WRITE, change, counts_as="add")]
     if change.action is Action.UPDATE:
         return [Step(StepKind.WRITE, change, counts_as="change")]
+    if change.action is Action.NOOP and change.importing:  # the write marks it as ours
+        return [Step(StepKind.WRITE, change, counts_as="import")]
     if change.action is Action.DELETE:
         return [Step(StepKind.DELETE, change, counts_as="destroy")]
     if change.action is Action.REPLACE:

@@ -45,10 +45,11 @@ class State:
     resources: tuple[ResourceState, ...] = ()
 
     @classmethod
-    def new(cls, resources: Iterable[ResourceState] = ()) -> State:
-        """A state that was never persisted: a fresh lineage, serial 0."""
+    def new(cls, resources: Iterable[ResourceState] = (), lineage: str = "") -> State:
+        """A state that was never persisted: serial 0, ``lineage`` (the one a plan made
+        before it marked its objects with) or a fresh one."""
         return cls(version=CURRENT_VERSION, ncplan_version=__version__, serial=0,
-                   lineage=str(uuid.uuid4()), resources=sort_resources(resources))
+                   lineage=lineage or str(uuid.uuid4()), resources=sort_resources(resources))
 
     def resource(self, address: str) -> ResourceState | None:
         return next((r for r in self.resources if r.address == address), None)

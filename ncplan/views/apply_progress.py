@@ -258,11 +258,15 @@ def event(kind: str, message: str, *, level: str = "info", now: Now = _local_now
             "@timestamp": now().isoformat(timespec="microseconds"), "type": kind, **fields}
 
 
-def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool) -> str:
-    """Terraform's closing sentence: ``Apply complete! Resources: ...``."""
+def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool,
+                  imported: int = 0) -> str:
+    """Terraform's closing sentence: ``Apply complete! Resources: ...`` (``N imported,``
+    first when the apply imported objects, as Terraform 1.5 says it)."""
     if destroy:
         return f"Destroy complete! Resources: {destroyed} destroyed."
-    return f"Apply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
+    first = f"{imported} imported, " if imported else ""
+    return (f"Apply complete! Resources: {first}{added} added, {changed} changed, "
+            f"{destroyed} destroyed.")
 
 
 def change_summary_event(add: int, change: int, remove: int, *, destroy: bool = False,

@@ -87,6 +87,9 @@ def resource_change(change: ResourceChange, mode: PlanMode,
         entry["change"]["after_unknown"] = change.after_unknown
     if change.replace_paths:
         entry["change"]["replace_paths"] = [[path] for path in change.replace_paths]
+    if change.adoption is not None:  # Terraform's shape; ncplan says which adoption
+        entry["change"]["importing"] = {"id": change.import_id}
+        entry["change"]["ncplan_adoption"] = change.adoption.value
     reason = action_reason(change, mode)
     if reason is not None:
         entry["action_reason"] = reason

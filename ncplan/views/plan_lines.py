@@ -14,6 +14,7 @@ from typing import TypeGuard
 
 from ncplan.planner.model import (
     Action,
+    Adoption,
     Drift,
     Plan,
     PlanMode,
@@ -107,7 +108,7 @@ def drift_lines(drift: Drift, secrets: frozenset[str]) -> list[DiffLine]:
 
 
 def change_header(change: ResourceChange) -> str:
-    return f"{change.address} {change.action.phrase}"
+    return f"{change.address} {change.phrase}"
 
 
 def drift_header(drift: Drift) -> str:
@@ -126,7 +127,9 @@ def summary_line(plan: Plan) -> str:
     if plan.is_empty():
         return NOTHING_TO_DESTROY if plan.mode is PlanMode.DESTROY else NO_CHANGES
     add, change, destroy = plan.counts()
-    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+    adopted = "".join(f"{count} to {how.value}, " for how in (Adoption.IMPORT, Adoption.RECORD)
+                      if (count := plan.adopted(how)))
+    return f"Plan: {adopted}{add} to add, {change} to change, {destroy} to destroy."
 
 
 def empty_detail(plan: Plan) -> str:
