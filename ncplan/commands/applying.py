@@ -154,6 +154,10 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
                            timeout=settings.wait_timeout)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=waiter)
+    if state is None:  # the lineage the writes are marked with is on disk before them,
+        # so a run stopped before its first record still owns what it wrote
+        prepared.manager.write(State.new(lineage=plan.lineage))
+        state = prepared.manager.persist()
     try:
         return apply_plan(plan, state if state is not None else State.new(lineage=plan.lineage),
                           prepared.manager,

@@ -182,7 +182,7 @@ class Plan:
         """No change to make (a refresh-only plan is empty when nothing drifted)."""
         if self.mode is PlanMode.REFRESH_ONLY:
             return not self.drift
-        return not self.actionable
+        return not self.actionable and not self.forgotten
 
     def adopted(self, how: Adoption) -> int:
         """How many objects the plan imports (or records)."""

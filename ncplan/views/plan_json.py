@@ -96,6 +96,20 @@ def resource_change(change: ResourceChange, mode: PlanMode,
     return entry
 
 
+def forgotten_change(address: str, state: State | None,
+                     secrets: frozenset[str]) -> dict[str, Any]:
+    """A recorded object already gone: Terraform 1.7's ``"actions": ["forget"]``."""
+    kind, _, name = address.partition(".")
+    entry = _resource(address, kind, name)
+    recorded = state.resource(address) if state is not None else None
+    before = recorded.attributes if recorded is not None else None
+    entry["change"] = _change_body(Action.NOOP, before, None, mask_of(before, secrets),
+                                   False, secrets)
+    entry["change"]["actions"] = ["forget"]
+    entry["action_reason"] = "forget_because_deleted_outside"
+    return entry
+
+
 def resource_drift(drift: Drift, secrets: frozenset[str]) -> dict[str, Any]:
     entry = _resource(drift.address, drift.kind, drift.name)
     entry["change"] = _change_body(drift.action, drift.before, drift.after,
@@ -144,7 +158,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "ncplan_version": __version__,
         "mode": plan.mode.value,
-        "resource_changes": [resource_change(c, plan.mode, secrets) for c in plan.changes],
+        "resource_changes": [resource_change(c, plan.mode, secrets) for c in plan.changes]
+        + [forgotten_change(a, plan.prior_state, secrets) for a in plan.forgotten],
         "resource_drift": [resource_drift(d, secrets) for d in plan.drift],
         "prior_state": prior_state(plan.prior_state, secrets),
         "errored": False,  # a plan that fails is an error (exit 1), never a document

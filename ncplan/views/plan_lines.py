@@ -129,7 +129,13 @@ def summary_line(plan: Plan) -> str:
     add, change, destroy = plan.counts()
     adopted = "".join(f"{count} to {how.value}, " for how in (Adoption.IMPORT, Adoption.RECORD)
                       if (count := plan.adopted(how)))
-    return f"Plan: {adopted}{add} to add, {change} to change, {destroy} to destroy."
+    forget = f", {len(plan.forgotten)} to forget" if plan.forgotten else ""
+    return f"Plan: {adopted}{add} to add, {change} to change, {destroy} to destroy{forget}."
+
+
+def forgotten_header(address: str) -> str:
+    """A recorded object already gone: Terraform 1.7's "will no longer be managed"."""
+    return f"{address} is already gone: it will be removed from the state"
 
 
 def empty_detail(plan: Plan) -> str:

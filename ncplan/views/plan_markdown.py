@@ -117,4 +117,6 @@ def plan_markdown(plan: Plan) -> str:
                           for a in change.nomad_plan.annotations]
             out += _details(words.change_header(change), words.change_lines(change, secrets),
                             notes)
+    if plan.mode is not PlanMode.REFRESH_ONLY and plan.forgotten:
+        out += [f"- `{words.forgotten_header(address)}`" for address in plan.forgotten] + [""]
     return "\n".join(out).rstrip("\n") + "\n"
