@@ -195,7 +195,8 @@ def stale_reasons(plan: Plan, current_state: State | None, current_digest: str) 
     reasons = []
     lineage = current_state.lineage if current_state is not None else ""
     serial = current_state.serial if current_state is not None else 0
-    if plan.lineage and current_state is not None and lineage != plan.lineage:
+    made_against_a_state = plan.serial > 0  # else its lineage is the one it would create
+    if made_against_a_state and plan.lineage and lineage != plan.lineage:
         reasons.append(f"the state is another one (lineage {lineage or 'none'}, the plan was "
                        f"made against {plan.lineage})")
     elif serial != plan.serial:

@@ -184,3 +184,36 @@ def test_apply_drops_objects_gone_and_no_longer_configured(
     assert apply.exit_code == 0, apply.both
     assert "consul_intention.web->db: already gone, removed from the state" in apply.stdout
     assert "consul_intention.web->db" not in _addresses(first, agents)
+
+
+def test_import_writes_the_mark_and_records_the_index_it_left(
+        tmp_path: Path, agents: Agents, wiped: None) -> None:
+    first = _applied(tmp_path, agents)
+    lineage = _state(first, agents)["lineage"]
+    forget = _run(first, agents, "state", "rm", "nomad_job.db", "consul_intention.web->db")
+    assert forget.exit_code == 0, forget.both
+    _unmark_job(agents, "db")
+    _unmark_intentions(agents, "db")
+    for address, ident in (("nomad_job.db", "db"), ("consul_intention.web->db", "web->db")):
+        done = _run(first, agents, "import", address, ident)
+        assert done.exit_code == 0, done.both
+    job = _job(agents, "db")
+    assert job["Meta"][JOB_MARK] == lineage
+    assert _intentions(agents, "db")["Meta"] == {f"ncplan-lineage-{lineage}": "web"}
+    indexes = {r["address"]: r["observed_index"] for r in _state(first, agents)["resources"]}
+    assert indexes["nomad_job.db"] == job["JobModifyIndex"]
+    assert indexes["consul_intention.web->db"] == _intentions(agents, "db")["ModifyIndex"]
+    again = _run(first, agents, "plan", "--detailed-exitcode")
+    assert again.exit_code == 0, again.both
+    assert "Objects have changed outside" not in again.stdout
+
+
+def test_import_refuses_another_states_object(
+        tmp_path: Path, agents: Agents, wiped: None) -> None:
+    first = _applied(tmp_path, agents)
+    lineage = _state(first, agents)["lineage"]
+    second = copy_example("connect-on-nomad", tmp_path / "b")
+    done = _run(second, agents, "import", "nomad_job.db", "db")
+    assert done.exit_code == 1, done.both
+    assert f"belongs to another ncplan state (lineage {lineage})" in done.stderr
+    assert _job(agents, "db")["Meta"][JOB_MARK] == lineage
