@@ -44,10 +44,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ncplan.config.model import Config
-from ncplan.errors import ApplyError, NcplanError
+from ncplan.errors import ApplyError, NcplanError, ProviderUnreachable
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
+from ncplan.planner.reconcile import with_possibly_applied
 from ncplan.planner.steps import Step, StepKind, plan_steps
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.manager import Persister, Writer
@@ -129,6 +130,7 @@ class _Done:
     record: ResourceState | None = None  # to put in the state (a write Nomad accepted)
     error: str | None = None
     seconds: float = 0.0
+    possibly_applied: bool = False  # sent, no answer: recorded as possibly applied
 
     @property
     def index(self) -> int:
@@ -322,6 +324,8 @@ class _Engine:
                 new = new.with_resource(done.record)
             elif done.error is None and step.kind is StepKind.DELETE:
                 new = new.without([step.change.address])
+            elif done.possibly_applied:
+                new = with_possibly_applied(new, [step.change])
         with run.control.recording:
             if run.control.aborted:
                 return False
@@ -344,7 +348,9 @@ class _Engine:
                 return _Done(seconds=time.monotonic() - started)
             written = executor.write(step.change)
         except NcplanError as error:
-            return _Done(error=error.message, seconds=time.monotonic() - started)
+            landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
+            return _Done(error=error.message, seconds=time.monotonic() - started,
+                         possibly_applied=landed)
         except Exception as error:  # a bug below: this resource fails, the others go on
             return _Done(error=_internal(error), seconds=time.monotonic() - started)
         failure = self._rollout(step.change, written)

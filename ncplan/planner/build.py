@@ -87,6 +87,8 @@ IMPORTED = "no ncplan state owns it (made outside ncplan): it is imported, and m
            "with this state's lineage"
 RECORDED = ("it carries this state's lineage but the state does not record it (an apply "
             "was stopped before recording it): the state records it")
+NOT_LANDED = ("its last write was sent but never answered (recorded as possibly applied), "
+              "and did not land: it will be created")
 UNRECORDED_DELETE = ("it carries this state's lineage but the state does not record it (an "
                      "apply was stopped before recording it)")
 
@@ -117,8 +119,13 @@ def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
             found.changes.append(diff_resource(resource, recorded, None,
                                                request.sensitive_values))
         return
-    change = diff_resource(resource, recorded, refreshed, request.sensitive_values)
     owner = owner_of(resource.address, refreshed)
+    pending = recorded is not None and recorded.possibly_applied
+    if recorded is not None and _create_not_landed(recorded, owner.lineage, request):
+        recorded = None  # the mark settles it: whatever is there is not ours
+    change = diff_resource(resource, recorded, refreshed, request.sensitive_values)
+    if pending and change.action is Action.CREATE:
+        change = replace(change, reason=NOT_LANDED)
     if request.mode is PlanMode.DESTROY:  # not recorded (see _changes): ours only if marked
         # (another state's object is not this destroy's business: left alone, no error)
         if owner.exists and owner.lineage == request.owner and change.before is not None:
@@ -138,6 +145,14 @@ def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
                                                    recorded is not None)))
 
 
+def _create_not_landed(recorded: ResourceState, lineage: str | None,
+                       request: PlanRequest) -> bool:
+    """A create recorded as possibly applied whose object does not carry our mark: it did
+    not land (an object there is someone else's)."""
+    return recorded.possibly_applied and not recorded.observed_index \
+        and lineage != request.owner
+
+
 def _recorded_change(old: ResourceState, request: PlanRequest, found: _Found) -> None:
     """A recorded object the plan does not want (removed from the configuration, or
     ``--destroy``): deleted at its live index; forgotten when it is already gone."""
@@ -146,12 +161,11 @@ def _recorded_change(old: ResourceState, request: PlanRequest, found: _Found) ->
         found.changes.append(delete_change(old, old.observed_index))
         return
     owner = owner_of(old.address, refreshed)
-    if foreign(owner, request.owner):
-        found.errors.append(foreign_error(old.address, owner, request.owner, None))
-        return
     live = live_view(old, refreshed)
-    if live.body is None:
+    if live.body is None or _create_not_landed(old, owner.lineage, request):
         found.forgotten.append(old.address)
+    elif foreign(owner, request.owner):
+        found.errors.append(foreign_error(old.address, owner, request.owner, None))
     else:
         found.changes.append(delete_change(old, live.index))
 

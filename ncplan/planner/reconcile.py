@@ -10,8 +10,12 @@ destroy) start from the state :func:`reconciled` returns:
 * a live object carrying this state's lineage that the state does not record (an
   adoption ``record``, without another change) is recorded;
 * a recorded object the plan leaves alone (no-op) whose live index moved or whose record
-  differs from the planned body (an update that landed but was not recorded) is recorded
-  again, at its live index.
+  differs from the planned body (an update that landed but was not recorded), or that is
+  recorded as possibly applied (a write whose answer never came), is recorded again, at
+  its live index.
+
+:func:`with_possibly_applied` is the other half: the record of writes sent whose answer
+never came (a timeout, an interrupt), settled by the next refresh as above.
 
 Imports, and adopted objects that also change, are recorded by the engine after their
 write, as every write is.
@@ -19,13 +23,13 @@ write, as every write is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ncplan.planner.model import Action, Adoption, Plan, ResourceChange
 from ncplan.planner.redaction import redact
 from ncplan.resources.plain import plain
-from ncplan.state.model import ResourceState, State
+from ncplan.state.model import ResourceState, State, possibly_applied
 
 
 def record_of(change: ResourceChange, index: int, secrets: frozenset[str]) -> ResourceState:
@@ -38,7 +42,7 @@ def record_of(change: ResourceChange, index: int, secrets: frozenset[str]) -> Re
 
 
 def _stale(recorded: ResourceState, fresh: ResourceState) -> bool:
-    return (recorded.observed_index != fresh.observed_index
+    return (recorded.observed_index != fresh.observed_index or recorded.possibly_applied
             or plain(recorded.attributes) != plain(fresh.attributes))
 
 
@@ -75,3 +79,13 @@ def reconciled(plan: Plan, state: State | None, secrets: frozenset[str]) -> Stat
     for record in records:
         result = result.with_resource(record)
     return result
+
+
+def with_possibly_applied(state: State, changes: Iterable[ResourceChange]) -> State:
+    """``state`` recording each of ``changes`` as possibly applied: its write (or delete)
+    was sent and may have landed (its answer never came: a timeout, an interrupt)."""
+    for change in changes:
+        body = change.after if change.after is not None else (change.before or {})
+        state = possibly_applied(state, change.address, change.kind, change.name, body,
+                                 change.depends_on)
+    return state

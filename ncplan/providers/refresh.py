@@ -176,10 +176,11 @@ def marked_for_plan(body: Mapping[str, Any], live: LiveJob | None,
                     lineage: str) -> Mapping[str, Any]:
     """The job Nomad plans: with the ownership mark ``lineage`` when the live job carries
     it or does not exist (what apply registers), else as it is, so a job written before
-    marks existed, or one to import, shows no change for the mark alone."""
-    if not lineage or (live is not None and job_owner(live.body) != lineage):
-        return body
-    return with_job_mark(body, lineage)
+    marks existed, or one to import, shows no change for the mark alone. Without a
+    ``lineage`` (a refresh for no state in particular), a live job's own mark is kept."""
+    owner = job_owner(live.body) if live is not None else lineage
+    mark = owner if owner and (not lineage or owner == lineage) else ""
+    return with_job_mark(body, mark) if mark else body
 
 
 def _plan_tasks(providers: Providers, desired: Sequence[DesiredResource], state: State | None,
@@ -214,7 +215,7 @@ def moved_jobs(state: State | None,
     for recorded in state.resources if state is not None else ():
         address = parse_address(recorded.address)
         live = jobs.get(address.name) if address.kind == "nomad_job" else None
-        if live is not None and recorded.attributes and (
+        if live is not None and recorded.attributes and not recorded.possibly_applied and (
                 live.modify_index != recorded.observed_index):
             moved[address.name] = recorded.attributes
     return moved
