@@ -200,7 +200,7 @@ def plan_order(changes: Sequence[ResourceChange],
     """Creates, updates and replaces in dependency order, then the deletes in reverse
     dependency order (as the state recorded it), so nothing goes before what it needs."""
     writes = {c.address for c in changes if c.action in (Action.CREATE, Action.UPDATE,
-                                                          Action.REPLACE)}
+                                                          Action.REPLACE) or c.importing}
     deletes = {c.address for c in changes if c.action is Action.DELETE}
     forward = ResourceGraph({c.address: c.depends_on for c in changes})
     known = {r.address for r in recorded}

@@ -149,8 +149,10 @@ class JsonApplyUi:
                             change={**resource_hook(change), "reason": change.reason or None})
         add, change_count, remove = plan.counts()
         imported = plan.adopted(Adoption.IMPORT)
+        message = summary_line(plan) if not plan.is_empty() else (
+            f"Plan: {add} to add, {change_count} to change, {remove} to destroy.")
         self._view.write(event(
-            "change_summary", summary_line(plan),
+            "change_summary", message,
             changes={"add": add, "change": change_count, "import": imported,
                      "remove": remove, "operation": "plan"}))
 

@@ -136,6 +136,7 @@ def test_a_job_made_by_hand_is_a_visible_import() -> None:
     assert change_header(change) == "nomad_job.web will be imported"
     assert not plan.is_empty() and plan.actionable == (change,)
     assert summary_line(plan) == "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."
+    assert plan.apply_order == (("nomad_job.web",),)  # the engine writes the mark
 
 
 def test_our_job_missing_from_the_state_is_recorded_not_no_changes() -> None:
