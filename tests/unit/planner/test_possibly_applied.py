@@ -3,6 +3,7 @@ plan settles it by the ownership mark."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,16 +13,15 @@ from apply_doubles import (
     KeepingManager,
     RecordingHooks,
     change,
-    crash_with,
     executors,
     start_state,
 )
 from planner_helpers import live_job, nomad_plan, recorded, resource
 
-from ncplan.errors import ProviderUnreachable
+from ncplan.errors import NcplanError, ProviderUnreachable
 from ncplan.planner.apply import apply_plan
 from ncplan.planner.build import NOT_LANDED, PlanRequest, build_plan
-from ncplan.planner.model import Action, Adoption, Plan, PlanMode
+from ncplan.planner.model import Action, Adoption, Plan, PlanMode, ResourceChange
 from ncplan.planner.reconcile import reconciled, with_possibly_applied
 from ncplan.providers.live import LiveJob, Refreshed
 from ncplan.resources.ownership import with_job_mark
@@ -32,6 +32,12 @@ WEB = resource("connect-on-nomad", "nomad_job.web")
 OURS = "0b9e8d0e-0000-4000-8000-000000000001"
 TIMED_OUT = ProviderUnreachable("cannot reach Nomad (no answer within 10 s); the write may "
                                 "have landed", may_have_landed=True)
+
+
+def crash_with(error: NcplanError) -> Callable[[ResourceChange], None]:
+    def behave(change: ResourceChange) -> None:
+        raise error
+    return behave
 
 
 def test_a_write_that_timed_out_is_recorded_as_possibly_applied(tmp_path: Path) -> None:
