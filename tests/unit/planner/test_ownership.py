@@ -216,3 +216,13 @@ def test_reconcile_gives_a_new_state_the_plans_lineage() -> None:
     plan = build_plan(_request(_job(OURS)))
     state = reconciled(plan, None, frozenset())
     assert state is not None and state.lineage == OURS
+
+
+def test_a_plan_file_keeps_adoptions_and_forgotten_objects() -> None:
+    from ncplan.planner import planfile
+
+    imported = build_plan(_request(_job(None)))
+    again = planfile.decode(planfile.encode(imported), "test")
+    assert again.changes[0].adoption is Adoption.IMPORT and again.changes[0].import_id == "web"
+    gone = build_plan(_request(None, state=_state(recorded(WEB, 7)), mode=PlanMode.DESTROY))
+    assert planfile.decode(planfile.encode(gone), "test").forgotten == ("nomad_job.web",)
