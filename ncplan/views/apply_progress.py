@@ -33,11 +33,12 @@ from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import DeploymentProgress
 
 _START = {Action.CREATE: "Creating", Action.UPDATE: "Modifying", Action.DELETE: "Destroying",
-          Action.REPLACE: "Replacing", Action.NOOP: "Reading"}
+          Action.REPLACE: "Replacing", Action.NOOP: "Importing"}  # a no-op runs only
+# when it imports (its write puts the ownership mark on the object)
 _STILL = {Action.CREATE: "creating", Action.UPDATE: "modifying", Action.DELETE: "destroying",
-          Action.REPLACE: "replacing", Action.NOOP: "reading"}
+          Action.REPLACE: "replacing", Action.NOOP: "importing"}
 _DONE = {Action.CREATE: "Creation", Action.UPDATE: "Modifications",
-         Action.DELETE: "Destruction", Action.REPLACE: "Replacement", Action.NOOP: "Read"}
+         Action.DELETE: "Destruction", Action.REPLACE: "Replacement", Action.NOOP: "Import"}
 _JSON_ACTION = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete",
                 Action.REPLACE: "replace", Action.NOOP: "noop"}
 _PROVIDER = {"nomad": "nomad", "consul": "consul"}

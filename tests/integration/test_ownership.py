@@ -133,6 +133,7 @@ def test_an_object_made_by_hand_is_adopted_only_as_a_visible_import(
 
     apply = _run(first, agents, "apply", "--auto-approve", "--no-wait")
     assert apply.exit_code == 0, apply.both
+    assert "nomad_job.db: Import complete after" in apply.stdout
     assert "Apply complete! Resources: 2 imported, 0 added, 0 changed, 0 destroyed." \
         in apply.stdout
     assert _job(agents, "db")["Meta"][JOB_MARK] == lineage
