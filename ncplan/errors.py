@@ -79,7 +79,15 @@ class CheckAndSetConflict(ProviderError):
 
 
 class ProviderUnreachable(ProviderError):
-    """Nomad or Consul could not be reached at all (refused, timed out, TLS failed)."""
+    """Nomad or Consul could not be reached at all (refused, timed out, TLS failed).
+
+    ``may_have_landed``: a write was sent and no answer came (a read timeout, a dropped
+    connection): the API may have carried it out."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "",
+                 hint: str | None = None, may_have_landed: bool = False) -> None:
+        super().__init__(message, status=status, body=body, hint=hint)
+        self.may_have_landed = may_have_landed
 
 
 class ApplyError(NcplanError):

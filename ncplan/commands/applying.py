@@ -8,8 +8,10 @@ configuration digest, or a live index that moved since the plan), else apply exa
 its sensitive values (saved redacted) restored from the configuration.
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
-``prevent_destroy`` is checked before anything is asked or done. A plan with no changes
-applies nothing (it records the objects it adopts: live, matching, not in the state).
+``prevent_destroy`` is checked before anything is asked or done. Before anything is
+written, the state is reconciled with what the plan's refresh read
+(:mod:`ncplan.planner.reconcile`: objects already gone dropped, and said so, objects
+carrying this state's lineage recorded); a plan with no changes applies nothing else.
 A refresh-only plan writes the refreshed state and nothing else.
 """
 
@@ -27,8 +29,9 @@ from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
 from ncplan.planner.edges import with_current_edges
 from ncplan.planner.guards import check_prevent_destroy
-from ncplan.planner.model import Action, Plan, PlanMode
-from ncplan.providers.executors import executors, recorded
+from ncplan.planner.model import Plan, PlanMode
+from ncplan.planner.reconcile import reconciled
+from ncplan.providers.executors import executors
 from ncplan.providers.live_indexes import moved_indexes
 from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT, RolloutWaiter
 from ncplan.providers.nomad_settings import NomadHttpSettings
@@ -67,6 +70,7 @@ class ApplyOutcome:
     ending: Ending
     result: ApplyResult | None = None
     destroy: bool = False  # the plan was a destroy plan (says "Destroy complete!")
+    forgotten: tuple[str, ...] = ()  # recorded objects already gone, dropped from the state
 
 
 def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOutcome:
@@ -107,32 +111,31 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
     if plan.mode is PlanMode.REFRESH_ONLY:
         return _write_refreshed(plan, state, prepared)
     if plan.is_empty():
-        adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
-        return ApplyOutcome(Ending.NOTHING, destroy=destroy)
+        reconcile(plan, state, prepared.manager, prepared.config.sensitive_values(), ui)
+        return ApplyOutcome(Ending.NOTHING, destroy=destroy, forgotten=plan.forgotten)
     if settings.plan_file is None and not settings.auto_approve \
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
-    state = adopt(plan, state, prepared.manager, prepared.config.sensitive_values())
+    state = reconcile(plan, state, prepared.manager, prepared.config.sensitive_values(), ui)
     state = record_edges(plan, state, prepared.manager)
     return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
-                        destroy=destroy)
+                        destroy=destroy, forgotten=plan.forgotten)
 
 
-def adopt(plan: Plan, state: State | None, manager: StateManager,
-          secrets: frozenset[str]) -> State | None:
-    """Record the no-op changes the plan adopts (live, matching the configuration, not
-    in the state: "ncplan will adopt it"), as apply records a write: ``after`` and the
-    live index. An apply killed between Nomad's write and the state write leaves such
-    an object; the next apply records it instead of losing it."""
-    known = set(state.addresses) if state is not None else set()
-    found = [recorded(c, c.observed_index, secrets) for c in plan.changes
-             if c.action is Action.NOOP and c.before is not None and c.after is not None
-             and c.address not in known]
-    if not found:
+def reconcile(plan: Plan, state: State | None, manager: StateManager,
+              secrets: frozenset[str], ui: ApplyUi) -> State | None:
+    """Write the state reconciled with the plan's refresh (see
+    :func:`~ncplan.planner.reconcile.reconciled`) before anything else is written, and
+    say which recorded objects were already gone."""
+    new = reconciled(plan, state, secrets)
+    if new is state or new is None:
         return state
-    base = state if state is not None else State.new()
-    manager.write(base.with_resources([*base.resources, *found]))
-    return manager.persist()
+    manager.write(new)
+    persisted = manager.persist()
+    dropped = [a for a in plan.forgotten if state is not None and a in state.addresses]
+    if dropped:
+        ui.forgotten(tuple(dropped))
+    return persisted if persisted is not None else new
 
 
 def record_edges(plan: Plan, state: State | None, manager: StateManager) -> State | None:
@@ -164,14 +167,26 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
                            timeout=settings.wait_timeout)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
-                           wait_for_rollout=waiter, wait_for_stop=waiter.stopped)
+                           wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
+                           secrets=config.sensitive_values())
+    if state is None:  # the lineage the writes are marked with is on disk before them,
+        # so a run stopped before its first record still owns what it wrote
+        prepared.manager.write(State.new(lineage=plan.lineage))
+        state = prepared.manager.persist()
     try:
-        return apply_plan(plan, state if state is not None else State.new(),
+        return apply_plan(plan, state if state is not None else State.new(lineage=plan.lineage),
                           prepared.manager,
                           executors(providers.jobs, providers.intentions,
                                     providers.service_defaults, providers.tokens,
                                     providers.variables,
-                                    secrets=config.sensitive_values()),
+                                    secrets=config.sensitive_values(),
+                                    lineage=_owner(plan, state)),
                           hooks=ui.hooks, options=options, config=config)
     finally:
         ui.close()
+
+
+def _owner(plan: Plan, state: State | None) -> str:
+    """The lineage every write is marked with: the state's (a plan made without a state
+    chose the one the new state gets)."""
+    return state.lineage if state is not None else plan.lineage

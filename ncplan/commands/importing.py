@@ -7,6 +7,8 @@ live object and must be the one the address manages (``nomad_job.NAME``: the job
 as ncplan manages it (its ``before``: the live object projected onto what the
 configuration sets) and its live index; that is recorded, so the next plan shows no
 changes when the configuration matches the live object and a field diff when it does not.
+The live object gets the state's ownership mark (:mod:`ncplan.providers.marking`); one
+that another state owns is refused by the plan, naming that state's lineage.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, plan_for_state, prepare
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanMode
+from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
+from ncplan.providers.marking import mark_live
 from ncplan.resources.address import parse_address
 from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
@@ -29,10 +33,7 @@ WHERE = {"nomad_job": "in Nomad", "consul_intention": "in Consul's service-inten
 
 def import_id(resource: DesiredResource) -> str:
     """The ID a user passes to import ``resource``."""
-    if resource.kind == "consul_intention":
-        address = parse_address(resource.address)
-        return f"{address.source}->{address.destination}"
-    return resource.name
+    return object_id(resource.address)
 
 
 def _desired(address: str, desired: tuple[DesiredResource, ...]) -> DesiredResource:
@@ -64,12 +65,17 @@ def run_import(app: AppContext, address: str, ident: str,
         change = plan.change(address)
         if change is None or change.before is None:
             raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
+        base = state or State.new(lineage=plan.lineage)
+        if state is None:  # the lineage is on disk before the mark is written
+            manager.write(base)
+            base = manager.persist() or base
+        index = mark_live(prepared.providers, address, base.lineage, change.observed_index)
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
                                attributes=dict(redact(
                                    hide(change.before, change.before_sensitive),
                                    prepared.config.sensitive_values())),
-                               observed_index=change.observed_index,
+                               observed_index=index,
                                dependencies=tuple(change.depends_on))
-        manager.write((state or State.new()).with_resource(record))
+        manager.write(base.with_resource(record))
         manager.persist()
     return record

@@ -8,6 +8,7 @@ objects are refreshed, as Terraform does, so a plan made during an apply waits f
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -86,11 +87,18 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Live:
-    """What the plan learns under the lock: whether sidecar identities are on, and the
-    live objects (``None`` under ``--no-refresh``)."""
+    """What the plan learns under the lock: whether sidecar identities are on, the live
+    objects (``None`` under ``--no-refresh``), and the lineage the plan writes as its own
+    (the state's, or a new one the first apply's state gets)."""
 
     identity: bool
     refreshed: Refreshed | None
+    lineage: str = ""
+
+
+def lineage_for(state: State | None) -> str:
+    """The state's lineage, or a new one for the state the first apply creates."""
+    return state.lineage if state is not None else str(uuid.uuid4())
 
 
 def prepare(app: AppContext, options: PlanOptions) -> Prepared:
@@ -123,13 +131,16 @@ def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -
     ``--no-refresh``, the live objects; the caller holds the state lock."""
     config = prepared.config
     declared = config.defaults.sidecar_identity
+    lineage = lineage_for(state)
     if not options.refresh:
-        return Live(resolve_sidecar_identity(declared, None, records_tokens(state)), None)
+        return Live(resolve_sidecar_identity(declared, None, records_tokens(state)), None,
+                    lineage)
     providers = prepared.providers
     acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
     identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
     return Live(identity, refresh(lower_config(config, identity), state, config,
-                                  parallelism=options.parallelism, providers=providers))
+                                  parallelism=options.parallelism, providers=providers,
+                                  lineage=lineage), lineage)
 
 
 def _request(prepared: Prepared, state: State | None, live: Live,
@@ -137,7 +148,7 @@ def _request(prepared: Prepared, state: State | None, live: Live,
     return request_for(planned_config(prepared, live.refreshed), state, live.refreshed,
                        mode=options.mode,
                        targets=options.targets, config_digest=prepared.digest,
-                       sidecar_identity=live.identity)
+                       sidecar_identity=live.identity, lineage=live.lineage)
 
 
 def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | None, Plan]:

@@ -47,15 +47,16 @@ import graphlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ncplan.config.model import Config
-from ncplan.errors import ApplyError, NcplanError
+from ncplan.errors import ApplyError, NcplanError, ProviderUnreachable
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
+from ncplan.planner.reconcile import with_possibly_applied
 from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.manager import Persister, Writer
@@ -132,6 +133,7 @@ class ApplyResult:
     skipped: tuple[Problem, ...] = ()
     interrupted: bool = False
     not_awaited: tuple[str, ...] = ()  # registered jobs whose rollout was not awaited
+    imported: int = 0
     added: int = 0
     changed: int = 0
     destroyed: int = 0
@@ -148,6 +150,7 @@ class ApplyOptions:
     wait: bool = True
     wait_for_rollout: WaitForRollout | None = None
     wait_for_stop: WaitForStop | None = None
+    secrets: frozenset[str] = frozenset()  # redacted from what the engine records itself
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class _Done:
     error: str | None = None
     seconds: float = 0.0
     note: str = ""  # NOT_AWAITED, STOP_NOT_AWAITED: done, what followed it left to run
+    possibly_applied: bool = False  # sent, no answer: recorded as possibly applied
 
     @property
     def index(self) -> int:
@@ -270,9 +274,12 @@ class _Engine:
             run.control.abort()
             pool.shutdown(wait=False, cancel_futures=True)
             if unanswered := _in_flight(run):
+                failed = self._record_possibly_applied(run, unanswered)
                 interrupt.add_note("Sent, no answer recorded (the write may have landed; the "
-                                   "next plan shows it): "
-                                   + ", ".join(c.address for c in unanswered))
+                                   "state marks it possibly applied and the next plan "
+                                   "settles it): " + ", ".join(c.address for c in unanswered))
+                if failed is not None:
+                    interrupt.add_note(f"Could not record them as possibly applied: {failed}")
             raise
         # after an interrupt, a thread may still be in a rollout's blocking query: it ends
         # when that query does (the stop is set); nothing waits for it
@@ -285,6 +292,21 @@ class _Engine:
         if run.failure is not None:
             raise run.failure
         return self._result(run)
+
+    def _record_possibly_applied(self, run: _Run,
+                                 changes: Sequence[ResourceChange]) -> str | None:
+        """After a second interrupt: record the writes sent and not answered as possibly
+        applied (the coordinator writes no more: the run is aborted). Returns why that
+        record could not be written, if it could not: a note on the interrupt, never a
+        second error hiding it."""
+        with run.control.recording:
+            try:
+                self.manager.write(with_possibly_applied(run.state, changes,
+                                                         self.options.secrets))
+                self.manager.persist()
+            except NcplanError as error:
+                return error.message
+        return None
 
     # ------------------------------------------------------------ the coordinator thread
 
@@ -405,6 +427,8 @@ class _Engine:
                 new = new.with_resource(end.record)
             elif end.error is None and step.kind is StepKind.DELETE:
                 new = new.without([step.change.address])
+            elif end.possibly_applied:
+                new = with_possibly_applied(new, [step.change], self.options.secrets)
         with run.control.recording:
             if run.control.aborted:
                 return False
@@ -431,7 +455,9 @@ class _Engine:
                              seconds=time.monotonic() - started)
             written = executor.write(step.change)
         except NcplanError as error:
-            return _Done(error=error.message, seconds=time.monotonic() - started)
+            landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
+            return _Done(error=error.message, seconds=time.monotonic() - started,
+                         possibly_applied=landed)
         except Exception as error:  # a bug below: this resource fails, the others go on
             return _Done(error=_internal(error), seconds=time.monotonic() - started)
         slot.answered = True
@@ -502,7 +528,7 @@ class _Engine:
             succeeded=tuple(sorted({_address(k) for k in ok} - bad)),
             failed=tuple(Problem(_address(k), r) for k, r in sorted(failed.items())),
             skipped=_problems(run.skipped, failed),
-            interrupted=run.control.stopping,
+            interrupted=run.control.stopping, imported=counts["import"],
             not_awaited=tuple(sorted(_address(k) for k in run.not_awaited)),
             added=counts["add"], changed=counts["change"],
             destroyed=counts["destroy"], state=run.state)
@@ -536,8 +562,8 @@ class _UntilStopped:
 
 def _in_flight(run: _Run) -> tuple[ResourceChange, ...]:
     """The writes sent whose answer had not come when a second interrupt stopped the
-    apply: they may have reached the API. (The seam for the record of such writes as
-    possibly applied, settled by the ownership mark at the next run: it takes these.)"""
+    apply: they may have reached the API, so they are recorded as possibly applied and
+    settled by the ownership mark at the next run."""
     return tuple(slot.step.change for future, slot in run.running.items()
                  if not future.done() and not slot.answered)
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ncplan.config.model import Config
-from ncplan.errors import NcplanError
+from ncplan.diagnostics import Diagnostic
+from ncplan.errors import ConfigError, NcplanError
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
-from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.model import Action, Adoption, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.ownership import adoption, foreign, foreign_error, object_id, owner_of
 from ncplan.planner.redaction import (
     Mask,
     carry,
@@ -32,6 +34,7 @@ from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
 from ncplan.resources.dependencies import upstreams_of
 from ncplan.resources.desired import DesiredResource, lower_config
+from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
 
 
@@ -41,7 +44,8 @@ class PlanRequest:
 
     ``refreshed`` is ``None`` under ``--no-refresh``; ``upstreams`` maps each job to the
     names it dials (for the coverage warnings); ``sensitive_values`` are the texts of the
-    sensitive variables' values (``Config.sensitive_values()``).
+    sensitive variables' values (``Config.sensitive_values()``). ``lineage`` is the
+    state's (a new one when there is no state yet): the ownership mark of what it writes.
     """
 
     desired: tuple[DesiredResource, ...]
@@ -52,18 +56,26 @@ class PlanRequest:
     sensitive_values: frozenset[str] = frozenset()
     upstreams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     config_digest: str = ""
+    lineage: str = ""
+
+    @property
+    def owner(self) -> str:
+        """The lineage this plan writes as its own."""
+        return self.state.lineage if self.state is not None else self.lineage
 
 
 def request_for(config: Config, state: State | None, refreshed: Refreshed | None, *,
                 mode: PlanMode = PlanMode.NORMAL, targets: Sequence[str] = (),
-                config_digest: str = "", sidecar_identity: bool | None = None) -> PlanRequest:
+                config_digest: str = "", sidecar_identity: bool | None = None,
+                lineage: str = "") -> PlanRequest:
     """The request for ``config``: its lowered resources (``sidecar_identity``: resolved,
     see :func:`~ncplan.resources.desired.lower_config`), upstreams and secrets."""
     return PlanRequest(desired=lower_config(config, sidecar_identity), state=state,
                        refreshed=refreshed,
                        mode=mode, targets=tuple(targets),
                        sensitive_values=config.sensitive_values(),
-                       upstreams=upstreams_of(config), config_digest=config_digest)
+                       upstreams=upstreams_of(config), config_digest=config_digest,
+                       lineage=lineage)
 
 
 def _recorded(state: State | None) -> tuple[ResourceState, ...]:
@@ -81,43 +93,118 @@ def known_needs(request: PlanRequest) -> dict[str, tuple[str, ...]]:
     return needs
 
 
-def _delete(recorded: ResourceState, refreshed: Refreshed | None) -> ResourceChange | None:
-    """The delete of ``recorded`` at its live index; None when it was deleted outside
-    ncplan (the drift reports it, there is nothing left to delete)."""
+IMPORTED = "no ncplan state owns it (made outside ncplan): it is imported, and marked " \
+           "with this state's lineage"
+RECORDED = ("it carries this state's lineage but the state does not record it (an apply "
+            "was stopped before recording it): the state records it")
+NOT_LANDED = ("its last write was sent but never answered (recorded as possibly applied), "
+              "and did not land: it will be created")
+UNRECORDED_DELETE = ("it carries this state's lineage but the state does not record it (an "
+                     "apply was stopped before recording it)")
+
+
+@dataclass
+class _Found:
+    """What :func:`_changes` finds: the changes, the recorded objects already gone, the
+    objects to delete that the state did not record, and the ownership errors."""
+
+    changes: list[ResourceChange] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)
+    unrecorded: list[ResourceState] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+
+
+def _adopted(change: ResourceChange, how: Adoption | None) -> ResourceChange:
+    if how is None:
+        return change
+    reason = IMPORTED if how is Adoption.IMPORT else RECORDED
+    return replace(change, adoption=how, import_id=object_id(change.address), reason=reason)
+
+
+def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
+                    request: PlanRequest, found: _Found) -> None:
+    refreshed = request.refreshed
     if refreshed is None:
-        return delete_change(recorded, recorded.observed_index)
-    live = live_view(recorded, refreshed)
-    return None if live.body is None else delete_change(recorded, live.index)
+        if request.mode is not PlanMode.DESTROY:
+            found.changes.append(diff_resource(resource, recorded, None,
+                                               request.sensitive_values))
+        return
+    owner = owner_of(resource.address, refreshed)
+    pending = recorded is not None and recorded.possibly_applied
+    if recorded is not None and _create_not_landed(recorded, owner.lineage, request):
+        recorded = None  # the mark settles it: whatever is there is not ours
+    change = diff_resource(resource, recorded, refreshed, request.sensitive_values)
+    if pending and change.action is Action.CREATE:
+        change = replace(change, reason=NOT_LANDED)
+    if request.mode is PlanMode.DESTROY:  # not recorded (see _changes): ours only if marked
+        # (another state's object is not this destroy's business: left alone, no error)
+        if owner.exists and owner.lineage == request.owner and change.before is not None:
+            record = ResourceState(address=resource.address, kind=resource.kind,
+                                   id=resource.name, attributes=plain(change.before),
+                                   observed_index=change.observed_index,
+                                   dependencies=resource.depends_on)
+            found.unrecorded.append(record)
+            found.changes.append(replace(delete_change(record, change.observed_index),
+                                         reason=UNRECORDED_DELETE, source=resource.source))
+        return
+    if foreign(owner, request.owner):
+        found.errors.append(foreign_error(resource.address, owner, request.owner,
+                                          resource.source))
+        return
+    found.changes.append(_adopted(change, adoption(owner, request.owner,
+                                                   recorded is not None)))
 
 
-def _changes(request: PlanRequest, scope: frozenset[str] | None) -> list[ResourceChange]:
+def _create_not_landed(recorded: ResourceState, lineage: str | None,
+                       request: PlanRequest) -> bool:
+    """A create recorded as possibly applied whose object does not carry our mark: it did
+    not land (an object there is someone else's)."""
+    return recorded.possibly_applied and not recorded.observed_index \
+        and lineage != request.owner
+
+
+def _recorded_change(old: ResourceState, request: PlanRequest, found: _Found) -> None:
+    """A recorded object the plan does not want (removed from the configuration, or
+    ``--destroy``): deleted at its live index; forgotten when it is already gone."""
+    refreshed = request.refreshed
+    if refreshed is None:
+        found.changes.append(delete_change(old, old.observed_index))
+        return
+    owner = owner_of(old.address, refreshed)
+    live = live_view(old, refreshed)
+    if live.body is None or _create_not_landed(old, owner.lineage, request):
+        found.forgotten.append(old.address)
+    elif foreign(owner, request.owner):
+        found.errors.append(foreign_error(old.address, owner, request.owner, None))
+    else:
+        found.changes.append(delete_change(old, live.index))
+
+
+def _changes(request: PlanRequest, scope: frozenset[str] | None) -> _Found:
     def wanted(address: str) -> bool:
         return scope is None or address in scope
 
     recorded = {r.address: r for r in _recorded(request.state)}
+    found = _Found()
     if request.mode is PlanMode.REFRESH_ONLY:
-        return []
-    changes = []
-    desired = {} if request.mode is PlanMode.DESTROY else {
-        r.address: r for r in request.desired}
+        return found
+    destroy = request.mode is PlanMode.DESTROY
+    desired = {r.address: r for r in request.desired}
     for address, resource in desired.items():
-        if wanted(address):
-            changes.append(diff_resource(resource, recorded.get(address), request.refreshed,
-                                         request.sensitive_values))
+        if wanted(address) and not (destroy and address in recorded):
+            _desired_change(resource, recorded.get(address), request, found)
     for address, old in recorded.items():
-        if address not in desired and wanted(address):
-            delete = _delete(old, request.refreshed)
-            if delete is not None:
-                changes.append(delete)
-    return changes
+        if (destroy or address not in desired) and wanted(address):
+            _recorded_change(old, request, found)
+    return found
 
 
 def plan_order(changes: Sequence[ResourceChange],
                recorded: Iterable[ResourceState]) -> tuple[tuple[str, ...], ...]:
     """The order the engine follows (:func:`~ncplan.planner.steps.plan_steps`, the same
-    graph): ``recorded`` is the state before, whose edges order deletes."""
-    actionable = [c for c in changes if c.action is not Action.NOOP]
-    return step_batches(plan_steps(actionable, recorded_needs(recorded)))
+    graph): ``recorded`` is the state before, whose edges order deletes. An import is a
+    write (its mark); a change only recorded has no step."""
+    return step_batches(plan_steps(changes, recorded_needs(recorded)))
 
 
 def _old_secrets(recorded: ResourceState | None,
@@ -170,9 +257,12 @@ def build_plan(request: PlanRequest) -> Plan:
         scope = target_addresses(request.targets, known_needs(request),
                                  destroy=request.mode is PlanMode.DESTROY)
     state, refreshed = request.state, request.refreshed
+    found = _changes(request, scope)
+    if found.errors:
+        raise ConfigError(sorted(found.errors, key=lambda d: d.address))
     recorded = {r.address: r for r in _recorded(state)}
     changes = [_masked(c, request.sensitive_values, recorded.get(c.address), refreshed)
-               for c in _changes(request, scope)]
+               for c in found.changes]
     changes.sort(key=lambda c: c.address)
     next_state, secrets = None, request.sensitive_values
     if request.mode is PlanMode.REFRESH_ONLY and state is not None and refreshed is not None:
@@ -180,11 +270,13 @@ def build_plan(request: PlanRequest) -> Plan:
     return Plan(
         mode=request.mode, changes=tuple(changes),
         drift=find_drift(state, refreshed, scope, secrets) if refreshed is not None else (),
-        warnings=_warnings(request), apply_order=plan_order(changes, _recorded(state)),
+        warnings=_warnings(request),
+        apply_order=plan_order(changes, [*_recorded(state), *found.unrecorded]),
         prior_state=redacted_state(state, secrets) if state is not None else None,
-        lineage=state.lineage if state is not None else "",
+        lineage=request.owner,
         serial=state.serial if state is not None else 0,
         config_digest=request.config_digest, targets=tuple(request.targets),
         refreshed=refreshed is not None, next_state=next_state,
+        forgotten=tuple(sorted(found.forgotten)),
     )
 

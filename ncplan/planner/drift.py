@@ -86,6 +86,8 @@ def drift_of(recorded: ResourceState, refreshed: Refreshed,
              secrets: frozenset[str] = frozenset()) -> Drift | None:
     """How one recorded resource drifted, or ``None`` when live matches the state (whose
     redacted sensitive values are taken as the live ones wherever those hold a secret)."""
+    if recorded.possibly_applied:  # not drift: the plan settles it by the ownership mark
+        return None
     found = _drift_of(recorded, refreshed, secrets)
     if found is None:
         return None

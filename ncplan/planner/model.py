@@ -46,6 +46,18 @@ class Action(enum.Enum):
                 "replace": "must be replaced", "delete": "will be destroyed"}[self.value]
 
 
+class Adoption(enum.Enum):
+    """How a live object that the state does not record comes into it.
+
+    ``IMPORT``: no state owns it (made by hand): adopted only as a visible import, and
+    apply writes the ownership mark on it. ``RECORD``: it carries this state's lineage (an
+    apply wrote it and was stopped before recording it): the state records it.
+    """
+
+    IMPORT = "import"
+    RECORD = "record"
+
+
 class PlanMode(enum.Enum):
     NORMAL = "normal"
     DESTROY = "destroy"
@@ -90,6 +102,22 @@ class ResourceChange:
     after_unknown: Any = False
     body: Mapping[str, Any] | None = None
     nomad_plan_sensitive: Any = False
+    adoption: Adoption | None = None
+    import_id: str = ""
+
+    @property
+    def importing(self) -> bool:
+        return self.adoption is Adoption.IMPORT
+
+    @property
+    def phrase(self) -> str:
+        """The end of the ``# ADDR ...`` header line: Terraform's, or, for an adopted
+        object without another change, ``will be imported`` / ``will be recorded``."""
+        if self.action is Action.NOOP and self.adoption is Adoption.IMPORT:
+            return "will be imported"
+        if self.action is Action.NOOP and self.adoption is Adoption.RECORD:
+            return "will be recorded in the state"
+        return self.action.phrase
 
 
 @dataclass(frozen=True)
@@ -130,6 +158,8 @@ class Plan:
     files, so a stale saved plan can be refused. ``refreshed`` is False under
     ``--no-refresh``. ``targets`` is non-empty for a partial plan. ``next_state`` is set
     by ``--refresh-only``: the state its apply writes (live values and indexes).
+    ``forgotten`` are recorded addresses whose objects are gone and that the plan does
+    not create again: apply (and destroy) drop them from the state and say so.
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -144,19 +174,27 @@ class Plan:
     targets: tuple[str, ...] = ()
     refreshed: bool = True
     next_state: State | None = None
+    forgotten: tuple[str, ...] = ()
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)
 
     @property
     def actionable(self) -> tuple[ResourceChange, ...]:
-        return tuple(c for c in self.changes if c.action is not Action.NOOP)
+        """The changes shown and carried out: every action but a no-op, and every
+        adopted object (an import writes the ownership mark; a record is recorded)."""
+        return tuple(c for c in self.changes
+                     if c.action is not Action.NOOP or c.adoption is not None)
 
     def is_empty(self) -> bool:
         """No change to make (a refresh-only plan is empty when nothing drifted)."""
         if self.mode is PlanMode.REFRESH_ONLY:
             return not self.drift
-        return not self.actionable
+        return not self.actionable and not self.forgotten
+
+    def adopted(self, how: Adoption) -> int:
+        """How many objects the plan imports (or records)."""
+        return sum(c.adoption is how for c in self.changes)
 
     def counts(self) -> tuple[int, int, int]:
         """``(add, change, destroy)`` as Terraform counts them: a replace is one add and

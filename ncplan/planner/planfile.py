@@ -24,7 +24,15 @@ from typing import Any
 from ncplan import __version__
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, StateError
-from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.model import (
+    Action,
+    Adoption,
+    Drift,
+    Plan,
+    PlanMode,
+    PlanWarning,
+    ResourceChange,
+)
 from ncplan.planner.redaction import hidden_nomad_plan, hide, redact, redacted_state
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
 from ncplan.resources.plain import plain
@@ -89,13 +97,16 @@ def _change(change: ResourceChange | Drift, secrets: frozenset[str]) -> dict[str
             doc["nomad_plan"][key] = redact(doc["nomad_plan"][key], secrets)
     if isinstance(change, ResourceChange):
         doc["source"] = None if change.source is None else asdict(change.source)
+        doc["adoption"] = None if change.adoption is None else change.adoption.value
     return doc
 
 
 def _change_from(doc: Mapping[str, Any]) -> ResourceChange:
     source = doc["source"]
+    adoption = doc.get("adoption")
     return ResourceChange(**{
         **doc, "action": Action(doc["action"]), "nomad_plan": _nomad_plan_from(doc["nomad_plan"]),
+        "adoption": None if adoption is None else Adoption(adoption),
         "replace_paths": tuple(doc["replace_paths"]), "depends_on": tuple(doc["depends_on"]),
         "source": None if source is None else SourceSpan(**source)})
 
@@ -128,6 +139,7 @@ def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]
         "warnings": [_warning(w, secrets) for w in plan.warnings],
         "prior_state": _state(plan.prior_state, secrets),
         "next_state": _state(plan.next_state, secrets),
+        "forgotten": list(plan.forgotten),
     }
 
 
@@ -145,6 +157,7 @@ def from_json(doc: Mapping[str, Any], source: str) -> Plan:
         drift=tuple(_drift_from(d) for d in doc["drift"]),
         warnings=tuple(PlanWarning(**w) for w in doc["warnings"]),
         prior_state=state("prior_state"), next_state=state("next_state"),
+        forgotten=tuple(doc.get("forgotten", ())),
     )
 
 
@@ -193,7 +206,8 @@ def stale_reasons(plan: Plan, current_state: State | None, current_digest: str) 
     reasons = []
     lineage = current_state.lineage if current_state is not None else ""
     serial = current_state.serial if current_state is not None else 0
-    if plan.lineage and lineage != plan.lineage:
+    made_against_a_state = plan.serial > 0  # else its lineage is the one it would create
+    if made_against_a_state and plan.lineage and lineage != plan.lineage:
         reasons.append(f"the state is another one (lineage {lineage or 'none'}, the plan was "
                        f"made against {plan.lineage})")
     elif serial != plan.serial:

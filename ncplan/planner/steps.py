@@ -1,8 +1,9 @@
 """The steps of an apply and what each waits for: the one graph both the plan's printed
 "Apply order" and the engine follow. Pure.
 
-Each actionable change becomes one or two steps: a create or update is a ``write``, a
-delete a ``delete``, a replace its ``delete`` then its ``write`` (a create, index 0).
+Each actionable change becomes one or two steps: a create, update or import is a
+``write`` (a change only recorded has none), a delete a ``delete``, a replace its
+``delete`` then its ``write`` (a create, index 0).
 ``needs`` reads "runs only after". The edges of the configuration after (a change's
 ``depends_on``) and of the state before (what the state recorded each resource needed,
 ``prior``) both count (LANGUAGE.md "Apply order"):
@@ -49,7 +50,7 @@ class Step:
     kind: StepKind
     change: ResourceChange
     needs: tuple[str, ...] = ()
-    counts_as: str = "add"  # "add" | "change" | "destroy", Terraform's summary counts
+    counts_as: str = "add"  # "add" | "change" | "destroy" | "import", Terraform's counts
 
     @property
     def key(self) -> str:
@@ -65,6 +66,8 @@ def _split(change: ResourceChange) -> list[Step]:
         return [Step(StepKind.WRITE, change, counts_as="add")]
     if change.action is Action.UPDATE:
         return [Step(StepKind.WRITE, change, counts_as="change")]
+    if change.action is Action.NOOP and change.importing:  # the write marks it as ours
+        return [Step(StepKind.WRITE, change, counts_as="import")]
     if change.action is Action.DELETE:
         return [Step(StepKind.DELETE, change, counts_as="destroy")]
     if change.action is Action.REPLACE:

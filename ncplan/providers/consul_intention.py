@@ -47,6 +47,7 @@ from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveIntentions, MeshPolicy
 from ncplan.resources.address import intention_address
+from ncplan.resources.ownership import owned_sources, with_sources_mark
 
 KIND = "service-intentions"
 # Fields Consul computes for each source: never sent back in a write.
@@ -156,33 +157,40 @@ class ConsulIntentions:
         return None if payload is None else parse_intentions(destination, payload)
 
     def upsert_source(self, destination: str, source_body: Mapping[str, Any],
-                      cas_index: int) -> int:
+                      cas_index: int, *, owner: str = "") -> int:
         """Put ``source_body`` (a ``Sources[]`` entry) into the destination's entry, keeping
         every other source; ``cas_index`` is the entry's ModifyIndex the plan saw (0: the
-        entry did not exist). Returns the entry's ModifyIndex after the write."""
+        entry did not exist); ``owner``: the lineage whose list of sources in the entry's
+        Meta gets this one. Returns the entry's ModifyIndex after the write."""
         address = intention_address(str(source_body.get("Name")), destination)
         with refusals_at(address):
-            return self._upsert(address, destination, source_body, cas_index)
+            return self._upsert(address, destination, source_body, cas_index, owner)
 
     def _upsert(self, address: str, destination: str, source_body: Mapping[str, Any],
-                cas_index: int) -> int:
+                cas_index: int, owner: str) -> int:
         live = self._read_at(address, destination, cas_index)
         sources = with_source(live, source_body)
-        if live is not None and same_sources(sources, live.sources):
+        entry = entry_to_write(destination, live, sources)
+        if owner:
+            mine = owned_sources(live.body if live else None).get(owner, frozenset())
+            entry = with_sources_mark(entry, owner, {*mine, str(source_body.get("Name"))})
+        if live is not None and same_sources(sources, live.sources) \
+                and entry.get("Meta") == live.body.get("Meta"):
             return live.modify_index  # an identical write would answer true, write nothing
-        return self.entries.write(address, entry_to_write(destination, live, sources),
-                                  cas_index)
+        return self.entries.write(address, entry, cas_index)
 
-    def remove_source(self, destination: str, source_name: str, cas_index: int) -> int:
-        """Take source ``source_name`` out of the destination's entry, keeping every other
-        source; the last source out deletes the entry. Returns the entry's ModifyIndex
-        after the write, 0 when the entry is gone (already gone counts as done)."""
+    def remove_source(self, destination: str, source_name: str, cas_index: int, *,
+                      owner: str = "") -> int:
+        """Take source ``source_name`` out of the destination's entry (and out of the
+        ``owner`` lineage's list in its Meta), keeping every other source; the last source
+        out deletes the entry. Returns the entry's ModifyIndex after the write, 0 when the
+        entry is gone (already gone counts as done)."""
         address = intention_address(source_name, destination)
         with refusals_at(address):
-            return self._remove(address, destination, source_name, cas_index)
+            return self._remove(address, destination, source_name, cas_index, owner)
 
     def _remove(self, address: str, destination: str, source_name: str,
-                cas_index: int) -> int:
+                cas_index: int, owner: str) -> int:
         live = self._read_at(address, destination, cas_index, missing_ok=True)
         if live is None:
             return 0
@@ -193,8 +201,11 @@ class ConsulIntentions:
             if not self.entries.delete(KIND, destination, cas_index):
                 raise conflict(address, cas_index, self.entries.index(KIND, destination))
             return 0
-        return self.entries.write(address, entry_to_write(destination, live, sources),
-                                  cas_index)
+        entry = entry_to_write(destination, live, sources)
+        if owner:
+            mine = owned_sources(live.body).get(owner, frozenset())
+            entry = with_sources_mark(entry, owner, mine - {source_name})
+        return self.entries.write(address, entry, cas_index)
 
     def mesh_policy(self) -> MeshPolicy:
         """Whether ACLs are on and their default policy, from the local agent's config

@@ -26,6 +26,11 @@ dependencies.
 
 A lost check-and-set raises :class:`~ncplan.errors.CheckAndSetConflict` and writes
 nothing.
+
+Ownership: given a ``lineage``, every write carries that mark (see
+:mod:`ncplan.resources.ownership`): a job's Meta, the service-defaults entry's Meta, the
+intention entry's list of the sources each lineage owns. An import (a change whose
+``adoption`` is ``import``) is written even when nothing else changes: it gets the mark.
 """
 
 from __future__ import annotations
@@ -37,13 +42,14 @@ from typing import Any
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.planner.apply import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
-from ncplan.planner.redaction import redact
+from ncplan.planner.reconcile import record_of
 from ncplan.providers.consul_acl_token import ConsulAclTokens
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.nomad_variable import NomadVariables
 from ncplan.resources.address import parse_address
+from ncplan.resources.ownership import with_entry_mark, with_job_mark
 from ncplan.resources.sidecar_identity import TOKEN_ITEM
 from ncplan.state.model import ResourceState
 
@@ -51,9 +57,8 @@ from ncplan.state.model import ResourceState
 def recorded(change: ResourceChange, index: int, secrets: frozenset[str]) -> ResourceState:
     """What the state records after writing ``change``: its body, every sensitive value
     in it redacted (``secrets``: the configuration's sensitive values), the index after it."""
-    return ResourceState(address=change.address, kind=change.kind, id=change.name,
-                         attributes=dict(redact(_body(change), secrets)), observed_index=index,
-                         dependencies=tuple(change.depends_on))
+    _body(change)
+    return record_of(change, index, secrets)
 
 
 def _body(change: ResourceChange) -> Mapping[str, Any]:
@@ -66,15 +71,19 @@ def _body(change: ResourceChange) -> Mapping[str, Any]:
 class NomadJobExecutor:
     """``nomad_job`` changes over :class:`NomadJobs`."""
 
-    def __init__(self, jobs: NomadJobs, secrets: frozenset[str] = frozenset()) -> None:
+    def __init__(self, jobs: NomadJobs, secrets: frozenset[str] = frozenset(),
+                 lineage: str = "") -> None:
         self.jobs = jobs
         self.secrets = secrets
+        self.lineage = lineage
 
     def write(self, change: ResourceChange) -> Written:
         if change.nomad_plan is not None and change.nomad_plan.changes_nothing \
-                and change.observed_index:
+                and change.observed_index and not change.importing:
             return Written(recorded(change, change.observed_index, self.secrets), wrote=False)
         body = change.body if change.body is not None else _body(change)
+        if self.lineage:
+            body = with_job_mark(body, self.lineage)
         index = self.jobs.register(body, enforce_index=change.observed_index)
         return Written(recorded(change, index, self.secrets), wrote=True)
 
@@ -119,16 +128,19 @@ class _EntryIndexes:
 class IntentionExecutor:
     """``consul_intention`` changes over :class:`ConsulIntentions`."""
 
-    def __init__(self, intentions: ConsulIntentions, secrets: frozenset[str] = frozenset()) -> None:
+    def __init__(self, intentions: ConsulIntentions, secrets: frozenset[str] = frozenset(),
+                 lineage: str = "") -> None:
         self.intentions = intentions
         self.secrets = secrets
+        self.lineage = lineage
         self.indexes = _EntryIndexes()
 
     def write(self, change: ResourceChange) -> Written:
         destination = parse_address(change.address).destination
         with self.indexes.lock(destination):
             cas = self.indexes.current(destination, change.observed_index)
-            index = self.intentions.upsert_source(destination, _body(change), cas)
+            index = self.intentions.upsert_source(destination, _body(change), cas,
+                                                  owner=self.lineage)
             self.indexes.record(destination, cas, index)
         return Written(recorded(change, index, self.secrets), wrote=True)
 
@@ -136,7 +148,8 @@ class IntentionExecutor:
         address = parse_address(change.address)
         with self.indexes.lock(address.destination):
             cas = self.indexes.current(address.destination, change.observed_index)
-            index = self.intentions.remove_source(address.destination, address.source, cas)
+            index = self.intentions.remove_source(address.destination, address.source, cas,
+                                                  owner=self.lineage)
             self.indexes.record(address.destination, cas, index)
 
 
@@ -144,12 +157,16 @@ class ServiceDefaultsExecutor:
     """``consul_service_defaults`` changes over :class:`ConsulServiceDefaults`."""
 
     def __init__(self, defaults: ConsulServiceDefaults,
-                 secrets: frozenset[str] = frozenset()) -> None:
+                 secrets: frozenset[str] = frozenset(), lineage: str = "") -> None:
         self.defaults = defaults
         self.secrets = secrets
+        self.lineage = lineage
 
     def write(self, change: ResourceChange) -> Written:
-        index = self.defaults.write(change.name, _body(change), change.observed_index)
+        body = _body(change)
+        if self.lineage:
+            body = with_entry_mark(body, self.lineage)
+        index = self.defaults.write(change.name, body, change.observed_index)
         return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
@@ -195,14 +212,16 @@ class VariableExecutor:
 def executors(jobs: NomadJobs, intentions: ConsulIntentions, defaults: ConsulServiceDefaults,
               tokens: ConsulAclTokens | None = None,
               variables: NomadVariables | None = None, *,
-              secrets: frozenset[str] = frozenset()) -> dict[str, ResourceExecutor]:
+              secrets: frozenset[str] = frozenset(),
+              lineage: str = "") -> dict[str, ResourceExecutor]:
     """One executor per resource kind, as :func:`ncplan.planner.apply.apply_plan` takes them
     (the sidecar identity kinds when ``tokens`` and ``variables`` are given); what they
-    record has the ``secrets`` (the configuration's sensitive values) redacted."""
+    record has the ``secrets`` (the configuration's sensitive values) redacted; what they
+    write carries the ownership mark ``lineage`` (the state's)."""
     found: dict[str, ResourceExecutor] = {
-        "nomad_job": NomadJobExecutor(jobs, secrets),
-        "consul_intention": IntentionExecutor(intentions, secrets),
-        "consul_service_defaults": ServiceDefaultsExecutor(defaults, secrets)}
+        "nomad_job": NomadJobExecutor(jobs, secrets, lineage),
+        "consul_intention": IntentionExecutor(intentions, secrets, lineage),
+        "consul_service_defaults": ServiceDefaultsExecutor(defaults, secrets, lineage)}
     if tokens is not None and variables is not None:
         found["consul_acl_token"] = TokenExecutor(tokens, secrets)
         found["nomad_variable"] = VariableExecutor(variables, tokens, secrets)

@@ -148,7 +148,7 @@ class HttpClient:
                 answer = self._send(method, path, query, body, wait)
             except (requests.ConnectionError, requests.Timeout) as error:
                 if last_try or not (method == "GET" or _before_sending(error)):
-                    raise self._unreachable(error, attempt, wait) from error
+                    raise self._unreachable(error, attempt, wait, method) from error
             else:
                 if answer.status in accept:
                     return answer
@@ -222,14 +222,17 @@ class HttpClient:
             hint=f"{token} ({grant}; examples/acl/ has the policies ncplan needs)")
 
     def _unreachable(self, error: Exception, attempts: int,
-                     timeout: float) -> ProviderUnreachable:
+                     timeout: float, method: str = "GET") -> ProviderUnreachable:
         api = self.api
         reason = (f"no answer within {timeout:g} s" if isinstance(error, requests.Timeout)
                   else connection_reason(error))
+        landed = method != "GET" and not _before_sending(error)
         return ProviderUnreachable(
             f"cannot reach {api.name} at {api.address} ({reason}; {attempts} "
-            f"{'try' if attempts == 1 else 'tries'})",
-            hint=f"is the {api.name} agent running? set {api.address_env} to its address")
+            f"{'try' if attempts == 1 else 'tries'})"
+            + ("; the write may have landed" if landed else ""),
+            hint=f"is the {api.name} agent running? set {api.address_env} to its address",
+            may_have_landed=landed)
 
     def _tls_failed(self, error: Exception) -> ProviderUnreachable:
         api = self.api

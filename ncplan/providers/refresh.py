@@ -51,6 +51,7 @@ from ncplan.resources.address import (
     variable_address,
 )
 from ncplan.resources.desired import DesiredResource
+from ncplan.resources.ownership import job_owner, with_job_mark
 from ncplan.state.model import State
 
 T = TypeVar("T")
@@ -171,22 +172,36 @@ def _read_tasks(providers: Providers, names: Names, config: Config,
     return tasks
 
 
+def marked_for_plan(body: Mapping[str, Any], live: LiveJob | None,
+                    lineage: str) -> Mapping[str, Any]:
+    """The job Nomad plans: with the ownership mark ``lineage`` when the live job carries
+    it or does not exist (what apply registers), else as it is, so a job written before
+    marks existed, or one to import, shows no change for the mark alone. Without a
+    ``lineage`` (a refresh for no state in particular), a live job's own mark is kept."""
+    owner = job_owner(live.body) if live is not None else lineage
+    mark = owner if owner and (not lineage or owner == lineage) else ""
+    return with_job_mark(body, mark) if mark else body
+
+
 def _plan_tasks(providers: Providers, desired: Sequence[DesiredResource], state: State | None,
                 parsed: Mapping[str, Mapping[str, Any]], jobs: Mapping[str, LiveJob | None],
-                secrets: frozenset[str]) -> dict[str, Task]:
+                secrets: frozenset[str], lineage: str = "") -> dict[str, Task]:
     """Nomad's plan of each desired job, and of each recorded job that moved (its
-    redacted sensitive values taken from the desired job, so they show no false drift)."""
+    redacted sensitive values taken from the desired job, so they show no false drift);
+    each marked as :func:`marked_for_plan` says."""
     tasks: dict[str, Task] = {}
     bodies: dict[str, Mapping[str, Any]] = {}
     for resource in desired:
         if resource.kind == "nomad_job":
             body = parsed.get(resource.name, resource.body) if resource.raw else resource.body
             bodies[resource.name] = body
+            body = marked_for_plan(body, jobs.get(resource.name), lineage)
             tasks[f"plan:{resource.name}"] = Task(
                 resource.address, partial(providers.jobs.plan, body), resource.source,
                 rejects_job=True)
     for name, recorded_job in moved_jobs(state, jobs).items():
         recorded_job = restore(recorded_job, bodies.get(name), secrets)
+        recorded_job = marked_for_plan(recorded_job, jobs.get(name), lineage)
         tasks[f"drift:{name}"] = Task(job_address(name) + " (as recorded in the state)",
                                       partial(providers.jobs.plan, recorded_job))
     return tasks
@@ -200,7 +215,7 @@ def moved_jobs(state: State | None,
     for recorded in state.resources if state is not None else ():
         address = parse_address(recorded.address)
         live = jobs.get(address.name) if address.kind == "nomad_job" else None
-        if live is not None and recorded.attributes and (
+        if live is not None and recorded.attributes and not recorded.possibly_applied and (
                 live.modify_index != recorded.observed_index):
             moved[address.name] = recorded.attributes
     return moved
@@ -208,9 +223,10 @@ def moved_jobs(state: State | None,
 
 def refresh(desired: Sequence[DesiredResource], state: State | None, config: Config, *,
             parallelism: int = DEFAULT_PARALLELISM,
-            providers: Providers | None = None) -> Refreshed:
+            providers: Providers | None = None, lineage: str = "") -> Refreshed:
     """Read everything the plan of ``desired`` against ``state`` needs (see the module
-    docstring); ``providers`` default to those of ``config`` and the environment."""
+    docstring); ``providers`` default to those of ``config`` and the environment;
+    ``lineage`` is the ownership mark apply writes (the state's)."""
     if parallelism < 1:
         raise NcplanError(f"--parallelism must be at least 1 (got {parallelism})")
     providers = providers or Providers.from_config(config)
@@ -220,7 +236,7 @@ def refresh(desired: Sequence[DesiredResource], state: State | None, config: Con
         parsed = _by_prefix(read, "parse:", dict)
         jobs: dict[str, LiveJob | None] = _by_prefix(read, "job:", (LiveJob, type(None)))
         planned = run_tasks(pool, _plan_tasks(providers, desired, state, parsed, jobs,
-                                               config.sensitive_values()))
+                                               config.sensitive_values(), lineage))
     mesh, catalog = read["mesh"], read["catalog"]
     assert isinstance(mesh, MeshPolicy) and isinstance(catalog, frozenset)
     return Refreshed(

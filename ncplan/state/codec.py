@@ -43,6 +43,7 @@ def resource_json(resource: ResourceState) -> dict[str, Any]:
         "attributes": dict(resource.attributes),
         "observed_index": resource.observed_index,
         "dependencies": list(resource.dependencies),
+        **({"possibly_applied": True} if resource.possibly_applied else {}),
     }
 
 
@@ -128,7 +129,7 @@ def from_json(doc: Any, source: str) -> State:
 
 FIELDS = frozenset({"version", "ncplan_version", "serial", "lineage", "resources"})
 RESOURCE_FIELDS = frozenset({"address", "kind", "id", "attributes", "observed_index",
-                             "dependencies"})
+                             "dependencies", "possibly_applied"})
 
 
 def _refuse_unknown(doc: dict[str, Any], known: frozenset[str], where: str) -> None:
@@ -175,6 +176,7 @@ def _build(doc: dict[str, Any], source: str) -> State:
             attributes=_field(raw, "attributes", dict, where),
             observed_index=_field(raw, "observed_index", int, where),
             dependencies=tuple(dependencies),
+            possibly_applied=raw.get("possibly_applied") is True,
         ))
     serial = _field(doc, "serial", int, source)
     if serial < 0:

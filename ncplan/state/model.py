@@ -24,6 +24,9 @@ class ResourceState:
 
     ``observed_index`` is the live index ncplan saw after writing it (Nomad's
     JobModifyIndex, Consul's ModifyIndex); ``dependencies`` are addresses it depends on.
+    ``possibly_applied``: a write to it was sent and its answer never came (a timeout, an
+    interrupt): it may have landed; the next refresh settles it by the ownership mark
+    (see :func:`possibly_applied`).
     """
 
     address: str
@@ -32,6 +35,7 @@ class ResourceState:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     observed_index: int = 0
     dependencies: tuple[str, ...] = ()
+    possibly_applied: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,11 @@ class State:
     resources: tuple[ResourceState, ...] = ()
 
     @classmethod
-    def new(cls, resources: Iterable[ResourceState] = ()) -> State:
-        """A state that was never persisted: a fresh lineage, serial 0."""
+    def new(cls, resources: Iterable[ResourceState] = (), lineage: str = "") -> State:
+        """A state that was never persisted: serial 0, ``lineage`` (the one a plan made
+        before it marked its objects with) or a fresh one."""
         return cls(version=CURRENT_VERSION, ncplan_version=__version__, serial=0,
-                   lineage=str(uuid.uuid4()), resources=sort_resources(resources))
+                   lineage=lineage or str(uuid.uuid4()), resources=sort_resources(resources))
 
     def resource(self, address: str) -> ResourceState | None:
         return next((r for r in self.resources if r.address == address), None)
@@ -77,3 +82,18 @@ class State:
 
 def sort_resources(resources: Iterable[ResourceState]) -> tuple[ResourceState, ...]:
     return tuple(sorted(resources, key=lambda r: r.address))
+
+
+def possibly_applied(state: State, address: str, kind: str, name: str,
+                     attributes: Mapping[str, Any],
+                     dependencies: Iterable[str] = ()) -> State:
+    """``state`` with the object at ``address`` marked possibly applied: a write to it may
+    have landed without its answer (a create not recorded yet gets a record at index 0
+    with the body it tried to write). The next refreshed plan settles it: its ownership
+    mark says whether the write landed (see :mod:`ncplan.planner.reconcile`)."""
+    old = state.resource(address)
+    if old is not None:
+        return state.with_resource(replace(old, possibly_applied=True))
+    return state.with_resource(ResourceState(
+        address=address, kind=kind, id=name, attributes=dict(attributes), observed_index=0,
+        dependencies=tuple(dependencies), possibly_applied=True))

@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from ncplan.planner.apply import ApplyResult
 from ncplan.planner.hooks import ApplyHooks
-from ncplan.planner.model import Plan
+from ncplan.planner.model import Adoption, Plan
 from ncplan.views import plan_human
 from ncplan.views.apply_progress import (
     HumanApplyView,
@@ -31,6 +31,7 @@ from ncplan.views.apply_progress import (
     resource_hook,
 )
 from ncplan.views.console import make_console
+from ncplan.views.plan_lines import summary_line
 
 APPROVE = ("Do you want to perform these actions?",
            "  ncplan will perform the actions described above.",
@@ -53,6 +54,10 @@ class ApplyUi(Protocol):
         ...
 
     def cancelled(self, destroy: bool) -> None: ...
+
+    def forgotten(self, addresses: tuple[str, ...]) -> None:
+        """Recorded objects found already gone: dropped from the state."""
+        ...
 
     def finished(self, result: ApplyResult, destroy: bool) -> None: ...
 
@@ -99,6 +104,10 @@ class HumanApplyUi:
     def cancelled(self, destroy: bool) -> None:
         _say(self.out, "Destroy cancelled." if destroy else "Apply cancelled.")
 
+    def forgotten(self, addresses: tuple[str, ...]) -> None:
+        for address in addresses:
+            _say(self.out, forgotten_line(address))
+
     def finished(self, result: ApplyResult, destroy: bool) -> None:
         self._view.close()
         self.out.print()
@@ -113,7 +122,7 @@ class HumanApplyUi:
             return
         if result.ok:
             _say(self.out, complete_line(result.added, result.changed, result.destroyed,
-                                         destroy=destroy))
+                                         destroy=destroy, imported=result.imported))
             return
         what = "Destroy" if destroy else "Apply"
         self.err.print(f"[bold red]Error:[/] {what} failed: {len(result.failed)} failed, "
@@ -142,11 +151,13 @@ class JsonApplyUi:
                             f"{change.address}: Plan to {change.action.value}",
                             change={**resource_hook(change), "reason": change.reason or None})
         add, change_count, remove = plan.counts()
+        imported = plan.adopted(Adoption.IMPORT)
+        message = summary_line(plan) if not plan.is_empty() else (
+            f"Plan: {add} to add, {change_count} to change, {remove} to destroy.")
         self._view.write(event(
-            "change_summary",
-            f"Plan: {add} to add, {change_count} to change, {remove} to destroy.",
-            changes={"add": add, "change": change_count, "remove": remove,
-                     "operation": "plan"}))
+            "change_summary", message,
+            changes={"add": add, "change": change_count, "import": imported,
+                     "remove": remove, "operation": "plan"}))
 
     def approve(self, destroy: bool) -> bool:
         return False
@@ -154,12 +165,21 @@ class JsonApplyUi:
     def cancelled(self, destroy: bool) -> None:
         return None
 
+    def forgotten(self, addresses: tuple[str, ...]) -> None:
+        for address in addresses:
+            self._view.emit("state_forgotten", forgotten_line(address),
+                            resource={"addr": address})
+
     def finished(self, result: ApplyResult, destroy: bool) -> None:
         self._view.change_summary(result.added, result.changed, result.destroyed,
                                   destroy=destroy)
 
     def close(self) -> None:
         return None
+
+
+def forgotten_line(address: str) -> str:
+    return f"{address}: already gone, removed from the state"
 
 
 def _say(console: Console, text: str) -> None:

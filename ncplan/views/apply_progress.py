@@ -33,11 +33,12 @@ from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import DeploymentProgress
 
 _START = {Action.CREATE: "Creating", Action.UPDATE: "Modifying", Action.DELETE: "Destroying",
-          Action.REPLACE: "Replacing", Action.NOOP: "Reading"}
+          Action.REPLACE: "Replacing", Action.NOOP: "Importing"}  # a no-op runs only
+# when it imports (its write puts the ownership mark on the object)
 _STILL = {Action.CREATE: "creating", Action.UPDATE: "modifying", Action.DELETE: "destroying",
-          Action.REPLACE: "replacing", Action.NOOP: "reading"}
+          Action.REPLACE: "replacing", Action.NOOP: "importing"}
 _DONE = {Action.CREATE: "Creation", Action.UPDATE: "Modifications",
-         Action.DELETE: "Destruction", Action.REPLACE: "Replacement", Action.NOOP: "Read"}
+         Action.DELETE: "Destruction", Action.REPLACE: "Replacement", Action.NOOP: "Import"}
 _JSON_ACTION = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete",
                 Action.REPLACE: "replace", Action.NOOP: "noop"}
 _PROVIDER = {"nomad": "nomad", "consul": "consul"}
@@ -294,11 +295,15 @@ def event(kind: str, message: str, *, level: str = "info", now: Now = _local_now
             "@timestamp": now().isoformat(timespec="microseconds"), "type": kind, **fields}
 
 
-def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool) -> str:
-    """Terraform's closing sentence: ``Apply complete! Resources: ...``."""
+def complete_line(added: int, changed: int, destroyed: int, *, destroy: bool,
+                  imported: int = 0) -> str:
+    """Terraform's closing sentence: ``Apply complete! Resources: ...`` (``N imported,``
+    first when the apply imported objects, as Terraform 1.5 says it)."""
     if destroy:
         return f"Destroy complete! Resources: {destroyed} destroyed."
-    return f"Apply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
+    first = f"{imported} imported, " if imported else ""
+    return (f"Apply complete! Resources: {first}{added} added, {changed} changed, "
+            f"{destroyed} destroyed.")
 
 
 def change_summary_event(add: int, change: int, remove: int, *, destroy: bool = False,

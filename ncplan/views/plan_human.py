@@ -107,6 +107,9 @@ def _changes(console: Console, plan: Plan) -> None:
     for change in plan.actionable:
         console.print()
         _change(console, change)
+    for address in plan.forgotten:
+        console.print()
+        _comment(console, words.forgotten_header(address), "bold")
     if plan.apply_order:
         console.print()
         _say(console, Text("Apply order:", style="bold"))

@@ -75,9 +75,25 @@ def resource_change(change: ResourceChange, mode: PlanMode) -> dict[str, Any]:
         entry["change"]["after_unknown"] = change.after_unknown
     if change.replace_paths:
         entry["change"]["replace_paths"] = [[path] for path in change.replace_paths]
+    if change.adoption is not None:  # Terraform's shape; ncplan says which adoption
+        entry["change"]["importing"] = {"id": change.import_id}
+        entry["change"]["ncplan_adoption"] = change.adoption.value
     reason = action_reason(change, mode)
     if reason is not None:
         entry["action_reason"] = reason
+    return entry
+
+
+def forgotten_change(address: str, state: State | None) -> dict[str, Any]:
+    """A recorded object already gone: Terraform 1.7's ``"actions": ["forget"]``. The
+    state holds its sensitive values redacted: the markers are what is masked."""
+    kind, _, name = address.partition(".")
+    entry = _resource(address, kind, name)
+    recorded = state.resource(address) if state is not None else None
+    before = _plain(recorded.attributes) if recorded is not None else None
+    entry["change"] = _change_body(Action.NOOP, before, None, marker_mask(before), False)
+    entry["change"]["actions"] = ["forget"]
+    entry["action_reason"] = "forget_because_deleted_outside"
     return entry
 
 
@@ -129,7 +145,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "ncplan_version": __version__,
         "mode": plan.mode.value,
-        "resource_changes": [resource_change(c, plan.mode) for c in plan.changes],
+        "resource_changes": [resource_change(c, plan.mode) for c in plan.changes]
+        + [forgotten_change(a, plan.prior_state) for a in plan.forgotten],
         "resource_drift": [resource_drift(d) for d in plan.drift],
         "prior_state": prior_state(plan.prior_state),
         "errored": False,  # a plan that fails is an error (exit 1), never a document

@@ -15,6 +15,7 @@ from typing import TypeGuard
 
 from ncplan.planner.model import (
     Action,
+    Adoption,
     Drift,
     Plan,
     PlanMode,
@@ -95,7 +96,7 @@ def drift_lines(drift: Drift) -> list[DiffLine]:
 
 
 def change_header(change: ResourceChange) -> str:
-    return f"{change.address} {change.action.phrase}"
+    return f"{change.address} {change.phrase}"
 
 
 def drift_header(drift: Drift) -> str:
@@ -114,7 +115,15 @@ def summary_line(plan: Plan) -> str:
     if plan.is_empty():
         return NOTHING_TO_DESTROY if plan.mode is PlanMode.DESTROY else NO_CHANGES
     add, change, destroy = plan.counts()
-    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+    adopted = "".join(f"{count} to {how.value}, " for how in (Adoption.IMPORT, Adoption.RECORD)
+                      if (count := plan.adopted(how)))
+    forget = f", {len(plan.forgotten)} to forget" if plan.forgotten else ""
+    return f"Plan: {adopted}{add} to add, {change} to change, {destroy} to destroy{forget}."
+
+
+def forgotten_header(address: str) -> str:
+    """A recorded object already gone: Terraform 1.7's "will no longer be managed"."""
+    return f"{address} is already gone: it will be removed from the state"
 
 
 def empty_detail(plan: Plan) -> str:

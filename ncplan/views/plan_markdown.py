@@ -46,19 +46,29 @@ def _cell(text: str) -> str:
 
 
 def summary_table(plan: Plan) -> list[str]:
-    """``| Type | Add | Change | Destroy |`` with one row per resource type that changes."""
+    """``| Type | Add | Change | Destroy |`` with one row per resource type that changes
+    (an ``Import`` column first when the plan imports or records objects)."""
+    adopt: Counter[str] = Counter()
     add: Counter[str] = Counter()
     change: Counter[str] = Counter()
     destroy: Counter[str] = Counter()
     for item in plan.actionable:
+        adopt[item.kind] += item.adoption is not None
         add[item.kind] += item.action in (Action.CREATE, Action.REPLACE)
         change[item.kind] += item.action is Action.UPDATE
         destroy[item.kind] += item.action in (Action.DELETE, Action.REPLACE)
     kinds = sorted({item.kind for item in plan.actionable})
     if not kinds:
         return []
-    rows = ["| Type | Add | Change | Destroy |", "|------|----:|-------:|--------:|"]
-    rows += [f"| `{kind}` | {add[kind]} | {change[kind]} | {destroy[kind]} |" for kind in kinds]
+    if not sum(adopt.values()):
+        rows = ["| Type | Add | Change | Destroy |", "|------|----:|-------:|--------:|"]
+        rows += [f"| `{kind}` | {add[kind]} | {change[kind]} | {destroy[kind]} |"
+                 for kind in kinds]
+        return [*rows, ""]
+    rows = ["| Type | Import | Add | Change | Destroy |",
+            "|------|-------:|----:|-------:|--------:|"]
+    rows += [f"| `{kind}` | {adopt[kind]} | {add[kind]} | {change[kind]} | {destroy[kind]} |"
+             for kind in kinds]
     return [*rows, ""]
 
 
@@ -106,4 +116,6 @@ def plan_markdown(plan: Plan) -> str:
                           for a in change.nomad_plan.annotations]
             out += _details(words.change_header(change), words.change_lines(change),
                             notes)
+    if plan.mode is not PlanMode.REFRESH_ONLY and plan.forgotten:
+        out += [f"- `{words.forgotten_header(address)}`" for address in plan.forgotten] + [""]
     return "\n".join(out).rstrip("\n") + "\n"

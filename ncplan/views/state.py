@@ -26,6 +26,8 @@ def print_resource(out: Console, resource: ResourceState) -> None:
     out.print(f"id             = {json.dumps(resource.id)}", markup=False)
     out.print(f"observed_index = {resource.observed_index}", markup=False)
     out.print(f"dependencies   = {json.dumps(list(resource.dependencies))}", markup=False)
+    if resource.possibly_applied:  # a write sent, never answered: the next plan settles it
+        out.print("possibly_applied = true", markup=False)
     attributes = json.dumps(resource.attributes, indent=2, sort_keys=True)
     out.print(f"attributes     = {attributes}", markup=False)
 

@@ -120,7 +120,9 @@ def test_apply_and_destroy_with_the_state_in_consul_under_its_session_lock(
         assert done.exit_code == 0, done.both
         assert mesh.addresses() == ["consul_intention.web->db", "nomad_job.db",
                                     "nomad_job.web"]
-        assert mesh.state()["serial"] == 3  # one write per resource
+        # the new state (its lineage, which the writes are marked with), then one write
+        # per resource
+        assert mesh.state()["serial"] == 4
         assert agents.consul("GET", f"/v1/kv/{path}/.lock").status_code == 404
         assert mesh.run("plan", "--detailed-exitcode").exit_code == 0
         gone = mesh.run("destroy", "--auto-approve")

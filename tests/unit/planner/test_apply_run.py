@@ -331,7 +331,9 @@ def test_an_interrupt_starts_nothing_new_and_records_what_finished(
 def test_a_second_interrupt_stops_at_once_with_a_readable_state(
         manager: KeepingManager) -> None:
     """First interrupt before OTHER starts; the second while db is still running: the
-    engine raises without waiting for db; what finished before is in the state."""
+    engine raises without waiting for db; what finished before is in the state, and db,
+    whose write was sent and not answered, is recorded as possibly applied (the next
+    plan settles it by the ownership mark)."""
     calls = Calls()
     hooks = RecordingHooks()
     release = threading.Event()
@@ -350,7 +352,11 @@ def test_a_second_interrupt_stops_at_once_with_a_readable_state(
     finally:
         release.set()
     on_disk = manager.on_disk()
-    assert on_disk is not None and on_disk.addresses == (DB_DEFAULTS,)
+    assert on_disk is not None and set(on_disk.addresses) == {DB, DB_DEFAULTS}
+    db = on_disk.resource(DB)
+    assert db is not None and db.possibly_applied
+    defaults = on_disk.resource(DB_DEFAULTS)
+    assert defaults is not None and not defaults.possibly_applied
     assert f"write {OTHER}" not in calls.started_order
 
 

@@ -115,9 +115,13 @@ def test_a_second_sigint_stops_at_once_and_the_state_stays_readable(tmp_path: Pa
     assert code == 130 and result["raised"] is True
     assert result["seconds"] < 10  # did not wait for the 20 s write
     assert result["started"] == ["write consul_service_defaults.db"]
-    assert recorded_addresses(tmp_path) == []  # the state written before the run, intact
+    # the state stays readable, the write in flight recorded as possibly applied
+    assert recorded_addresses(tmp_path) == ["consul_service_defaults.db"]
+    doc = json.loads((tmp_path / "state.json").read_text())
+    assert doc["resources"][0]["possibly_applied"] is True
     assert result["notes"] == ["Sent, no answer recorded (the write may have landed; the "
-                               "next plan shows it): consul_service_defaults.db"]
+                               "state marks it possibly applied and the next plan settles "
+                               "it): consul_service_defaults.db"]
 
 
 ROLLING = textwrap.dedent("""
