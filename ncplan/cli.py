@@ -20,19 +20,9 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__
-from ncplan.commands import (
-    apply,
-    force_unlock,
-    graph,
-    import_,
-    init,
-    plan,
-    render,
-    show,
-    state,
-    validate,
-)
 from ncplan.commands.context import AppContext
+from ncplan.commands.help_style import HelpCommand
+from ncplan.commands.lazy import lazy_group
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_error, render_interrupt
@@ -40,15 +30,29 @@ from ncplan.views.usage import render_aborted, render_usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(
-    name="ncplan",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
-    help="Plan and apply Nomad jobs and Consul Connect intentions together.",
-)
-state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state.")
-app.add_typer(state_app, name="state")
+#: Each command, by name: the function that runs it, imported when it runs.
+COMMANDS = {
+    "init": "ncplan.commands.init:command",
+    "validate": "ncplan.commands.validate:command",
+    "render": "ncplan.commands.render:command",
+    "graph": "ncplan.commands.graph:command",
+    "plan": "ncplan.commands.plan:command",
+    "apply": "ncplan.commands.apply:apply_command",
+    "destroy": "ncplan.commands.apply:destroy_command",
+    "import": "ncplan.commands.import_:command",
+    "show": "ncplan.commands.show:command",
+    "force-unlock": "ncplan.commands.force_unlock:command",
+}
+STATE_COMMANDS = {
+    "list": "ncplan.commands.state:list_command",
+    "show": "ncplan.commands.state:show_command",
+    "rm": "ncplan.commands.state:rm_command",
+    "pull": "ncplan.commands.state:pull_command",
+    "push": "ncplan.commands.state:push_command",
+}
+HELP = {"help_option_names": ["--help", "-h"]}
+EPILOG = ("Terraform's single-dash spellings work too: -out=FILE, -auto-approve, -var "
+          "NAME=VALUE, -target=ADDR, -json, ...")
 
 
 def guarded(func: F) -> F:
@@ -76,6 +80,22 @@ def _color(kwargs: dict[str, Any]) -> bool:
     return AppContext.of(ctx).color if isinstance(ctx, typer.Context) else True
 
 
+app = typer.Typer(
+    name="ncplan",
+    cls=lazy_group(COMMANDS, guarded),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    context_settings=HELP,
+    epilog=EPILOG,
+    help="Plan and apply Nomad jobs and Consul Connect intentions together.",
+)
+state_app = typer.Typer(cls=lazy_group(STATE_COMMANDS, guarded), no_args_is_help=True,
+                        rich_markup_mode="markdown", help="Inspect and edit the state.")
+app.add_typer(state_app, name="state")
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"ncplan {__version__}")
@@ -85,9 +105,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    chdir: Annotated[Path, typer.Option("-C", "--chdir", help="The configuration directory.",
+    chdir: Annotated[Path, typer.Option("-C", "--chdir", "-chdir", metavar="DIR",
+                                        help="The configuration directory.",
                                         file_okay=False)] = Path("."),
-    no_color: Annotated[bool, typer.Option("--no-color", help="Plain text output.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", "-no-color",
+                                           help="Plain text output.")] = False,
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                  help="Print the version and exit.")] = None,
 ) -> None:
@@ -97,30 +119,10 @@ def root(
     ctx.obj = AppContext(directory=chdir, color=not no_color and "NO_COLOR" not in os.environ)
 
 
-def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> None:
-    typer_app.command(name)(guarded(func))
-
-
-def _register_all() -> None:
-    """Each command module contributes one function; registration is the only thing here."""
-    register(app, "init", init.command)
-    register(app, "validate", validate.command)
-    register(app, "render", render.command)
-    register(app, "graph", graph.command)
-    register(app, "plan", plan.command)
-    register(app, "apply", apply.apply_command)
-    register(app, "destroy", apply.destroy_command)
-    register(app, "import", import_.command)
-    register(app, "show", show.command)
-    register(state_app, "list", state.list_command)
-    register(state_app, "show", state.show_command)
-    register(state_app, "rm", state.rm_command)
-    register(state_app, "pull", state.pull_command)
-    register(state_app, "push", state.push_command)
-    register(app, "force-unlock", force_unlock.command)
-
-
-_register_all()
+@app.command("version", cls=HelpCommand)
+def version_command() -> None:
+    """Print the version (as --version does)."""
+    typer.echo(f"ncplan {__version__}")
 
 
 def interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 VarOption = Annotated[list[str] | None, typer.Option(
-    "--var", help="Set a variable: name=value (repeatable).")]
+    "--var", "-var", metavar="NAME=VALUE", help="Set a variable (repeatable).")]
 VarFileOption = Annotated[list[Path] | None, typer.Option(
-    "--var-file", help="Read variables from a file (repeatable).")]
+    "--var-file", "-var-file", metavar="FILE", help="Read variables from a file (repeatable).")]
 RefreshOnlyOption = Annotated[bool, typer.Option(
-    "--refresh-only", help="Only record in the state what changed outside ncplan.")]
+    "--refresh-only", "-refresh-only",
+    help="Only record in the state what changed outside ncplan.")]
 ParallelismOption = Annotated[int, typer.Option(
-    "--parallelism", min=1, help="How many requests run at once.")]
+    "--parallelism", "-parallelism", metavar="N", min=1, help="How many requests run at once.")]
 
