@@ -20,7 +20,7 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__
-from ncplan.commands.context import AppContext
+from ncplan.commands.context import AppContext, require_directory
 from ncplan.commands.help_style import HelpCommand
 from ncplan.commands.lazy import lazy_group
 from ncplan.errors import NcplanError
@@ -103,11 +103,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
+@guarded
 def root(
     ctx: typer.Context,
     chdir: Annotated[Path, typer.Option("-C", "--chdir", "-chdir", metavar="DIR",
-                                        help="The configuration directory.",
-                                        file_okay=False)] = Path("."),
+                                        help="The configuration directory.")] = Path("."),
     no_color: Annotated[bool, typer.Option("--no-color", "-no-color",
                                            help="Plain text output.")] = False,
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
@@ -117,6 +117,7 @@ def root(
     # The choice travels in the context, never through os.environ (a process running
     # ncplan in-process, tests included, keeps its own environment).
     ctx.obj = AppContext(directory=chdir, color=not no_color and "NO_COLOR" not in os.environ)
+    require_directory(chdir)
 
 
 @app.command("version", cls=HelpCommand)
