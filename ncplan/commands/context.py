@@ -30,5 +30,5 @@ def require_directory(directory: Path) -> None:
     if directory.is_dir():
         return
     if directory.exists():
-        raise NcplanError(f"-C {directory}: not a directory")
-    raise NcplanError(f"-C {directory}: no such directory")
+        raise NcplanError(f"{directory}: not a directory")
+    raise NcplanError(f"{directory}: no such directory")

@@ -27,7 +27,7 @@ def test_missing_directory_is_one_line_and_exit_1(
     code = run(["-C", str(missing), *args])
     out, err = capsys.readouterr()
     assert (code, out) == (1, "")
-    assert err == f"Error: -C {missing}: no such directory\n"
+    assert err == f"Error: {missing}: no such directory\n"
     assert not missing.exists()
 
 
@@ -36,4 +36,4 @@ def test_a_file_is_not_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture
     file.write_text("")
     code = run(["-C", str(file), "validate"])
     out, err = capsys.readouterr()
-    assert (code, out, err) == (1, "", f"Error: -C {file}: not a directory\n")
+    assert (code, out, err) == (1, "", f"Error: {file}: not a directory\n")
