@@ -15,13 +15,23 @@ from ncplan.errors import NcplanError
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
-from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.model import (
+    Action,
+    ConfiguredResource,
+    Plan,
+    PlanMode,
+    PlanVariable,
+    PlanWarning,
+    ResourceChange,
+)
+from ncplan.planner.redaction import redact
 from ncplan.planner.sensitive import merge_masks, secret_item_mask, sensitive_mask
 from ncplan.planner.targets import TARGETING_WARNING, target_addresses
 from ncplan.providers.live import Refreshed
 from ncplan.resources.dependencies import upstreams_of
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.graph import ResourceGraph
+from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
 
 
@@ -42,6 +52,7 @@ class PlanRequest:
     sensitive_values: frozenset[str] = frozenset()
     upstreams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     config_digest: str = ""
+    variables: tuple[PlanVariable, ...] = ()
 
 
 def request_for(config: Config, state: State | None, refreshed: Refreshed | None, *,
@@ -53,7 +64,28 @@ def request_for(config: Config, state: State | None, refreshed: Refreshed | None
                        refreshed=refreshed,
                        mode=mode, targets=tuple(targets),
                        sensitive_values=config.sensitive_values(),
-                       upstreams=upstreams_of(config), config_digest=config_digest)
+                       upstreams=upstreams_of(config), config_digest=config_digest,
+                       variables=plan_variables(config))
+
+
+def plan_variables(config: Config) -> tuple[PlanVariable, ...]:
+    """The configuration's variables, by name; a sensitive one without its value, and
+    any other value holding a sensitive one's text redacted."""
+    secrets = config.sensitive_values()
+    return tuple(PlanVariable(name=v.name, sensitive=v.sensitive,
+                              value=None if v.sensitive else redact(plain(v.value), secrets))
+                 for v in sorted(config.variables.values(), key=lambda v: v.name))
+
+
+def configured(desired: Iterable[DesiredResource],
+               secrets: frozenset[str]) -> tuple[ConfiguredResource, ...]:
+    """The declared resources, by address (Terraform's ``configuration``), each value
+    holding a sensitive variable's text redacted: the plan never carries a secret it need
+    not apply."""
+    return tuple(ConfiguredResource(address=r.address, kind=r.kind, name=r.name,
+                                    values=redact(plain(r.body), secrets),
+                                    depends_on=r.depends_on)
+                 for r in sorted(desired, key=lambda r: r.address))
 
 
 def _recorded(state: State | None) -> tuple[ResourceState, ...]:
@@ -168,5 +200,6 @@ def build_plan(request: PlanRequest) -> Plan:
         serial=state.serial if state is not None else 0,
         config_digest=request.config_digest, targets=tuple(request.targets),
         refreshed=refreshed is not None, next_state=next_state,
+        variables=request.variables, configuration=configured(request.desired, secrets),
     )
 

@@ -114,6 +114,27 @@ class PlanWarning:
 
 
 @dataclass(frozen=True)
+class PlanVariable:
+    """A variable as the plan records it: a sensitive one without its value."""
+
+    name: str
+    value: Any = None
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ConfiguredResource:
+    """A resource as the configuration declares it (Terraform's ``configuration``):
+    ``values`` is its desired body, ``depends_on`` what it needs."""
+
+    address: str
+    kind: str
+    name: str
+    values: Mapping[str, Any]
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything ``ncplan plan`` found; ``apply`` carries it out.
 
@@ -122,6 +143,8 @@ class Plan:
     files, so a stale saved plan can be refused. ``refreshed`` is False under
     ``--no-refresh``. ``targets`` is non-empty for a partial plan. ``next_state`` is set
     by ``--refresh-only``: the state its apply writes (live values and indexes).
+    ``variables`` and ``configuration`` are what the configuration declared (for the JSON
+    policies read; sensitive variables carry no value).
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -136,6 +159,8 @@ class Plan:
     targets: tuple[str, ...] = ()
     refreshed: bool = True
     next_state: State | None = None
+    variables: tuple[PlanVariable, ...] = ()
+    configuration: tuple[ConfiguredResource, ...] = ()
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)

@@ -21,7 +21,16 @@ from typing import Any
 from ncplan import __version__
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, StateError
-from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.model import (
+    Action,
+    ConfiguredResource,
+    Drift,
+    Plan,
+    PlanMode,
+    PlanVariable,
+    PlanWarning,
+    ResourceChange,
+)
 from ncplan.planner.redaction import redact
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan, PlacementFailure
 from ncplan.resources.plain import plain
@@ -117,6 +126,10 @@ def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]
         "warnings": [_warning(w, secrets) for w in plan.warnings],
         "prior_state": _state(plan.prior_state, secrets),
         "next_state": _state(plan.next_state, secrets),
+        "variables": [{**asdict(v), "value": redact(plain(v.value), secrets)}
+                      for v in plan.variables],
+        "configuration": [{**plain(asdict(r)), "values": redact(plain(r.values), secrets)}
+                          for r in plan.configuration],
     }
 
 
@@ -134,6 +147,9 @@ def from_json(doc: Mapping[str, Any], source: str) -> Plan:
         drift=tuple(_drift_from(d) for d in doc["drift"]),
         warnings=tuple(PlanWarning(**w) for w in doc["warnings"]),
         prior_state=state("prior_state"), next_state=state("next_state"),
+        variables=tuple(PlanVariable(**v) for v in doc.get("variables", ())),
+        configuration=tuple(ConfiguredResource(**{**r, "depends_on": tuple(r["depends_on"])})
+                            for r in doc.get("configuration", ())),
     )
 
 

@@ -5,7 +5,11 @@ Terraform's keys, as Terraform fills them: ``format_version``, ``resource_change
 ``actions`` spelt as Terraform spells them, ``before``, ``after``, ``after_unknown``,
 ``before_sensitive``, ``after_sensitive``, ``replace_paths``; ``action_reason`` where
 Terraform gives one), ``resource_drift[]`` (same shape), ``prior_state`` (``values.
-root_module.resources[]``), ``errored``, ``applyable``, ``complete``. Unlike Terraform,
+root_module.resources[]``), ``planned_values`` (the same shape: the resources as they
+will be once applied), ``configuration`` (``root_module.resources[]`` with ``address``,
+``type``, ``name``, ``expressions`` and ``depends_on``; ``provider_config``),
+``variables`` (``{name: {value}}``, a sensitive one's value redacted), ``errored``,
+``applyable``, ``complete``. Unlike Terraform,
 a sensitive leaf is never written in clear: it is ``"(sensitive value)"`` (see
 :mod:`ncplan.planner.redaction`) and marked ``true`` in ``*_sensitive``. ncplan's keys:
 ``ncplan_version``, ``mode``, ``apply_order``, ``nomad_plans`` (by job), ``warnings``,
@@ -20,9 +24,17 @@ from dataclasses import asdict
 from typing import Any
 
 from ncplan import __version__
-from ncplan.planner.model import Action, Drift, Plan, PlanMode, ResourceChange
-from ncplan.planner.redaction import redact, redacted_mask
-from ncplan.planner.sensitive import merge_masks
+from ncplan.planner.model import (
+    Action,
+    ConfiguredResource,
+    Drift,
+    Plan,
+    PlanMode,
+    PlanVariable,
+    ResourceChange,
+)
+from ncplan.planner.redaction import MARKER, redact, redacted_mask
+from ncplan.planner.sensitive import merge_masks, secret_item_mask
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
 from ncplan.views.attribute_diff import mask_of, sensitive_leaves
@@ -76,6 +88,12 @@ def action_reason(change: ResourceChange, mode: PlanMode) -> str | None:
     return None
 
 
+def importing(change: ResourceChange) -> dict[str, Any] | None:
+    """Terraform's ``change.importing`` (``{"id": ID}``) for a resource the plan adopts;
+    ``None`` for every other change (the planner marks no import yet)."""
+    return None
+
+
 def resource_change(change: ResourceChange, mode: PlanMode,
                     secrets: frozenset[str]) -> dict[str, Any]:
     entry = _resource(change.address, change.kind, change.name)
@@ -85,6 +103,9 @@ def resource_change(change: ResourceChange, mode: PlanMode,
                                    before_mask, after_mask, secrets)
     if change.after_unknown is not False:
         entry["change"]["after_unknown"] = change.after_unknown
+    imported = importing(change)
+    if imported is not None:
+        entry["change"]["importing"] = imported
     if change.replace_paths:
         entry["change"]["replace_paths"] = [[path] for path in change.replace_paths]
     reason = action_reason(change, mode)
@@ -120,6 +141,79 @@ def prior_state(state: State | None, secrets: frozenset[str]) -> dict[str, Any] 
             "values": {"root_module": {"resources": resources}}}
 
 
+def _values_entry(address: str, kind: str, name: str, values: Any, mask: Any,
+                  secrets: frozenset[str]) -> dict[str, Any]:
+    """One resource of a ``values`` document (``prior_state``, ``planned_values``)."""
+    entry = _resource(address, kind, name)
+    shown, mask = _redacted(values, merge_masks(mask, secret_item_mask(kind, values)),
+                            secrets)
+    entry.update({"schema_version": 0, "values": shown,
+                  "sensitive_values": _sensitive(shown, mask)})
+    return entry
+
+
+def planned_values(plan: Plan, secrets: frozenset[str]) -> dict[str, Any]:
+    """The resources as they will be once the plan is applied, in ``prior_state``'s shape:
+    each change's ``after`` (a delete leaves nothing), and the recorded resources the plan
+    does not touch (a targeted plan) as the state holds them; ``--refresh-only``: the
+    refreshed state."""
+    resources = []
+    if plan.next_state is not None:
+        for resource in plan.next_state.resources:
+            kind, _, name = resource.address.partition(".")
+            resources.append(_values_entry(resource.address, kind, name, resource.attributes,
+                                           mask_of(resource.attributes, secrets), secrets))
+        return {"root_module": {"resources": resources}}
+    for change in plan.changes:
+        if change.action is not Action.DELETE and change.after is not None:
+            mask = change.after_sensitive or mask_of(change.after, secrets)
+            resources.append(_values_entry(change.address, change.kind, change.name,
+                                           change.after, mask, secrets))
+    changed = {change.address for change in plan.changes}
+    recorded = plan.prior_state.resources if plan.prior_state is not None else ()
+    for resource in recorded:
+        if resource.address not in changed and plan.mode is not PlanMode.DESTROY:
+            kind, _, name = resource.address.partition(".")
+            resources.append(_values_entry(resource.address, kind, name, resource.attributes,
+                                           mask_of(resource.attributes, secrets), secrets))
+    resources.sort(key=lambda r: r["address"])
+    return {"root_module": {"resources": resources}}
+
+
+def configured_resource(resource: ConfiguredResource,
+                        secrets: frozenset[str]) -> dict[str, Any]:
+    """One declared resource: each top-level attribute of its body as a constant
+    expression, its sensitive leaves redacted."""
+    values, _ = _redacted(resource.values, merge_masks(
+        mask_of(resource.values, secrets), secret_item_mask(resource.kind, resource.values)),
+        secrets)
+    entry = _resource(resource.address, resource.kind, resource.name)
+    del entry["provider_name"]
+    entry["provider_config_key"] = provider_name(resource.kind)
+    entry["expressions"] = {key: {"constant_value": value} for key, value in values.items()}
+    entry["schema_version"] = 0
+    if resource.depends_on:
+        entry["depends_on"] = list(resource.depends_on)
+    return entry
+
+
+def configuration(plan: Plan, secrets: frozenset[str]) -> dict[str, Any]:
+    """Terraform's ``configuration``: the providers and the declared resources."""
+    providers = sorted({provider_name(r.kind) for r in plan.configuration}
+                       | {provider_name(c.kind) for c in plan.changes})
+    return {"provider_config": {p: {"name": p, "full_name": f"ncplan/{p}"}
+                                for p in providers},
+            "root_module": {"resources": [configured_resource(r, secrets)
+                                          for r in plan.configuration]}}
+
+
+def variables(plan_variables: tuple[PlanVariable, ...],
+              secrets: frozenset[str]) -> dict[str, Any]:
+    """``{name: {"value": ...}}``; a sensitive variable's value is redacted."""
+    return {v.name: {"value": MARKER if v.sensitive else redact(_plain(v.value), secrets)}
+            for v in plan_variables}
+
+
 def nomad_plan(plan: NomadJobPlan, secrets: frozenset[str]) -> dict[str, Any]:
     """Nomad's answer: diff type and diff (sensitive values redacted), annotations by
     group, placement failures."""
@@ -144,6 +238,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "resource_changes": [resource_change(c, plan.mode, secrets) for c in plan.changes],
         "resource_drift": [resource_drift(d, secrets) for d in plan.drift],
         "prior_state": prior_state(plan.prior_state, secrets),
+        "planned_values": planned_values(plan, secrets),
+        "configuration": configuration(plan, secrets),
+        "variables": variables(plan.variables, secrets),
         "errored": False,  # a plan that fails is an error (exit 1), never a document
         "applyable": not plan.is_empty(),
         "complete": not plan.targets,
