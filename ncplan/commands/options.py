@@ -7,8 +7,20 @@ from typing import Annotated
 
 import typer
 
+
+def checked_vars(values: list[str] | None) -> list[str] | None:
+    """``--var`` takes NAME=VALUE: anything else is a usage error, before any file is read."""
+    from ncplan.config.variables import split_override  # the one rule, imported on use
+
+    for value in values or ():
+        if split_override(value) is None:
+            raise typer.BadParameter(f"{value!r} is not NAME=VALUE")
+    return values
+
+
 VarOption = Annotated[list[str] | None, typer.Option(
-    "--var", "-var", metavar="NAME=VALUE", help="Set a variable (repeatable).")]
+    "--var", "-var", metavar="NAME=VALUE", callback=checked_vars,
+    help="Set a variable (repeatable).")]
 VarFileOption = Annotated[list[Path] | None, typer.Option(
     "--var-file", "-var-file", metavar="FILE", help="Read variables from a file (repeatable).")]
 RefreshOnlyOption = Annotated[bool, typer.Option(

@@ -43,6 +43,15 @@ def _labelled(value: Any) -> Iterator[dict[str, Any]]:
                 yield inner
 
 
+def _text(value: Any) -> str:
+    """A value as HCL writes it in a string: null is empty, a bool is true or false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _merged(value: Any) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for item in _blocks(value):
@@ -53,11 +62,11 @@ def _merged(value: Any) -> dict[str, Any]:
 def proxy_upstreams(task: Mapping[str, Any]) -> list[str]:
     """Upstream names of a task running ``consul connect proxy``."""
     config = _merged(task.get("config", {}))
-    command = str(config.get("command", ""))
+    command = _text(config.get("command", ""))
     args = config.get("args", [])
     if not command.rstrip("/").endswith("consul") or not isinstance(args, list):
         return []
-    words = [str(a) for a in args]
+    words = [_text(a) for a in args]
     if "connect" not in words or "proxy" not in words:
         return []
     names: list[str] = []
@@ -117,7 +126,7 @@ def derive(name: str, body: Mapping[str, Any]) -> Derived:
             upstreams.extend(proxy_upstreams(task))
     upstreams.extend(_destination_names(body))
     meta = _merged(body.get("meta", {}))
-    listed = str(meta.get(DEPENDS_ON_META, ""))
+    listed = _text(meta.get(DEPENDS_ON_META, ""))
     depends_on = [part.strip() for part in listed.split(",")]
     unread = any(_is_expression(n) for n in [*upstreams, *depends_on])
     return Derived(_unique([u for u in upstreams if not _is_expression(u)], name),
@@ -137,9 +146,9 @@ def derive_parsed(job: Mapping[str, Any]) -> Derived:
         for service in services:
             sidecar = ((service.get("Connect") or {}).get("SidecarService") or {})
             proxy = sidecar.get("Proxy") or {}
-            upstreams.extend(str(u.get("DestinationName", ""))
+            upstreams.extend(_text(u.get("DestinationName", ""))
                              for u in proxy.get("Upstreams") or [])
-    listed = str((job.get("Meta") or {}).get(DEPENDS_ON_META, ""))
+    listed = _text((job.get("Meta") or {}).get(DEPENDS_ON_META, ""))
     return Derived(_unique(upstreams, name),
                    _unique([part.strip() for part in listed.split(",")], name))
 

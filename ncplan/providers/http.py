@@ -34,6 +34,7 @@ import requests
 import urllib3
 
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
+from ncplan.jsontypes import kind_name, value_kind
 from ncplan.providers import tls
 from ncplan.providers.acl_needs import capability_needed
 
@@ -103,8 +104,8 @@ class Answer:
                                 f"{one_line(self.text)}", status=self.status,
                                 body=self.text) from error
         if not isinstance(value, expect):
-            raise ProviderError(f"{where} answered {self.status} with JSON "
-                                f"{type(value).__name__}, expected {expect.__name__}: "
+            raise ProviderError(f"{where} answered {self.status} with "
+                                f"{value_kind(value)}, expected {kind_name(expect)}: "
                                 f"{one_line(self.text)}", status=self.status, body=self.text)
         return value
 
