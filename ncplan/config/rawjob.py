@@ -104,6 +104,7 @@ class Derived:
     upstreams: tuple[str, ...]
     depends_on: tuple[str, ...]
     partial: bool = False
+    services: tuple[str, ...] = ()
 
 
 def _is_expression(name: str) -> bool:
@@ -118,10 +119,20 @@ def _has_dynamic(value: Any) -> bool:
     return False
 
 
+def _service_names(group: Mapping[str, Any]) -> list[str]:
+    """The names of the ``service`` blocks of a group and of its tasks (parser's view)."""
+    blocks = list(_blocks(group.get("service", [])))
+    for task in _labelled(group.get("task", [])):
+        blocks += _blocks(task.get("service", []))
+    return [name for block in blocks if isinstance(name := block.get("name"), str)]
+
+
 def derive(name: str, body: Mapping[str, Any]) -> Derived:
     """The dependencies of the raw job ``name`` from the parser's view of its block."""
     upstreams: list[str] = []
+    services: list[str] = []
     for group in _labelled(body.get("group", [])):
+        services += _service_names(group)
         for task in _labelled(group.get("task", [])):
             upstreams.extend(proxy_upstreams(task))
     upstreams.extend(_destination_names(body))
@@ -131,26 +142,30 @@ def derive(name: str, body: Mapping[str, Any]) -> Derived:
     unread = any(_is_expression(n) for n in [*upstreams, *depends_on])
     return Derived(_unique([u for u in upstreams if not _is_expression(u)], name),
                    _unique([d for d in depends_on if not _is_expression(d)], name),
-                   partial=unread or _has_dynamic(body))
+                   partial=unread or _has_dynamic(body),
+                   services=tuple(dict.fromkeys(s for s in services if not _is_expression(s))))
 
 
 def derive_parsed(job: Mapping[str, Any]) -> Derived:
     """The dependencies of a Job object as ``/v1/jobs/parse`` returns it."""
     name = str(job.get("ID") or job.get("Name") or "")
     upstreams: list[str] = []
+    names: list[str] = []
     for group in job.get("TaskGroups") or []:
         services = list(group.get("Services") or [])
         for task in group.get("Tasks") or []:
             upstreams.extend(proxy_upstreams({"config": task.get("Config") or {}}))
             services.extend(task.get("Services") or [])
         for service in services:
+            names.append(_text(service.get("Name")))
             sidecar = ((service.get("Connect") or {}).get("SidecarService") or {})
             proxy = sidecar.get("Proxy") or {}
             upstreams.extend(_text(u.get("DestinationName", ""))
                              for u in proxy.get("Upstreams") or [])
     listed = _text((job.get("Meta") or {}).get(DEPENDS_ON_META, ""))
     return Derived(_unique(upstreams, name),
-                   _unique([part.strip() for part in listed.split(",")], name))
+                   _unique([part.strip() for part in listed.split(",")], name),
+                   services=tuple(dict.fromkeys(n for n in names if n)))
 
 
 def with_parsed_dependencies(config: Config, parsed: Mapping[str, Mapping[str, Any]]) -> Config:
@@ -163,5 +178,5 @@ def with_parsed_dependencies(config: Config, parsed: Mapping[str, Mapping[str, A
             continue
         derived = derive_parsed(found)
         jobs.append(replace(job, upstreams=derived.upstreams, depends_on=derived.depends_on,
-                            partial=False))
+                            services=derived.services, partial=False))
     return replace(config, jobs=tuple(jobs))
