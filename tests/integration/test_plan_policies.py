@@ -16,7 +16,8 @@ from plan_helpers import agent_env, apply_all, copy_example, ncplan
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
 from policylib import evaluate, opa_binary
 
-pytestmark = pytest.mark.usefixtures("wiped")
+pytestmark = [pytest.mark.usefixtures("wiped"),
+              pytest.mark.timeout(1800)]  # the first run builds OPA (minutes)
 
 
 def plan_document(directory: Path, agents: Agents) -> dict[str, Any]:

@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
 from policylib import evaluate, opa_binary
 from test_plan_json_terraform import CONFIG, SECRET
 
+pytestmark = pytest.mark.timeout(1800)  # the first run builds OPA (minutes)
+
 
 @pytest.fixture(scope="module")
 def opa() -> Path:
