@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -159,7 +160,19 @@ class _ClickError(Protocol):
     def format_message(self) -> str: ...
 
 
-def _show_usage_error(error: Exception, color: bool) -> int:
+def _as_typed(message: str, option: object, argv: list[str]) -> str:
+    """click reads a single-dash word a command does not declare (``plan -auto-approve``)
+    as bundled short flags and names the first letter (``-a``): name the word typed."""
+    if not (isinstance(option, str) and len(option) == 2 and option[0] == "-"):
+        return message
+    for arg in argv:
+        word = arg.split("=", 1)[0]
+        if word.startswith(option) and re.fullmatch(r"-[a-z][a-z-]+", word):
+            return message.replace(f"option: {option}", f"option: {word}", 1)
+    return message
+
+
+def _show_usage_error(error: Exception, color: bool, argv: list[str]) -> int:
     """Bare ``ncplan`` or ``ncplan state`` already printed their help: exit 0. Else exit 1."""
     if type(error).__name__ == "NoArgsIsHelpError":
         return 0
@@ -169,7 +182,8 @@ def _show_usage_error(error: Exception, color: bool) -> int:
         usage = ctx.get_usage()
         if ctx.help_option_names:
             hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help."
-    message = cast(_ClickError, error).format_message()
+    message = _as_typed(cast(_ClickError, error).format_message(),
+                        getattr(error, "option_name", None), argv)
     render_usage_error(make_console(stderr=True, color=color), message, usage, hint)
     return 1
 
@@ -181,7 +195,7 @@ def run(args: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="ncplan", standalone_mode=False)
     except UsageError as error:
-        return _show_usage_error(error, color)
+        return _show_usage_error(error, color, argv)
     except ClickException as error:
         message = cast(_ClickError, error).format_message()
         render_usage_error(make_console(stderr=True, color=color), message, None, None)

@@ -101,3 +101,15 @@ def test_root_spellings_and_short_chdir(tmp_path: Any) -> None:
     assert parsed((), ["-C", str(tmp_path), "version"])["chdir"] == tmp_path
     assert parsed((), [f"-chdir={tmp_path}", "-no-color", "version"])["no_color"]
 
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["plan", "-auto-approve"], "-auto-approve"),
+    (["validate", "-out=plan.bin"], "-out"),
+    (["plan", "-x"], "-x"),
+])
+def test_an_undeclared_single_dash_word_is_named_as_typed(
+        args: list[str], named: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not ``No such option: -a``: click would read ``-auto-approve`` as ``-a -u -t ...``."""
+    assert run(args) == 1
+    assert capsys.readouterr().err.endswith(f"Error: No such option: {named}\n")
