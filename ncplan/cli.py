@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,20 +19,9 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__, interrupts
-from ncplan.commands import (
-    apply,
-    fmt,
-    force_unlock,
-    graph,
-    import_,
-    init,
-    plan,
-    render,
-    show,
-    state,
-    validate,
-)
-from ncplan.commands.context import AppContext
+from ncplan.commands.context import AppContext, require_directory
+from ncplan.commands.help_style import HelpCommand
+from ncplan.commands.lazy import lazy_group
 from ncplan.errors import NcplanError
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_error, render_interrupt
@@ -39,15 +29,30 @@ from ncplan.views.usage import render_aborted, render_usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(
-    name="ncplan",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
-    help="Plan and apply Nomad jobs and Consul Connect intentions together.",
-)
-state_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the state.")
-app.add_typer(state_app, name="state")
+#: Each command, by name: the function that runs it, imported when it runs.
+COMMANDS = {
+    "init": "ncplan.commands.init:command",
+    "validate": "ncplan.commands.validate:command",
+    "render": "ncplan.commands.render:command",
+    "graph": "ncplan.commands.graph:command",
+    "plan": "ncplan.commands.plan:command",
+    "apply": "ncplan.commands.apply:apply_command",
+    "destroy": "ncplan.commands.apply:destroy_command",
+    "import": "ncplan.commands.import_:command",
+    "show": "ncplan.commands.show:command",
+    "fmt": "ncplan.commands.fmt:command",
+    "force-unlock": "ncplan.commands.force_unlock:command",
+}
+STATE_COMMANDS = {
+    "list": "ncplan.commands.state:list_command",
+    "show": "ncplan.commands.state:show_command",
+    "rm": "ncplan.commands.state:rm_command",
+    "pull": "ncplan.commands.state:pull_command",
+    "push": "ncplan.commands.state:push_command",
+}
+HELP = {"help_option_names": ["--help", "-h"]}
+EPILOG = ("Terraform's single-dash spellings work too: -out=FILE, -auto-approve, -var "
+          "NAME=VALUE, -target=ADDR, -json, ...")
 
 
 def guarded(func: F) -> F:
@@ -75,6 +80,22 @@ def _color(kwargs: dict[str, Any]) -> bool:
     return AppContext.of(ctx).color if isinstance(ctx, typer.Context) else True
 
 
+app = typer.Typer(
+    name="ncplan",
+    cls=lazy_group(COMMANDS, guarded),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    context_settings=HELP,
+    epilog=EPILOG,
+    help="Plan and apply Nomad jobs and Consul Connect intentions together.",
+)
+state_app = typer.Typer(cls=lazy_group(STATE_COMMANDS, guarded), no_args_is_help=True,
+                        rich_markup_mode="markdown", help="Inspect and edit the state.")
+app.add_typer(state_app, name="state")
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"ncplan {__version__}")
@@ -82,11 +103,13 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
+@guarded
 def root(
     ctx: typer.Context,
-    chdir: Annotated[Path, typer.Option("-C", "--chdir", help="The configuration directory.",
-                                        file_okay=False)] = Path("."),
-    no_color: Annotated[bool, typer.Option("--no-color", help="Plain text output.")] = False,
+    chdir: Annotated[Path, typer.Option("-C", "--chdir", "-chdir", metavar="DIR",
+                                        help="The configuration directory.")] = Path("."),
+    no_color: Annotated[bool, typer.Option("--no-color", "-no-color",
+                                           help="Plain text output.")] = False,
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                  help="Print the version and exit.")] = None,
 ) -> None:
@@ -94,33 +117,13 @@ def root(
     # The choice travels in the context, never through os.environ (a process running
     # ncplan in-process, tests included, keeps its own environment).
     ctx.obj = AppContext(directory=chdir, color=not no_color and "NO_COLOR" not in os.environ)
+    require_directory(chdir)
 
 
-def register(typer_app: typer.Typer, name: str, func: Callable[..., Any]) -> None:
-    typer_app.command(name)(guarded(func))
-
-
-def _register_all() -> None:
-    """Each command module contributes one function; registration is the only thing here."""
-    register(app, "init", init.command)
-    register(app, "validate", validate.command)
-    register(app, "render", render.command)
-    register(app, "graph", graph.command)
-    register(app, "plan", plan.command)
-    register(app, "apply", apply.apply_command)
-    register(app, "destroy", apply.destroy_command)
-    register(app, "import", import_.command)
-    register(app, "show", show.command)
-    register(app, "fmt", fmt.command)
-    register(state_app, "list", state.list_command)
-    register(state_app, "show", state.show_command)
-    register(state_app, "rm", state.rm_command)
-    register(state_app, "pull", state.pull_command)
-    register(state_app, "push", state.push_command)
-    register(app, "force-unlock", force_unlock.command)
-
-
-_register_all()
+@app.command("version", cls=HelpCommand)
+def version_command() -> None:
+    """Print the version (as --version does)."""
+    typer.echo(f"ncplan {__version__}")
 
 
 def _click_exception(name: str) -> type[Exception]:
@@ -151,7 +154,19 @@ class _ClickError(Protocol):
     def format_message(self) -> str: ...
 
 
-def _show_usage_error(error: Exception, color: bool) -> int:
+def _as_typed(message: str, option: object, argv: list[str]) -> str:
+    """click reads a single-dash word a command does not declare (``plan -auto-approve``)
+    as bundled short flags and names the first letter (``-a``): name the word typed."""
+    if not (isinstance(option, str) and len(option) == 2 and option[0] == "-"):
+        return message
+    for arg in argv:
+        word = arg.split("=", 1)[0]
+        if word.startswith(option) and re.fullmatch(r"-[a-z][a-z-]+", word):
+            return message.replace(f"option: {option}", f"option: {word}", 1)
+    return message
+
+
+def _show_usage_error(error: Exception, color: bool, argv: list[str]) -> int:
     """Bare ``ncplan`` or ``ncplan state`` already printed their help: exit 0. Else exit 1."""
     if type(error).__name__ == "NoArgsIsHelpError":
         return 0
@@ -161,7 +176,8 @@ def _show_usage_error(error: Exception, color: bool) -> int:
         usage = ctx.get_usage()
         if ctx.help_option_names:
             hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help."
-    message = cast(_ClickError, error).format_message()
+    message = _as_typed(cast(_ClickError, error).format_message(),
+                        getattr(error, "option_name", None), argv)
     render_usage_error(make_console(stderr=True, color=color), message, usage, hint)
     return 1
 
@@ -173,7 +189,7 @@ def run(args: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="ncplan", standalone_mode=False)
     except UsageError as error:
-        return _show_usage_error(error, color)
+        return _show_usage_error(error, color, argv)
     except ClickException as error:
         message = cast(_ClickError, error).format_message()
         render_usage_error(make_console(stderr=True, color=color), message, None, None)

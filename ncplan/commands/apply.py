@@ -38,14 +38,15 @@ from ncplan.views.errors import render_interrupt
 EXIT_INTERRUPTED = 130
 
 AutoApprove = Annotated[bool, typer.Option(
-    "--auto-approve", help="Apply without asking (needed when stdin is not a terminal).")]
+    "--auto-approve", "-auto-approve",
+    help="Apply without asking (needed when stdin is not a terminal).")]
 Wait = Annotated[bool, typer.Option(
     "--wait/--no-wait", help="Follow each job's rollout until it is healthy or failed.")]
 WaitTimeout = Annotated[str, typer.Option(
-    "--wait-timeout", help="How long to wait for each rollout.")]
-Json = Annotated[bool, typer.Option("--json", help="One JSON event per line.")]
+    "--wait-timeout", metavar="DURATION", help="How long to wait for each rollout.")]
+Json = Annotated[bool, typer.Option("--json", "-json", help="One JSON event per line.")]
 Target = Annotated[list[str] | None, typer.Option(
-    "--target", help="Limit to ADDR and what it needs (repeatable).")]
+    "--target", "-target", metavar="ADDR", help="Limit to ADDR and what it needs (repeatable).")]
 NoRefresh = Annotated[bool, typer.Option(
     "--no-refresh", help="Plan against the state alone.")]
 
@@ -107,6 +108,7 @@ def _end(outcome: ApplyOutcome, ui: ApplyUi) -> None:
 def apply_command(
     ctx: typer.Context,
     plan_file: Annotated[Path | None, typer.Argument(
+        metavar="PLANFILE",
         help="A plan file written by `ncplan plan --out`: apply exactly it.")] = None,
     auto_approve: AutoApprove = False,
     wait: Wait = True,

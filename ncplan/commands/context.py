@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from ncplan.errors import NcplanError
+
 
 @dataclass(frozen=True)
 class AppContext:
@@ -20,3 +22,13 @@ class AppContext:
         if isinstance(obj, AppContext):
             return obj
         return cls(directory=Path.cwd(), color="NO_COLOR" not in os.environ)
+
+
+def require_directory(directory: Path) -> None:
+    """``-C DIR`` must be a directory: every command reads or writes there, so a missing
+    one is one error before any of them starts."""
+    if directory.is_dir():
+        return
+    if directory.exists():
+        raise NcplanError(f"{directory}: not a directory")
+    raise NcplanError(f"{directory}: no such directory")

@@ -21,7 +21,8 @@ from ncplan.views.console import make_console
 
 
 def command(ctx: typer.Context,
-            lock_id: Annotated[str, typer.Argument(help="The lock ID shown in the error.")],
+            lock_id: Annotated[str, typer.Argument(
+                metavar="LOCK_ID", help="The lock ID shown in the error.")],
             force: Annotated[bool, typer.Option(
                 "-f", "--force", help="Do not ask for confirmation.")] = False,
             var: VarOption = None, var_file: VarFileOption = None) -> None:

@@ -24,14 +24,15 @@ class GraphFormat(enum.StrEnum):
 def command(
     ctx: typer.Context,
     output_format: Annotated[GraphFormat, typer.Option(
-        "--format", help="text: a tree; dot: Graphviz; mermaid: a Mermaid flowchart.")
+        "--format", metavar="FORMAT",
+        help="text (a tree), dot (Graphviz) or mermaid (a Mermaid flowchart).")
     ] = GraphFormat.TEXT,
     var: VarOption = None,
     var_file: VarFileOption = None,
 ) -> None:
     """Print the services with their upstreams, and the order apply will follow.
 
-    Raw jobs with ``dynamic`` blocks are parsed by Nomad when it can be reached, so their
+    Raw jobs with `dynamic` blocks are parsed by Nomad when it can be reached, so their
     dependencies are complete; otherwise a warning says the graph is partial."""
     app = AppContext.of(ctx)
     config = load_parsed_by_nomad(app, var or [], var_file or [])

@@ -18,6 +18,7 @@ from ncplan.views.apply_output import print_imported
 def command(
     ctx: typer.Context,
     address: Annotated[str, typer.Argument(
+        metavar="ADDR",
         help="nomad_job.NAME, consul_intention.SRC->DST or consul_service_defaults.NAME")],
     ident: Annotated[str, typer.Argument(
         metavar="ID", help="The live object's ID: the job ID, SRC->DST, or the service name")],

@@ -67,21 +67,24 @@ def save_plan(plan: Plan, path: Path, secrets: frozenset[str]) -> None:
 def command(
     ctx: typer.Context,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Write the plan to this file, for `ncplan apply FILE`.")] = None,
+        "--out", "-out", metavar="FILE",
+        help="Write the plan to this file, for `ncplan apply FILE`.")] = None,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the plan as JSON (Terraform's show -json shape).")] = False,
+        "--json", "-json", help="Print the plan as JSON (Terraform's show -json shape).")] = False,
     markdown: Annotated[bool, typer.Option(
         "--markdown", help="Print a pull-request comment.")] = False,
     detailed_exitcode: Annotated[bool, typer.Option(
-        "--detailed-exitcode", help="Exit 0: no changes, 1: error, 2: changes.")] = False,
+        "--detailed-exitcode", "-detailed-exitcode",
+        help="Exit 0: no changes, 1: error, 2: changes.")] = False,
     no_refresh: Annotated[bool, typer.Option(
         "--no-refresh", help="Plan against the state alone; no Nomad or Consul needed.")
     ] = False,
     refresh_only: RefreshOnlyOption = False,
     destroy: Annotated[bool, typer.Option(
-        "--destroy", help="Plan deleting everything in the state.")] = False,
+        "--destroy", "-destroy", help="Plan deleting everything in the state.")] = False,
     target: Annotated[list[str] | None, typer.Option(
-        "--target", help="Limit the plan to ADDR and what it needs (repeatable).")] = None,
+        "--target", "-target", metavar="ADDR",
+        help="Limit the plan to ADDR and what it needs (repeatable).")] = None,
     var: VarOption = None,
     var_file: VarFileOption = None,
     lock_timeout: LockTimeout = "0s",

@@ -26,10 +26,12 @@ class RenderFormat(enum.StrEnum):
 def command(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(
+        metavar="NAME",
         help="Only this service or job (its job, service-defaults, intentions toward it).")
     ] = None,
     output_format: Annotated[RenderFormat, typer.Option(
-        "--format", help="json: the API payloads; hcl: jobspecs for `nomad job run`.")
+        "--format", metavar="FORMAT",
+        help="json (the API payloads) or hcl (jobspecs for `nomad job run`).")
     ] = RenderFormat.JSON,
     var: VarOption = None,
     var_file: VarFileOption = None,

@@ -38,8 +38,8 @@ def read_state(app: AppContext, var: list[str] | None,
 def command(
     ctx: typer.Context,
     plan_file: Annotated[Path | None, typer.Argument(
-        help="A plan file written by `ncplan plan --out`.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        metavar="PLANFILE", help="A plan file written by `ncplan plan --out`.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", "-json", help="Print JSON.")] = False,
     markdown: Annotated[bool, typer.Option(
         "--markdown", help="Print a saved plan as a pull-request comment.")] = False,
     var: VarOption = None,

@@ -30,7 +30,8 @@ from ncplan.views import state as view
 from ncplan.views.console import make_console
 
 LockTimeout = Annotated[str, typer.Option(
-    "--lock-timeout", help='How long to wait for the state lock, e.g. "30s", "2m".')]
+    "--lock-timeout", "-lock-timeout", metavar="DURATION",
+    help='How long to wait for the state lock, e.g. "30s", "2m".')]
 Lock = Annotated[bool, typer.Option(
     "--lock/--no-lock", help="Take the state lock (default). --no-lock is for emergencies.")]
 ReadLock = Annotated[bool, typer.Option(
@@ -86,7 +87,7 @@ def list_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
 
 
 def show_command(ctx: typer.Context,
-                 address: Annotated[str, typer.Argument(help="e.g. nomad_job.db")],
+                 address: Annotated[str, typer.Argument(metavar="ADDR", help="e.g. nomad_job.db")],
                  lock_timeout: LockTimeout = "0s", lock: ReadLock = False,
     var: VarOption = None, var_file: VarFileOption = None,
 ) -> None:
@@ -102,14 +103,15 @@ def show_command(ctx: typer.Context,
 
 
 def rm_command(ctx: typer.Context,
-               addresses: Annotated[list[str], typer.Argument(help="Addresses to forget.")],
+               addresses: Annotated[list[str], typer.Argument(metavar="ADDR",
+                                                                  help="Addresses to forget.")],
                lock_timeout: LockTimeout = "0s", lock: Lock = True,
     var: VarOption = None, var_file: VarFileOption = None,
 ) -> None:
     """Forget resources: remove them from the state only; Nomad and Consul are untouched.
 
     The previous state is kept: in ncplan.state.json.backup for the local backend, else
-    in ncplan.state.json.<time>.backup in the configuration directory.
+    in ncplan.state.json.TIME.backup in the configuration directory.
     """
     app = AppContext.of(ctx)
     with session(app, "state rm", lock, lock_timeout, var, var_file) as manager:
@@ -140,7 +142,8 @@ def pull_command(ctx: typer.Context, lock_timeout: LockTimeout = "0s",
 
 
 def push_command(ctx: typer.Context,
-                 file: Annotated[str, typer.Argument(help="A state file, or - for stdin.")],
+                 file: Annotated[str, typer.Argument(
+                     metavar="FILE", help="A state file, or - for stdin.")],
                  force: Annotated[bool, typer.Option(
                      "--force", help="Replace even another lineage or a lower serial.")] = False,
                  lock_timeout: LockTimeout = "0s", lock: Lock = True,

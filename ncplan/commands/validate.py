@@ -14,7 +14,8 @@ from ncplan.views.validate import ValidationReport, print_report
 
 def command(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", "-json", help="Print the result as JSON.")] = False,
     var: VarOption = None,
     var_file: VarFileOption = None,
 ) -> None:

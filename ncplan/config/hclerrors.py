@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from ncplan.config.hclvalue import node_text
 from ncplan.config.syntax import SyntaxProblem
 
 if TYPE_CHECKING:
@@ -103,7 +104,28 @@ def _missing(node: Node, positions: Positions) -> SyntaxProblem:
         found = "end of file"
     else:
         found = _found(following)
+    if found == "end of file" and parent is not None and kind in _CLOSER_KINDS:
+        return _left_open(parent, positions)
     return _at(node, positions, f"unexpected {found}; expected {wanted}")
+
+
+_CLOSER_KINDS = frozenset({"block_end", "object_end", "}", "tuple_end", "]"})
+
+
+def _left_open(parent: Node, positions: Positions) -> SyntaxProblem:
+    """The file ends inside ``parent``: point at its opening brace (the end of the file
+    is past its last line, and shows nothing), naming a block by its type and labels."""
+    if parent.type in ("block_end", "object_end", "tuple_end") and parent.parent is not None:
+        parent = parent.parent
+    opener = next((c for c in parent.children if c.type in _OPENERS), parent)
+    brace = (opener.text or b"{").decode()
+    closer = _CLOSERS.get(brace, "}")
+    if parent.type == "block":
+        head = " ".join(node_text(c) for c in parent.children
+                        if c.type in ("identifier", "string_lit"))
+        return _at(opener, positions, f"unclosed block {head}: the file ends before its "
+                                      f"'{closer}'")
+    return _at(opener, positions, f"unclosed '{brace}': the file ends before its '{closer}'")
 
 
 def _error(node: Node, positions: Positions) -> SyntaxProblem:

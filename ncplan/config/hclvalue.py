@@ -113,8 +113,13 @@ def value(node: Node) -> Any:
     return _dollar(fmt(node))
 
 
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def _number(text: str, *, dollar: bool) -> Any:
-    if "e" in text.lower():
+    """A decimal literal as a number; one with an exponent, or one HCL does not read as
+    a number (``0x10``: tree-sitter-hcl takes it), stays an expression."""
+    if "e" in text.lower() or not _DECIMAL.fullmatch(text):
         return text if dollar else "${" + text + "}"
     if "." in text:
         return float(text)

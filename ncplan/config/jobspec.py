@@ -154,8 +154,8 @@ def _raw_job(file: str, block: RawBlock, sink: Sink, values: Mapping[str, Any]) 
                      address=job_address(name))
     return RawJob(name=name, source=sink.texts.get(file, ""), body=body,
                   upstreams=derived.upstreams, depends_on=derived.depends_on,
-                  span=sink.span(where), variables=dict(values), file=file, line=1,
-                  partial=derived.partial)
+                  services=derived.services, span=sink.span(where), variables=dict(values),
+                  file=file, line=1, partial=derived.partial)
 
 
 def inline_job(file: str, block: RawBlock, sink: Sink,

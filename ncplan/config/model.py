@@ -168,7 +168,8 @@ class RawJob:
     of the block (``hcl.body_value``, in python-hcl2's shape), used for dependencies and
     for ``--no-refresh`` plans. ``upstreams`` and ``depends_on`` are derived from the job
     itself (from the HCL text until Nomad has parsed it; ``partial`` when the text has
-    ``dynamic`` blocks only Nomad expands).
+    ``dynamic`` blocks only Nomad expands); ``services`` are the names its ``service``
+    blocks register in Consul.
     """
 
     name: str
@@ -182,6 +183,7 @@ class RawJob:
     file: str = ""
     line: int = 1
     partial: bool = False
+    services: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:

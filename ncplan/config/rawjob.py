@@ -43,6 +43,15 @@ def _labelled(value: Any) -> Iterator[dict[str, Any]]:
                 yield inner
 
 
+def _text(value: Any) -> str:
+    """A value as HCL writes it in a string: null is empty, a bool is true or false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _merged(value: Any) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for item in _blocks(value):
@@ -53,11 +62,11 @@ def _merged(value: Any) -> dict[str, Any]:
 def proxy_upstreams(task: Mapping[str, Any]) -> list[str]:
     """Upstream names of a task running ``consul connect proxy``."""
     config = _merged(task.get("config", {}))
-    command = str(config.get("command", ""))
+    command = _text(config.get("command", ""))
     args = config.get("args", [])
     if not command.rstrip("/").endswith("consul") or not isinstance(args, list):
         return []
-    words = [str(a) for a in args]
+    words = [_text(a) for a in args]
     if "connect" not in words or "proxy" not in words:
         return []
     names: list[str] = []
@@ -95,6 +104,7 @@ class Derived:
     upstreams: tuple[str, ...]
     depends_on: tuple[str, ...]
     partial: bool = False
+    services: tuple[str, ...] = ()
 
 
 def _is_expression(name: str) -> bool:
@@ -109,39 +119,53 @@ def _has_dynamic(value: Any) -> bool:
     return False
 
 
+def _service_names(group: Mapping[str, Any]) -> list[str]:
+    """The names of the ``service`` blocks of a group and of its tasks (parser's view)."""
+    blocks = list(_blocks(group.get("service", [])))
+    for task in _labelled(group.get("task", [])):
+        blocks += _blocks(task.get("service", []))
+    return [name for block in blocks if isinstance(name := block.get("name"), str)]
+
+
 def derive(name: str, body: Mapping[str, Any]) -> Derived:
     """The dependencies of the raw job ``name`` from the parser's view of its block."""
     upstreams: list[str] = []
+    services: list[str] = []
     for group in _labelled(body.get("group", [])):
+        services += _service_names(group)
         for task in _labelled(group.get("task", [])):
             upstreams.extend(proxy_upstreams(task))
     upstreams.extend(_destination_names(body))
     meta = _merged(body.get("meta", {}))
-    listed = str(meta.get(DEPENDS_ON_META, ""))
+    listed = _text(meta.get(DEPENDS_ON_META, ""))
     depends_on = [part.strip() for part in listed.split(",")]
     unread = any(_is_expression(n) for n in [*upstreams, *depends_on])
     return Derived(_unique([u for u in upstreams if not _is_expression(u)], name),
                    _unique([d for d in depends_on if not _is_expression(d)], name),
-                   partial=unread or _has_dynamic(body))
+                   partial=unread or _has_dynamic(body),
+                   services=tuple(dict.fromkeys(s for s in services if not _is_expression(s))))
 
 
 def derive_parsed(job: Mapping[str, Any]) -> Derived:
     """The dependencies of a Job object as ``/v1/jobs/parse`` returns it."""
     name = str(job.get("ID") or job.get("Name") or "")
     upstreams: list[str] = []
+    names: list[str] = []
     for group in job.get("TaskGroups") or []:
         services = list(group.get("Services") or [])
         for task in group.get("Tasks") or []:
             upstreams.extend(proxy_upstreams({"config": task.get("Config") or {}}))
             services.extend(task.get("Services") or [])
         for service in services:
+            names.append(_text(service.get("Name")))
             sidecar = ((service.get("Connect") or {}).get("SidecarService") or {})
             proxy = sidecar.get("Proxy") or {}
-            upstreams.extend(str(u.get("DestinationName", ""))
+            upstreams.extend(_text(u.get("DestinationName", ""))
                              for u in proxy.get("Upstreams") or [])
-    listed = str((job.get("Meta") or {}).get(DEPENDS_ON_META, ""))
+    listed = _text((job.get("Meta") or {}).get(DEPENDS_ON_META, ""))
     return Derived(_unique(upstreams, name),
-                   _unique([part.strip() for part in listed.split(",")], name))
+                   _unique([part.strip() for part in listed.split(",")], name),
+                   services=tuple(dict.fromkeys(n for n in names if n)))
 
 
 def with_parsed_dependencies(config: Config, parsed: Mapping[str, Mapping[str, Any]]) -> Config:
@@ -154,5 +178,5 @@ def with_parsed_dependencies(config: Config, parsed: Mapping[str, Mapping[str, A
             continue
         derived = derive_parsed(found)
         jobs.append(replace(job, upstreams=derived.upstreams, depends_on=derived.depends_on,
-                            partial=False))
+                            services=derived.services, partial=False))
     return replace(config, jobs=tuple(jobs))

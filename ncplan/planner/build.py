@@ -17,7 +17,16 @@ from ncplan.errors import ConfigError, NcplanError
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
-from ncplan.planner.model import Action, Adoption, Plan, PlanMode, PlanWarning, ResourceChange
+from ncplan.planner.model import (
+    Action,
+    Adoption,
+    ConfiguredResource,
+    Plan,
+    PlanMode,
+    PlanVariable,
+    PlanWarning,
+    ResourceChange,
+)
 from ncplan.planner.ownership import adoption, foreign, foreign_error, object_id, owner_of
 from ncplan.planner.redaction import (
     Mask,
@@ -57,6 +66,7 @@ class PlanRequest:
     upstreams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     config_digest: str = ""
     lineage: str = ""
+    variables: tuple[PlanVariable, ...] = ()
 
     @property
     def owner(self) -> str:
@@ -75,7 +85,27 @@ def request_for(config: Config, state: State | None, refreshed: Refreshed | None
                        mode=mode, targets=tuple(targets),
                        sensitive_values=config.sensitive_values(),
                        upstreams=upstreams_of(config), config_digest=config_digest,
-                       lineage=lineage)
+                       lineage=lineage, variables=plan_variables(config))
+
+
+def plan_variables(config: Config) -> tuple[PlanVariable, ...]:
+    """The configuration's variables, by name; a sensitive one without its value, and
+    any other value holding a sensitive one's text redacted."""
+    secrets = config.sensitive_values()
+    return tuple(PlanVariable(name=v.name, sensitive=v.sensitive,
+                              value=None if v.sensitive else redact(plain(v.value), secrets))
+                 for v in sorted(config.variables.values(), key=lambda v: v.name))
+
+
+def configured(desired: Iterable[DesiredResource],
+               secrets: frozenset[str]) -> tuple[ConfiguredResource, ...]:
+    """The declared resources, by address (Terraform's ``configuration``), each value
+    holding a sensitive variable's text redacted: the plan never carries a secret it need
+    not apply."""
+    return tuple(ConfiguredResource(address=r.address, kind=r.kind, name=r.name,
+                                    values=redact(plain(r.body), secrets),
+                                    depends_on=r.depends_on)
+                 for r in sorted(desired, key=lambda r: r.address))
 
 
 def _recorded(state: State | None) -> tuple[ResourceState, ...]:
@@ -278,5 +308,6 @@ def build_plan(request: PlanRequest) -> Plan:
         config_digest=request.config_digest, targets=tuple(request.targets),
         refreshed=refreshed is not None, next_state=next_state,
         forgotten=tuple(sorted(found.forgotten)),
+        variables=request.variables, configuration=configured(request.desired, secrets),
     )
 

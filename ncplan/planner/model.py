@@ -150,6 +150,27 @@ class PlanWarning:
 
 
 @dataclass(frozen=True)
+class PlanVariable:
+    """A variable as the plan records it: a sensitive one without its value."""
+
+    name: str
+    value: Any = None
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ConfiguredResource:
+    """A resource as the configuration declares it (Terraform's ``configuration``):
+    ``values`` is its desired body, ``depends_on`` what it needs."""
+
+    address: str
+    kind: str
+    name: str
+    values: Mapping[str, Any]
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything ``ncplan plan`` found; ``apply`` carries it out.
 
@@ -160,6 +181,8 @@ class Plan:
     by ``--refresh-only``: the state its apply writes (live values and indexes).
     ``forgotten`` are recorded addresses whose objects are gone and that the plan does
     not create again: apply (and destroy) drop them from the state and say so.
+    ``variables`` and ``configuration`` are what the configuration declared (for the JSON
+    policies read; sensitive variables carry no value).
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -175,6 +198,8 @@ class Plan:
     refreshed: bool = True
     next_state: State | None = None
     forgotten: tuple[str, ...] = ()
+    variables: tuple[PlanVariable, ...] = ()
+    configuration: tuple[ConfiguredResource, ...] = ()
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)

@@ -27,9 +27,11 @@ from ncplan.errors import NcplanError, StateError
 from ncplan.planner.model import (
     Action,
     Adoption,
+    ConfiguredResource,
     Drift,
     Plan,
     PlanMode,
+    PlanVariable,
     PlanWarning,
     ResourceChange,
 )
@@ -140,6 +142,10 @@ def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]
         "prior_state": _state(plan.prior_state, secrets),
         "next_state": _state(plan.next_state, secrets),
         "forgotten": list(plan.forgotten),
+        "variables": [{**asdict(v), "value": redact(plain(v.value), secrets)}
+                      for v in plan.variables],
+        "configuration": [{**plain(asdict(r)), "values": redact(plain(r.values), secrets)}
+                          for r in plan.configuration],
     }
 
 
@@ -158,6 +164,9 @@ def from_json(doc: Mapping[str, Any], source: str) -> Plan:
         warnings=tuple(PlanWarning(**w) for w in doc["warnings"]),
         prior_state=state("prior_state"), next_state=state("next_state"),
         forgotten=tuple(doc.get("forgotten", ())),
+        variables=tuple(PlanVariable(**v) for v in doc.get("variables", ())),
+        configuration=tuple(ConfiguredResource(**{**r, "depends_on": tuple(r["depends_on"])})
+                            for r in doc.get("configuration", ())),
     )
 
 

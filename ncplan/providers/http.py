@@ -34,6 +34,7 @@ import requests
 import urllib3
 
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
+from ncplan.jsontypes import kind_name, value_kind
 from ncplan.providers import tls
 from ncplan.providers.acl_needs import capability_needed
 
@@ -103,8 +104,8 @@ class Answer:
                                 f"{one_line(self.text)}", status=self.status,
                                 body=self.text) from error
         if not isinstance(value, expect):
-            raise ProviderError(f"{where} answered {self.status} with JSON "
-                                f"{type(value).__name__}, expected {expect.__name__}: "
+            raise ProviderError(f"{where} answered {self.status} with "
+                                f"{value_kind(value)}, expected {kind_name(expect)}: "
                                 f"{one_line(self.text)}", status=self.status, body=self.text)
         return value
 
@@ -150,6 +151,9 @@ class HttpClient:
                 if last_try or not (method == "GET" or _before_sending(error)):
                     raise self._unreachable(error, attempt, wait, method) from error
             else:
+                other = answering_agent(answer)
+                if other is not None and other != self.api.name:
+                    raise self._wrong_agent(other)
                 if answer.status in accept:
                     return answer
                 if last_try or not self._retryable(answer):
@@ -234,14 +238,56 @@ class HttpClient:
             hint=f"is the {api.name} agent running? set {api.address_env} to its address",
             may_have_landed=landed)
 
+    def _wrong_agent(self, other: str) -> ProviderUnreachable:
+        api = self.api
+        return ProviderUnreachable(
+            f"{api.address} ({api.address_env}) does not answer as {api.name}: it is "
+            f"{other}", hint=f"set {api.address_env} to the {api.name} agent's address")
+
     def _tls_failed(self, error: Exception) -> ProviderUnreachable:
         api = self.api
-        reason = tls.describe_failure(connection_reason(error), api.address, api.ca_file,
-                                      api.ca_env)
+        said = connection_reason(error)
+        if PLAIN_HTTP_REASON in said:
+            plain = "http://" + api.address.split("://", 1)[-1]
+            return ProviderUnreachable(
+                f"{api.name} at {api.address} speaks plain HTTP, not HTTPS: the TLS "
+                f"handshake got an HTTP answer ({said})",
+                hint=f"set {api.address_env} to {plain}, or enable TLS on the agent")
+        reason = tls.describe_failure(said, api.address, api.ca_file, api.ca_env)
         return ProviderUnreachable(
             f"TLS with {api.name} at {api.address} failed: {reason}",
             hint=f"set {api.ca_env} to the CA certificate that signed the agent's "
                  f"certificate (or {api.address_env} to its http:// address)")
+
+
+#: OpenSSL's reason when the server answers a TLS hello with plain HTTP.
+PLAIN_HTTP_REASON = "wrong version number"
+#: Consul's answer to a path it does not know (Nomad's /v1/job/..., say).
+CONSUL_UNKNOWN_PATH = "Invalid URL path: not a recognized HTTP API endpoint"
+
+
+def answering_agent(answer: Answer) -> str | None:
+    """``"Consul"`` or ``"Nomad"`` when the answer shows which agent sent it, else None.
+
+    Consul marks its answers with ``X-Consul-*`` headers and answers an unknown path
+    with :data:`CONSUL_UNKNOWN_PATH`; Nomad marks reads with ``X-Nomad-*`` headers, and
+    its ``/v1/agent/self`` has lower-case ``config`` and ``member`` where Consul's has
+    ``Config`` and ``DebugConfig``."""
+    names = [name.lower() for name in answer.headers]
+    if any(name.startswith("x-consul-") for name in names) or (
+            answer.status == 404 and answer.text.startswith(CONSUL_UNKNOWN_PATH)):
+        return "Consul"
+    if any(name.startswith("x-nomad-") for name in names):
+        return "Nomad"
+    if answer.path == "/v1/agent/self" and answer.status == 200:
+        try:
+            body = json.loads(answer.text)
+        except json.JSONDecodeError:
+            return None
+        if isinstance(body, dict) and "config" in body and "member" in body \
+                and "Config" not in body:
+            return "Nomad"
+    return None
 
 
 def record_request(api: str, method: str, path: str, status: str, seconds: float) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ncplan.errors import ProviderError
+from ncplan.jsontypes import value_kind
 from ncplan.providers.live import GroupAnnotation, LiveJob, NomadJobPlan, PlacementFailure
 
 _ANNOTATION_FIELDS = {
@@ -93,7 +94,7 @@ def _mapping(body: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]
 
 def _as_mapping(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ProviderError(f"{where}: expected a JSON object, got {type(value).__name__}")
+        raise ProviderError(f"{where}: expected a JSON object, got {value_kind(value)}")
     return value
 
 

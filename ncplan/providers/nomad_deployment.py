@@ -204,7 +204,9 @@ class _Follow:
         return self._emit(self._failed(reason))
 
     def _failed(self, reason: str) -> DeploymentProgress:
-        return _with(self.last, status="failed", reason=reason)
+        """The last progress, failed for ``reason``: without its description, which said
+        how things stood while it ran ("Deployment is running") and is not why it failed."""
+        return _with(self.last, status="failed", reason=reason, description="")
 
     def _watch(self, path: str, shape: type[Any],
                step: Callable[[Any], T | None]) -> T | None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ncplan.errors import ProviderError
+from ncplan.jsontypes import value_kind
 
 
 def digest(secret: str) -> str:
@@ -28,7 +29,7 @@ def secret_json(text: str, where: str) -> dict[str, Any]:
         raise ProviderError(f"{where}: the answer is not JSON ({error.msg}; its body is "
                             "not shown: it may hold a secret)") from None
     if not isinstance(value, dict):
-        raise ProviderError(f"{where}: the answer is JSON {type(value).__name__}, "
+        raise ProviderError(f"{where}: the answer is {value_kind(value)}, "
                             "expected an object (its body is not shown: it may hold "
                             "a secret)")
     return value

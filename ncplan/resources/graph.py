@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ncplan.config.model import Config
 from ncplan.diagnostics import Diagnostic, Severity
@@ -92,25 +92,33 @@ def cycle_error(cycle: list[str]) -> ConfigError:
 
 @dataclass(frozen=True)
 class ServiceGraph:
-    """Job name -> the jobs it dials (``upstreams``) and the ones it waits for (``depends_on``).
+    """Job name -> the services it dials (``upstreams``) and the jobs it waits for
+    (``depends_on``).
 
-    ``external`` are upstream names the configuration does not declare.
+    ``owner`` maps each service name a job registers under another name (a raw job's
+    ``service`` blocks: hashicups' ``database`` in job ``hashicups``) to that job.
+    ``external`` are upstream names that neither a job nor a job's service answers to.
     """
 
     upstreams: Mapping[str, tuple[str, ...]]
     depends_on: Mapping[str, tuple[str, ...]]
     external: frozenset[str]
+    owner: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: Config) -> ServiceGraph:
         names = set(config.job_names)
+        owner = {service: job.name for job in config.jobs for service in job.services
+                 if service not in names}
         dials = upstreams_of(config)
         waits = depends_on_of(config)
-        external = {u for targets in dials.values() for u in targets if u not in names}
+        external = {u for targets in dials.values() for u in targets
+                    if u not in names and u not in owner}
         return cls(
             upstreams={n: dials.get(n, ()) for n in sorted(names)},
             depends_on={n: waits.get(n, ()) for n in sorted(names)},
             external=frozenset(external),
+            owner=owner,
         )
 
     @property

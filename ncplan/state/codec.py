@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from ncplan.errors import StateError
+from ncplan.jsontypes import kind_name, value_kind
 from ncplan.state.migrations import (
     OLDEST_VERSION,
     UpgradeError,
@@ -103,7 +104,7 @@ def decode(data: bytes, source: str) -> State:
 def from_json(doc: Any, source: str) -> State:
     if not isinstance(doc, dict):
         raise StateError(f"{source}: the state must be a JSON object, "
-                         f"not {type(doc).__name__}")
+                         f"not {value_kind(doc)}")
     version = doc.get("version")
     if version is None:
         raise StateError(f"{source}: the state has no 'version' field")
@@ -145,9 +146,8 @@ def _field(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where:
         raise StateError(f"{where}: missing field '{name}'")
     value = doc[name]
     if not is_of(value, kind):
-        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise StateError(f"{where}: field '{name}' must be {expected}, "
-                         f"not {type(value).__name__}")
+        raise StateError(f"{where}: field '{name}' must be {kind_name(kind)}, "
+                         f"not {value_kind(value)}")
     return value
 
 

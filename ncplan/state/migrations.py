@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ncplan.jsontypes import kind_name, value_kind
 from ncplan.state.model import CURRENT_VERSION
 
 Document = dict[str, Any]
@@ -61,8 +62,8 @@ def _unknown(doc: Document, known: frozenset[str], where: str) -> None:
 def _typed(entry: Document, name: str, kind: type, default: Any, where: str) -> Any:
     value = entry.get(name, default)
     if not is_of(value, kind):
-        raise UpgradeError(f"{where}: field {name!r} must be {kind.__name__}, "
-                           f"not {type(value).__name__}")
+        raise UpgradeError(f"{where}: field {name!r} must be {kind_name(kind)}, "
+                           f"not {value_kind(value)}")
     return value
 
 

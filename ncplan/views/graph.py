@@ -31,8 +31,7 @@ def print_graph_text(console: Console, graph: Graph) -> None:
     for name in graph.services.names:
         node = services.add(escape(name))
         for upstream in graph.services.upstreams[name]:
-            note = " (external)" if upstream in graph.services.external else ""
-            node.add(f"-> {escape(upstream)}{note}")
+            node.add(f"-> {escape(upstream)}{_where(graph, name, upstream)}")
         for required in graph.services.depends_on[name]:
             node.add(f"after {escape(required)} (depends_on)")
     console.print(services)
@@ -42,6 +41,16 @@ def print_graph_text(console: Console, graph: Graph) -> None:
         for address in batch:
             step.add(escape(address))
     console.print(order)
+
+
+def _where(graph: Graph, job: str, upstream: str) -> str:
+    """`` (external)``, `` (in this job)``, `` (in job X)``, or nothing for a job's name."""
+    if upstream in graph.services.external:
+        return " (external)"
+    owner = graph.services.owner.get(upstream)
+    if owner is None:
+        return ""
+    return " (in this job)" if owner == job else f" (in job {escape(owner)})"
 
 
 def _quote(text: str) -> str:

@@ -5,10 +5,13 @@ Terraform's keys, as Terraform fills them: ``format_version``, ``resource_change
 ``actions`` spelt as Terraform spells them, ``before``, ``after``, ``after_unknown``,
 ``before_sensitive``, ``after_sensitive``, ``replace_paths``; ``action_reason`` where
 Terraform gives one), ``resource_drift[]`` (same shape), ``prior_state`` (``values.
-root_module.resources[]``), ``errored``, ``applyable``, ``complete``. Unlike Terraform,
-a sensitive leaf is never written in clear: it is ``"(sensitive value)"`` where the
-plan's masks mark it ``true`` in ``*_sensitive`` (see :mod:`ncplan.planner.redaction`),
-Nomad's diff likewise. ncplan's keys:
+root_module.resources[]``), ``planned_values`` (the same shape: the resources as they
+will be once applied), ``configuration`` (``root_module.resources[]`` with ``address``,
+``type``, ``name``, ``expressions`` and ``depends_on``; ``provider_config``),
+``variables`` (``{name: {value}}``, a sensitive one's value redacted), ``errored``,
+``applyable``, ``complete``. Unlike Terraform,
+a sensitive leaf is never written in clear: it is ``"(sensitive value)"`` (see
+:mod:`ncplan.planner.redaction`) and marked ``true`` in ``*_sensitive``. ncplan's keys:
 ``ncplan_version``, ``mode``, ``apply_order``, ``nomad_plans`` (by job), ``warnings``,
 ``targets``, ``refreshed``. Written with ``json.dumps``, never through Rich.
 """
@@ -21,8 +24,16 @@ from dataclasses import asdict
 from typing import Any
 
 from ncplan import __version__
-from ncplan.planner.model import Action, Drift, Plan, PlanMode, ResourceChange
-from ncplan.planner.redaction import Mask, hidden_nomad_plan, hide, marker_mask
+from ncplan.planner.model import (
+    Action,
+    ConfiguredResource,
+    Drift,
+    Plan,
+    PlanMode,
+    PlanVariable,
+    ResourceChange,
+)
+from ncplan.planner.redaction import MARKER, Mask, hidden_nomad_plan, hide, marker_mask
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
 
@@ -123,6 +134,76 @@ def prior_state(state: State | None) -> dict[str, Any] | None:
             "values": {"root_module": {"resources": resources}}}
 
 
+def _values_entry(address: str, kind: str, name: str, values: Any,
+                  mask: Mask) -> dict[str, Any]:
+    """One resource of a ``values`` document (``planned_values``), what ``mask`` marks
+    hidden."""
+    entry = _resource(address, kind, name)
+    shown = hide(_plain(values), mask)
+    entry.update({"schema_version": 0, "values": shown,
+                  "sensitive_values": _sensitive(shown, mask)})
+    return entry
+
+
+def _recorded_entry(address: str, values: Any) -> dict[str, Any]:
+    """A resource as the state holds it: its sensitive values already redacted, so the
+    markers are what is masked."""
+    kind, _, name = address.partition(".")
+    values = _plain(values)
+    return _values_entry(address, kind, name, values, marker_mask(values))
+
+
+def planned_values(plan: Plan) -> dict[str, Any]:
+    """The resources as they will be once the plan is applied, in ``prior_state``'s shape:
+    each change's ``after`` with the plan's mask (a delete leaves nothing), and the
+    recorded resources the plan does not touch (a targeted plan) as the state holds them;
+    ``--refresh-only``: the refreshed state."""
+    if plan.next_state is not None:
+        return {"root_module": {"resources": [
+            _recorded_entry(r.address, r.attributes) for r in plan.next_state.resources]}}
+    resources = [_values_entry(c.address, c.kind, c.name, c.after, c.after_sensitive)
+                 for c in plan.changes
+                 if c.action is not Action.DELETE and c.after is not None]
+    changed = {change.address for change in plan.changes} | set(plan.forgotten)
+    recorded = plan.prior_state.resources if plan.prior_state is not None else ()
+    if plan.mode is not PlanMode.DESTROY:
+        resources += [_recorded_entry(r.address, r.attributes) for r in recorded
+                      if r.address not in changed]
+    resources.sort(key=lambda r: r["address"])
+    return {"root_module": {"resources": resources}}
+
+
+def configured_resource(resource: ConfiguredResource) -> dict[str, Any]:
+    """One declared resource: each top-level attribute of its body as a constant
+    expression (the planner redacted its sensitive values)."""
+    entry = _resource(resource.address, resource.kind, resource.name)
+    del entry["provider_name"]
+    entry["provider_config_key"] = provider_name(resource.kind)
+    values = _plain(resource.values)
+    entry["expressions"] = {key: {"constant_value": value} for key, value in values.items()}
+    entry["schema_version"] = 0
+    if resource.depends_on:
+        entry["depends_on"] = list(resource.depends_on)
+    return entry
+
+
+def configuration(plan: Plan) -> dict[str, Any]:
+    """Terraform's ``configuration``: the providers and the declared resources."""
+    providers = sorted({provider_name(r.kind) for r in plan.configuration}
+                       | {provider_name(c.kind) for c in plan.changes})
+    return {"provider_config": {p: {"name": p, "full_name": f"ncplan/{p}"}
+                                for p in providers},
+            "root_module": {"resources": [configured_resource(r)
+                                          for r in plan.configuration]}}
+
+
+def variables(plan_variables: tuple[PlanVariable, ...]) -> dict[str, Any]:
+    """``{name: {"value": ...}}``; a sensitive variable's value is the marker (the planner
+    gave it none, and redacted the others' values)."""
+    return {v.name: {"value": MARKER if v.sensitive else _plain(v.value)}
+            for v in plan_variables}
+
+
 def nomad_plan(plan: NomadJobPlan, mask: Mask) -> dict[str, Any]:
     """Nomad's answer: diff type and diff (what ``mask`` marks hidden), annotations by
     group, placement failures."""
@@ -149,6 +230,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         + [forgotten_change(a, plan.prior_state) for a in plan.forgotten],
         "resource_drift": [resource_drift(d) for d in plan.drift],
         "prior_state": prior_state(plan.prior_state),
+        "planned_values": planned_values(plan),
+        "configuration": configuration(plan),
+        "variables": variables(plan.variables),
         "errored": False,  # a plan that fails is an error (exit 1), never a document
         "applyable": not plan.is_empty(),
         "complete": not plan.targets,

@@ -1,9 +1,11 @@
 """``ncplan plan --markdown``: the plan as a pull-request comment (GitHub-flavoured).
 
 A title with the summary line; warnings first; a table of adds, changes and destroys per
-resource type; Nomad's placement failures; then one collapsible ``<details>`` per
-resource (drift first) holding its diff in a ```diff block, the sign moved to the first
-column (``~`` written ``!`` so GitHub colours it) from the same lines as the human view.
+resource type; a Mermaid graph of the resources that change (:mod:`.plan_mermaid`);
+Nomad's placement failures; then one collapsible ``<details>`` per resource (drift
+first; more than :data:`FOLD_AFTER` changes are folded into one more ``<details>``)
+holding its diff in a ```diff block, the sign moved to the first column (``~`` written
+``!`` so GitHub colours it) from the same lines as the human view.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning
 from ncplan.views import plan_lines as words
 from ncplan.views.attribute_diff import DiffLine
 from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
+from ncplan.views.plan_mermaid import change_graph
 
 _MARKDOWN_SIGNS = {"~": "!", "-/+": "!"}
+FOLD_AFTER = 10
 
 
 def diff_block(lines: Iterable[DiffLine]) -> str:
@@ -99,6 +103,8 @@ def plan_markdown(plan: Plan) -> str:
     for warning in words.plan_warnings(plan):
         out += _warning(warning)
     out += summary_table(plan)
+    if plan.mode is not PlanMode.REFRESH_ONLY:
+        out += change_graph(plan)
     out += _failures(plan)
     if plan.drift:
         out += [f"### {words.DRIFT_TITLE}", ""]
@@ -109,6 +115,9 @@ def plan_markdown(plan: Plan) -> str:
             out += [words.DRIFT_REFRESH_ONLY, ""]
     if plan.mode is not PlanMode.REFRESH_ONLY and plan.actionable:
         out += ["### Changes", ""]
+        folded = len(plan.actionable) > FOLD_AFTER
+        if folded:
+            out += [f"<details><summary>{len(plan.actionable)} resources</summary>", ""]
         for change in plan.actionable:
             notes = [f"({change.reason})"] if change.reason else []
             if change.nomad_plan is not None:
@@ -116,6 +125,8 @@ def plan_markdown(plan: Plan) -> str:
                           for a in change.nomad_plan.annotations]
             out += _details(words.change_header(change), words.change_lines(change),
                             notes)
+        if folded:
+            out += ["</details>", ""]
     if plan.mode is not PlanMode.REFRESH_ONLY and plan.forgotten:
         out += [f"- `{words.forgotten_header(address)}`" for address in plan.forgotten] + [""]
     return "\n".join(out).rstrip("\n") + "\n"

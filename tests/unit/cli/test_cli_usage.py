@@ -25,11 +25,11 @@ def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     (["--bogus"], ROOT_USAGE + "Error: No such option: --bogus\n"),
     (["frobnicate"], ROOT_USAGE + "Error: No such command 'frobnicate'.\n"),
     (["state", "show"],
-     "Usage: ncplan state show [OPTIONS] {address}\n"
+     "Usage: ncplan state show [OPTIONS] ADDR\n"
      "Try 'ncplan state show --help' for help.\n\n"
-     "Error: Missing argument 'address'.\n"),
+     "Error: Missing argument 'ADDR'.\n"),
     (["render", "--format", "yaml"],
-     "Usage: ncplan render [OPTIONS] [name]\n"
+     "Usage: ncplan render [OPTIONS] [NAME]\n"
      "Try 'ncplan render --help' for help.\n\n"
      "Error: Invalid value for '--format': Value error, 'yaml' is not one of 'json', 'hcl'.\n"),
     (["state", "list", "--bogus"],
@@ -49,7 +49,7 @@ def test_usage_error_exits_1_with_message_on_stderr(
     (["--help"], "Usage: ncplan [OPTIONS] COMMAND [ARGS]..."),
     (["state"], "Usage: ncplan state [OPTIONS] COMMAND [ARGS]..."),
     (["state", "--help"], "Usage: ncplan state [OPTIONS] COMMAND [ARGS]..."),
-    (["render", "--help"], "Usage: ncplan render [OPTIONS] [name]"),
+    (["render", "--help"], "Usage: ncplan render [OPTIONS] [NAME]"),
 ], ids=["bare", "help", "bare-state", "state-help", "render-help"])
 def test_help_exits_0_on_stdout(args: list[str], usage: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +73,7 @@ def test_the_process_exit_code_is_the_one_run_returns() -> None:
     bad = subprocess.run([sys.executable, "-m", "ncplan", "state", "show"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert (bad.returncode, bad.stdout) == (1, "")
-    assert bad.stderr.endswith("Error: Missing argument 'address'.\n")
+    assert bad.stderr.endswith("Error: Missing argument 'ADDR'.\n")
     bare = subprocess.run([sys.executable, "-m", "ncplan"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert (bare.returncode, bare.stderr) == (0, "")

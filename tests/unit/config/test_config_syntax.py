@@ -18,7 +18,8 @@ def test_syntax_errors_of_every_file_are_reported(tmp_path: Path) -> None:
     found = errors(tmp_path, {"a.hcl": 'service "a" {\n  count = 1\n',
                               "b.hcl": 'x = "abc\n'})
     assert [(d.summary, str(d.span)) for d in found] == [
-        ("syntax error: unexpected end of file; expected '}'", "a.hcl:3:1"),
+        ("syntax error: unclosed block service \"a\": the file ends before its '}'",
+         "a.hcl:1:13"),
         ("syntax error: unterminated string: a '\"' is missing", "b.hcl:1:5"),
     ]
 

@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from local_http import serve
 
+from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers import deployment_answers as answers
 from ncplan.providers.deployment_answers import RegisteredJob
 from ncplan.providers.http import RetryPolicy
 from ncplan.providers.live import DeploymentProgress
 from ncplan.providers.nomad_deployment import DeploymentWatcher, format_duration
 from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.views.apply_progress import progress_message
 
 RECORDED = Path(__file__).parent / "recorded" / "deployments"
 SCRIPT = Path(__file__).resolve().parents[2] / "record" / "record_deployments.py"
@@ -183,6 +185,22 @@ def test_a_rollout_that_outlasts_the_timeout_fails_saying_so() -> None:
     assert final.reason == "did not become healthy within 5m"
     assert [p.status for p in seen] == ["running", "failed"]
     assert (final.placed, final.desired) == (1, 1)
+
+
+def test_a_timed_out_rollout_does_not_say_it_is_still_running() -> None:
+    """The failure's line names the reason, not the description of the last poll."""
+    clock = ticking(0.0, 1.0, 2.0, 301.0)
+    answers_in_order = replay("healthy_versions", "healthy_evaluations",
+                              "healthy_job_deployment", "healthy_deployment_running",
+                              "healthy_allocations")
+    with serve(answers_in_order) as server:
+        final, seen = follow(server.url, registered("healthy"), clock=clock)
+    assert seen[0].description == "Deployment is running"
+    change = ResourceChange(address="nomad_job.healthy", kind="nomad_job", name="healthy",
+                            action=Action.UPDATE)
+    assert progress_message(change, final) == (
+        "nomad_job.healthy: rollout failed: 1 desired, 1 placed, 0 healthy, 0 unhealthy: "
+        "did not become healthy within 5m")
 
 
 def test_the_timeout_names_the_last_task_event() -> None:

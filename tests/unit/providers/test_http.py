@@ -55,7 +55,7 @@ def test_a_body_that_is_not_the_json_expected_is_a_located_provider_error() -> N
     assert caught.value.message.startswith(
         "Nomad PUT /v1/job/web answered 200 with a body that is not JSON (")
     assert caught.value.message.endswith("): <html>proxy</html>")
-    with pytest.raises(ProviderError, match=r"with JSON list, expected dict: \[1\]"):
+    with pytest.raises(ProviderError, match=r"with a list, expected an object: \[1\]"):
         _answer(200, "[1]").json(dict)
     assert _answer(200, '{"a": 1}').json(dict) == {"a": 1}
 

@@ -35,14 +35,14 @@ def _doc(**changes: object) -> bytes:
 
 @pytest.mark.parametrize(("data", "problem"), [
     (b"{not json", "not valid JSON: Expecting property name enclosed in double quotes at line 1"),
-    (b"[1, 2]", "must be a JSON object, not list"),
+    (b"[1, 2]", "must be a JSON object, not a list"),
     (b'{"serial": 1}', "has no 'version' field"),
     (_doc(version="2"), "'version' must be an integer"),
     (_doc(version=0), "unknown state format version 0"),
     (_doc(version=CURRENT_VERSION + 1, ncplan_version="9.0.0"),
      f"written by ncplan 9.0.0 in format version {CURRENT_VERSION + 1}"),
     (_doc(serial=-1), "'serial' must not be negative"),
-    (_doc(serial=True), "field 'serial' must be int, not bool"),
+    (_doc(serial=True), "field 'serial' must be a number, not a bool"),
     (_doc(lineage=""), "'lineage' must not be empty"),
     (b'{"version": 2, "ncplan_version": "0.1.0", "serial": 1, "resources": []}',
      "missing field 'lineage'"),

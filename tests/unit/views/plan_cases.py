@@ -12,8 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ncplan.planner.model import Action, Drift, Plan, PlanMode, PlanWarning, ResourceChange
-from ncplan.planner.redaction import nomad_plan_mask, redacted_state
+from ncplan.planner.model import (
+    Action,
+    ConfiguredResource,
+    Drift,
+    Plan,
+    PlanMode,
+    PlanVariable,
+    PlanWarning,
+    ResourceChange,
+)
+from ncplan.planner.redaction import MARKER, nomad_plan_mask, redacted_state
 from ncplan.providers.live import NomadJobPlan
 from ncplan.providers.nomad_answers import job_plan
 from ncplan.state.model import ResourceState, State
@@ -80,13 +89,23 @@ def create() -> Plan:
     changes = (
         ResourceChange(address="consul_service_defaults.db", kind="consul_service_defaults",
                        name="db", action=Action.CREATE, after=defaults),
-        _intention_change("web", "db", Action.CREATE, None, intention("web")),
+        _intention_change("web", "db", Action.CREATE, None, intention("web"),
+                          depends_on=("consul_service_defaults.db", "nomad_job.db")),
         _job_change(Action.CREATE, None, job("worker"), nomad_plan=recorded_plan("plan_new",
                                                                                   "worker")),
     )
+    configuration = (
+        ConfiguredResource("consul_intention.web->db", "consul_intention", "web->db",
+                           intention("web"), depends_on=("consul_service_defaults.db",)),
+        ConfiguredResource("consul_service_defaults.db", "consul_service_defaults", "db",
+                           defaults),
+        ConfiguredResource("nomad_job.worker", "nomad_job", "worker", job("worker")),
+    )
     return Plan(changes=changes, prior_state=None,
                 apply_order=(("consul_service_defaults.db", "nomad_job.worker"),
-                             ("consul_intention.web->db",)))
+                             ("consul_intention.web->db",)),
+                configuration=configuration,
+                variables=(PlanVariable("db_version", "15"),))
 
 
 def update() -> Plan:
@@ -183,10 +202,15 @@ def sensitive() -> Plan:
                              after={"Kind": "service-defaults", "Name": "db",
                                     "Meta": {"token": SECRET}},
                              after_sensitive={"Meta": {"token": True}})
+    configured_job = job(env={"MESSAGE": "changed", "DB_PASSWORD": MARKER})
     return Plan(changes=(created, change),
                 prior_state=redacted_state(state(job_state(before)), frozenset({SECRET})),
                 lineage=LINEAGE, serial=4,
-                apply_order=(("consul_service_defaults.db", "nomad_job.web"),))
+                apply_order=(("consul_service_defaults.db", "nomad_job.web"),),
+                configuration=(ConfiguredResource("nomad_job.web", "nomad_job", "web",
+                                                  configured_job),),
+                variables=(PlanVariable("db_password", None, sensitive=True),
+                           PlanVariable("message", "changed")))
 
 
 def refresh_only() -> Plan:
@@ -211,9 +235,19 @@ def destroy() -> Plan:
                 apply_order=(("consul_intention.web->db",), ("nomad_job.web",)))
 
 
+def many() -> Plan:
+    """More changes than the comment shows unfolded: an update with its intention, and a
+    dozen new jobs."""
+    plan = update()
+    jobs = tuple(_job_change(Action.CREATE, None, job(f"worker-{n:02}"),
+                             depends_on=("nomad_job.web",)) for n in range(12))
+    return Plan(changes=(*plan.changes, *jobs), prior_state=plan.prior_state,
+                lineage=LINEAGE, serial=4, apply_order=plan.apply_order)
+
+
 CASES: dict[str, Callable[[], Plan]] = {
     "create": create, "update": update, "replace": replace, "delete": delete,
     "no_changes": no_changes, "drift": drift, "placement_failure": placement_failure,
     "coverage_warnings": coverage_warnings, "sensitive": sensitive,
-    "refresh_only": refresh_only, "destroy": destroy,
+    "refresh_only": refresh_only, "destroy": destroy, "many": many,
 }
