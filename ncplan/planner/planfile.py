@@ -42,7 +42,8 @@ from ncplan.state.codec import from_json as state_from_json
 from ncplan.state.codec import to_json as state_to_json
 from ncplan.state.model import State
 
-FORMAT_VERSION = "1"
+#: 2: intention addresses spelt ``consul_intention.SRC:DST`` (1 wrote ``SRC->DST``).
+FORMAT_VERSION = "2"
 KIND = "ncplan-plan"
 
 

@@ -28,13 +28,13 @@ def _forget(mesh: Mesh, *addresses: str) -> None:
 
 
 def test_imported_objects_plan_no_changes_then_a_field_diff(applied: Mesh) -> None:
-    _forget(applied, "nomad_job.db", "consul_intention.web->db")
+    _forget(applied, "nomad_job.db", "consul_intention.web:db")
     job = applied.run("import", "nomad_job.db", "db")
     assert job.exit_code == 0, job.both
     assert "Import successful!" in job.stdout and job.stderr == ""
-    intention = applied.run("import", "consul_intention.web->db", "web->db")
+    intention = applied.run("import", "consul_intention.web:db", "web:db")
     assert intention.exit_code == 0, intention.both
-    assert "consul_intention.web->db" in applied.addresses()
+    assert "consul_intention.web:db" in applied.addresses()
     again = applied.run("plan", "--detailed-exitcode")
     assert again.exit_code == 0, again.both
     assert "No changes." in again.stdout
@@ -45,7 +45,7 @@ def test_imported_objects_plan_no_changes_then_a_field_diff(applied: Mesh) -> No
     applied.edit('service "db" {', 'service "db" {\n  count = 3\n')
     changed = applied.run("plan", "--detailed-exitcode")
     assert changed.exit_code == 2, changed.both
-    assert "# consul_intention.web->db will be updated in-place" in changed.stdout
+    assert "# consul_intention.web:db will be updated in-place" in changed.stdout
     assert '"allow" -> "deny"' in changed.stdout
     assert "# nomad_job.db will be updated in-place" in changed.stdout
     assert "Plan: 0 to add, 2 to change, 0 to destroy." in changed.stdout
@@ -88,7 +88,7 @@ def test_prevent_destroy_stops_destroy_before_anything_is_done(
 
 
 def test_destroy_target_deletes_it_and_what_needs_it(applied: Mesh, agents: Agents) -> None:
-    done = applied.run("destroy", "--auto-approve", "--target", "consul_intention.web->db")
+    done = applied.run("destroy", "--auto-approve", "--target", "consul_intention.web:db")
     assert done.exit_code == 0, done.both
     assert "Destroy complete! Resources: 2 destroyed." in done.stdout
     assert applied.addresses() == ["nomad_job.db"]

@@ -28,7 +28,7 @@ from ncplan.state.model import State
 
 DB = "nomad_job.db"
 DB_DEFAULTS = "consul_service_defaults.db"
-INTENTION = "consul_intention.web->db"
+INTENTION = "consul_intention.web:db"
 WEB = "nomad_job.web"
 OTHER = "nomad_job.other"
 

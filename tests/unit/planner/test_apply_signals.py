@@ -43,8 +43,8 @@ CHILD = textwrap.dedent("""
     manager = KeepingManager(Path(sys.argv[1]))
     state = start_state(manager)
     changes = (change("consul_service_defaults.db"), change("nomad_job.db"),
-               change("consul_intention.web->db", depends_on=("nomad_job.db",)),
-               change("nomad_job.web", depends_on=("consul_intention.web->db",)))
+               change("consul_intention.web:db", depends_on=("nomad_job.db",)),
+               change("nomad_job.web", depends_on=("consul_intention.web:db",)))
     calls = Calls()
     began = time.monotonic()
     try:
@@ -99,7 +99,7 @@ def test_a_signal_lets_the_running_write_finish_and_records_it(
     assert code == 130
     assert result == {"raised": False, "interrupted": True,
                       "succeeded": ["consul_service_defaults.db"],
-                      "skipped": ["consul_intention.web->db", "nomad_job.db",
+                      "skipped": ["consul_intention.web:db", "nomad_job.db",
                                   "nomad_job.web"],
                       "started": ["write consul_service_defaults.db"]}
     assert recorded_addresses(tmp_path) == ["consul_service_defaults.db"]

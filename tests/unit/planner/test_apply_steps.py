@@ -9,7 +9,7 @@ from ncplan.planner.model import Action
 from ncplan.planner.steps import StepKind, plan_steps, step_batches
 from ncplan.providers.executors import _EntryIndexes
 
-DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web->db"
+DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web:db"
 
 
 def test_writes_need_their_dependencies_and_deletes_their_dependents() -> None:

@@ -27,16 +27,16 @@ def order(config: Config) -> list[list[str]]:
 def test_seed_guide_order() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db"),))
-    assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"]]
+    assert order(config) == [["nomad_job.db"], ["consul_intention.web:db"], ["nomad_job.web"]]
     assert destroy_order(lower_config(config)) == [
-        ["nomad_job.web"], ["consul_intention.web->db"], ["nomad_job.db"]]
+        ["nomad_job.web"], ["consul_intention.web:db"], ["nomad_job.db"]]
 
 
 def test_full_chain_with_service_defaults() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db", protocol="http")),
                     intentions=(Intention("web", "db"),))
     assert order(config) == [["nomad_job.db"], ["consul_service_defaults.db"],
-                             ["consul_intention.web->db"], ["nomad_job.web"]]
+                             ["consul_intention.web:db"], ["nomad_job.web"]]
 
 
 def test_independent_resources_share_a_batch() -> None:
@@ -53,7 +53,7 @@ def test_raw_job_upstreams_give_edges() -> None:
     config = Config(".", jobs=(RawJob("web", source="", upstreams=("db",)),
                                RawJob("db", source="")),
                     intentions=(Intention("web", "db"),))
-    assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"]]
+    assert order(config) == [["nomad_job.db"], ["consul_intention.web:db"], ["nomad_job.web"]]
 
 
 def test_names_outside_the_config_give_no_edges() -> None:
@@ -63,22 +63,22 @@ def test_names_outside_the_config_give_no_edges() -> None:
     resources = lower_config(config)
     # web dials billing (external): its job still waits for the intention web->billing
     assert ResourceGraph.of(resources).edges == (
-        ("consul_intention.*->web", "nomad_job.web"),
-        ("consul_intention.legacy->web", "nomad_job.web"),
-        ("nomad_job.web", "consul_intention.web->billing"),
+        ("consul_intention.ALL:web", "nomad_job.web"),
+        ("consul_intention.legacy:web", "nomad_job.web"),
+        ("nomad_job.web", "consul_intention.web:billing"),
     )
     assert apply_order(resources) == [
-        ["consul_intention.web->billing"],
+        ["consul_intention.web:billing"],
         ["nomad_job.web"],
-        ["consul_intention.*->web", "consul_intention.legacy->web"],
+        ["consul_intention.ALL:web", "consul_intention.legacy:web"],
     ]
 
 
 def test_intention_against_the_call_direction_makes_no_cycle() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db"), Intention("db", "web")))
-    assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"],
-                             ["consul_intention.db->web"]]
+    assert order(config) == [["nomad_job.db"], ["consul_intention.web:db"], ["nomad_job.web"],
+                             ["consul_intention.db:web"]]
 
 
 def test_cycle_is_a_config_error_naming_the_cycle() -> None:
