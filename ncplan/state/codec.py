@@ -103,6 +103,10 @@ def decode(data: bytes, source: str) -> State:
     return from_json(doc, source)
 
 
+#: How a state of a newer format ends its error (no backup is the answer to it).
+NEWER_FORMAT = f"this ncplan reads versions {OLDEST_VERSION} to {CURRENT_VERSION}"
+
+
 def from_json(doc: Any, source: str) -> State:
     if not isinstance(doc, dict):
         raise StateError(f"{source}: the state must be a JSON object, "
@@ -117,7 +121,7 @@ def from_json(doc: Any, source: str) -> State:
         by = f" by ncplan {writer}" if isinstance(writer, str) else ""
         raise StateError(
             f"{source}: the state was written{by} in format version {version}; "
-            f"this ncplan reads versions {OLDEST_VERSION} to {CURRENT_VERSION}",
+            f"{NEWER_FORMAT}",
             hint="upgrade ncplan to read this state; the file was left untouched")
     if version < OLDEST_VERSION:
         raise StateError(f"{source}: unknown state format version {version} "

@@ -11,13 +11,14 @@ content), the lineage (set once at creation), and the checks of ``state push``.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ncplan import __version__
 from ncplan.errors import LockInfo, StateError
-from ncplan.state.codec import StateEncoder, decode
+from ncplan.state.codec import NEWER_FORMAT, StateEncoder, decode
 from ncplan.state.locking import Locker
 from ncplan.state.model import CURRENT_VERSION, State
 
@@ -129,11 +130,13 @@ class StateManager:
 
     def _pointing_at_backup(self, error: StateError) -> StateError:
         path = self._storage.backup_path
-        if path is None or not path.exists() or error.hint:
-            return error
+        if path is None or not path.exists() or error.message.endswith(NEWER_FORMAT):
+            return error  # a newer ncplan reads it: restoring an older state is no answer
         return StateError(error.message, hint=(
+            (f"{error.hint}; " if error.hint else "") +
             f"the previous state is kept in {path}; to restore it: "
-            f"ncplan state push --force {path} (see \"Restoring a state from its backup\")"))
+            f"`ncplan state push --force {shlex.quote(str(path))}` (see \"Restoring a "
+            "state from its backup\")"))
 
     # Writer
     def write(self, state: State) -> None:

@@ -4,6 +4,9 @@ an error about a broken state points at its backup; the documented restore works
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +141,26 @@ def test_an_unreadable_state_names_its_backup(tmp_path: Path) -> None:
     code, _, stderr = _run(tmp_path, "state", "list")
     assert code == 1
     assert stderr.startswith(f"Error: {path}: the state is not valid JSON")
-    assert f"Hint: the previous state is kept in {backup}; to restore it: ncplan state push " \
-           f"--force {backup}" in " ".join(stderr.split())
+    assert f"Hint: the previous state is kept in {backup}; to restore it: `ncplan state push " \
+           f"--force {backup}`" in " ".join(stderr.split())
+
+
+def test_the_restore_hint_works_as_pasted_into_a_shell(tmp_path: Path) -> None:
+    directory = tmp_path / "my state's dir"
+    directory.mkdir()
+    path, backup = directory / "ncplan.state.json", directory / "ncplan.state.json.backup"
+    _write(backup, _doc(serial=8))
+    path.write_text("{")
+    code, _, stderr = _run(directory, "state", "list")
+    assert code == 1
+    hinted = re.search(r"`([^`]+)`", " ".join(stderr.split()))
+    assert hinted is not None, stderr
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path), **ENV}
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", hinted.group(1)],
+                          cwd=directory, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(path.read_text())["serial"] == 8
 
 
 @pytest.mark.parametrize("current", [b'{"version": 3, "serial": ', b"",
@@ -172,3 +193,22 @@ def test_push_over_an_unreadable_state_needs_force(tmp_path: Path) -> None:
                              "state is not valid JSON")
     assert "--force replaces it anyway" in stderr
     assert path.read_text() == "{"
+
+
+def test_a_hint_of_its_own_is_kept_beside_the_backup(tmp_path: Path) -> None:
+    path, backup = tmp_path / "ncplan.state.json", tmp_path / "ncplan.state.json.backup"
+    _write(backup, _doc(serial=8))
+    _write(path, {**_doc(serial=9), "outputs": {}})
+    code, _, stderr = _run(tmp_path, "state", "list")
+    assert code == 1
+    flat = " ".join(stderr.split())
+    assert "was the state edited by hand?; the previous state is kept in" in flat
+
+
+def test_a_newer_format_does_not_send_the_user_to_an_older_backup(tmp_path: Path) -> None:
+    path, backup = tmp_path / "ncplan.state.json", tmp_path / "ncplan.state.json.backup"
+    _write(backup, _doc(serial=8))
+    _write(path, {**_doc(serial=9), "version": 99})
+    code, _, stderr = _run(tmp_path, "state", "list")
+    assert code == 1
+    assert "upgrade ncplan to read this state" in stderr and "state push" not in stderr
