@@ -235,13 +235,18 @@ def value_pos(text: str, pos: Pos, path: tuple[str | int, ...]) -> Pos | None:
     """
     fragment = text[pos.start:pos.end]
     data = fragment.encode("utf-8")
-    root = _PARSER.parse(stand_in_percents(data)).root_node
+    source = stand_in_percents(data)
+    root = _parse_blanked(source) or _PARSER.parse(source).root_node
     body = _body(root)
     if body is None or not body.named_children or body.named_children[0].type != "attribute":
         return None
     node: Node | None = _expression(body.named_children[0])
-    for step in path:
-        node = _element(node, step) if node is not None else None
+    token = SOURCE.set(source)  # object keys are read from the text as written
+    try:
+        for step in path:
+            node = _element(node, step) if node is not None else None
+    finally:
+        SOURCE.reset(token)
     if node is None:
         return None
     inner = Positions(fragment, data).of(node)
