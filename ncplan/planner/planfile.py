@@ -182,6 +182,10 @@ def decode(text: str, source: str) -> Plan:
     except json.JSONDecodeError as error:
         raise NcplanError(f"{source}: not a plan file: invalid JSON ({error.msg} at line "
                           f"{error.lineno} column {error.colno})") from error
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise NcplanError(f"{source}: not a plan file: {error}") from error
+    except RecursionError as error:
+        raise NcplanError(f"{source}: not a plan file: nested too deeply to read") from error
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise NcplanError(f"{source}: not a plan file (write one with `ncplan plan --out`)")
     if doc.get("format_version") != FORMAT_VERSION:
