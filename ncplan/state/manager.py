@@ -200,7 +200,8 @@ class StateManager:
     def _next(self, prior: State | None, pending: State) -> State | None:
         """The state to store, or None when ``pending`` changes nothing."""
         if prior is not None and pending.same_content(prior) and (
-                pending.lineage == prior.lineage):
+                pending.lineage == prior.lineage) and not (
+                self._migrating and pending.serial > prior.serial):  # a push raises it
             return None
         if prior is None:
             serial = pending.serial if self._migrating and pending.serial > 0 else 1

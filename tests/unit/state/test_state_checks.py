@@ -212,3 +212,15 @@ def test_a_newer_format_does_not_send_the_user_to_an_older_backup(tmp_path: Path
     code, _, stderr = _run(tmp_path, "state", "list")
     assert code == 1
     assert "upgrade ncplan to read this state" in stderr and "state push" not in stderr
+
+
+def test_pushing_the_backup_of_the_same_content_raises_the_serial(tmp_path: Path) -> None:
+    """A serial that went backwards with nothing else changed: the push must still write."""
+    path, backup = tmp_path / "ncplan.state.json", tmp_path / "ncplan.state.json.backup"
+    _write(backup, _doc(serial=119))
+    _write(path, _doc(serial=3))
+    code, stdout, stderr = _run(tmp_path, "state", "push", str(backup))
+    assert code == 0, stderr
+    assert "serial 119" in stdout
+    assert json.loads(path.read_text())["serial"] == 119
+    assert _run(tmp_path, "state", "list")[:2] == (0, "nomad_job.db\n")
