@@ -425,7 +425,7 @@ def test_a_state_that_cannot_be_written_stops_the_apply_naming_what_was_applied(
 # ---------------------------------------------------------------- a deleted job's stop
 
 
-DENY = "consul_intention.*->db"
+DENY = "consul_intention.ALL:db"
 
 
 def stop_waiter(calls: Calls, reason: str | None = None) -> object:

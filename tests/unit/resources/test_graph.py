@@ -116,22 +116,22 @@ def test_a_deny_is_written_before_the_service_it_guards_and_destroyed_after_it()
                     intentions=(Intention("*", "count-api", action="deny"),
                                 Intention("web", "count-api", action="deny")))
     assert order(config) == [
-        ["consul_intention.*->count-api", "consul_intention.web->count-api"],
+        ["consul_intention.ALL:count-api", "consul_intention.web:count-api"],
         ["nomad_job.count-api"], ["consul_service_defaults.count-api"]]
     assert destroy_order(lower_config(config))[-1] == [
-        "consul_intention.*->count-api", "consul_intention.web->count-api"]
+        "consul_intention.ALL:count-api", "consul_intention.web:count-api"]
 
 
 def test_a_deny_toward_every_service_comes_before_every_job() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("*", "*", action="deny"), Intention("web", "db")))
-    assert order(config) == [["consul_intention.*->*"], ["nomad_job.db"],
-                             ["consul_intention.web->db"], ["nomad_job.web"]]
+    assert order(config) == [["consul_intention.ALL:ALL"], ["nomad_job.db"],
+                             ["consul_intention.web:db"], ["nomad_job.web"]]
     assert ResourceGraph.of(lower_config(config)).needs["nomad_job.db"] == (
-        "consul_intention.*->*",)
+        "consul_intention.ALL:ALL",)
 
 
 def test_a_deny_between_a_caller_and_its_upstream_makes_no_cycle() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db", action="deny"),))
-    assert order(config) == [["consul_intention.web->db"], ["nomad_job.db"], ["nomad_job.web"]]
+    assert order(config) == [["consul_intention.web:db"], ["nomad_job.db"], ["nomad_job.web"]]

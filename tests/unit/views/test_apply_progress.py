@@ -229,13 +229,13 @@ def test_an_interrupt_is_said_at_once_and_a_rollout_left_says_so() -> None:
     out = io.StringIO()
     view = HumanApplyView(Console(file=out, width=100))
     view.pre_apply(DB)
-    view.stopping(("consul_intention.web->db",), ("nomad_job.db",))
+    view.stopping(("consul_intention.web:db",), ("nomad_job.db",))
     view.post_apply(DB, ResourceOutcome("nomad_job.db", index=41, seconds=3.1,
                                         note=NOT_AWAITED))
     assert out.getvalue().splitlines() == [
         "nomad_job.db: Creating...",
         "Interrupt received: starting no new steps.",
-        "  Finishing the running steps: consul_intention.web->db",
+        "  Finishing the running steps: consul_intention.web:db",
         "  Not awaiting the rollout of nomad_job.db: registered, recorded as applied.",
         "  Press Ctrl-C again to stop now.",
         "nomad_job.db: Creation complete after 3s [index=41]; rollout not awaited: the apply "
