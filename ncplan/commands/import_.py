@@ -19,9 +19,9 @@ def command(
     ctx: typer.Context,
     address: Annotated[str, typer.Argument(
         metavar="ADDR",
-        help="nomad_job.NAME, consul_intention.SRC->DST or consul_service_defaults.NAME")],
+        help="nomad_job.NAME, consul_intention.SRC:DST or consul_service_defaults.NAME")],
     ident: Annotated[str, typer.Argument(
-        metavar="ID", help="The live object's ID: the job ID, SRC->DST, or the service name")],
+        metavar="ID", help="The live object's ID: the job ID, SRC:DST, or the service name")],
     var: VarOption = None,
     var_file: VarFileOption = None,
     lock_timeout: LockTimeout = "0s",

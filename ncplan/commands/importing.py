@@ -2,7 +2,8 @@
 
 The address must be in the configuration and not yet in the state; the ID names the
 live object and must be the one the address manages (``nomad_job.NAME``: the job ID
-``NAME``; ``consul_intention.SRC->DST``: ``SRC->DST``; ``consul_service_defaults.NAME``:
+``NAME``; ``consul_intention.SRC:DST``: ``SRC:DST``, the older ``SRC->DST`` read too;
+``consul_service_defaults.NAME``:
 ``NAME``). Under the state lock, a refreshed plan of that address gives the live object
 as ncplan manages it (its ``before``: the live object projected onto what the
 configuration sets) and its live index; that is recorded, so the next plan shows no
@@ -22,7 +23,7 @@ from ncplan.planner.model import PlanMode
 from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
 from ncplan.providers.marking import mark_live
-from ncplan.resources.address import parse_address
+from ncplan.resources.address import intention_name, parse_address, split_intention_name
 from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
 from ncplan.state.model import ResourceState, State
@@ -36,8 +37,15 @@ def import_id(resource: DesiredResource) -> str:
     return object_id(resource.address)
 
 
+def _same_id(kind: str, ident: str, expected: str) -> bool:
+    if kind != "consul_intention":
+        return ident == expected
+    pair = split_intention_name(ident)
+    return pair is not None and intention_name(*pair) == expected
+
+
 def _desired(address: str, desired: tuple[DesiredResource, ...]) -> DesiredResource:
-    parse_address(address)  # a malformed address is a ConfigError naming it
+    address = str(parse_address(address))  # a malformed address is a ConfigError naming it
     found = next((r for r in desired if r.address == address), None)
     if found is None:
         raise NcplanError(f"{address} is not in the configuration",
@@ -50,8 +58,9 @@ def run_import(app: AppContext, address: str, ident: str,
     """Record the live object ``ident`` at ``address``; raises NcplanError."""
     prepared = prepare(app, options)
     resource = _desired(address, prepared.desired)
+    address = resource.address
     expected = import_id(resource)
-    if ident != expected:
+    if not _same_id(resource.kind, ident, expected):
         raise NcplanError(f"{address} manages the object with ID {expected!r}, not {ident!r}",
                           hint=f"ncplan import {address} {expected}")
     manager = prepared.manager

@@ -23,6 +23,7 @@ from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.model import BackendConfig, Config, ConsulSettings
 from ncplan.errors import StateError
+from ncplan.resources.address import canonical_address
 from ncplan.state import StateManager, decode, encode, locked, open_backend, parse_duration
 from ncplan.state.backends.files import atomic_write
 from ncplan.state.model import State
@@ -93,6 +94,7 @@ def show_command(ctx: typer.Context,
 ) -> None:
     """Show one resource as the state records it."""
     app = AppContext.of(ctx)
+    address = canonical_address(address)  # the older consul_intention.SRC->DST too
     with session(app, "state show", lock, lock_timeout, var, var_file) as manager:
         state = manager.read()
     resource = state.resource(address) if state is not None else None
@@ -114,6 +116,7 @@ def rm_command(ctx: typer.Context,
     in ncplan.state.json.TIME.backup in the configuration directory.
     """
     app = AppContext.of(ctx)
+    addresses = [canonical_address(a) for a in addresses]  # the older SRC->DST too
     with session(app, "state rm", lock, lock_timeout, var, var_file) as manager:
         state = manager.read()
         missing = [a for a in addresses if state is None or state.resource(a) is None]

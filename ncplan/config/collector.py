@@ -44,8 +44,18 @@ class Sink:
         return self.texts.get(where.file, "")[where.pos.start:where.pos.end]
 
     def source_line(self, file: str, line: int) -> str:
-        lines = self.texts.get(file, "").splitlines()
-        return lines[line - 1].rstrip() if 0 < line <= len(lines) else ""
+        """Line ``line`` (1-based, lines end at ``\\n`` as the parser counts them), found
+        without copying the file: a 50 MB file with errors is not split per error."""
+        text = self.texts.get(file, "")
+        start = 0
+        for _ in range(line - 1):
+            start = text.find("\n", start) + 1
+            if start == 0:
+                return ""
+        if line < 1 or start > len(text):
+            return ""
+        end = text.find("\n", start)
+        return text[start:end if end >= 0 else len(text)].rstrip()
 
     def _add(self, severity: Severity, summary: str, where: Where | SourceSpan | None, detail: str,
              address: str) -> None:

@@ -14,8 +14,17 @@ import tree_sitter_hcl
 from tree_sitter import Language, Node, Parser
 
 from ncplan.config.collector import offset_pos
+from ncplan.config.hclblank import blank_literals
 from ncplan.config.hclerrors import syntax_problems
-from ncplan.config.hclvalue import node_text, object_key, stand_in_percents, unwrap, value
+from ncplan.config.hcllimits import limits_problem
+from ncplan.config.hclvalue import (
+    SOURCE,
+    node_text,
+    object_key,
+    stand_in_percents,
+    unwrap,
+    value,
+)
 from ncplan.config.syntax import ParsedFile, Pos, RawAttribute, RawBlock, SyntaxProblem
 
 
@@ -153,13 +162,22 @@ def body_value(body: Node | None) -> dict[str, Any]:
 def parse_hcl(text: str) -> ParsedFile:
     """Parse one file's text; syntax errors are returned in ``ParsedFile.errors``."""
     data = text.encode("utf-8")
-    root = _PARSER.parse(stand_in_percents(data)).root_node
+    source = stand_in_percents(data)
     positions = Positions(text, data)
+    root = _parse_blanked(source)
+    if root is None:  # nothing to blank, or the blanked parse is not the same tree
+        root = _PARSER.parse(source).root_node
+    too_much = limits_problem(root, positions)
+    if too_much is not None:  # the readers below would recurse too deep or fail on it
+        return ParsedFile(errors=(too_much,))
     problems = syntax_problems(root, text, positions)
     if problems:
         return ParsedFile(errors=problems)
-    body = _body(root)
-    attributes, blocks = _contents(body, positions, top_level=True)
+    token = SOURCE.set(source)  # values are read from the text as written
+    try:
+        attributes, blocks = _contents(_body(root), positions, top_level=True)
+    finally:
+        SOURCE.reset(token)
     return ParsedFile(attributes=attributes, blocks=blocks)
 
 
@@ -169,7 +187,34 @@ def syntax_tree(text: str) -> tuple[Node, tuple[SyntaxProblem, ...]]:
     itself (``ncplan fmt``)."""
     data = text.encode("utf-8")
     root = _PARSER.parse(stand_in_percents(data)).root_node
-    return root, syntax_problems(root, text, Positions(text, data))
+    positions = Positions(text, data)
+    too_much = limits_problem(root, positions)  # the error walker recurses
+    if too_much is not None:
+        return root, (too_much,)
+    return root, syntax_problems(root, text, positions)
+
+
+def _parse_blanked(source: bytes) -> Node | None:
+    """The tree of ``source`` parsed with its long literals blanked (see ``hclblank``:
+    the same tree at a small part of the memory), or None when there is nothing to
+    blank or a blanked run is not literal text of that tree."""
+    blanked, runs = blank_literals(source)
+    if not runs:
+        return None
+    root = _PARSER.parse(blanked).root_node
+    if root.has_error:
+        return None
+    for start, end in runs:
+        node = root.descendant_for_byte_range(start, end)
+        if node is None or node.type not in _LITERAL_TEXT:
+            return None
+    return root
+
+
+# Where a blanked run may stand: literal text (a template's text that is all white space
+# has no ``template_literal`` node of its own; hclvalue reads such text from the source).
+_LITERAL_TEXT = frozenset({"template_literal", "string_lit", "quoted_template",
+                           "heredoc_template"})
 
 
 def parse_expression(text: str) -> Any:
@@ -190,13 +235,18 @@ def value_pos(text: str, pos: Pos, path: tuple[str | int, ...]) -> Pos | None:
     """
     fragment = text[pos.start:pos.end]
     data = fragment.encode("utf-8")
-    root = _PARSER.parse(stand_in_percents(data)).root_node
+    source = stand_in_percents(data)
+    root = _parse_blanked(source) or _PARSER.parse(source).root_node
     body = _body(root)
     if body is None or not body.named_children or body.named_children[0].type != "attribute":
         return None
     node: Node | None = _expression(body.named_children[0])
-    for step in path:
-        node = _element(node, step) if node is not None else None
+    token = SOURCE.set(source)  # object keys are read from the text as written
+    try:
+        for step in path:
+            node = _element(node, step) if node is not None else None
+    finally:
+        SOURCE.reset(token)
     if node is None:
         return None
     inner = Positions(fragment, data).of(node)

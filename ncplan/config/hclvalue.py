@@ -16,6 +16,7 @@ holds this module to:
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from tree_sitter import Node
@@ -48,8 +49,21 @@ def _decode(data: bytes) -> str:
     return text.replace(PERCENT_STAND_IN, "%") if PERCENT_STAND_IN in text else text
 
 
+#: The text a tree was parsed from, as written, when the parser was given another copy
+#: (``hclblank``: long literals blanked); nodes' bytes are read from it.
+SOURCE: ContextVar[bytes | None] = ContextVar("hcl_source", default=None)
+
+
+def node_bytes(node: Node) -> bytes:
+    """The bytes of ``node`` as written in the file."""
+    source = SOURCE.get()
+    if source is None:
+        return node.text or b""
+    return source[node.start_byte:node.end_byte]
+
+
 def node_text(node: Node) -> str:
-    return _decode(node.text or b"")
+    return _decode(node_bytes(node))
 
 
 def _unescape_one(match: re.Match[str]) -> str:
@@ -89,7 +103,7 @@ def value(node: Node) -> Any:
     if kind == "string_lit":
         children = node.children
         if len(children) == 2 or (len(children) == 3 and children[1].type == "template_literal"):
-            return _literal((node.text or b"")[1:-1], as_value=True)  # "" or "text"
+            return _literal(node_bytes(node)[1:-1], as_value=True)  # "" or "text"
     if kind == "numeric_lit":
         return _number(node_text(node), dollar=False)
     if kind == "bool_lit":
@@ -170,8 +184,8 @@ def _template_parts(node: Node, *, as_value: bool) -> list[str]:
     children = node.children
     if len(children) == 2 or (len(children) == 3 and children[1].type == "template_literal"):
         # "" or "text" (most strings): the literal between the quotes
-        return [_literal((node.text or b"")[1:-1], as_value)]
-    data = node.text or b""
+        return [_literal(node_bytes(node)[1:-1], as_value)]
+    data = node_bytes(node)
     base = node.start_byte
     position = children[0].end_byte - base if children else 0
     end = children[-1].start_byte - base if len(children) > 1 else len(data)
@@ -207,7 +221,7 @@ def heredoc(node: Node) -> str:
     if start is None or marker is None or closing is None:
         return ""
     offset = node.start_byte
-    body = (node.text or b"")[marker.end_byte - offset:closing.start_byte - offset]
+    body = node_bytes(node)[marker.end_byte - offset:closing.start_byte - offset]
     text = _decode(body)
     text = re.sub(r"\A[^\n]*\n", "", text, count=1)  # the rest of the marker's line
     text = re.sub(r"\r?\n\Z", "", re.sub(r"[ \t]*\Z", "", text))

@@ -166,7 +166,8 @@ class Expander:
                 return value
             attr, index, key = step.groups()
             found: Any = INVALID
-            if index is not None and isinstance(value, list) and int(index) < len(value):
+            if (index is not None and isinstance(value, list)  # no int() of 5,000 digits
+                    and len(index) <= len(str(len(value))) and int(index) < len(value)):
                 found = value[int(index)]
             elif index is None and isinstance(value, dict) and (attr or key) in value:
                 found = value[attr or key]

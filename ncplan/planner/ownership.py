@@ -83,8 +83,6 @@ def foreign_error(address: str, owner: Owner, lineage: str,
 
 def object_id(address: str) -> str:
     """The ID a user passes to ``ncplan import ADDRESS ID`` (Terraform's
-    ``change.importing.id``): an intention's ``SRC->DST``, else the name."""
-    parsed = parse_address(address)
-    if parsed.kind == "consul_intention":
-        return f"{parsed.source}->{parsed.destination}"
-    return parsed.name
+    ``change.importing.id``): an intention's ``SRC:DST`` (the name part of its address,
+    ``ALL`` for ``*``), else the name."""
+    return parse_address(address).name

@@ -42,7 +42,8 @@ from ncplan.state.codec import from_json as state_from_json
 from ncplan.state.codec import to_json as state_to_json
 from ncplan.state.model import State
 
-FORMAT_VERSION = "1"
+#: 2: intention addresses spelt ``consul_intention.SRC:DST`` (1 wrote ``SRC->DST``).
+FORMAT_VERSION = "2"
 KIND = "ncplan-plan"
 
 
@@ -181,6 +182,10 @@ def decode(text: str, source: str) -> Plan:
     except json.JSONDecodeError as error:
         raise NcplanError(f"{source}: not a plan file: invalid JSON ({error.msg} at line "
                           f"{error.lineno} column {error.colno})") from error
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise NcplanError(f"{source}: not a plan file: {error}") from error
+    except RecursionError as error:
+        raise NcplanError(f"{source}: not a plan file: nested too deeply to read") from error
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise NcplanError(f"{source}: not a plan file (write one with `ncplan plan --out`)")
     if doc.get("format_version") != FORMAT_VERSION:

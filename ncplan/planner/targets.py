@@ -54,6 +54,6 @@ def target_addresses(targets: Iterable[str], needs: Mapping[str, Iterable[str]],
     if unknown:
         raise NcplanError(
             f"--target {unknown[0]}: no such resource in the configuration or the state",
-            hint="Addresses look like nomad_job.web, consul_intention.web->db or "
+            hint="Addresses look like nomad_job.web, consul_intention.web:db or "
                  "consul_service_defaults.api; `ncplan graph` lists them.")
     return _closure(wanted, _reverse(needs) if destroy else needs)

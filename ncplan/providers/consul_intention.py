@@ -10,7 +10,7 @@ tool). So every write is a read-modify-write of the whole entry under check-and-
   deletes the entry (``DELETE ...?cas=``).
 
 The entry's ModifyIndex must still be the ``cas_index`` the plan saw, else
-:class:`~ncplan.errors.CheckAndSetConflict` (``consul_intention.web->db changed since
+:class:`~ncplan.errors.CheckAndSetConflict` (``consul_intention.web:db changed since
 the plan (index 41 -> 45); run plan again``), and nothing is written. Both return the
 entry's new ModifyIndex, read back after the write (the write answers only true/false).
 

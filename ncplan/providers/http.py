@@ -302,7 +302,7 @@ def record_request(api: str, method: str, path: str, status: str, seconds: float
 @contextmanager
 def refusals_at(address: str) -> Iterator[None]:
     """Put the resource ``address`` in front of a refusal (401/403) raised inside:
-    ``consul_intention.web->db: Consul refused PUT /v1/config (403 ...): ...``."""
+    ``consul_intention.web:db: Consul refused PUT /v1/config (403 ...): ...``."""
     try:
         yield
     except ProviderError as error:

@@ -4,11 +4,16 @@ An address names one resource ncplan manages, as Terraform's ``TYPE.NAME``:
 
 * ``nomad_job.NAME``: a Nomad job (from a ``service`` or a raw ``job`` block);
 * ``consul_service_defaults.NAME``: a ``service-defaults`` config entry;
-* ``consul_intention.SOURCE->DESTINATION``: one source of a ``service-intentions`` entry;
+* ``consul_intention.SOURCE:DESTINATION``: one source of a ``service-intentions`` entry;
 * ``consul_acl_token.NAME``: the Consul ACL token of builtin service NAME's sidecar;
 * ``nomad_variable.NAME``: the Nomad Variable ``nomad/jobs/NAME`` holding that token.
 
-The ``->`` of an intention's name is split here and nowhere else.
+Every address printed pastes unquoted into a POSIX shell: no ``>``, ``<``, ``|``, ``;``,
+``&``, quote, space or glob character. So an intention's name joins its two services with
+``:``, and Consul's wildcard ``*`` (any service) is spelt ``ALL``, a word no service name
+can be (service names are lower case). As input, the older ``SOURCE->DESTINATION`` and a
+literal ``*`` are still read; :func:`parse_address` turns any spelling into the one printed.
+An intention's name is split and joined here and nowhere else.
 """
 
 from __future__ import annotations
@@ -23,7 +28,10 @@ ResourceKind = Literal["nomad_job", "consul_intention", "consul_service_defaults
                        "consul_acl_token", "nomad_variable"]
 KINDS: tuple[ResourceKind, ...] = get_args(ResourceKind)
 _KIND_BY_NAME: dict[str, ResourceKind] = {kind: kind for kind in KINDS}
-INTENTION_ARROW = "->"
+INTENTION_SEPARATOR = ":"
+LEGACY_INTENTION_ARROW = "->"  # the older spelling (state format 2), still read
+WILDCARD = "*"  # Consul's name for "any service"
+WILDCARD_WORD = "ALL"  # how an address spells it: a shell would glob-expand ``*``
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,34 @@ def variable_address(name: str) -> str:
     return f"nomad_variable.{name}"
 
 
+def _spelt(service: str) -> str:
+    return WILDCARD_WORD if service == WILDCARD else service
+
+
+def _unspelt(service: str) -> str:
+    return WILDCARD if service == WILDCARD_WORD else service
+
+
 def intention_name(source: str, destination: str) -> str:
-    """``web->db``: the name part of an intention's address."""
-    return f"{source}{INTENTION_ARROW}{destination}"
+    """``web:db`` (``ALL:db`` for ``*`` -> db): the name part of an intention's address,
+    also the ID ``ncplan import`` takes for it."""
+    return f"{_spelt(source)}{INTENTION_SEPARATOR}{_spelt(destination)}"
+
+
+def split_intention_name(name: str) -> tuple[str, str] | None:
+    """``web:db``, ``web->db``, ``ALL:db`` or ``*:db`` -> ``(source, destination)`` as
+    Consul names them (``*`` for the wildcard); None when it is not such a name."""
+    for separator in (LEGACY_INTENTION_ARROW, INTENTION_SEPARATOR):
+        source, found, destination = name.partition(separator)
+        if found:
+            if not source or not destination or _separated(source) or _separated(destination):
+                return None
+            return _unspelt(source), _unspelt(destination)
+    return None
+
+
+def _separated(part: str) -> bool:
+    return INTENTION_SEPARATOR in part or LEGACY_INTENTION_ARROW in part
 
 
 def intention_address(source: str, destination: str) -> str:
@@ -78,13 +111,26 @@ def parse_address(text: str) -> Address:
     if not name:
         raise _invalid(text, f"the name after {kind}. is empty")
     if kind == "consul_intention":
-        source, arrow, destination = name.partition(INTENTION_ARROW)
-        if not arrow or not source or not destination:
-            raise _invalid(text, "an intention's name is SOURCE->DESTINATION, e.g. web->db")
-        return Address("consul_intention", name, source, destination)
-    if INTENTION_ARROW in name:
-        raise _invalid(text, f"only consul_intention names contain {INTENTION_ARROW}")
+        pair = split_intention_name(name)
+        if pair is None:
+            raise _invalid(text, "an intention's name is SOURCE:DESTINATION, e.g. web:db "
+                                 f"({WILDCARD_WORD} for Consul's wildcard *, e.g. "
+                                 f"{WILDCARD_WORD}:db)")
+        source, destination = pair
+        return Address("consul_intention", intention_name(source, destination),
+                       source, destination)
+    if _separated(name):
+        raise _invalid(text, f"only consul_intention names contain {INTENTION_SEPARATOR}")
     return Address(kind, name)
+
+
+def canonical_address(text: str) -> str:
+    """The address as ncplan prints it (``consul_intention.web->db`` ->
+    ``consul_intention.web:db``); ``text`` itself when it is no valid address."""
+    try:
+        return str(parse_address(text))
+    except ConfigError:
+        return text
 
 
 def _invalid(text: str, detail: str) -> ConfigError:

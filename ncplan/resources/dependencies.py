@@ -2,15 +2,15 @@
 
 The rules of LANGUAGE.md "Apply order", for an upstream edge ``web -> db``::
 
-    nomad_job.db -> consul_service_defaults.db -> consul_intention.web->db -> nomad_job.web
+    nomad_job.db -> consul_service_defaults.db -> consul_intention.web:db -> nomad_job.web
 
 Precisely, "A needs B" (B is applied first) when:
 
 * ``nomad_job.S`` needs ``nomad_job.U``, ``consul_service_defaults.U`` and
-  ``consul_intention.S->U`` for each upstream U of S that the configuration declares;
+  ``consul_intention.S:U`` for each upstream U of S that the configuration declares;
 * ``nomad_job.S`` needs ``nomad_job.D`` for each ``depends_on`` D;
 * ``consul_service_defaults.N`` needs ``nomad_job.N``;
-* ``consul_intention.S->D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``,
+* ``consul_intention.S:D`` needs ``nomad_job.D`` and ``consul_service_defaults.D``,
   except a deny (``action = "deny"``): it guards D, so ``nomad_job.D`` needs it instead
   (written before D starts, whether D's rollout then works or not; destroyed after D
   stops); a deny toward ``*`` guards every job;

@@ -1,7 +1,7 @@
 """Lowering a Config to the desired resources: Nomad jobs and Consul config entries. Pure.
 
 Each resource carries its address (``nomad_job.db``, ``consul_service_defaults.api``,
-``consul_intention.web->db``, see :mod:`ncplan.resources.address`), its body in the API's
+``consul_intention.web:db``, see :mod:`ncplan.resources.address`), its body in the API's
 own JSON shape, and the addresses it needs first (see :mod:`ncplan.resources.dependencies`).
 
 Bodies:

@@ -11,11 +11,13 @@ version, see :mod:`ncplan.state.migrations`).
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import replace
 from typing import Any
 
-from ncplan.errors import StateError
+from ncplan.errors import ConfigError, StateError
 from ncplan.jsontypes import kind_name, value_kind
+from ncplan.resources.address import parse_address
 from ncplan.state.migrations import (
     OLDEST_VERSION,
     UpgradeError,
@@ -101,6 +103,10 @@ def decode(data: bytes, source: str) -> State:
     return from_json(doc, source)
 
 
+#: How a state of a newer format ends its error (no backup is the answer to it).
+NEWER_FORMAT = f"this ncplan reads versions {OLDEST_VERSION} to {CURRENT_VERSION}"
+
+
 def from_json(doc: Any, source: str) -> State:
     if not isinstance(doc, dict):
         raise StateError(f"{source}: the state must be a JSON object, "
@@ -115,7 +121,7 @@ def from_json(doc: Any, source: str) -> State:
         by = f" by ncplan {writer}" if isinstance(writer, str) else ""
         raise StateError(
             f"{source}: the state was written{by} in format version {version}; "
-            f"this ncplan reads versions {OLDEST_VERSION} to {CURRENT_VERSION}",
+            f"{NEWER_FORMAT}",
             hint="upgrade ncplan to read this state; the file was left untouched")
     if version < OLDEST_VERSION:
         raise StateError(f"{source}: unknown state format version {version} "
@@ -151,6 +157,28 @@ def _field(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where:
     return value
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def _check_address(address: str, kind: str | None, where: str) -> None:
+    """A resource's address (and its ``kind``) as ncplan writes them, else a StateError."""
+    try:
+        parsed = parse_address(address)
+    except ConfigError as error:
+        detail = error.diagnostics[0].detail if error.diagnostics else ""
+        raise StateError(f"{where}: invalid address {address!r}: {detail}") from error
+    if str(parsed) != address:
+        raise StateError(f"{where}: address {address!r} is not spelt as this state format "
+                         f"writes it ({str(parsed)!r})")
+    if kind is not None and kind != parsed.kind:
+        raise StateError(f"{where}: field 'kind' is {kind!r} but the address is a "
+                         f"{parsed.kind}")
+
+
 def _build(doc: dict[str, Any], source: str) -> State:
     _refuse_unknown(doc, FIELDS, source)
     resources_raw = _field(doc, "resources", list, source)
@@ -169,12 +197,20 @@ def _build(doc: dict[str, Any], source: str) -> State:
         dependencies = _field(raw, "dependencies", list, where)
         if not all(isinstance(d, str) for d in dependencies):
             raise StateError(f"{where}: field 'dependencies' must be a list of strings")
+        kind = _field(raw, "kind", str, where)
+        _check_address(address, kind, where)
+        for dependency in dependencies:
+            _check_address(dependency, None, f"{where}: dependency {dependency!r}")
+        observed_index = _field(raw, "observed_index", int, where)
+        if observed_index < 0:
+            raise StateError(f"{where}: field 'observed_index' must not be negative, "
+                             f"not {observed_index}")
         resources.append(ResourceState(
             address=address,
-            kind=_field(raw, "kind", str, where),
+            kind=kind,
             id=_field(raw, "id", str, where),
             attributes=_field(raw, "attributes", dict, where),
-            observed_index=_field(raw, "observed_index", int, where),
+            observed_index=observed_index,
             dependencies=tuple(dependencies),
             possibly_applied=raw.get("possibly_applied") is True,
         ))
@@ -184,6 +220,10 @@ def _build(doc: dict[str, Any], source: str) -> State:
     lineage = _field(doc, "lineage", str, source)
     if not lineage:
         raise StateError(f"{source}: field 'lineage' must not be empty")
+    if not _is_uuid(lineage):
+        raise StateError(f"{source}: field 'lineage' must be a UUID, not {lineage!r}",
+                         hint="ncplan gives each new state a random UUID as its lineage; "
+                              "was the state edited by hand?")
     return State(
         version=CURRENT_VERSION,
         ncplan_version=_field(doc, "ncplan_version", str, source),

@@ -11,13 +11,14 @@ content), the lineage (set once at creation), and the checks of ``state push``.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ncplan import __version__
 from ncplan.errors import LockInfo, StateError
-from ncplan.state.codec import StateEncoder, decode
+from ncplan.state.codec import NEWER_FORMAT, StateEncoder, decode
 from ncplan.state.locking import Locker
 from ncplan.state.model import CURRENT_VERSION, State
 
@@ -87,12 +88,55 @@ class StateManager:
 
     # Reader
     def read(self) -> State | None:
+        """The persisted state. A state that cannot be read, or whose serial is lower than
+        its backup's (same lineage: it went back in time, and the next write would replace
+        the newer backup), is a StateError whose hint names the backup."""
+        try:
+            state = self._decoded()
+            if state is not None:
+                self._check_backup(state)
+        except StateError as error:
+            raise self._pointing_at_backup(error) from error
+        return self._loaded_as(state)
+
+    def _decoded(self) -> State | None:
         data = self._storage.load()
-        self._persisted = decode(data, self._storage.description) if data is not None else None
+        return decode(data, self._storage.description) if data is not None else None
+
+    def _loaded_as(self, state: State | None) -> State | None:
+        self._persisted = state
         self._loaded = True
         self._pending = None
         self._migrating = False
-        return self._persisted
+        return state
+
+    def _backup(self) -> State | None:
+        """The backup, when there is one and it can be read (else it tells nothing)."""
+        path = self._storage.backup_path
+        try:
+            return decode(path.read_bytes(), str(path)) if path is not None else None
+        except (OSError, StateError):
+            return None
+
+    def _check_backup(self, state: State) -> None:
+        backup = self._backup()
+        if backup is not None and backup.lineage == state.lineage and (
+                backup.serial > state.serial):
+            raise StateError(
+                f"{self.description}: serial {state.serial} is lower than serial "
+                f"{backup.serial} of its backup {self._storage.backup_path}: the state went "
+                "back in time (an older copy put in its place?); refusing to read it, and "
+                "to overwrite the backup")
+
+    def _pointing_at_backup(self, error: StateError) -> StateError:
+        path = self._storage.backup_path
+        if path is None or not path.exists() or error.message.endswith(NEWER_FORMAT):
+            return error  # a newer ncplan reads it: restoring an older state is no answer
+        return StateError(error.message, hint=(
+            (f"{error.hint}; " if error.hint else "") +
+            f"the previous state is kept in {path}; to restore it: "
+            f"`ncplan state push --force {shlex.quote(str(path))}` (see \"Restoring a "
+            "state from its backup\")"))
 
     # Writer
     def write(self, state: State) -> None:
@@ -110,9 +154,17 @@ class StateManager:
         """Stage a whole state from elsewhere (``state push``): it keeps its own lineage.
 
         Unless ``force``, refuses another lineage, a lower serial, and a different state
-        with the same serial, like ``terraform state push``.
+        with the same serial, like ``terraform state push``. The current state is read
+        without comparing it with its backup (pushing the backup restores it); with
+        ``force``, a current state that cannot be read at all is replaced too.
         """
-        prior = self.read()
+        try:
+            prior = self._loaded_as(self._decoded())
+        except StateError as error:
+            if not force:
+                raise StateError(f"cannot compare with the current state: {error.message}",
+                                 hint="--force replaces it anyway") from error
+            prior = self._loaded_as(None)
         if prior is not None and not force:
             if state.lineage != prior.lineage:
                 raise StateError(
@@ -148,7 +200,8 @@ class StateManager:
     def _next(self, prior: State | None, pending: State) -> State | None:
         """The state to store, or None when ``pending`` changes nothing."""
         if prior is not None and pending.same_content(prior) and (
-                pending.lineage == prior.lineage):
+                pending.lineage == prior.lineage) and not (
+                self._migrating and pending.serial > prior.serial):  # a push raises it
             return None
         if prior is None:
             serial = pending.serial if self._migrating and pending.serial > 0 else 1

@@ -14,11 +14,16 @@ Version 1 (ncplan 0.0.x prototypes) kept resources in an object keyed by address
      "resources": {"nomad_job.db": {"id": "db", "attributes": {...},
                                     "modify_index": 12, "depends_on": ["..."]}}}
 
-Version 2 (current) keeps a sorted list and names the writer::
+Version 2 keeps a sorted list and names the writer::
 
     {"version": 2, "ncplan_version": "0.1.0", "serial": 3, "lineage": "...",
      "resources": [{"address": "nomad_job.db", "kind": "nomad_job", "id": "db",
                     "attributes": {...}, "observed_index": 12, "dependencies": [...]}]}
+
+Version 3 (current) has the same shape; an intention's address, ID and the dependencies
+naming it are spelt so that a shell takes them unquoted: ``consul_intention.web:db``
+(version 2: ``consul_intention.web->db``, whose ``>`` a shell reads as a redirection),
+and Consul's wildcard ``*`` as ``ALL`` (``consul_intention.ALL:db``, was ``*->db``).
 """
 
 from __future__ import annotations
@@ -96,8 +101,51 @@ def _v1_to_v2(doc: Document) -> Document:
             **kept, "resources": upgraded}
 
 
+V2_INTENTION_PREFIX = "consul_intention."
+
+
+def _v2_intention_name(name: str) -> str:
+    """``web->db`` -> ``web:db``; ``*->db`` -> ``ALL:db``: the version 3 spelling. Kept
+    here, frozen, rather than borrowed from today's address module."""
+    source, arrow, destination = name.partition("->")
+    if not arrow:
+        return name
+    return ":".join("ALL" if part == "*" else part for part in (source, destination))
+
+
+def _v2_address(address: str) -> str:
+    if not address.startswith(V2_INTENTION_PREFIX):
+        return address
+    return V2_INTENTION_PREFIX + _v2_intention_name(address[len(V2_INTENTION_PREFIX):])
+
+
+def _v2_resource(entry: Any) -> Any:
+    if not isinstance(entry, dict):
+        return entry  # the decoder names what is wrong with it
+    address = entry.get("address")
+    if not isinstance(address, str):
+        return entry
+    where = f"version 2 resource {address!r}"
+    upgraded = {**entry, "address": _v2_address(address)}
+    if address.startswith(V2_INTENTION_PREFIX) and isinstance(entry.get("id"), str):
+        upgraded["id"] = _v2_intention_name(entry["id"])
+    dependencies = entry.get("dependencies")
+    if isinstance(dependencies, list):
+        if not all(isinstance(d, str) for d in dependencies):
+            raise UpgradeError(f"{where}: field 'dependencies' must be a list of strings")
+        upgraded["dependencies"] = sorted(_v2_address(d) for d in dependencies)
+    return upgraded
+
+
+def _v2_to_v3(doc: Document) -> Document:
+    resources = doc.get("resources")
+    if not isinstance(resources, list):
+        raise UpgradeError("version 2 'resources' must be a list")
+    return {**doc, "version": 3, "resources": [_v2_resource(entry) for entry in resources]}
+
+
 #: version N -> the function that turns a version-N document into version N + 1.
-UPGRADES: dict[int, Callable[[Document], Document]] = {1: _v1_to_v2}
+UPGRADES: dict[int, Callable[[Document], Document]] = {1: _v1_to_v2, 2: _v2_to_v3}
 OLDEST_VERSION = min(UPGRADES, default=CURRENT_VERSION)
 
 

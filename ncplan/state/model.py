@@ -15,7 +15,7 @@ from ncplan import __version__
 
 #: The format version this ncplan writes. Older versions are upgraded on read
 #: (see :mod:`ncplan.state.migrations`); newer ones are refused.
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 
 @dataclass(frozen=True)

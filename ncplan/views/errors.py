@@ -22,8 +22,9 @@ def render_diagnostic(console: Console, diag: Diagnostic) -> None:
             where += f", in {diag.address}"
         console.print(escape(where) + ":")
         if diag.source_line:
-            console.print(f"  {diag.span.line:>4} | {escape(diag.source_line)}")
-            console.print("       | " + " " * max(diag.span.column - 1, 0) + "^")
+            shown, caret = _window(diag.source_line, diag.span.column)
+            console.print(f"  {diag.span.line:>4} | {escape(shown)}")
+            console.print("       | " + " " * caret + "^")
     elif diag.address:
         console.print(f"  in {escape(diag.address)}")
     if diag.detail:
@@ -31,6 +32,22 @@ def render_diagnostic(console: Console, diag: Diagnostic) -> None:
         for line in diag.detail.splitlines():
             console.print(f"  {escape(line)}")
     console.print("")
+
+
+#: A source line longer than this is shown around the column only ("..." marks the cuts).
+LINE_WIDTH = 120
+
+
+def _window(line: str, column: int) -> tuple[str, int]:
+    """The part of ``line`` to show and the caret's offset in it (``column`` is 1-based)."""
+    at = max(column - 1, 0)
+    if len(line) <= LINE_WIDTH:
+        return line, at
+    start = max(0, min(at - LINE_WIDTH // 2, len(line) - LINE_WIDTH))
+    shown = line[start:start + LINE_WIDTH]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + LINE_WIDTH < len(line) else ""
+    return prefix + shown + suffix, len(prefix) + at - start
 
 
 def render_diagnostics(console: Console, diagnostics: Iterable[Diagnostic]) -> None:

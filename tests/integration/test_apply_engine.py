@@ -127,7 +127,7 @@ def test_apply_creates_the_jobs_and_intention_with_the_recorded_indexes(
         world: World, tmp_path: Path) -> None:
     resources, result = created(world, tmp_path)
     job_db, job_web = f"nomad_job.{world.db}", f"nomad_job.{world.web}"
-    intention = f"consul_intention.{world.web}->{world.db}"
+    intention = f"consul_intention.{world.web}:{world.db}"
     assert set(resources) == {job_db, job_web, intention}
     assert (result.added, result.changed, result.destroyed) == (3, 0, 0)
     state = world.manager.read()
@@ -145,8 +145,8 @@ def test_two_intentions_toward_one_destination_both_land(world: World, tmp_path:
     """Both planned against the absent entry (index 0): the second write checks against
     the index the first one left, and succeeds."""
     resources = lowered(world, tmp_path)
-    ours = create(resources[f"consul_intention.{world.web}->{world.db}"])
-    ops = replace(ours, address=f"consul_intention.ops->{world.db}", name=f"ops->{world.db}",
+    ours = create(resources[f"consul_intention.{world.web}:{world.db}"])
+    ops = replace(ours, address=f"consul_intention.ops:{world.db}", name=f"ops:{world.db}",
                   after={"Name": "ops", "Action": "deny", "Description": "no ops"},
                   depends_on=())
     result = world.apply((replace(ours, depends_on=()), ops), State.new())
@@ -164,7 +164,7 @@ def test_a_conflict_between_plan_and_apply_overwrites_nothing_and_skips_dependen
     resources, first = created(world, tmp_path)
     assert first.state is not None
     job_db = f"nomad_job.{world.db}"
-    intention = f"consul_intention.{world.web}->{world.db}"
+    intention = f"consul_intention.{world.web}:{world.db}"
     planned = {a: live_index(world, a) for a in resources}
     # the plan: a new meta on db, a new description on the intention, new defaults
     db_body: dict[str, Any] = {**resources[job_db].body, "Meta": {"by": "plan"}}
@@ -318,7 +318,7 @@ def test_a_failed_rollout_fails_the_job_skips_its_dependents_and_records_it(
     (failed,) = result.failed
     assert failed.address == job_db and "Driver Failure" in failed.reason, failed
     assert {p.address for p in result.skipped} == {
-        f"consul_intention.{world.web}->{world.db}", f"nomad_job.{world.web}"}
+        f"consul_intention.{world.web}:{world.db}", f"nomad_job.{world.web}"}
     assert all(p.reason == f"depends on {job_db}, which failed" for p in result.skipped)
     state = world.manager.read()
     assert state is not None and state.addresses == (job_db,)

@@ -31,7 +31,7 @@ from plan_helpers import Run, agent_env, copy_example, ncplan
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = ("PUT", "POST", "DELETE")
-ADDRESSES = ("consul_intention.web->db", "nomad_job.db", "nomad_job.web")
+ADDRESSES = ("consul_intention.web:db", "nomad_job.db", "nomad_job.web")
 
 
 def _is_write(line: str) -> bool:
@@ -97,7 +97,7 @@ def _live(agents: Agents) -> dict[str, int]:
             found[f"nomad_job.{name}"] = answer.json()["JobModifyIndex"]
     entry = agents.consul("GET", "/v1/config/service-intentions/db")
     if entry.status_code == 200 and any(s["Name"] == "web" for s in entry.json()["Sources"]):
-        found["consul_intention.web->db"] = entry.json()["ModifyIndex"]
+        found["consul_intention.web:db"] = entry.json()["ModifyIndex"]
     return found
 
 

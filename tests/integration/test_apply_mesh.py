@@ -33,7 +33,7 @@ def test_apply_runs_the_mesh_and_intention_changes_allow_and_refuse_bytes(
     assert summary_counts(done.stdout) == \
         "Apply complete! Resources: 3 added, 0 changed, 0 destroyed."
     assert done.stderr == ""
-    assert mesh.addresses() == ["consul_intention.web->db", "nomad_job.db", "nomad_job.web"]
+    assert mesh.addresses() == ["consul_intention.web:db", "nomad_job.db", "nomad_job.web"]
     port = port_of(wait_running(agents, "web"), "up_db")
     assert eventually_echo(port, PAYLOAD) == PAYLOAD
 
@@ -118,7 +118,7 @@ def test_apply_and_destroy_with_the_state_in_consul_under_its_session_lock(
     try:
         done = mesh.run("apply", "--auto-approve", "--no-wait")
         assert done.exit_code == 0, done.both
-        assert mesh.addresses() == ["consul_intention.web->db", "nomad_job.db",
+        assert mesh.addresses() == ["consul_intention.web:db", "nomad_job.db",
                                     "nomad_job.web"]
         # the new state (its lineage, which the writes are marked with), then one write
         # per resource

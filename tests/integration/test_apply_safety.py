@@ -118,7 +118,7 @@ def test_a_job_that_cannot_start_fails_with_the_tasks_reason_and_skips_its_depen
         assert "Apply complete!" not in done.stdout
         assert "Failed: nomad_job.db: " in done.stderr
         assert "/nonexistent/db-server" in done.stderr
-        assert "Skipped: consul_intention.web->db: depends on nomad_job.db, which failed" \
+        assert "Skipped: consul_intention.web:db: depends on nomad_job.db, which failed" \
             in done.stderr
         assert "Skipped: nomad_job.web: depends on nomad_job.db, which failed" in done.stderr
         assert mesh.addresses() == ["nomad_job.db"]  # registered: the state says so
@@ -134,7 +134,7 @@ def test_an_apply_killed_half_way_converges_on_the_next_one(mesh: Mesh, agents: 
     process.wait(30)
     done = mesh.run("apply", "--auto-approve", "--no-wait")
     assert done.exit_code == 0, done.both
-    assert mesh.addresses() == ["consul_intention.web->db", "nomad_job.db", "nomad_job.web"]
+    assert mesh.addresses() == ["consul_intention.web:db", "nomad_job.db", "nomad_job.web"]
     jobs = [j["ID"] for j in agents.nomad("GET", "/v1/jobs").json()]
     assert sorted(j for j in jobs if j in NAMES) == ["db", "web"]
     entry = agents.consul("GET", "/v1/config/service-intentions/db").json()

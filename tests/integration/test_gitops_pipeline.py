@@ -87,7 +87,7 @@ def test_pr_stage_validates_saves_the_plan_and_writes_the_comment(pipeline: Pipe
     comment = pipeline.read("ncplan-plan.md")
     assert comment.startswith("## ncplan plan: Plan: 3 to add, 0 to change, 0 to destroy.")
     for summary in ("nomad_job.db will be created", "nomad_job.web will be created",
-                    "consul_intention.web-&gt;db will be created"):
+                    "consul_intention.web:db will be created"):
         assert summary in comment
 
     marked = pipeline.run("pr", NCPLAN_CHANGES_EXIT="2")  # how GitLab marks the job

@@ -90,7 +90,7 @@ def test_second_directory_never_adopts_or_writes_another_states_objects(
     assert plan.exit_code == 1, plan.both
     assert f"nomad_job.db belongs to another ncplan state (lineage {lineage})" in plan.stderr
     assert "main.hcl:" in plan.stderr  # located at the block
-    assert f"consul_intention.web->db belongs to another ncplan state (lineage {lineage})" \
+    assert f"consul_intention.web:db belongs to another ncplan state (lineage {lineage})" \
         in plan.stderr
     assert "will adopt" not in plan.both
 
@@ -104,7 +104,7 @@ def test_second_directory_never_adopts_or_writes_another_states_objects(
     assert "No objects need to be destroyed" in destroy.stdout
     assert _job(agents, "db")["JobModifyIndex"] == before
     assert _intentions(agents, "db")["Sources"][0]["Name"] == "web"
-    assert _addresses(first, agents) == ["consul_intention.web->db", "nomad_job.db",
+    assert _addresses(first, agents) == ["consul_intention.web:db", "nomad_job.db",
                                          "nomad_job.web"]
 
 
@@ -112,7 +112,7 @@ def test_an_object_made_by_hand_is_adopted_only_as_a_visible_import(
         tmp_path: Path, agents: Agents, wiped: None) -> None:
     first = _applied(tmp_path, agents)
     lineage = _state(first, agents)["lineage"]
-    forget = _run(first, agents, "state", "rm", "nomad_job.db", "consul_intention.web->db")
+    forget = _run(first, agents, "state", "rm", "nomad_job.db", "consul_intention.web:db")
     assert forget.exit_code == 0, forget.both
     _unmark_job(agents, "db")
     _unmark_intentions(agents, "db")
@@ -120,13 +120,13 @@ def test_an_object_made_by_hand_is_adopted_only_as_a_visible_import(
     plan = _run(first, agents, "plan", "--detailed-exitcode")
     assert plan.exit_code == 2, plan.both
     assert "# nomad_job.db will be imported" in plan.stdout
-    assert "# consul_intention.web->db will be imported" in plan.stdout
+    assert "# consul_intention.web:db will be imported" in plan.stdout
     assert "Plan: 2 to import, 0 to add, 0 to change, 0 to destroy." in plan.stdout
     as_json = json.loads(_run(first, agents, "plan", "--json").stdout)
     importing = {c["address"]: c["change"].get("importing")
                  for c in as_json["resource_changes"]}
     assert importing["nomad_job.db"] == {"id": "db"}
-    assert importing["consul_intention.web->db"] == {"id": "web->db"}
+    assert importing["consul_intention.web:db"] == {"id": "web:db"}
     assert importing["nomad_job.web"] is None
     markdown = _run(first, agents, "plan", "--markdown").stdout
     assert "nomad_job.db will be imported" in markdown and "2 to import" in markdown
@@ -164,7 +164,7 @@ def test_destroy_drops_objects_already_gone_and_says_so(
 
     destroy = _run(first, agents, "destroy", "--auto-approve")
     assert destroy.exit_code == 0, destroy.both
-    for address in ("nomad_job.db", "nomad_job.web", "consul_intention.web->db"):
+    for address in ("nomad_job.db", "nomad_job.web", "consul_intention.web:db"):
         assert f"{address}: already gone, removed from the state" in destroy.stdout
     assert _addresses(first, agents) == []
     again = _run(first, agents, "plan", "--destroy")
@@ -183,19 +183,19 @@ def test_apply_drops_objects_gone_and_no_longer_configured(
     main.write_text(text[:start] + text[end:])
     apply = _run(first, agents, "apply", "--auto-approve", "--no-wait")
     assert apply.exit_code == 0, apply.both
-    assert "consul_intention.web->db: already gone, removed from the state" in apply.stdout
-    assert "consul_intention.web->db" not in _addresses(first, agents)
+    assert "consul_intention.web:db: already gone, removed from the state" in apply.stdout
+    assert "consul_intention.web:db" not in _addresses(first, agents)
 
 
 def test_import_writes_the_mark_and_records_the_index_it_left(
         tmp_path: Path, agents: Agents, wiped: None) -> None:
     first = _applied(tmp_path, agents)
     lineage = _state(first, agents)["lineage"]
-    forget = _run(first, agents, "state", "rm", "nomad_job.db", "consul_intention.web->db")
+    forget = _run(first, agents, "state", "rm", "nomad_job.db", "consul_intention.web:db")
     assert forget.exit_code == 0, forget.both
     _unmark_job(agents, "db")
     _unmark_intentions(agents, "db")
-    for address, ident in (("nomad_job.db", "db"), ("consul_intention.web->db", "web->db")):
+    for address, ident in (("nomad_job.db", "db"), ("consul_intention.web:db", "web:db")):
         done = _run(first, agents, "import", address, ident)
         assert done.exit_code == 0, done.both
     job = _job(agents, "db")
@@ -203,7 +203,7 @@ def test_import_writes_the_mark_and_records_the_index_it_left(
     assert _intentions(agents, "db")["Meta"] == {f"ncplan-lineage-{lineage}": "web"}
     indexes = {r["address"]: r["observed_index"] for r in _state(first, agents)["resources"]}
     assert indexes["nomad_job.db"] == job["JobModifyIndex"]
-    assert indexes["consul_intention.web->db"] == _intentions(agents, "db")["ModifyIndex"]
+    assert indexes["consul_intention.web:db"] == _intentions(agents, "db")["ModifyIndex"]
     again = _run(first, agents, "plan", "--detailed-exitcode")
     assert again.exit_code == 0, again.both
     assert "Objects have changed outside" not in again.stdout

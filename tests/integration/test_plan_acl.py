@@ -35,7 +35,7 @@ def test_a_403_names_the_api_the_request_and_the_token_variable(
     run = ncplan(directory, ["plan"], {**agent_env(agents), "CONSUL_HTTP_ADDR": address,
                                        "CONSUL_HTTP_TOKEN": None})
     assert (run.exit_code, run.stdout) == (1, "")
-    assert ("consul_intention.web->db: Consul refused GET /v1/config/service-intentions/db "
+    assert ("consul_intention.web:db: Consul refused GET /v1/config/service-intentions/db "
             "(403") in run.stderr
     assert "CONSUL_HTTP_TOKEN" in run.stderr
     assert 'intentions = "read" on service "db"' in run.stderr  # what the token lacks

@@ -66,7 +66,7 @@ def test_an_intention_edited_in_consul_is_drift_and_an_update(
     run = ncplan(applied, ["plan", "--detailed-exitcode"], agent_env(agents))
     assert run.exit_code == 2, run.both
     assert DRIFT in run.stdout
-    assert "# consul_intention.web->db will be updated in-place" in run.stdout
+    assert "# consul_intention.web:db will be updated in-place" in run.stdout
     assert '"deny"' in run.stdout and '"allow"' in run.stdout
 
 
@@ -76,7 +76,7 @@ def test_an_intention_deleted_in_consul_plans_as_a_create(
     run = ncplan(applied, ["plan", "--detailed-exitcode"], agent_env(agents))
     assert run.exit_code == 2, run.both
     assert DRIFT in run.stdout
-    assert "# consul_intention.web->db will be created" in run.stdout
+    assert "# consul_intention.web:db will be created" in run.stdout
 
 
 def test_a_source_added_outside_ncplan_is_kept_and_not_a_change(

@@ -125,7 +125,7 @@ def test_json_passes_a_terraform_plan_policy_and_out_then_show_prints_it(
                           capture_output=True, check=False)
     assert gate.returncode == 0, gate.stderr
     assert {c["address"] for c in document["resource_changes"]} == {
-        "nomad_job.db", "nomad_job.web", "consul_intention.web->db"}
+        "nomad_job.db", "nomad_job.web", "consul_intention.web:db"}
     assert document["format_version"] and "errored" in document
 
     shown = ncplan(directory, ["show", str(planfile), "--json"], env)
@@ -146,10 +146,10 @@ def test_show_prints_the_state_and_its_json_in_terraforms_state_shape(
     assert shown.exit_code == 0, shown.both
     resources = json.loads(shown.stdout)["values"]["root_module"]["resources"]
     assert [(r["address"], r["type"], r["name"]) for r in resources] == [
-        ("consul_intention.web->db", "consul_intention", "web->db"),
+        ("consul_intention.web:db", "consul_intention", "web:db"),
         ("nomad_job.db", "nomad_job", "db"), ("nomad_job.web", "nomad_job", "web")]
     human = ncplan(directory, ["show"], env)
-    assert "nomad_job.web" in human.stdout and "consul_intention.web->db" in human.stdout
+    assert "nomad_job.web" in human.stdout and "consul_intention.web:db" in human.stdout
 
 
 def test_sensitive_values_are_masked_in_plan_and_show(agents: Agents, tmp_path: Path) -> None:

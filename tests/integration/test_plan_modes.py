@@ -25,12 +25,12 @@ def test_destroy_plans_every_recorded_resource_in_reverse_order(
     assert "Plan: 0 to add, 0 to change, 3 to destroy." in run.stdout
     assert "# nomad_job.db will be destroyed" in run.stdout
     order = run.stdout[run.stdout.index("Apply order:"):]
-    assert order.index("nomad_job.web") < order.index("consul_intention.web->db") \
+    assert order.index("nomad_job.web") < order.index("consul_intention.web:db") \
         < order.index("nomad_job.db")
 
     as_json = ncplan(applied, ["plan", "--destroy", "--json"], agent_env(agents))
     assert terraform_policy.deny(json.loads(as_json.stdout)) == [
-        "consul_intention.web->db: deleting a consul_intention is not allowed",
+        "consul_intention.web:db: deleting a consul_intention is not allowed",
         "nomad_job.db: deleting a nomad_job is not allowed",
         "nomad_job.web: deleting a nomad_job is not allowed"]
     gate = subprocess.run(["jq", "-e", JQ_NO_DELETE], input=as_json.stdout, text=True,
@@ -94,5 +94,5 @@ def test_a_resource_removed_from_the_configuration_is_destroyed(
     main.write_text(text[:text.index('intention "web" "db"')])
     run = ncplan(applied, ["plan", "--detailed-exitcode"], agent_env(agents))
     assert run.exit_code == 2, run.both
-    assert "# consul_intention.web->db will be destroyed" in run.stdout
+    assert "# consul_intention.web:db will be destroyed" in run.stdout
     assert "Plan: 0 to add, 0 to change, 1 to destroy." in run.stdout

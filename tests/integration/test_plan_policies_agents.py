@@ -37,7 +37,7 @@ def test_policies_read_a_refreshed_plan(agents: Agents, tmp_path: Path) -> None:
                   "data.terraform.configuration.deny", "data.terraform.variables.deny"):
         assert evaluate(opa, first, query, tmp_path) == [], query
     planned = evaluate(opa, first, "data.terraform.planned.planned_addresses", tmp_path)
-    assert sorted(planned) == ["consul_intention.web->db", "nomad_job.db", "nomad_job.web"]
+    assert sorted(planned) == ["consul_intention.web:db", "nomad_job.db", "nomad_job.web"]
 
     apply_all(directory, agent_env(agents))
     main = directory / "main.hcl"

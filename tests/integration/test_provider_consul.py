@@ -77,7 +77,7 @@ def test_a_stale_cas_is_refused_and_nothing_is_overwritten(
     add_foreign(agents, dst)
     now = intentions.read(dst)
     assert now is not None
-    message = (f"consul_intention.web->{dst} changed since the plan "
+    message = (f"consul_intention.web:{dst} changed since the plan "
                f"(index {planned} -> {now.modify_index}); run plan again")
     with pytest.raises(CheckAndSetConflict) as raised:
         intentions.upsert_source(dst, {**OURS, "Action": "deny"}, planned)

@@ -50,7 +50,7 @@ def test_the_raw_example_plans_every_resource_as_a_create(agents: Agents, raw: P
     run = ncplan(raw, ["plan", "--detailed-exitcode"], agent_env(agents))
     assert run.exit_code == 2, run.both
     assert "Plan: 3 to add, 0 to change, 0 to destroy." in run.stdout
-    for address in ("nomad_job.db", "nomad_job.web", "consul_intention.web->db"):
+    for address in ("nomad_job.db", "nomad_job.web", "consul_intention.web:db"):
         assert f"# {address} will be created" in run.stdout
     assert "Nomad scheduler: web: 1 create" in run.stdout
     assert run.stderr == ""

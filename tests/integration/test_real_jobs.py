@@ -88,7 +88,7 @@ def test_a_raw_exec_jobspec_with_services_applies_then_plans_clean(agents: Agent
     assert "Plan: 3 to add, 0 to change, 0 to destroy." in first.stdout
     order = first.stdout[first.stdout.index("Apply order"):]
     assert order.index("nomad_job.count-api") < order.index(
-        "consul_intention.dashboard->count-api") < order.index("nomad_job.dashboard")
+        "consul_intention.dashboard:count-api") < order.index("nomad_job.dashboard")
     assert "Placement failure" not in first.stdout
 
     applied = ncplan(directory, ["apply", "--auto-approve", "--no-wait"], env)

@@ -157,7 +157,7 @@ def test_a_token_without_intentions_write_is_told_what_to_grant(
         ConsulIntentions(settings, retry=ONCE).upsert_source(
             destination, {"Name": "web", "Action": "allow"}, 0)
     message = caught.value.message
-    assert message.startswith(f"consul_intention.web->{destination}: Consul refused PUT "
+    assert message.startswith(f"consul_intention.web:{destination}: Consul refused PUT "
                               "/v1/config (403 Permission denied: token with AccessorID '")
     assert message.endswith(f"lacks permission 'intention:write' on \"{destination}\"): "
                             f"the token needs intentions = \"write\" on service "

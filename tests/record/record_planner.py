@@ -102,12 +102,12 @@ def record_consul(rec: Recorder) -> None:
     rec.call(None, "consul", "PUT", "/v1/config", defaults)
     rec.call("service_defaults_api_live", "consul", "GET", "/v1/config/service-defaults/api")
     # A source ncplan does not manage, written before ncplan's own (Consul keeps it so).
-    l7 = dict(mesh["consul_intention.frontend->api"].body)
+    l7 = dict(mesh["consul_intention.frontend:api"].body)
     foreign = {"Name": "admin", "Action": "deny", "Description": "not managed by ncplan"}
     rec.call(None, "consul", "PUT", "/v1/config",
              {"Kind": "service-intentions", "Name": "api", "Sources": [foreign, l7]})
     rec.call("intentions_api_live", "consul", "GET", "/v1/config/service-intentions/api")
-    l4 = dict(mesh["consul_intention.api->db"].body)
+    l4 = dict(mesh["consul_intention.api:db"].body)
     rec.call(None, "consul", "PUT", "/v1/config",
              {"Kind": "service-intentions", "Name": "db",
               "Sources": [{"Name": "*", "Action": "deny"}, l4]})  # Consul re-sorts

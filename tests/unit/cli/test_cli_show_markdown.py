@@ -33,7 +33,7 @@ def test_show_markdown_prints_the_saved_plan_as_plan_markdown_did(tmp_path: Path
     assert shown.exit_code == 0, shown.stderr
     assert shown.stdout == printed
     assert "nomad_job.db will be created" in shown.stdout
-    assert "consul_intention.web-&gt;db will be created" in shown.stdout
+    assert "consul_intention.web:db will be created" in shown.stdout
     assert shown.stderr == ""
 
 

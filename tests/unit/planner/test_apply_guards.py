@@ -73,7 +73,7 @@ def test_the_service_defaults_of_a_protected_service_are_protected(config: Confi
 def test_updates_and_unprotected_destroys_pass(config: Config) -> None:
     plan = Plan(changes=(change("nomad_job.db", Action.UPDATE, index=3),
                          change("nomad_job.web", Action.DELETE, index=4),
-                         change("consul_intention.web->db", Action.DELETE, index=5)))
+                         change("consul_intention.web:db", Action.DELETE, index=5)))
     assert prevent_destroy_violations(plan, config) == ()
     check_prevent_destroy(plan, config)
 

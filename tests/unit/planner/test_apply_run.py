@@ -28,7 +28,7 @@ from ncplan.state.model import State
 
 DB = "nomad_job.db"
 DB_DEFAULTS = "consul_service_defaults.db"
-INTENTION = "consul_intention.web->db"
+INTENTION = "consul_intention.web:db"
 WEB = "nomad_job.web"
 OTHER = "nomad_job.other"
 
@@ -425,7 +425,7 @@ def test_a_state_that_cannot_be_written_stops_the_apply_naming_what_was_applied(
 # ---------------------------------------------------------------- a deleted job's stop
 
 
-DENY = "consul_intention.*->db"
+DENY = "consul_intention.ALL:db"
 
 
 def stop_waiter(calls: Calls, reason: str | None = None) -> object:

@@ -43,8 +43,8 @@ CHILD = textwrap.dedent("""
     manager = KeepingManager(Path(sys.argv[1]))
     state = start_state(manager)
     changes = (change("consul_service_defaults.db"), change("nomad_job.db"),
-               change("consul_intention.web->db", depends_on=("nomad_job.db",)),
-               change("nomad_job.web", depends_on=("consul_intention.web->db",)))
+               change("consul_intention.web:db", depends_on=("nomad_job.db",)),
+               change("nomad_job.web", depends_on=("consul_intention.web:db",)))
     calls = Calls()
     began = time.monotonic()
     try:
@@ -99,7 +99,7 @@ def test_a_signal_lets_the_running_write_finish_and_records_it(
     assert code == 130
     assert result == {"raised": False, "interrupted": True,
                       "succeeded": ["consul_service_defaults.db"],
-                      "skipped": ["consul_intention.web->db", "nomad_job.db",
+                      "skipped": ["consul_intention.web:db", "nomad_job.db",
                                   "nomad_job.web"],
                       "started": ["write consul_service_defaults.db"]}
     assert recorded_addresses(tmp_path) == ["consul_service_defaults.db"]
@@ -204,7 +204,7 @@ STOPPING = textwrap.dedent("""
         return None
 
     manager = KeepingManager(Path(sys.argv[1]))
-    deny = "consul_intention.*->db"
+    deny = "consul_intention.ALL:db"
     state = start_state(manager, recorded("nomad_job.db", depends_on=(deny,)), recorded(deny))
     hooks = RecordingHooks()
     changes = (change("nomad_job.db", Action.DELETE, depends_on=(deny,)),
@@ -228,8 +228,8 @@ def test_an_interrupt_while_a_deleted_jobs_allocations_stop_records_it_destroyed
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     code, result = outcome(child)
     assert code == 130 and result["interrupted"] and result["destroyed"] == 1
-    assert result["skipped"] == ["consul_intention.*->db"]  # the guard stays
+    assert result["skipped"] == ["consul_intention.ALL:db"]  # the guard stays
     assert [tuple(e) for e in result["events"]][:3] == [
         ("pre", "nomad_job.db", "delete"), ("stopping", "", "nomad_job.db"),
         ("post", "nomad_job.db", "ok")]
-    assert recorded_addresses(tmp_path) == ["consul_intention.*->db"]
+    assert recorded_addresses(tmp_path) == ["consul_intention.ALL:db"]

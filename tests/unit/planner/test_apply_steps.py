@@ -9,7 +9,7 @@ from ncplan.planner.model import Action
 from ncplan.planner.steps import StepKind, plan_steps, step_batches
 from ncplan.providers.executors import _EntryIndexes
 
-DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web->db"
+DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web:db"
 
 
 def test_writes_need_their_dependencies_and_deletes_their_dependents() -> None:
@@ -87,7 +87,7 @@ def test_an_edge_from_the_state_that_would_close_a_cycle_is_left_out() -> None:
 def test_a_cycle_in_the_recorded_edges_does_not_stop_a_destroy() -> None:
     """A state whose deny needed its job and whose job needs the deny (written by two
     versions of the rule): one edge is left out, deterministically."""
-    job, deny = "nomad_job.api", "consul_intention.*->api"
+    job, deny = "nomad_job.api", "consul_intention.ALL:api"
     steps = plan_steps([change(job, Action.DELETE, depends_on=(deny,)),
                         change(deny, Action.DELETE, depends_on=(job,))],
                        {job: (deny,), deny: (job,)})

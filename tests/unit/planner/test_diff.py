@@ -121,7 +121,7 @@ def test_resource_gone_live_and_from_configuration_needs_no_delete() -> None:
     assert [d.address for d in plan.drift] == ["nomad_job.web"]
 
 
-FRONTEND_API = resource("envoy-mesh", "consul_intention.frontend->api")
+FRONTEND_API = resource("envoy-mesh", "consul_intention.frontend:api")
 
 
 def test_intention_next_to_a_foreign_source_consul_sorted_first_is_unchanged() -> None:
@@ -136,7 +136,7 @@ def test_intention_next_to_a_foreign_source_consul_sorted_first_is_unchanged() -
 def test_intention_consul_moved_by_precedence_is_unchanged() -> None:
     live = live_intentions("intentions_db_live")  # written [* -> db, api -> db]
     assert [s["Name"] for s in live.sources] == ["api", "*"]
-    api_db = resource("envoy-mesh", "consul_intention.api->db")
+    api_db = resource("envoy-mesh", "consul_intention.api:db")
     change = diff_resource(api_db, recorded(api_db, 1), Refreshed(intentions={"db": live}))
     assert change.action is Action.NOOP
 

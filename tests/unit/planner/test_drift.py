@@ -19,7 +19,7 @@ from ncplan.planner.model import Action, PlanMode
 from ncplan.providers.live import Refreshed
 
 WEB = resource("connect-on-nomad", "nomad_job.web")
-FRONTEND_API = resource("envoy-mesh", "consul_intention.frontend->api")
+FRONTEND_API = resource("envoy-mesh", "consul_intention.frontend:api")
 APPLIED = live_job("job_web_live").modify_index  # what apply recorded
 
 

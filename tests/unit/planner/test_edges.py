@@ -8,7 +8,7 @@ from ncplan.planner.edges import with_current_edges
 from ncplan.planner.model import Action
 from ncplan.state.model import State
 
-JOB, DENY = "nomad_job.count-api", "consul_intention.*->count-api"
+JOB, DENY = "nomad_job.count-api", "consul_intention.ALL:count-api"
 
 
 def test_a_no_op_gets_the_configurations_edges_and_the_rest_is_kept() -> None:

@@ -82,10 +82,10 @@ def test_owner_of_an_intention_source_comes_from_its_entry() -> None:
     source = live.sources[0]["Name"]
     marked = LiveIntentions(live.destination, with_sources_mark(live.body, OURS, [source]),
                             live.modify_index)
-    address = f"consul_intention.{source}->db"
+    address = f"consul_intention.{source}:db"
     assert owner_of(address, Refreshed(intentions={"db": marked})) == Owner(True, OURS)
     assert owner_of(address, Refreshed(intentions={"db": live})) == Owner(True, None)
-    assert owner_of("consul_intention.other->db",
+    assert owner_of("consul_intention.other:db",
                     Refreshed(intentions={"db": marked})).exists is False
 
 

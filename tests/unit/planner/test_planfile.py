@@ -76,7 +76,10 @@ def test_refresh_only_plan_round_trips_with_the_state_to_write(tmp_path: Path) -
     ("{not json", "not a plan file: invalid JSON"),
     ('{"version": 2, "resources": []}', "not a plan file"),
     ('{"kind": "ncplan-plan", "format_version": "99"}', "format version '99'"),
-    ('{"kind": "ncplan-plan", "format_version": "1", "mode": "normal"}', "damaged plan file"),
+    ('{"kind": "ncplan-plan", "format_version": "2", "mode": "normal"}', "damaged plan file"),
+    ('{"kind": "ncplan-plan", "serial": ' + "9" * 5000 + "}",
+     "not a plan file: Exceeds the limit (4300 digits)"),
+    ("[" * 100_000 + "]" * 100_000, "not a plan file: nested too deeply to read"),
 ])
 def test_what_is_not_a_plan_file_is_refused_naming_the_file(tmp_path: Path, text: str,
                                                             message: str) -> None:

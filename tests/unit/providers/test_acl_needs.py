@@ -75,10 +75,10 @@ def test_a_refused_write_names_address_call_consul_message_and_capability() -> N
     entry = {"Kind": "service-intentions", "Name": "db", "Sources": []}
     with serve([(403, CONSUL_INTENTION_403)]) as served, \
             pytest.raises(ProviderError) as caught, \
-            refusals_at("consul_intention.web->db"):
+            refusals_at("consul_intention.web:db"):
         _consul(served.url).call("PUT", "/v1/config", params={"cas": "0"}, body=entry)
     assert caught.value.message == (
-        f"consul_intention.web->db: Consul refused PUT /v1/config (403 "
+        f"consul_intention.web:db: Consul refused PUT /v1/config (403 "
         f"{CONSUL_INTENTION_403}): the token needs intentions = \"write\" on service \"db\"")
     assert caught.value.status == 403
     assert (caught.value.hint or "").startswith("the token in CONSUL_HTTP_TOKEN lacks it")

@@ -158,9 +158,9 @@ def test_catalog_services() -> None:
 
 
 def test_conflict_message_names_the_address_and_both_indexes() -> None:
-    error = conflict("consul_intention.web->db", 41, 45)
+    error = conflict("consul_intention.web:db", 41, 45)
     assert isinstance(error, CheckAndSetConflict)
-    assert error.message == ("consul_intention.web->db changed since the plan "
+    assert error.message == ("consul_intention.web:db changed since the plan "
                              "(index 41 -> 45); run plan again")
     assert "(absent -> index 45)" in conflict("a", 0, 45).message
     assert "(index 41 -> deleted)" in conflict("a", 41, None).message

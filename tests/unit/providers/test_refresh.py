@@ -34,17 +34,17 @@ def recorded_job(name: str, index: int) -> ResourceState:
 
 def test_names_come_from_the_configuration_and_the_state_with_the_wildcard_entry() -> None:
     desired = [DesiredResource("nomad_job.web", "nomad_job", "web", {}),
-               DesiredResource("consul_intention.web->db", "consul_intention", "web->db", {}),
+               DesiredResource("consul_intention.web:db", "consul_intention", "web:db", {}),
                DesiredResource("consul_service_defaults.api", "consul_service_defaults",
                                "api", {})]
     state = State.new([recorded_job("old", 3),
-                       ResourceState("consul_intention.api->db", "consul_intention",
-                                     "api->db")])
+                       ResourceState("consul_intention.api:db", "consul_intention",
+                                     "api:db")])
     names = Names.of(desired, state)
     assert names.jobs == ("old", "web")
     assert names.service_defaults == ("api",)
     assert list(names.destinations.items()) == [
-        ("db", ("consul_intention.api->db", "consul_intention.web->db")),
+        ("db", ("consul_intention.api:db", "consul_intention.web:db")),
         ("*", ("Consul intentions toward *",))]
 
 

@@ -27,16 +27,16 @@ def order(config: Config) -> list[list[str]]:
 def test_seed_guide_order() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db"),))
-    assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"]]
+    assert order(config) == [["nomad_job.db"], ["consul_intention.web:db"], ["nomad_job.web"]]
     assert destroy_order(lower_config(config)) == [
-        ["nomad_job.web"], ["consul_intention.web->db"], ["nomad_job.db"]]
+        ["nomad_job.web"], ["consul_intention.web:db"], ["nomad_job.db"]]
 
 
 def test_full_chain_with_service_defaults() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db", protocol="http")),
                     intentions=(Intention("web", "db"),))
     assert order(config) == [["nomad_job.db"], ["consul_service_defaults.db"],
-                             ["consul_intention.web->db"], ["nomad_job.web"]]
+                             ["consul_intention.web:db"], ["nomad_job.web"]]
 
 
 def test_independent_resources_share_a_batch() -> None:
@@ -53,7 +53,7 @@ def test_raw_job_upstreams_give_edges() -> None:
     config = Config(".", jobs=(RawJob("web", source="", upstreams=("db",)),
                                RawJob("db", source="")),
                     intentions=(Intention("web", "db"),))
-    assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"]]
+    assert order(config) == [["nomad_job.db"], ["consul_intention.web:db"], ["nomad_job.web"]]
 
 
 def test_names_outside_the_config_give_no_edges() -> None:
@@ -63,22 +63,22 @@ def test_names_outside_the_config_give_no_edges() -> None:
     resources = lower_config(config)
     # web dials billing (external): its job still waits for the intention web->billing
     assert ResourceGraph.of(resources).edges == (
-        ("consul_intention.*->web", "nomad_job.web"),
-        ("consul_intention.legacy->web", "nomad_job.web"),
-        ("nomad_job.web", "consul_intention.web->billing"),
+        ("consul_intention.ALL:web", "nomad_job.web"),
+        ("consul_intention.legacy:web", "nomad_job.web"),
+        ("nomad_job.web", "consul_intention.web:billing"),
     )
     assert apply_order(resources) == [
-        ["consul_intention.web->billing"],
+        ["consul_intention.web:billing"],
         ["nomad_job.web"],
-        ["consul_intention.*->web", "consul_intention.legacy->web"],
+        ["consul_intention.ALL:web", "consul_intention.legacy:web"],
     ]
 
 
 def test_intention_against_the_call_direction_makes_no_cycle() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db"), Intention("db", "web")))
-    assert order(config) == [["nomad_job.db"], ["consul_intention.web->db"], ["nomad_job.web"],
-                             ["consul_intention.db->web"]]
+    assert order(config) == [["nomad_job.db"], ["consul_intention.web:db"], ["nomad_job.web"],
+                             ["consul_intention.db:web"]]
 
 
 def test_cycle_is_a_config_error_naming_the_cycle() -> None:
@@ -116,22 +116,22 @@ def test_a_deny_is_written_before_the_service_it_guards_and_destroyed_after_it()
                     intentions=(Intention("*", "count-api", action="deny"),
                                 Intention("web", "count-api", action="deny")))
     assert order(config) == [
-        ["consul_intention.*->count-api", "consul_intention.web->count-api"],
+        ["consul_intention.ALL:count-api", "consul_intention.web:count-api"],
         ["nomad_job.count-api"], ["consul_service_defaults.count-api"]]
     assert destroy_order(lower_config(config))[-1] == [
-        "consul_intention.*->count-api", "consul_intention.web->count-api"]
+        "consul_intention.ALL:count-api", "consul_intention.web:count-api"]
 
 
 def test_a_deny_toward_every_service_comes_before_every_job() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("*", "*", action="deny"), Intention("web", "db")))
-    assert order(config) == [["consul_intention.*->*"], ["nomad_job.db"],
-                             ["consul_intention.web->db"], ["nomad_job.web"]]
+    assert order(config) == [["consul_intention.ALL:ALL"], ["nomad_job.db"],
+                             ["consul_intention.web:db"], ["nomad_job.web"]]
     assert ResourceGraph.of(lower_config(config)).needs["nomad_job.db"] == (
-        "consul_intention.*->*",)
+        "consul_intention.ALL:ALL",)
 
 
 def test_a_deny_between_a_caller_and_its_upstream_makes_no_cycle() -> None:
     config = Config(".", services=(svc("web", "db"), svc("db")),
                     intentions=(Intention("web", "db", action="deny"),))
-    assert order(config) == [["consul_intention.web->db"], ["nomad_job.db"], ["nomad_job.web"]]
+    assert order(config) == [["consul_intention.web:db"], ["nomad_job.db"], ["nomad_job.web"]]

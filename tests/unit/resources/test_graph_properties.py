@@ -58,7 +58,7 @@ def test_apply_order_respects_every_edge(config: Config) -> None:
             if config.service(upstream.name).protocol == "http":  # type: ignore[union-attr]
                 chain.append(f"consul_service_defaults.{upstream.name}")
             if (service.name, upstream.name) in intentions:
-                chain.append(f"consul_intention.{service.name}->{upstream.name}")
+                chain.append(f"consul_intention.{service.name}:{upstream.name}")
             chain.append(f"nomad_job.{service.name}")
             steps = [position[a] for a in chain]
             assert steps == sorted(steps) and len(set(steps)) == len(steps), chain

@@ -173,18 +173,18 @@ def test_lower_config_lists_resources_in_order_with_dependencies() -> None:
     assert [r.address for r in resources] == [
         "nomad_job.api", "nomad_job.db", "nomad_job.web",
         "consul_service_defaults.api",
-        "consul_intention.web->api", "consul_intention.web->db",
+        "consul_intention.web:api", "consul_intention.web:db",
     ]
     by_address = {r.address: r for r in resources}
     assert by_address["consul_service_defaults.api"].body == {
         "Kind": "service-defaults", "Name": "api", "Protocol": "http"}
     assert by_address["nomad_job.web"].depends_on == (
-        "nomad_job.db", "consul_intention.web->db")
-    assert by_address["consul_intention.web->api"].depends_on == (
+        "nomad_job.db", "consul_intention.web:db")
+    assert by_address["consul_intention.web:api"].depends_on == (
         "nomad_job.api", "consul_service_defaults.api")
     assert by_address["consul_service_defaults.api"].depends_on == ("nomad_job.api",)
     assert [r.address for r in select_resources(resources, "api")] == [
-        "nomad_job.api", "consul_service_defaults.api", "consul_intention.web->api"]
+        "nomad_job.api", "consul_service_defaults.api", "consul_intention.web:api"]
 
 
 def test_tcp_service_has_no_service_defaults() -> None:

@@ -75,7 +75,7 @@ def test_the_accessor_id_is_a_stable_uuid_per_name() -> None:
 def test_the_job_needs_its_token_and_variable_and_the_variable_needs_the_token() -> None:
     needs = {r.address: r.depends_on for r in lower_config(CONFIG, sidecar_identity=True)}
     assert set(needs["nomad_job.db"]) == {"consul_acl_token.db", "nomad_variable.db"}
-    assert set(needs["nomad_job.web"]) == {"nomad_job.db", "consul_intention.web->db",
+    assert set(needs["nomad_job.web"]) == {"nomad_job.db", "consul_intention.web:db",
                                            "consul_acl_token.web", "nomad_variable.web"}
     assert needs["nomad_variable.db"] == ("consul_acl_token.db",)
     assert needs["consul_acl_token.db"] == ()

@@ -118,12 +118,14 @@ def _resources() -> st.SearchStrategy[list[ResourceState]]:
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5),
                                                                      inner, max_size=3),
         max_leaves=8)
+    names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+    addresses = names.map(lambda name: f"nomad_job.{name}")
     resource = st.builds(
-        ResourceState, address=st.text(min_size=1, max_size=12), kind=st.just("nomad_job"),
+        ResourceState, address=addresses, kind=st.just("nomad_job"),
         id=st.text(max_size=6), attributes=st.dictionaries(st.text(max_size=5), json_values,
                                                            max_size=4),
         observed_index=st.integers(min_value=0), dependencies=st.lists(
-            st.text(max_size=6), max_size=2).map(tuple))
+            addresses, max_size=2).map(tuple))
     return st.lists(resource, max_size=5, unique_by=lambda r: r.address)
 
 

@@ -152,13 +152,13 @@ def test_push_of_a_bad_file_names_it(runner: CliRunner, tmp_path: Path, state: S
 
 def test_a_corrupt_state_is_refused_and_left_alone(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "ncplan.state.json"
-    path.write_text('{"version": 3, "ncplan_version": "0.9.0"}')
+    path.write_text('{"version": 99, "ncplan_version": "0.9.0"}')
     for args in (["state", "list"], ["state", "rm", "nomad_job.db"], ["state", "pull"]):
         result = run(runner, tmp_path, *args)
         assert (result.exit_code, result.stdout) == (1, ""), args
         assert result.stderr.startswith(
-            f"Error: {path}: the state was written by ncplan 0.9.0 in format version 3")
-    assert path.read_text() == '{"version": 3, "ncplan_version": "0.9.0"}'
+            f"Error: {path}: the state was written by ncplan 0.9.0 in format version 99")
+    assert path.read_text() == '{"version": 99, "ncplan_version": "0.9.0"}'
 
 
 def test_locked_state_shows_the_holder(runner: CliRunner, tmp_path: Path, state: State) -> None:

@@ -66,8 +66,8 @@ def job_state(body: dict[str, Any], index: int = 10) -> ResourceState:
 
 
 def intention_state(source: str, destination: str, action: str = "allow") -> ResourceState:
-    return ResourceState(address=f"consul_intention.{source}->{destination}",
-                         kind="consul_intention", id=f"{source}->{destination}",
+    return ResourceState(address=f"consul_intention.{source}:{destination}",
+                         kind="consul_intention", id=f"{source}:{destination}",
                          attributes=intention(source, action), observed_index=21)
 
 
@@ -79,7 +79,7 @@ def _job_change(action: Action, before: Any, after: Any, **fields: Any) -> Resou
 
 def _intention_change(source: str, destination: str, action: Action, before: Any,
                       after: Any, **fields: Any) -> ResourceChange:
-    name = f"{source}->{destination}"
+    name = f"{source}:{destination}"
     return ResourceChange(address=f"consul_intention.{name}", kind="consul_intention",
                           name=name, action=action, before=before, after=after, **fields)
 
@@ -95,7 +95,7 @@ def create() -> Plan:
                                                                                   "worker")),
     )
     configuration = (
-        ConfiguredResource("consul_intention.web->db", "consul_intention", "web->db",
+        ConfiguredResource("consul_intention.web:db", "consul_intention", "web:db",
                            intention("web"), depends_on=("consul_service_defaults.db",)),
         ConfiguredResource("consul_service_defaults.db", "consul_service_defaults", "db",
                            defaults),
@@ -103,7 +103,7 @@ def create() -> Plan:
     )
     return Plan(changes=changes, prior_state=None,
                 apply_order=(("consul_service_defaults.db", "nomad_job.worker"),
-                             ("consul_intention.web->db",)),
+                             ("consul_intention.web:db",)),
                 configuration=configuration,
                 variables=(PlanVariable("db_version", "15"),))
 
@@ -119,7 +119,7 @@ def update() -> Plan:
     return Plan(changes=changes, prior_state=state(job_state(before),
                                                    intention_state("web", "db", "deny")),
                 lineage=LINEAGE, serial=4,
-                apply_order=(("nomad_job.web",), ("consul_intention.web->db",)))
+                apply_order=(("nomad_job.web",), ("consul_intention.web:db",)))
 
 
 def replace() -> Plan:
@@ -137,7 +137,7 @@ def delete() -> Plan:
     change = _intention_change("api", "db", Action.DELETE, old.attributes, None,
                                observed_index=21)
     return Plan(changes=(change,), prior_state=state(old), lineage=LINEAGE, serial=4,
-                apply_order=(("consul_intention.api->db",),), refreshed=False)
+                apply_order=(("consul_intention.api:db",),), refreshed=False)
 
 
 def no_changes() -> Plan:
@@ -152,7 +152,7 @@ def drift() -> Plan:
     drifts = (
         Drift(address="nomad_job.web", kind="nomad_job", name="web", action=Action.UPDATE,
               before=recorded, after=live),
-        Drift(address="consul_intention.web->db", kind="consul_intention", name="web->db",
+        Drift(address="consul_intention.web:db", kind="consul_intention", name="web:db",
               action=Action.DELETE, before=intention("web"), after=None),
     )
     changes = (
@@ -162,7 +162,7 @@ def drift() -> Plan:
     )
     return Plan(changes=changes, drift=drifts, lineage=LINEAGE, serial=4,
                 prior_state=state(job_state(recorded), intention_state("web", "db")),
-                apply_order=(("nomad_job.web",), ("consul_intention.web->db",)))
+                apply_order=(("nomad_job.web",), ("consul_intention.web:db",)))
 
 
 def placement_failure() -> Plan:
@@ -180,7 +180,7 @@ def coverage_warnings() -> Plan:
                     "will be refused", address="nomad_job.web",
                     detail="Consul's ACL default policy is deny."),
         PlanWarning("intention web -> ghost: no service ghost exists in the configuration or "
-                    "in Consul", address="consul_intention.web->ghost"),
+                    "in Consul", address="consul_intention.web:ghost"),
     )
     plan = create()
     return Plan(changes=plan.changes, warnings=warnings, apply_order=plan.apply_order)
@@ -232,7 +232,7 @@ def destroy() -> Plan:
     )
     return Plan(mode=PlanMode.DESTROY, changes=changes, prior_state=state(*resources),
                 lineage=LINEAGE, serial=4,
-                apply_order=(("consul_intention.web->db",), ("nomad_job.web",)))
+                apply_order=(("consul_intention.web:db",), ("nomad_job.web",)))
 
 
 def many() -> Plan:

@@ -28,8 +28,8 @@ WEB = ResourceChange(address="nomad_job.web", kind="nomad_job", name="web",
                      action=Action.UPDATE)
 OLD = ResourceChange(address="nomad_job.old", kind="nomad_job", name="old",
                      action=Action.DELETE)
-INTENTION = ResourceChange(address="consul_intention.web->db", kind="consul_intention",
-                           name="web->db", action=Action.REPLACE)
+INTENTION = ResourceChange(address="consul_intention.web:db", kind="consul_intention",
+                           name="web:db", action=Action.REPLACE)
 RUNNING = DeploymentProgress("db", "running", desired=2, placed=1, healthy=0, unhealthy=0,
                              description="Deployment is running")
 FAILED = DeploymentProgress("db", "failed", desired=2, placed=2, healthy=1, unhealthy=1,
@@ -49,7 +49,7 @@ def run(hooks: ApplyHooks) -> None:
     hooks.pre_apply(OLD)
     hooks.post_apply(OLD, ResourceOutcome("nomad_job.old", seconds=0.4))
     hooks.pre_apply(INTENTION)
-    hooks.post_apply(INTENTION, ResourceOutcome("consul_intention.web->db", index=7,
+    hooks.post_apply(INTENTION, ResourceOutcome("consul_intention.web:db", index=7,
                                                 seconds=61))
 
 
@@ -70,8 +70,8 @@ def test_plain_lines_one_per_change_and_per_progress() -> None:
         "nomad_job.web: Skipped: nomad_job.db failed",
         "nomad_job.old: Destroying...",
         "nomad_job.old: Destruction complete after 0s",
-        "consul_intention.web->db: Replacing...",
-        "consul_intention.web->db: Replacement complete after 1m1s [index=7]",
+        "consul_intention.web:db: Replacing...",
+        "consul_intention.web:db: Replacement complete after 1m1s [index=7]",
     ]
 
 
@@ -164,13 +164,13 @@ def test_json_skip_complete_and_summary() -> None:
     assert lines[7]["hook"] == {"resource": lines[7]["hook"]["resource"], "action": "delete",
                                 "elapsed_seconds": 0}
     assert lines[7]["@message"] == "nomad_job.old: Destruction complete after 0s"
-    assert lines[9]["@message"] == "consul_intention.web->db: Replacement complete after 1m1s"\
+    assert lines[9]["@message"] == "consul_intention.web:db: Replacement complete after 1m1s"\
         " [index=7]"
     hook = lines[9]["hook"]
     assert (hook["action"], hook["id_key"], hook["id_value"], hook["elapsed_seconds"]) == (
         "replace", "index", "7", 61)
     assert (hook["resource"]["resource_type"], hook["resource"]["resource_name"],
-            hook["resource"]["implied_provider"]) == ("consul_intention", "web->db", "consul")
+            hook["resource"]["implied_provider"]) == ("consul_intention", "web:db", "consul")
     assert lines[10]["@message"] == "Apply complete! Resources: 1 added, 0 changed, " \
         "2 destroyed."
     assert lines[10]["changes"] == {"add": 1, "change": 0, "remove": 2, "operation": "apply"}
@@ -229,13 +229,13 @@ def test_an_interrupt_is_said_at_once_and_a_rollout_left_says_so() -> None:
     out = io.StringIO()
     view = HumanApplyView(Console(file=out, width=100))
     view.pre_apply(DB)
-    view.stopping(("consul_intention.web->db",), ("nomad_job.db",))
+    view.stopping(("consul_intention.web:db",), ("nomad_job.db",))
     view.post_apply(DB, ResourceOutcome("nomad_job.db", index=41, seconds=3.1,
                                         note=NOT_AWAITED))
     assert out.getvalue().splitlines() == [
         "nomad_job.db: Creating...",
         "Interrupt received: starting no new steps.",
-        "  Finishing the running steps: consul_intention.web->db",
+        "  Finishing the running steps: consul_intention.web:db",
         "  Not awaiting the rollout of nomad_job.db: registered, recorded as applied.",
         "  Press Ctrl-C again to stop now.",
         "nomad_job.db: Creation complete after 3s [index=41]; rollout not awaited: the apply "

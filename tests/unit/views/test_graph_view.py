@@ -40,7 +40,7 @@ Apply order
 ├── 2.
 │   └── consul_service_defaults.db
 ├── 3.
-│   └── consul_intention.web->db
+│   └── consul_intention.web:db
 └── 4.
     └── nomad_job.web
 """
@@ -54,7 +54,7 @@ Apply order
 ├── 1.
 │   └── nomad_job.db
 ├── 2.
-│   └── consul_intention.web->db
+│   └── consul_intention.web:db
 └── 3.
     └── nomad_job.web
 """
@@ -73,14 +73,14 @@ def test_dot() -> None:
 digraph ncplan {
   rankdir = LR;
   node [shape = box];
-  "consul_intention.web->db";
+  "consul_intention.web:db";
   "consul_service_defaults.db";
   "nomad_job.db";
   "nomad_job.web";
-  "consul_intention.web->db" -> "consul_service_defaults.db";
-  "consul_intention.web->db" -> "nomad_job.db";
+  "consul_intention.web:db" -> "consul_service_defaults.db";
+  "consul_intention.web:db" -> "nomad_job.db";
   "consul_service_defaults.db" -> "nomad_job.db";
-  "nomad_job.web" -> "consul_intention.web->db";
+  "nomad_job.web" -> "consul_intention.web:db";
   "nomad_job.web" -> "consul_service_defaults.db";
   "nomad_job.web" -> "nomad_job.db";
 }
@@ -91,7 +91,7 @@ def test_mermaid() -> None:
     graph = build_graph(SEED, lower_config(SEED)).resources
     assert graph_mermaid(graph) == """\
 flowchart LR
-  n0["consul_intention.web->db"]
+  n0["consul_intention.web:db"]
   n1["consul_service_defaults.db"]
   n2["nomad_job.db"]
   n3["nomad_job.web"]

@@ -73,7 +73,7 @@ def test_json_is_plain_json_with_sorted_keys() -> None:
     assert "\x1b" not in text
     assert document["format_version"] == "1.2"
     assert [r["address"] for r in document["prior_state"]["values"]["root_module"]["resources"]] \
-        == ["consul_intention.web->db", "nomad_job.web"]
+        == ["consul_intention.web:db", "nomad_job.web"]
     annotations = document["nomad_plans"]["web"]["annotations"]["web"]
     assert (annotations["place"], annotations["in_place_update"]) == (1, 1)
 
@@ -84,14 +84,14 @@ def test_drift_is_shown_before_the_plan_in_every_form() -> None:
     assert text.index("Objects have changed outside of ncplan") < text.index(
         "ncplan will perform the following actions:")
     assert "# nomad_job.web has changed" in text
-    assert "# consul_intention.web->db has been deleted" in text
+    assert "# consul_intention.web:db has been deleted" in text
     assert "~ Count = 1 -> 3" in text
     markdown = plan_markdown(plan)
     assert markdown.index("### Objects have changed outside of ncplan") < markdown.index(
         "### Changes")
     drifts = plan_document(plan)["resource_drift"]
     assert [(d["address"], d["change"]["actions"]) for d in drifts] == [
-        ("nomad_job.web", ["update"]), ("consul_intention.web->db", ["delete"])]
+        ("nomad_job.web", ["update"]), ("consul_intention.web:db", ["delete"])]
 
 
 def test_refresh_only_says_nothing_will_be_undone() -> None:
