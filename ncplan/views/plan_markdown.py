@@ -14,7 +14,7 @@ import html
 from collections import Counter
 from collections.abc import Iterable
 
-from ncplan.planner.model import Action, Plan, PlanMode, PlanWarning
+from ncplan.planner.model import Action, Adoption, Plan, PlanMode, PlanWarning
 from ncplan.views import plan_lines as words
 from ncplan.views.attribute_diff import DiffLine
 from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
@@ -51,28 +51,27 @@ def _cell(text: str) -> str:
 
 def summary_table(plan: Plan) -> list[str]:
     """``| Type | Add | Change | Destroy |`` with one row per resource type that changes
-    (an ``Import`` column first when the plan imports or records objects)."""
-    adopt: Counter[str] = Counter()
+    (an ``Import`` and a ``Record`` column first when the plan imports or records objects)."""
+    adopted: dict[Adoption, Counter[str]] = {how: Counter() for how in Adoption}
     add: Counter[str] = Counter()
     change: Counter[str] = Counter()
     destroy: Counter[str] = Counter()
     for item in plan.actionable:
-        adopt[item.kind] += item.adoption is not None
+        if item.adoption is not None:
+            adopted[item.adoption][item.kind] += 1
         add[item.kind] += item.action in (Action.CREATE, Action.REPLACE)
         change[item.kind] += item.action is Action.UPDATE
         destroy[item.kind] += item.action in (Action.DELETE, Action.REPLACE)
     kinds = sorted({item.kind for item in plan.actionable})
     if not kinds:
         return []
-    if not sum(adopt.values()):
-        rows = ["| Type | Add | Change | Destroy |", "|------|----:|-------:|--------:|"]
-        rows += [f"| `{kind}` | {add[kind]} | {change[kind]} | {destroy[kind]} |"
-                 for kind in kinds]
-        return [*rows, ""]
-    rows = ["| Type | Import | Add | Change | Destroy |",
-            "|------|-------:|----:|-------:|--------:|"]
-    rows += [f"| `{kind}` | {adopt[kind]} | {add[kind]} | {change[kind]} | {destroy[kind]} |"
-             for kind in kinds]
+    columns = [(how.value.capitalize(), counts) for how, counts in adopted.items()
+               if counts.total()]
+    columns += [("Add", add), ("Change", change), ("Destroy", destroy)]
+    rows = ["| Type | " + " | ".join(name for name, _ in columns) + " |",
+            "|------|" + "|".join("-" * (len(name) + 1) + ":" for name, _ in columns) + "|"]
+    rows += ["| `" + kind + "` | " + " | ".join(str(counts[kind]) for _, counts in columns)
+             + " |" for kind in kinds]
     return [*rows, ""]
 
 

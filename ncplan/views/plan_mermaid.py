@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ncplan.planner.model import Action, Plan
+from ncplan.planner.model import Action, Adoption, Plan, ResourceChange
 
 #: Each action's class: its name in the graph and its colours (GitHub's diff colours).
 CLASSES: Mapping[Action, tuple[str, str]] = {
@@ -20,11 +20,27 @@ CLASSES: Mapping[Action, tuple[str, str]] = {
     Action.REPLACE: ("replace", "fill:#fbefff,stroke:#8250df,color:#1f2328"),
     Action.DELETE: ("delete", "fill:#ffebe9,stroke:#cf222e,color:#1f2328"),
 }
+#: An adopted object that changes nothing else: imported, or recorded in the state.
+ADOPTED: Mapping[Adoption, tuple[str, str]] = {
+    Adoption.IMPORT: ("import", "fill:#ddf4ff,stroke:#0969da,color:#1f2328"),
+    Adoption.RECORD: ("record", "fill:#ddf4ff,stroke:#0969da,color:#1f2328"),
+}
 UNCHANGED = ("unchanged", "fill:#f6f8fa,stroke:#8c959f,color:#57606a")
 SIGNS: Mapping[Action, str] = {Action.CREATE: "+", Action.UPDATE: "~",
                                Action.REPLACE: "-/+", Action.DELETE: "-"}
-LEGEND = ("Legend: `+` create, `~` update in place, `-/+` replace, `-` destroy; grey: "
-          "needed, unchanged. An arrow points at what a resource needs.")
+LEGEND = ("Legend: `+` create, `~` update in place, `-/+` replace, `-` destroy{adopted}; "
+          "grey: needed, unchanged. An arrow points at what a resource needs.")
+ADOPTED_LEGEND = {"import": ", `import` adopted into the state (made outside ncplan)",
+                  "record": ", `record` recorded in the state (applied, then interrupted)"}
+
+
+def _class_and_sign(change: ResourceChange) -> tuple[str, str, str]:
+    """A changed node's class name, its style and the sign its label starts with."""
+    if change.action is Action.NOOP and change.adoption is not None:
+        name, style = ADOPTED[change.adoption]
+        return name, style, name
+    name, style = CLASSES[change.action]
+    return name, style, SIGNS[change.action]
 
 
 def _label(text: str) -> str:
@@ -47,15 +63,16 @@ def change_graph(plan: Plan) -> list[str]:
         if change is None:
             lines.append(f"  {ids[address]}[{_label(address)}]:::{UNCHANGED[0]}")
         else:
-            label = f"{SIGNS[change.action]} {address}"
-            lines.append(f"  {ids[address]}[{_label(label)}]:::{CLASSES[change.action][0]}")
+            name, _, sign = _class_and_sign(change)
+            lines.append(f"  {ids[address]}[{_label(f'{sign} {address}')}]:::{name}")
     for address in sorted(changed):
         for need in changed[address].depends_on:
             lines.append(f"  {ids[address]} --> {ids[need]}")
-    used = {c.action for c in changed.values()}
-    for action, (name, style) in CLASSES.items():
-        if action in used:
+    used = dict(_class_and_sign(c)[:2] for c in changed.values())
+    for name, style in [*CLASSES.values(), *ADOPTED.values()]:
+        if name in used:
             lines.append(f"  classDef {name} {style}")
     if needed:
         lines.append(f"  classDef {UNCHANGED[0]} {UNCHANGED[1]}")
-    return [*lines, "```", "", LEGEND, ""]
+    adopted = "".join(words for name, words in ADOPTED_LEGEND.items() if name in used)
+    return [*lines, "```", "", LEGEND.format(adopted=adopted), ""]

@@ -72,8 +72,9 @@ def make_mesh(tmp_path: Path, agents: Agents, *, db_command: str | None = None) 
     db = db_command or echo_db
     values = {"db_command": db, "web_command": web, "consul_binary": str(agents.consul_binary),
               "consul_agent": agents.consul_addr}
-    (directory / "test.ncvars.hcl").write_text(
-        "".join(f"{name} = {json.dumps(value)}\n" for name, value in values.items()))
+    width = max(map(len, values))  # aligned as ncplan fmt leaves it: the pipeline checks fmt
+    (directory / "test.ncvars.hcl").write_text("".join(
+        f"{name.ljust(width)} = {json.dumps(value)}\n" for name, value in values.items()))
     wipe(agents, NAMES)
     return Mesh(directory, agents)
 

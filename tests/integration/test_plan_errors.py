@@ -16,14 +16,14 @@ from ncplan.state import locked
 
 # The raw example's web app task, and the seed guide's own, which has no driver.
 RUNNABLE_WEB_APP = '''\
-            driver = "raw_exec"
+      driver = "raw_exec"
 
-            config {
-                command = "sleep"
-                args    = ["2147483647"]
-            }
+      config {
+        command = "sleep"
+        args    = ["2147483647"]
+      }
 '''
-GUIDE_WEB_APP = "            # ... typical configuration.\n"
+GUIDE_WEB_APP = "      # ... typical configuration.\n"
 
 
 def test_an_unreachable_nomad_names_its_address_and_the_variable(

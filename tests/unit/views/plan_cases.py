@@ -14,6 +14,7 @@ from typing import Any
 
 from ncplan.planner.model import (
     Action,
+    Adoption,
     ConfiguredResource,
     Drift,
     Plan,
@@ -245,9 +246,22 @@ def many() -> Plan:
                 lineage=LINEAGE, serial=4, apply_order=plan.apply_order)
 
 
+def adopted() -> Plan:
+    """An intention made by hand, imported; a job an interrupted apply wrote, recorded."""
+    body = job()
+    changes = (
+        _intention_change("web", "db", Action.NOOP, intention("web"), intention("web"),
+                          depends_on=("nomad_job.db",), adoption=Adoption.IMPORT,
+                          import_id="web:db"),
+        _job_change(Action.NOOP, body, body, adoption=Adoption.RECORD),
+    )
+    return Plan(changes=changes, prior_state=None,
+                apply_order=(("nomad_job.web",), ("consul_intention.web:db",)))
+
+
 CASES: dict[str, Callable[[], Plan]] = {
     "create": create, "update": update, "replace": replace, "delete": delete,
     "no_changes": no_changes, "drift": drift, "placement_failure": placement_failure,
     "coverage_warnings": coverage_warnings, "sensitive": sensitive,
-    "refresh_only": refresh_only, "destroy": destroy, "many": many,
+    "refresh_only": refresh_only, "destroy": destroy, "many": many, "adopted": adopted,
 }

@@ -23,7 +23,7 @@ def mermaid_block(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["create", "update", "replace", "delete", "destroy",
-                                  "sensitive", "many"])
+                                  "sensitive", "many", "adopted"])
 def test_every_node_has_a_defined_class_and_the_graph_comes_first(name: str) -> None:
     text = plan_markdown(CASES[name]())
     block = mermaid_block(text)
@@ -45,6 +45,14 @@ def test_each_action_has_its_own_class() -> None:
     assert labels["+ nomad_job.worker-00"] == "create"
     assert plan_markdown(CASES["replace"]()).count(":::replace") == 1
     assert plan_markdown(CASES["delete"]()).count(":::delete") == 1
+
+
+def test_an_adopted_object_is_drawn_as_its_import_or_record() -> None:
+    text = plan_markdown(CASES["adopted"]())
+    labels = {m.group(2): m.group(3) for m in map(NODE.match, mermaid_block(text)) if m}
+    assert labels == {"import consul_intention.web:db": "import",
+                      "record nomad_job.web": "record", "nomad_job.db": "unchanged"}
+    assert "`import` adopted into the state" in text and "`record` recorded" in text
 
 
 def test_needed_unchanged_resources_are_drawn_plain() -> None:
