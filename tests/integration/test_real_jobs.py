@@ -52,7 +52,7 @@ def test_graph_shows_the_dynamic_upstreams_once_nomad_parsed_the_job(
     assert run.exit_code == 0, run.both
     assert run.stderr == ""
     for name in (*DYNAMIC_11, "dgraph-zero-0-grpc-private", "plugin-work-queue"):
-        assert f"-> {name} (external)" in run.stdout
+        assert f"-> {name} (in this job)" in run.stdout  # grapl-core serves them all
 
 
 def test_more_replicas_make_more_dynamic_upstreams(agents: Agents, tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_more_replicas_make_more_dynamic_upstreams(agents: Agents, tmp_path: Pat
     run = ncplan(directory, ["graph", "--var", "dgraph_replicas=3"], agent_env(agents))
     assert run.exit_code == 0, run.both
     for index in range(3):
-        assert f"-> dgraph-zero-{index}-grpc-private (external)" in run.stdout
+        assert f"-> dgraph-zero-{index}-grpc-private (in this job)" in run.stdout
 
 
 def test_a_value_the_jobspecs_validation_refuses_is_located(agents: Agents,
@@ -94,7 +94,8 @@ def test_a_raw_exec_jobspec_with_services_applies_then_plans_clean(agents: Agent
     applied = ncplan(directory, ["apply", "--auto-approve", "--no-wait"], env)
     assert applied.exit_code == 0, applied.both
     live = agents.nomad("GET", "/v1/job/count-api").json()
-    assert live["Meta"] == {"team": "counting"}  # the dynamic block, expanded by Nomad
+    assert live["Meta"]["team"] == "counting"  # the dynamic block, expanded by Nomad
+    assert set(live["Meta"]) == {"team", "ncplan_lineage"}  # and the ownership mark
     proxy = live["TaskGroups"][0]["Tasks"][1]["Config"]
     assert proxy["command"] == str(agents.consul_binary)  # the ncplan variable's value
     second = ncplan(directory, ["plan", "--detailed-exitcode"], env)

@@ -132,7 +132,7 @@ def test_small_state_is_plain_json_written_with_cas(agents: Agents, settings: Co
     entry = kv_get(agents, kv_path)
     assert entry is not None
     doc = json.loads(base64.b64decode(str(entry["Value"])))
-    assert (doc["serial"], doc["lineage"], doc["version"]) == (1, first.lineage, 2)
+    assert (doc["serial"], doc["lineage"], doc["version"]) == (1, first.lineage, 3)
     index = entry["ModifyIndex"]
     assert persist(manager, first).serial == 1  # identical: nothing written
     assert kv_get(agents, kv_path)["ModifyIndex"] == index  # type: ignore[index]
