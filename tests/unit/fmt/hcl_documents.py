@@ -175,7 +175,9 @@ def _heredoc(draw: st.DrawFn) -> str:
 
 
 def _comment(draw: st.DrawFn) -> str:
-    text = draw(TEXT).replace("*/", "")
+    text = draw(TEXT)
+    while "*/" in text:  # one pass can leave one: "**//" -> "*/"
+        text = text.replace("*/", "")
     return draw(st.sampled_from(["#", "//"])) + text if draw(st.booleans()) else (
         "/*" + text + "*/")
 
