@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from ncplan.errors import StateError
+from ncplan.state.backends.local import open_local
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
@@ -128,3 +131,33 @@ def test_the_readme_shows_the_two_commands() -> None:
 def test_the_package_readme_is_this_readme() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert (ROOT / project["readme"]).resolve() == README
+
+
+def test_the_restore_hint_names_a_heading_of_the_docs(tmp_path: Path) -> None:
+    """An unreadable state's error sends the reader to a section by its title: that title
+    is a heading of plan-and-apply.md, whose steps the state tests run."""
+    state = tmp_path / "ncplan.state.json"
+    state.write_text("{")
+    (tmp_path / "ncplan.state.json.backup").write_text("{}")
+    with pytest.raises(StateError) as caught:
+        open_local(state).read()
+    titles = re.findall(r'see "([^"]+)"', caught.value.hint or "")
+    assert titles, caught.value.hint
+    page = ROOT / "docs" / "plan-and-apply.md"
+    assert {slug(title) for title in titles} <= anchors(page)
+
+
+def test_no_page_spells_an_intention_address_the_old_way() -> None:
+    """Addresses paste unquoted into a shell: `consul_intention.web:db`, `ALL` for `*`.
+    Commands and outputs (fenced blocks) and the address forms use that spelling, and no
+    page tells the reader to quote an address; prose may still name the older spellings
+    where it says they are read."""
+    old = re.compile(r"consul_intention\.[\w*-]*->|consul_intention\.\*")
+    form = re.compile(r"consul_intention\.SRC->|'consul_intention\.|\"consul_intention\.")
+    found: list[str] = []
+    for page in [*PAGES, *sorted((ROOT / "examples").rglob("README.md"))]:
+        text = page.read_text(encoding="utf-8")
+        found += [f"{where(page)}: {m.group(0)}" for block in _FENCE.findall(text)
+                  for m in old.finditer(block)]
+        found += [f"{where(page)}: {m.group(0)}" for m in form.finditer(text)]
+    assert not found, found
