@@ -1,0 +1,65 @@
+"""Every example's plan against the real agents (human, ``--json``, ``--markdown``), held to
+the bytes in snapshots/examples/: the first plan (Nomad's own plan of each job included),
+then, after apply, the plan of a changed count and environment (Nomad's field diff).
+
+A move inside ncplan must not change one of them. ``NCPLAN_UPDATE_SNAPSHOTS=1`` rewrites
+the files (review the diff).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from agentlib import Agents
+from plan_helpers import agent_env, apply_all, copy_example, ncplan
+
+from ncplan.views import plan_json
+
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "examples"
+NAMES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh", "jobspec-mesh")
+# What Nomad makes anew on each run (the IDs it generates, its Raft indexes, times).
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+INDEX = re.compile(r'("job_modify_index": )[1-9][0-9]*')
+FORMS = {"human": ([], "txt"), "json": (["--json"], "json"), "markdown": (["--markdown"], "md")}
+
+pytestmark = pytest.mark.usefixtures("wiped")
+
+
+def assert_snapshot(path: Path, actual: str, agents: Agents) -> None:
+    actual = actual.replace(agents.nomad_addr, "NOMAD_ADDR").replace(
+        agents.consul_addr, "CONSUL_HTTP_ADDR")
+    actual = INDEX.sub(r"\1<index>", UUID.sub("<uuid>", actual))
+    if os.environ.get("NCPLAN_UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.exists(), f"no snapshot {path}; run with NCPLAN_UPDATE_SNAPSHOTS=1"
+    assert actual == path.read_text(encoding="utf-8"), f"{path.name} differs from the plan"
+
+
+def plans(directory: Path, agents: Agents, stem: str) -> None:
+    for args, suffix in FORMS.values():
+        run = ncplan(directory, ["plan", *args], agent_env(agents))
+        assert_snapshot(SNAPSHOTS / f"{stem}.{suffix}",
+                        f"exit {run.exit_code}\n--- stdout\n{run.stdout}"
+                        f"--- stderr\n{run.stderr}", agents)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_plans_against_the_agents_are_unchanged(
+        agents: Agents, tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan_json, "__version__", "0.0.0-test")
+    directory = copy_example(name, tmp_path)
+    plans(directory, agents, f"{name}.first")
+    apply_all(directory, agent_env(agents))
+    plans(directory, agents, f"{name}.applied")
+    for path in directory.glob("*.hcl"):
+        text = path.read_text()
+        changed = text.replace("count = 2", "count = 3").replace(
+            'service "web" {', 'service "web" {\n  count = 3', 1).replace(
+            "postgresql://", "postgres://")
+        path.write_text(changed)
+    plans(directory, agents, f"{name}.changed")
