@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ncplan.address import job_address
 from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
 from ncplan.diagnostics import Diagnostic
-from ncplan.resources.address import job_address
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ncplan.address import intention_name, parse_address, split_intention_name
 from ncplan.commands.context import AppContext
 from ncplan.commands.planning import PlanOptions, plan_for_state, prepare
 from ncplan.errors import NcplanError
@@ -23,7 +24,6 @@ from ncplan.planner.model import PlanMode
 from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
 from ncplan.providers.marking import mark_live
-from ncplan.resources.address import intention_name, parse_address, split_intention_name
 from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
 from ncplan.state.model import ResourceState, State

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.address import service_defaults_address
 from ncplan.providers.consul_config import (
     ENTRY_SERVER_FIELDS,
     ConfigEntries,
@@ -26,7 +27,6 @@ from ncplan.providers.consul_config import (
 from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveServiceDefaults
-from ncplan.resources.address import service_defaults_address
 
 KIND = "service-defaults"
 

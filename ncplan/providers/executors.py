@@ -39,6 +39,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.address import parse_address
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.planner.apply import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
@@ -48,7 +49,6 @@ from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.nomad_variable import NomadVariables
-from ncplan.resources.address import parse_address
 from ncplan.resources.ownership import with_entry_mark, with_job_mark
 from ncplan.resources.sidecar_identity import TOKEN_ITEM
 from ncplan.state.model import ResourceState

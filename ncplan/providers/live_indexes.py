@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from ncplan.address import parse_address
 from ncplan.errors import NcplanError
 from ncplan.planner.model import ResourceChange
 from ncplan.providers.clients import Providers
-from ncplan.resources.address import parse_address
 
 
 class HasIndex(Protocol):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from ncplan.address import job_address
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers import nomad_answers
 from ncplan.providers.http import (
@@ -23,7 +24,6 @@ from ncplan.providers.http import (
 )
 from ncplan.providers.live import LiveJob, NomadJobPlan
 from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.resources.address import job_address
 
 ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceIndexErrPrefix
 

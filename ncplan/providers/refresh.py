@@ -26,6 +26,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+from ncplan.address import (
+    Address,
+    job_address,
+    parse_address,
+    service_defaults_address,
+    token_address,
+    variable_address,
+)
 from ncplan.config.model import Config, RawJob
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
@@ -42,14 +50,6 @@ from ncplan.providers.live import (
     Refreshed,
 )
 from ncplan.providers.parse_errors import locate
-from ncplan.resources.address import (
-    Address,
-    job_address,
-    parse_address,
-    service_defaults_address,
-    token_address,
-    variable_address,
-)
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.ownership import job_owner, with_job_mark
 from ncplan.state.model import State

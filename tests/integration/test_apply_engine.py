@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from agentlib import Agents
 
+from ncplan.address import parse_address
 from ncplan.config.loader import load_config
 from ncplan.config.model import Config, NomadSettings
 from ncplan.planner.apply import ApplyOptions, ApplyResult, Problem, apply_plan
@@ -31,7 +32,6 @@ from ncplan.providers.live import Refreshed
 from ncplan.providers.nomad_deployment import RolloutWaiter
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.resources.address import parse_address
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.state.backends.local import open_local
 from ncplan.state.manager import StateManager

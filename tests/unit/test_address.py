@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ncplan.config.model import Intention, RawJob, Service, Task
-from ncplan.errors import ConfigError
-from ncplan.resources.address import (
+from ncplan.address import (
     Address,
     canonical_address,
     intention_address,
@@ -14,6 +12,8 @@ from ncplan.resources.address import (
     parse_address,
     service_defaults_address,
 )
+from ncplan.config.model import Intention, RawJob, Service, Task
+from ncplan.errors import ConfigError
 
 
 def test_built_addresses_parse_back_to_their_parts() -> None:
