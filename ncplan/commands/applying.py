@@ -34,9 +34,9 @@ from ncplan.planner.reconcile import reconciled
 from ncplan.providers.executors import executors
 from ncplan.providers.live_indexes import moved_indexes
 from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT, RolloutWaiter
-from ncplan.providers.nomad_settings import NomadHttpSettings
 from ncplan.state import StateManager, locked
 from ncplan.state.model import State
+from ncplan.transport.nomad import NomadHttpSettings
 from ncplan.views.apply_output import ApplyUi
 
 

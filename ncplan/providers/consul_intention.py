@@ -44,10 +44,10 @@ from ncplan.providers.consul_config import (
     consul_client,
     entry_index,
 )
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveIntentions, MeshPolicy
 from ncplan.resources.ownership import owned_sources, with_sources_mark
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 
 KIND = "service-intentions"
 # Fields Consul computes for each source: never sent back in a write.

@@ -24,9 +24,9 @@ from ncplan.providers.consul_config import (
     consul_client,
     entry_index,
 )
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveServiceDefaults
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 
 KIND = "service-defaults"
 

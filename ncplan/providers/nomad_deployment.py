@@ -34,10 +34,10 @@ from urllib.parse import quote
 
 from ncplan.providers import deployment_answers as answers
 from ncplan.providers.deployment_answers import RegisteredJob
-from ncplan.providers.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
 from ncplan.providers.live import DeploymentProgress
 from ncplan.providers.nomad_job import job_path
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 if TYPE_CHECKING:
     from ncplan.planner.hooks import ApplyHooks

@@ -1,6 +1,6 @@
 """The ``nomad_job`` provider: read, parse, plan, register (check-and-set), deregister.
 
-Plain HTTP through :mod:`ncplan.providers.http` (docs/decisions.md says why not
+Plain HTTP through :mod:`ncplan.transport.http` (docs/decisions.md says why not
 python-nomad); the answers are decoded by :mod:`ncplan.providers.nomad_answers`. Region
 and namespace from :class:`NomadHttpSettings` go with every request.
 """
@@ -15,15 +15,15 @@ from urllib.parse import quote
 from ncplan.address import job_address
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers import nomad_answers
-from ncplan.providers.http import (
+from ncplan.providers.live import LiveJob, NomadJobPlan
+from ncplan.transport.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
     HttpClient,
     RetryPolicy,
     refusals_at,
 )
-from ncplan.providers.live import LiveJob, NomadJobPlan
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.nomad import NomadHttpSettings
 
 ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceIndexErrPrefix
 

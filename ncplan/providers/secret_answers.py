@@ -1,6 +1,6 @@
 """Answers that carry a secret (an ACL token's SecretID, a Variable's items). Pure.
 
-:meth:`Answer.json <ncplan.providers.http.Answer.json>` quotes a body it cannot parse in
+:meth:`Answer.json <ncplan.transport.http.Answer.json>` quotes a body it cannot parse in
 its error; these answers must never be quoted, so they are parsed here, and an error
 says what was wrong with the body's shape, never what it held.
 """

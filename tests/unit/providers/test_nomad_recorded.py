@@ -17,10 +17,10 @@ from local_http import serve
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers import nomad_answers
-from ncplan.providers.http import Answer, RetryPolicy
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan
 from ncplan.providers.nomad_job import NomadJobs, is_enforce_index_conflict
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.http import Answer, RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 RECORDED = Path(__file__).parent / "recorded" / "nomad"
 SCRIPT = Path(__file__).resolve().parents[2] / "record" / "record_nomad.py"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import requests
 
 from ncplan.config.model import DEFAULT_NOMAD_ADDRESS, NomadSettings
-from ncplan.providers import tls
-from ncplan.providers.http import (
+from ncplan.transport import tls
+from ncplan.transport.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
     Api,

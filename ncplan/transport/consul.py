@@ -20,8 +20,8 @@ import requests
 
 from ncplan.config.model import DEFAULT_CONSUL_ADDRESS
 from ncplan.errors import NcplanError, ProviderError
-from ncplan.providers import tls
-from ncplan.providers.http import one_line
+from ncplan.transport import tls
+from ncplan.transport.http import one_line
 
 _FALSE = {"0", "false", "no", "off"}
 _TRUE = {"1", "true", "yes", "on"}

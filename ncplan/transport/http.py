@@ -35,8 +35,8 @@ import urllib3
 
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
 from ncplan.jsontypes import kind_name, value_kind
-from ncplan.providers import tls
-from ncplan.providers.acl_needs import capability_needed
+from ncplan.transport import tls
+from ncplan.transport.acl_needs import capability_needed
 
 DEFAULT_TIMEOUT = 10.0
 _QUOTE_LIMIT = 600
@@ -196,7 +196,7 @@ class HttpClient:
     def failure(self, answer: Answer, *, attempts: int = 1,
                 needs: str | None = None) -> ProviderError:
         """The ncplan error for an answer whose status was not accepted; ``needs`` is the
-        capability the call needs (:func:`~ncplan.providers.acl_needs.capability_needed`)."""
+        capability the call needs (:func:`~ncplan.transport.acl_needs.capability_needed`)."""
         api, status = self.api, answer.status
         where = f"{answer.method} {answer.path}"
         said = one_line(answer.text) or "(empty body)"
