@@ -1,6 +1,6 @@
 """``ncplan apply [PLANFILE]`` and ``ncplan destroy``: flags in, exit code out.
 
-The work is :func:`ncplan.commands.applying.run_apply`. Exit codes: 0 applied (or
+The work is :func:`ncplan.orchestration.apply_run.run_apply`. Exit codes: 0 applied (or
 nothing to do); 1 an error, a stale plan, a refused approval, or a resource that failed
 or was skipped; 130 interrupted (Ctrl-C or SIGTERM: the running requests finish and are
 recorded, rollouts are no longer awaited; a second one stops at once, after releasing
@@ -15,8 +15,6 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.applying import ApplyOutcome, ApplySettings, Ending, run_apply
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import (
     ParallelismOption,
     RefreshOnlyOption,
@@ -27,9 +25,11 @@ from ncplan.commands.plan import plan_mode, plan_options
 from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
 from ncplan.interrupts import engine_busy, leave
+from ncplan.orchestration.apply_run import ApplyOutcome, ApplySettings, Ending, run_apply
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.refresh import DEFAULT_PARALLELISM
 from ncplan.planner.apply import ApplyResult
 from ncplan.planner.model import PlanMode
-from ncplan.providers.refresh import DEFAULT_PARALLELISM
 from ncplan.state import parse_duration
 from ncplan.views.apply_output import ApplyUi, HumanApplyUi, JsonApplyUi
 from ncplan.views.console import make_console

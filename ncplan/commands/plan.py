@@ -10,19 +10,19 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import (
     ParallelismOption,
     RefreshOnlyOption,
     VarFileOption,
     VarOption,
 )
-from ncplan.commands.planning import PlanOptions, make_plan
 from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.plan_run import PlanOptions, make_plan
+from ncplan.orchestration.refresh import DEFAULT_PARALLELISM
 from ncplan.planner import planfile
 from ncplan.planner.model import Plan, PlanMode
-from ncplan.providers.refresh import DEFAULT_PARALLELISM
 from ncplan.state import parse_duration
 from ncplan.views.plan_output import PlanForm, print_plan
 

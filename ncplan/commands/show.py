@@ -14,11 +14,11 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.commands.plan import plan_form
 from ncplan.commands.state import backend_for, config_from_directory
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
 from ncplan.planner import planfile
 from ncplan.planner.redaction import redacted_state
 from ncplan.state.model import State

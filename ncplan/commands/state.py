@@ -19,11 +19,11 @@ from typing import Annotated
 import typer
 
 from ncplan.address import canonical_address
-from ncplan.commands.config_loading import load
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.model import BackendConfig, Config, ConsulSettings
 from ncplan.errors import StateError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import load
 from ncplan.state import StateManager, decode, encode, locked, open_backend, parse_duration
 from ncplan.state.backends.files import atomic_write
 from ncplan.state.model import State

@@ -80,7 +80,7 @@ class Written:
 
 class ResourceExecutor(Protocol):
     """Carries out one resource kind's changes with check-and-set (see
-    :mod:`ncplan.providers.executors`). Both raise :class:`NcplanError` on failure."""
+    :mod:`ncplan.orchestration.executors`). Both raise :class:`NcplanError` on failure."""
 
     def write(self, change: ResourceChange) -> Written:
         """Create (``observed_index`` 0) or update the resource."""
@@ -93,7 +93,7 @@ class ResourceExecutor(Protocol):
 
 class WaitForStop(Protocol):
     """After a job's delete, waits until its allocations stopped (see
-    :meth:`~ncplan.providers.nomad_deployment.RolloutWaiter.stopped`): None, or why not.
+    :meth:`~ncplan.orchestration.rollout.RolloutWaiter.stopped`): None, or why not.
     Once ``stop`` is set it returns soon, with None."""
 
     def __call__(self, change: ResourceChange, stop: threading.Event) -> str | None:
@@ -106,7 +106,7 @@ class StateWriter(Writer, Persister, Protocol):
 
 class WaitForRollout(Protocol):
     """Follows a registered job's rollout (see
-    :class:`~ncplan.providers.nomad_deployment.RolloutWaiter`), reporting through
+    :class:`~ncplan.orchestration.rollout.RolloutWaiter`), reporting through
     ``hooks.deployment_progress``; once ``stop`` is set it returns soon, its progress
     still ``running``."""
 

@@ -20,14 +20,14 @@ from agentlib import Agents
 from ncplan.address import parse_address
 from ncplan.config.loader import load_config
 from ncplan.config.model import Config, NomadSettings
+from ncplan.orchestration.executors import executors
+from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.planner.apply import ApplyOptions, ApplyResult, Problem, apply_plan
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
-from ncplan.providers.executors import executors
 from ncplan.providers.live import Refreshed
-from ncplan.providers.nomad_deployment import RolloutWaiter
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.state.backends.local import open_local

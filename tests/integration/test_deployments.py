@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from agentlib import Agents
 
+from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import DeploymentProgress
-from ncplan.providers.nomad_deployment import DeploymentWatcher, RolloutWaiter
+from ncplan.providers.nomad_deployment import DeploymentWatcher
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.transport.http import Answer, HttpClient, RetryPolicy
 from ncplan.transport.nomad import NomadHttpSettings

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ncplan.address import job_address
-from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
 from ncplan.diagnostics import Diagnostic
+from ncplan.orchestration.context import AppContext
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
 
@@ -36,7 +36,7 @@ def load_parsed_by_nomad(app: AppContext, var_overrides: Sequence[str],
     """:func:`load`, with raw jobs whose dependencies the HCL text shows partially
     (``dynamic`` blocks) parsed by Nomad when it can be reached: their dependencies are
     then complete and their partial note is not shown."""
-    from ncplan.providers.refresh import parse_partial_jobs  # requests: imported on use
+    from ncplan.orchestration.refresh import parse_partial_jobs  # requests: imported on use
 
     result = _load_result(app, var_overrides, var_files)
     parsed = parse_partial_jobs(result.config)

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ncplan.commands.config_loading import load
-from ncplan.commands.context import AppContext
 from ncplan.config.model import Config
 from ncplan.config.rawjob import with_parsed_dependencies
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import load
+from ncplan.orchestration.refresh import DEFAULT_PARALLELISM, refresh
 from ncplan.planner.build import PlanRequest, build_plan, request_for
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.planfile import configuration_digest
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import Refreshed
-from ncplan.providers.refresh import DEFAULT_PARALLELISM, refresh
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.graph import ResourceGraph
 from ncplan.resources.sidecar_identity import resolve_sidecar_identity

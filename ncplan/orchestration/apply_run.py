@@ -21,19 +21,20 @@ import enum
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ncplan.commands.context import AppContext
-from ncplan.commands.planning import PlanOptions, Prepared, plan_under_lock, prepare
-from ncplan.commands.restoring import restored_plan
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.executors import executors
+from ncplan.orchestration.live_indexes import moved_indexes
+from ncplan.orchestration.plan_run import PlanOptions, Prepared, plan_under_lock, prepare
+from ncplan.orchestration.rollout import RolloutWaiter
+from ncplan.orchestration.saved_plan_secrets import restored_plan
 from ncplan.planner import planfile
 from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
 from ncplan.planner.edges import with_current_edges
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.reconcile import reconciled
-from ncplan.providers.executors import executors
-from ncplan.providers.live_indexes import moved_indexes
-from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT, RolloutWaiter
+from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT
 from ncplan.state import StateManager, locked
 from ncplan.state.model import State
 from ncplan.transport.nomad import NomadHttpSettings

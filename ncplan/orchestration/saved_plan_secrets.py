@@ -18,10 +18,10 @@ from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
+from ncplan.orchestration.refresh import parse_raw_job
 from ncplan.planner.model import Plan, ResourceChange
 from ncplan.planner.redaction import restore, still_redacted
 from ncplan.providers.clients import Providers
-from ncplan.providers.refresh import parse_raw_job
 from ncplan.resources.desired import DesiredResource, lower_config
 
 IDENTITY_KINDS = ("consul_acl_token", "nomad_variable")

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ncplan.address import intention_name, parse_address, split_intention_name
-from ncplan.commands.context import AppContext
-from ncplan.commands.planning import PlanOptions, plan_for_state, prepare
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.plan_run import PlanOptions, plan_for_state, prepare
 from ncplan.planner.model import PlanMode
 from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
