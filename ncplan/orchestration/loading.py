@@ -1,4 +1,5 @@
-"""Load the configuration for a read-only command and show its warnings on stderr."""
+"""Load the configuration for a read-only command and show its warnings on stderr; the
+state manager a directory's configuration declares."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ncplan.address import job_address
-from ncplan.config.model import Config
+from ncplan.config.model import BackendConfig, Config, ConsulSettings
 from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
 from ncplan.diagnostics import Diagnostic
 from ncplan.orchestration.context import AppContext
+from ncplan.state import StateManager, open_backend
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
 
@@ -58,3 +60,25 @@ def _load_result(app: AppContext, var_overrides: Sequence[str],
 def _show_warnings(app: AppContext, warnings: Sequence[Diagnostic]) -> None:
     if warnings:
         render_diagnostics(make_console(stderr=True, color=app.color), warnings)
+
+
+def config_from_directory(app: AppContext, var: Sequence[str] | None = None,
+                          var_file: Sequence[Path] | None = None) -> Config | None:
+    """The configuration in ``app.directory`` (variable values as ``--var``/``--var-file``
+    give them), or None when the directory has no ``*.hcl`` file."""
+    if not any(app.directory.glob("*.hcl")):
+        return None
+    return load(app, var or (), var_file or ())
+
+
+def backend_for(app: AppContext, config: Config | None) -> StateManager:
+    """The state manager ``config`` declares; without one, the default local file."""
+    if config is None:
+        return open_backend(BackendConfig(), app.directory, ConsulSettings())
+    return open_backend(config.backend, app.directory, config.consul)
+
+
+def backend_from_directory(app: AppContext, var: Sequence[str] | None = None,
+                           var_file: Sequence[Path] | None = None) -> StateManager:
+    """The state manager of the configuration in ``app.directory``."""
+    return backend_for(app, config_from_directory(app, var, var_file))

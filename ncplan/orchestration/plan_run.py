@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ncplan.config.model import Config
 from ncplan.config.rawjob import with_parsed_dependencies
+from ncplan.errors import NcplanError
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.loading import load
-from ncplan.orchestration.refresh import DEFAULT_PARALLELISM, refresh
+from ncplan.orchestration.refresh import refresh
 from ncplan.planner.build import PlanRequest, build_plan, request_for
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
@@ -29,6 +30,7 @@ from ncplan.resources.graph import ResourceGraph
 from ncplan.resources.sidecar_identity import resolve_sidecar_identity
 from ncplan.state import StateManager, locked, open_backend
 from ncplan.state.model import State
+from ncplan.transport.http import DEFAULT_PARALLELISM
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,24 @@ class PlanOptions:
     parallelism: int = DEFAULT_PARALLELISM
     var: tuple[str, ...] = ()
     var_file: tuple[Path, ...] = ()
+
+
+def plan_mode(destroy: bool, refresh_only: bool) -> PlanMode:
+    if destroy and refresh_only:
+        raise NcplanError("--destroy and --refresh-only cannot be combined")
+    if destroy:
+        return PlanMode.DESTROY
+    return PlanMode.REFRESH_ONLY if refresh_only else PlanMode.NORMAL
+
+
+def plan_options(mode: PlanMode, target: list[str] | None, no_refresh: bool,
+                 lock_timeout: float, parallelism: int, var: list[str] | None,
+                 var_file: list[Path] | None) -> PlanOptions:
+    """The flags ``plan``, ``apply`` and ``destroy`` share, as the core takes them."""
+    return PlanOptions(
+        mode=mode, targets=tuple(target or ()), refresh=not no_refresh,
+        lock_timeout=lock_timeout, parallelism=parallelism,
+        var=tuple(var or ()), var_file=tuple(var_file or ()))
 
 
 @dataclass(frozen=True)

@@ -53,9 +53,9 @@ from ncplan.providers.parse_errors import locate
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.ownership import job_owner, with_job_mark
 from ncplan.state.model import State
+from ncplan.transport.http import DEFAULT_PARALLELISM
 
 T = TypeVar("T")
-DEFAULT_PARALLELISM = 10
 WILDCARD = "*"
 
 

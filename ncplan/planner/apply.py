@@ -61,8 +61,8 @@ from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.manager import Persister, Writer
 from ncplan.state.model import ResourceState, State
+from ncplan.transport.http import DEFAULT_PARALLELISM
 
-DEFAULT_PARALLELISM = 10
 INTERRUPTED = "not started: the apply was interrupted"
 NOT_AWAITED = "rollout not awaited: the apply was interrupted"
 STOP_NOT_AWAITED = "its allocations' stop not awaited: the apply was interrupted"

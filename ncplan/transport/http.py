@@ -45,6 +45,8 @@ _stats_lock = threading.Lock()
 
 T = TypeVar("T")
 
+DEFAULT_PARALLELISM = 10  # --parallelism: how many requests run at once, reading or writing
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
