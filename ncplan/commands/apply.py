@@ -29,7 +29,7 @@ from ncplan.interrupts import engine_busy, leave
 from ncplan.orchestration.apply_run import ApplyOutcome, ApplySettings, Ending, run_apply
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.plan_run import plan_mode, plan_options
-from ncplan.planner.apply import ApplyResult
+from ncplan.planner.engine import ApplyResult
 from ncplan.planner.model import PlanMode
 from ncplan.transport.http import DEFAULT_PARALLELISM
 from ncplan.views.apply_output import ApplyUi, HumanApplyUi, JsonApplyUi

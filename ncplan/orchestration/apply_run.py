@@ -29,8 +29,8 @@ from ncplan.orchestration.plan_run import PlanOptions, Prepared, plan_under_lock
 from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.orchestration.saved_plan_secrets import restored_plan
 from ncplan.planner import planfile
-from ncplan.planner.apply import ApplyOptions, ApplyResult, apply_plan
 from ncplan.planner.edges import with_current_edges
+from ncplan.planner.engine import ApplyOptions, ApplyResult, apply_plan
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.reconcile import reconciled

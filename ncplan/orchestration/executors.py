@@ -1,7 +1,7 @@
 """Carry out one planned change per resource type, every write check-and-set.
 
-The apply engine (:mod:`ncplan.planner.apply`) calls these through the
-:class:`~ncplan.planner.apply.ResourceExecutor` protocol: ``write`` for a create or an
+The apply engine (:mod:`ncplan.planner.engine`) calls these through the
+:class:`~ncplan.planner.engine.ResourceExecutor` protocol: ``write`` for a create or an
 update (a replace is the engine's ``delete`` then a ``write`` of the change as a create,
 index 0), ``delete`` for a delete. Each ``write`` returns what the state must record:
 the desired body written (``change.after``, every sensitive value in it redacted: see
@@ -41,7 +41,7 @@ from typing import Any
 
 from ncplan.address import parse_address
 from ncplan.errors import CheckAndSetConflict, ProviderError
-from ncplan.planner.apply import ResourceExecutor, Written
+from ncplan.planner.engine import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
 from ncplan.planner.reconcile import record_of
 from ncplan.providers.consul_acl_token import ConsulAclTokens
@@ -214,7 +214,7 @@ def executors(jobs: NomadJobs, intentions: ConsulIntentions, defaults: ConsulSer
               variables: NomadVariables | None = None, *,
               secrets: frozenset[str] = frozenset(),
               lineage: str = "") -> dict[str, ResourceExecutor]:
-    """One executor per resource kind, as :func:`ncplan.planner.apply.apply_plan` takes them
+    """One executor per resource kind, as :func:`ncplan.planner.engine.apply_plan` takes them
     (the sidecar identity kinds when ``tokens`` and ``variables`` are given); what they
     record has the ``secrets`` (the configuration's sensitive values) redacted; what they
     write carries the ownership mark ``lineage`` (the state's)."""

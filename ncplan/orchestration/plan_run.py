@@ -106,7 +106,7 @@ class Prepared:
 
 
 @dataclass(frozen=True)
-class Live:
+class UnderLock:
     """What the plan learns under the lock: whether sidecar identities are on, the live
     objects (``None`` under ``--no-refresh``), and the lineage the plan writes as its own
     (the state's, or a new one the first apply's state gets)."""
@@ -145,7 +145,7 @@ def records_tokens(state: State | None) -> bool:
     return state is not None and any(r.kind == "consul_acl_token" for r in state.resources)
 
 
-def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -> Live:
+def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -> UnderLock:
     """Whether sidecar identities are on (unset: whether Consul has ACLs enabled, or,
     under ``--no-refresh``, whether the state records sidecar tokens) and, unless
     ``--no-refresh``, the live objects; the caller holds the state lock."""
@@ -153,17 +153,17 @@ def refresh_for(prepared: Prepared, state: State | None, options: PlanOptions) -
     declared = config.defaults.sidecar_identity
     lineage = lineage_for(state)
     if not options.refresh:
-        return Live(resolve_sidecar_identity(declared, None, records_tokens(state)), None,
+        return UnderLock(resolve_sidecar_identity(declared, None, records_tokens(state)), None,
                     lineage)
     providers = prepared.providers
     acl = None if declared is not None else providers.intentions.mesh_policy().acl_enabled
     identity = resolve_sidecar_identity(declared, acl, records_tokens(state))
-    return Live(identity, refresh(lower_config(config, identity), state, config,
+    return UnderLock(identity, refresh(lower_config(config, identity), state, config,
                                   parallelism=options.parallelism, providers=providers,
                                   lineage=lineage), lineage)
 
 
-def _request(prepared: Prepared, state: State | None, live: Live,
+def _request(prepared: Prepared, state: State | None, live: UnderLock,
              options: PlanOptions) -> PlanRequest:
     return request_for(planned_config(prepared, live.refreshed), state, live.refreshed,
                        mode=options.mode,

@@ -40,7 +40,7 @@ def restored_plan(plan: Plan, config: Config, providers: Providers) -> Plan:
         if resource is None or not _redacted(change):
             changes.append(change)
             continue
-        fresh = _fresh_body(resource, plan.refreshed, config, providers)
+        fresh = _fresh_body(resource, plan.read_live, config, providers)
         changes.append(_restored(change, fresh, secrets))
     return replace(plan, changes=tuple(changes))
 

@@ -17,7 +17,7 @@ After a job is deregistered, :meth:`DeploymentWatcher.follow_stop` follows
 intention is removed only then).
 
 Every wait is a Nomad blocking query (``?index=N&wait=...``), never a tight poll. The
-answers are decoded by :mod:`ncplan.providers.deployment_answers`. A ``stop`` event (the
+answers are decoded by :mod:`ncplan.providers.nomad_deployment_decoding`. A ``stop`` event (the
 apply was interrupted) ends the follow before the next query, its progress still
 ``running``; a query in flight is not cut short, so the caller does not wait for it.
 """
@@ -32,9 +32,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from ncplan.providers import deployment_answers as answers
-from ncplan.providers.deployment_answers import RegisteredJob
+from ncplan.providers import nomad_deployment_decoding as answers
 from ncplan.providers.live import DeploymentProgress
+from ncplan.providers.nomad_deployment_decoding import RegisteredJob
 from ncplan.providers.nomad_job import job_path
 from ncplan.transport.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
 from ncplan.transport.nomad import NomadHttpSettings

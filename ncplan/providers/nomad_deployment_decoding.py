@@ -15,7 +15,7 @@ from typing import Any
 
 from ncplan.errors import ProviderError
 from ncplan.providers.live import DeploymentProgress
-from ncplan.providers.nomad_answers import required_int, required_text
+from ncplan.providers.nomad_job_decoding import required_int, required_text
 
 # Task event types that say why a task failed, most telling first (Nomad's
 # structs.TaskDriverFailure, TaskSetupFailure, ...). "Not Restarting" and a non-zero

@@ -16,7 +16,7 @@ from ncplan.address import variable_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import conflict
 from ncplan.providers.live import LiveVariable
-from ncplan.providers.secret_answers import digest, index_of, secret_json
+from ncplan.providers.secret_decoding import digest, index_of, secret_json
 from ncplan.resources.sidecar_identity import variable_path
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
 from ncplan.transport.nomad import NomadHttpSettings

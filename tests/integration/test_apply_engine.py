@@ -22,8 +22,8 @@ from ncplan.config.loader import load_config
 from ncplan.config.model import Config, NomadSettings
 from ncplan.orchestration.executors import executors
 from ncplan.orchestration.rollout import RolloutWaiter
-from ncplan.planner.apply import ApplyOptions, ApplyResult, Problem, apply_plan
 from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.engine import ApplyOptions, ApplyResult, Problem, apply_plan
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
