@@ -8,13 +8,17 @@ the files (review the diff).
 
 from __future__ import annotations
 
-import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from agentlib import Agents
 from plan_helpers import agent_env, apply_all, copy_example, ncplan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "views"))
+
+from snapshots_helper import assert_snapshot
 
 from ncplan.views import plan_json
 
@@ -50,24 +54,17 @@ def scheduler_blanked(text: str) -> str:
     return "\n".join(lines)
 
 
-def assert_snapshot(path: Path, actual: str, agents: Agents) -> None:
+def normalized(actual: str, agents: Agents) -> str:
     actual = actual.replace(agents.nomad_addr, "NOMAD_ADDR").replace(
         agents.consul_addr, "CONSUL_HTTP_ADDR")
-    actual = scheduler_blanked(INDEX.sub(r"\1<index>", UUID.sub("<uuid>", actual)))
-    if os.environ.get("NCPLAN_UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.exists(), f"no snapshot {path}; run with NCPLAN_UPDATE_SNAPSHOTS=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{path.name} differs from the plan"
+    return scheduler_blanked(INDEX.sub(r"\1<index>", UUID.sub("<uuid>", actual)))
 
 
 def plans(directory: Path, agents: Agents, stem: str) -> None:
     for args, suffix in FORMS.values():
         run = ncplan(directory, ["plan", *args], agent_env(agents))
-        assert_snapshot(SNAPSHOTS / f"{stem}.{suffix}",
-                        f"exit {run.exit_code}\n--- stdout\n{run.stdout}"
-                        f"--- stderr\n{run.stderr}", agents)
+        assert_snapshot(SNAPSHOTS / f"{stem}.{suffix}", normalized(
+            f"exit {run.exit_code}\n--- stdout\n{run.stdout}--- stderr\n{run.stderr}", agents))
 
 
 @pytest.mark.parametrize("name", NAMES)

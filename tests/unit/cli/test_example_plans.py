@@ -8,12 +8,16 @@ against the real agents are held in tests/integration/test_example_plan_snapshot
 
 from __future__ import annotations
 
-import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "views"))
+
+from snapshots_helper import assert_snapshot
 
 from ncplan.cli import app
 from ncplan.views import plan_json
@@ -30,15 +34,6 @@ UNREACHABLE = {"NOMAD_ADDR": "http://127.0.0.1:1", "CONSUL_HTTP_ADDR": "http://1
 def printed(exit_code: int, stdout: str, stderr: str) -> str:
     """One file for a run: its exit code, then stdout and stderr, each whole."""
     return f"exit {exit_code}\n--- stdout\n{stdout}--- stderr\n{stderr}"
-
-
-def assert_snapshot(path: Path, actual: str) -> None:
-    if os.environ.get("NCPLAN_UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.exists(), f"no snapshot {path}; run with NCPLAN_UPDATE_SNAPSHOTS=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{path.name} differs from the plan"
 
 
 def test_every_example_with_a_configuration_is_held() -> None:
