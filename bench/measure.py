@@ -3,7 +3,7 @@
 Each measured command runs as its own child and is reaped with ``os.wait4``, whose
 resource usage is that child's alone (``RUSAGE_CHILDREN`` would mix all children and
 keep the largest peak ever seen). Requests are counted from the ``NCPLAN_HTTP_STATS``
-file that ncplan's HTTP client appends to (ncplan/providers/http.py), or from the JSON a
+file that ncplan's HTTP client appends to (ncplan/transport/http.py), or from the JSON a
 baseline child prints.
 """
 

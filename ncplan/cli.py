@@ -19,10 +19,10 @@ from typing import Annotated, Any, Protocol, TypeVar, cast
 import typer
 
 from ncplan import __version__, interrupts
-from ncplan.commands.context import AppContext, require_directory
 from ncplan.commands.help_style import HelpCommand
 from ncplan.commands.lazy import lazy_group
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext, require_directory
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_error, render_interrupt
 from ncplan.views.usage import render_aborted, render_usage_error

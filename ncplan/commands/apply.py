@@ -1,6 +1,6 @@
 """``ncplan apply [PLANFILE]`` and ``ncplan destroy``: flags in, exit code out.
 
-The work is :func:`ncplan.commands.applying.run_apply`. Exit codes: 0 applied (or
+The work is :func:`ncplan.orchestration.apply_run.run_apply`. Exit codes: 0 applied (or
 nothing to do); 1 an error, a stale plan, a refused approval, or a resource that failed
 or was skipped; 130 interrupted (Ctrl-C or SIGTERM: the running requests finish and are
 recorded, rollouts are no longer awaited; a second one stops at once, after releasing
@@ -15,22 +15,23 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.applying import ApplyOutcome, ApplySettings, Ending, run_apply
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import (
+    LockTimeout,
     ParallelismOption,
     RefreshOnlyOption,
     VarFileOption,
     VarOption,
+    WaitTimeout,
+    parse_duration,
 )
-from ncplan.commands.plan import plan_mode, plan_options
-from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
 from ncplan.interrupts import engine_busy, leave
-from ncplan.planner.apply import ApplyResult
+from ncplan.orchestration.apply_run import ApplyOutcome, ApplySettings, Ending, run_apply
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.plan_run import plan_mode, plan_options
+from ncplan.planner.engine import ApplyResult
 from ncplan.planner.model import PlanMode
-from ncplan.providers.refresh import DEFAULT_PARALLELISM
-from ncplan.state import parse_duration
+from ncplan.transport.http import DEFAULT_PARALLELISM
 from ncplan.views.apply_output import ApplyUi, HumanApplyUi, JsonApplyUi
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_interrupt
@@ -42,8 +43,6 @@ AutoApprove = Annotated[bool, typer.Option(
     help="Apply without asking (needed when stdin is not a terminal).")]
 Wait = Annotated[bool, typer.Option(
     "--wait/--no-wait", help="Follow each job's rollout until it is healthy or failed.")]
-WaitTimeout = Annotated[str, typer.Option(
-    "--wait-timeout", metavar="DURATION", help="How long to wait for each rollout.")]
 Json = Annotated[bool, typer.Option("--json", "-json", help="One JSON event per line.")]
 Target = Annotated[list[str] | None, typer.Option(
     "--target", "-target", metavar="ADDR", help="Limit to ADDR and what it needs (repeatable).")]
@@ -128,7 +127,7 @@ def apply_command(
         raise NcplanError("a plan file is applied as it was saved: --target, --no-refresh "
                           "and --refresh-only belong to `ncplan plan`")
     options = plan_options(plan_mode(False, refresh_only), target, no_refresh,
-                           lock_timeout, parallelism, var, var_file)
+                           parse_duration(lock_timeout), parallelism, var, var_file)
     run(app, ApplySettings(plan=options, plan_file=plan_file, auto_approve=auto_approve,
                            wait=wait, wait_timeout=parse_duration(wait_timeout)), as_json)
 
@@ -148,7 +147,7 @@ def destroy_command(
 ) -> None:
     """Delete everything ncplan manages (or --target ADDR and what needs it)."""
     app = AppContext.of(ctx)
-    options = plan_options(PlanMode.DESTROY, target, no_refresh, lock_timeout, parallelism,
-                           var, var_file)
+    options = plan_options(PlanMode.DESTROY, target, no_refresh, parse_duration(lock_timeout),
+                           parallelism, var, var_file)
     run(app, ApplySettings(plan=options, auto_approve=auto_approve, wait=wait,
                            wait_timeout=parse_duration(wait_timeout)), as_json)

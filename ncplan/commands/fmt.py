@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.formatting import (
     FileResult,
     files_to_format,
@@ -23,6 +22,7 @@ from ncplan.commands.formatting import (
     format_text,
     write_back,
 )
+from ncplan.orchestration.context import AppContext
 from ncplan.views.fmt import print_diff, print_name, print_problems, print_text
 
 STDIN = "-"

@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.commands.state import backend_from_directory
 from ncplan.errors import StateError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import backend_from_directory
 from ncplan.views import state as view
 from ncplan.views.console import make_console
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.config_loading import load_parsed_by_nomad
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import load_parsed_by_nomad
 from ncplan.resources.desired import lower_config
 from ncplan.resources.graph import build_graph
 from ncplan.views.graph import print_graph

@@ -6,12 +6,10 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
-from ncplan.commands.importing import run_import
-from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.commands.planning import PlanOptions
-from ncplan.commands.state import LockTimeout
-from ncplan.state import parse_duration
+from ncplan.commands.options import LockTimeout, VarFileOption, VarOption, parse_duration
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.import_run import run_import
+from ncplan.orchestration.plan_run import PlanOptions
 from ncplan.views.apply_output import print_imported
 
 

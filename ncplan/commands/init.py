@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ncplan.commands.context import AppContext
+from ncplan.orchestration.context import AppContext
 from ncplan.starter import write_starter
 from ncplan.views.console import make_console
 from ncplan.views.init import render_initialized

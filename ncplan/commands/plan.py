@@ -10,49 +10,23 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import (
+    LockTimeout,
     ParallelismOption,
     RefreshOnlyOption,
     VarFileOption,
     VarOption,
+    parse_duration,
 )
-from ncplan.commands.planning import PlanOptions, make_plan
-from ncplan.commands.state import LockTimeout
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.plan_run import make_plan, plan_mode, plan_options
 from ncplan.planner import planfile
-from ncplan.planner.model import Plan, PlanMode
-from ncplan.providers.refresh import DEFAULT_PARALLELISM
-from ncplan.state import parse_duration
-from ncplan.views.plan_output import PlanForm, print_plan
+from ncplan.planner.model import Plan
+from ncplan.transport.http import DEFAULT_PARALLELISM
+from ncplan.views.plan_output import plan_form, print_plan
 
 EXIT_CHANGES = 2
-
-
-def plan_mode(destroy: bool, refresh_only: bool) -> PlanMode:
-    if destroy and refresh_only:
-        raise NcplanError("--destroy and --refresh-only cannot be combined")
-    if destroy:
-        return PlanMode.DESTROY
-    return PlanMode.REFRESH_ONLY if refresh_only else PlanMode.NORMAL
-
-
-def plan_options(mode: PlanMode, target: list[str] | None, no_refresh: bool,
-                 lock_timeout: str, parallelism: int, var: list[str] | None,
-                 var_file: list[Path] | None) -> PlanOptions:
-    """The flags ``plan``, ``apply`` and ``destroy`` share, as the core takes them."""
-    return PlanOptions(
-        mode=mode, targets=tuple(target or ()), refresh=not no_refresh,
-        lock_timeout=parse_duration(lock_timeout), parallelism=parallelism,
-        var=tuple(var or ()), var_file=tuple(var_file or ()))
-
-
-def plan_form(as_json: bool, markdown: bool) -> PlanForm:
-    if as_json and markdown:
-        raise NcplanError("--json and --markdown cannot be combined")
-    if as_json:
-        return PlanForm.JSON
-    return PlanForm.MARKDOWN if markdown else PlanForm.HUMAN
 
 
 def save_plan(plan: Plan, path: Path, secrets: frozenset[str]) -> None:
@@ -94,7 +68,7 @@ def command(
     app = AppContext.of(ctx)
     form = plan_form(as_json, markdown)
     options = plan_options(plan_mode(destroy, refresh_only), target, no_refresh,
-                           lock_timeout, parallelism, var, var_file)
+                           parse_duration(lock_timeout), parallelism, var, var_file)
     run = make_plan(app, options)
     plan = run.plan
     if out is not None:

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.config_loading import load
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import load
 from ncplan.planner.redaction import redact
 from ncplan.resources.desired import lower_config, select_resources
 from ncplan.resources.payloads import payload_document

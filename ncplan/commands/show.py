@@ -14,17 +14,16 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.commands.plan import plan_form
-from ncplan.commands.state import backend_for, config_from_directory
 from ncplan.errors import NcplanError
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import backend_for, config_from_directory
 from ncplan.planner import planfile
 from ncplan.planner.redaction import redacted_state
 from ncplan.state.model import State
 from ncplan.views import state as state_view
 from ncplan.views.console import make_console
-from ncplan.views.plan_output import PlanForm, print_plan, print_state, print_state_json
+from ncplan.views.plan_output import PlanForm, plan_form, print_plan, print_state, print_state_json
 
 
 def read_state(app: AppContext, var: list[str] | None,

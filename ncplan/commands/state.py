@@ -18,48 +18,22 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.config_loading import load
-from ncplan.commands.context import AppContext
-from ncplan.commands.options import VarFileOption, VarOption
-from ncplan.config.model import BackendConfig, Config, ConsulSettings
+from ncplan.address import canonical_address
+from ncplan.commands.options import LockTimeout, VarFileOption, VarOption, parse_duration
 from ncplan.errors import StateError
-from ncplan.resources.address import canonical_address
-from ncplan.state import StateManager, decode, encode, locked, open_backend, parse_duration
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import backend_from_directory
+from ncplan.state import StateManager, decode, encode, locked
 from ncplan.state.backends.files import atomic_write
 from ncplan.state.model import State
 from ncplan.views import state as view
 from ncplan.views.console import make_console
 
-LockTimeout = Annotated[str, typer.Option(
-    "--lock-timeout", "-lock-timeout", metavar="DURATION",
-    help='How long to wait for the state lock, e.g. "30s", "2m".')]
 Lock = Annotated[bool, typer.Option(
     "--lock/--no-lock", help="Take the state lock (default). --no-lock is for emergencies.")]
 ReadLock = Annotated[bool, typer.Option(
     "--lock/--no-lock", help="Take the state lock while reading (off: reads are safe "
     "without it, and work while an apply holds the lock).")]
-
-
-def config_from_directory(app: AppContext, var: Sequence[str] | None = None,
-                          var_file: Sequence[Path] | None = None) -> Config | None:
-    """The configuration in ``app.directory`` (variable values as ``--var``/``--var-file``
-    give them), or None when the directory has no ``*.hcl`` file."""
-    if not any(app.directory.glob("*.hcl")):
-        return None
-    return load(app, var or (), var_file or ())
-
-
-def backend_for(app: AppContext, config: Config | None) -> StateManager:
-    """The state manager ``config`` declares; without one, the default local file."""
-    if config is None:
-        return open_backend(BackendConfig(), app.directory, ConsulSettings())
-    return open_backend(config.backend, app.directory, config.consul)
-
-
-def backend_from_directory(app: AppContext, var: Sequence[str] | None = None,
-                           var_file: Sequence[Path] | None = None) -> StateManager:
-    """The state manager of the configuration in ``app.directory``."""
-    return backend_for(app, config_from_directory(app, var, var_file))
 
 
 @contextmanager

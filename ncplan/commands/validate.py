@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from ncplan.commands.context import AppContext
 from ncplan.commands.options import VarFileOption, VarOption
 from ncplan.config.loader import check_config
+from ncplan.orchestration.context import AppContext
 from ncplan.views.validate import ValidationReport, print_report
 
 

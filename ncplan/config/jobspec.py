@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ncplan.address import job_address
 from ncplan.config.collector import Sink, Where
 from ncplan.config.hcl import parse_expression
 from ncplan.config.interpolate import INVALID, unescape
@@ -28,7 +29,6 @@ from ncplan.config.rawjob import PARTIAL_GRAPH, derive
 from ncplan.config.syntax import ParsedFile, RawBlock
 from ncplan.config.types import STRING, TypeSyntaxError, parse_type, type_source
 from ncplan.config.variables import ENV_PREFIX, ValueFile, hcl_literal, split_override
-from ncplan.resources.address import job_address
 
 JOBSPEC_SUFFIXES = (".nomad.hcl", ".nomad")
 NOMAD_ENV_PREFIX = "NOMAD_VAR_"

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ncplan.address import intention_address, job_address
 from ncplan.config.types import STRING, TypeExpr
 from ncplan.diagnostics import SourceSpan
-from ncplan.resources.address import intention_address, job_address
 
 SidecarKind = Literal["builtin", "envoy"]
 IntentionAction = Literal["allow", "deny"]

@@ -306,7 +306,7 @@ def build_plan(request: PlanRequest) -> Plan:
         lineage=request.owner,
         serial=state.serial if state is not None else 0,
         config_digest=request.config_digest, targets=tuple(request.targets),
-        refreshed=refreshed is not None, next_state=next_state,
+        read_live=refreshed is not None, next_state=next_state,
         forgotten=tuple(sorted(found.forgotten)),
         variables=request.variables, configuration=configured(request.desired, secrets),
     )

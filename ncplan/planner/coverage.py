@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ncplan.address import job_address, parse_address
 from ncplan.planner.model import PlanWarning
 from ncplan.providers.live import Refreshed
-from ncplan.resources.address import job_address, parse_address
 from ncplan.resources.desired import DesiredResource
 
 WILDCARD = "*"

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.address import parse_address, token_address
 from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.planner.redaction import restore
 from ncplan.providers.live import LiveIntentions, LiveServiceDefaults, LiveToken, Refreshed
-from ncplan.resources.address import parse_address, token_address
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.plain import plain
 from ncplan.resources.sidecar_identity import TOKEN_ITEM

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ncplan.address import parse_address
 from ncplan.planner.diff import differs, live_source
 from ncplan.planner.managed import project
 from ncplan.planner.model import Action, Drift
@@ -35,7 +36,6 @@ from ncplan.providers.live import (
     NomadJobPlan,
     Refreshed,
 )
-from ncplan.resources.address import parse_address
 from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
 

@@ -8,11 +8,11 @@ a service removed from the configuration is no longer protected.
 
 from __future__ import annotations
 
+from ncplan.address import job_address, service_defaults_address
 from ncplan.config.model import Config, Lifecycle
 from ncplan.diagnostics import Diagnostic, Severity, SourceSpan
 from ncplan.errors import ConfigError
 from ncplan.planner.model import Action, Plan
-from ncplan.resources.address import job_address, service_defaults_address
 
 
 def protected(config: Config) -> dict[str, SourceSpan | None]:

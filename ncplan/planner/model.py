@@ -176,7 +176,7 @@ class Plan:
 
     ``prior_state`` is the state the plan was made against (``None``: no state yet);
     ``lineage`` and ``serial`` come from it, ``config_digest`` from the configuration
-    files, so a stale saved plan can be refused. ``refreshed`` is False under
+    files, so a stale saved plan can be refused. ``read_live`` is False under
     ``--no-refresh``. ``targets`` is non-empty for a partial plan. ``next_state`` is set
     by ``--refresh-only``: the state its apply writes (live values and indexes).
     ``forgotten`` are recorded addresses whose objects are gone and that the plan does
@@ -195,7 +195,7 @@ class Plan:
     serial: int = 0
     config_digest: str = ""
     targets: tuple[str, ...] = ()
-    refreshed: bool = True
+    read_live: bool = True
     next_state: State | None = None
     forgotten: tuple[str, ...] = ()
     variables: tuple[PlanVariable, ...] = ()

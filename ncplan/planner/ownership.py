@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ncplan.address import job_address, parse_address
 from ncplan.diagnostics import Diagnostic, Severity, SourceSpan
 from ncplan.planner.model import Adoption
 from ncplan.providers.live import Refreshed
-from ncplan.resources.address import job_address, parse_address
 from ncplan.resources.ownership import entry_owner, job_owner, source_owner
 
 

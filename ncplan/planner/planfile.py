@@ -133,7 +133,7 @@ def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]
     variables' values) is redacted (``apply`` restores them from the configuration)."""
     return {
         "kind": KIND, "format_version": FORMAT_VERSION, "ncplan_version": __version__,
-        "mode": plan.mode.value, "refreshed": plan.refreshed,
+        "mode": plan.mode.value, "refreshed": plan.read_live,
         "targets": list(plan.targets), "lineage": plan.lineage, "serial": plan.serial,
         "config_digest": plan.config_digest,
         "apply_order": [list(batch) for batch in plan.apply_order],
@@ -156,7 +156,7 @@ def from_json(doc: Mapping[str, Any], source: str) -> Plan:
         return None if value is None else state_from_json(value, f"{source} ({key})")
 
     return Plan(
-        mode=PlanMode(doc["mode"]), refreshed=doc["refreshed"],
+        mode=PlanMode(doc["mode"]), read_live=doc["refreshed"],
         targets=tuple(doc["targets"]), lineage=doc["lineage"], serial=doc["serial"],
         config_digest=doc["config_digest"],
         apply_order=tuple(tuple(batch) for batch in doc["apply_order"]),

@@ -51,7 +51,7 @@ def settled(plan: Plan, state: State | None,
     """``(records, dropped)``: what :func:`reconciled` adds or replaces, and removes."""
     recorded = {r.address: r for r in state.resources} if state is not None else {}
     records = []
-    if plan.refreshed:
+    if plan.read_live:
         for change in plan.changes:
             if change.action is not Action.NOOP or change.before is None \
                     or change.after is None or change.adoption is Adoption.IMPORT:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from ncplan.address import parse_address
 from ncplan.errors import NcplanError
 from ncplan.planner.model import PlanWarning
-from ncplan.resources.address import parse_address
 
 TARGETING_WARNING = PlanWarning(
     summary="Resource targeting is in effect",

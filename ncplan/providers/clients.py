@@ -1,8 +1,8 @@
 """The providers of one run, built once from the configuration's blocks and the environment.
 
 ``nomad`` and ``consul`` blocks win over ``NOMAD_ADDR``/``CONSUL_HTTP_ADDR`` and the other
-documented variables (see :mod:`ncplan.providers.nomad_settings` and
-:mod:`ncplan.providers.consul_http`). Refresh reads through these; apply writes through them.
+documented variables (see :mod:`ncplan.transport.nomad` and
+:mod:`ncplan.transport.consul`). Refresh reads through these; apply writes through them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from ncplan.config.model import Config
 from ncplan.providers.consul_acl_token import ConsulAclTokens
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
 from ncplan.providers.nomad_variable import NomadVariables
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.nomad import NomadHttpSettings
 
 
 @dataclass(frozen=True)

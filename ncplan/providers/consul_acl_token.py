@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from ncplan.address import token_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import conflict, consul_client
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveToken
-from ncplan.providers.secret_answers import digest, index_of, secret_json
-from ncplan.resources.address import token_address
+from ncplan.providers.secret_decoding import digest, index_of, secret_json
 from ncplan.resources.sidecar_identity import token_accessor_id
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
 
 MANAGED_KEYS = ("AccessorID", "Description", "ServiceIdentities")
 NOT_FOUND = "ACL not found"

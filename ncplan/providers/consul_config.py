@@ -1,7 +1,7 @@
 """Consul config entries over ``/v1/config``: read, check-and-set write and delete.
 
 The I/O shared by the ``service-intentions`` and ``service-defaults`` providers, through
-the one HTTP policy (:mod:`ncplan.providers.http`: timeouts, retries, error mapping); the
+the one HTTP policy (:mod:`ncplan.transport.http`: timeouts, retries, error mapping); the
 datacenter of the ``consul`` block rides on every request as the client's ``dc``.
 
 Consul 1.14 facts this module is built on (recorded in tests/unit/providers/recorded/):
@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
 
 # Fields Consul adds to every entry it returns: never sent back in a write.
 ENTRY_SERVER_FIELDS = frozenset({"CreateIndex", "ModifyIndex"})

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ncplan.address import intention_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import (
     ENTRY_SERVER_FIELDS,
@@ -43,11 +44,10 @@ from ncplan.providers.consul_config import (
     consul_client,
     entry_index,
 )
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveIntentions, MeshPolicy
-from ncplan.resources.address import intention_address
 from ncplan.resources.ownership import owned_sources, with_sources_mark
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 
 KIND = "service-intentions"
 # Fields Consul computes for each source: never sent back in a write.

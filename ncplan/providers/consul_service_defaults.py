@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.address import service_defaults_address
 from ncplan.providers.consul_config import (
     ENTRY_SERVER_FIELDS,
     ConfigEntries,
@@ -23,10 +24,9 @@ from ncplan.providers.consul_config import (
     consul_client,
     entry_index,
 )
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveServiceDefaults
-from ncplan.resources.address import service_defaults_address
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
 
 KIND = "service-defaults"
 

@@ -10,10 +10,10 @@ job (see :mod:`ncplan.resources.ownership`) and are not written.
 
 from __future__ import annotations
 
+from ncplan.address import parse_address
 from ncplan.errors import CheckAndSetConflict
 from ncplan.providers.clients import Providers
 from ncplan.providers.consul_intention import writable_source
-from ncplan.resources.address import parse_address
 from ncplan.resources.ownership import (
     entry_owner,
     job_owner,

@@ -17,7 +17,7 @@ After a job is deregistered, :meth:`DeploymentWatcher.follow_stop` follows
 intention is removed only then).
 
 Every wait is a Nomad blocking query (``?index=N&wait=...``), never a tight poll. The
-answers are decoded by :mod:`ncplan.providers.deployment_answers`. A ``stop`` event (the
+answers are decoded by :mod:`ncplan.providers.nomad_deployment_decoding`. A ``stop`` event (the
 apply was interrupted) ends the follow before the next query, its progress still
 ``running``; a query in flight is not cut short, so the caller does not wait for it.
 """
@@ -29,19 +29,15 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from ncplan.providers import deployment_answers as answers
-from ncplan.providers.deployment_answers import RegisteredJob
-from ncplan.providers.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
+from ncplan.providers import nomad_deployment_decoding as answers
 from ncplan.providers.live import DeploymentProgress
+from ncplan.providers.nomad_deployment_decoding import RegisteredJob
 from ncplan.providers.nomad_job import job_path
-from ncplan.providers.nomad_settings import NomadHttpSettings
-
-if TYPE_CHECKING:
-    from ncplan.planner.hooks import ApplyHooks
-    from ncplan.planner.model import ResourceChange
+from ncplan.transport.http import DEFAULT_RETRY, Answer, HttpClient, RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 DEFAULT_WAIT_TIMEOUT = 300.0  # --wait-timeout 5m
 BLOCKING_WAIT = 30.0  # seconds one blocking query may wait
@@ -237,24 +233,3 @@ class _Follow:
 
 def _with(progress: DeploymentProgress, **changes: Any) -> DeploymentProgress:
     return dataclasses.replace(progress, **changes)
-
-
-class RolloutWaiter:
-    """The ``wait_for_rollout(change, job_modify_index, hooks)`` the apply engine calls
-    after registering a job: follows it and reports through ``hooks.deployment_progress``.
-    """
-
-    def __init__(self, settings: NomadHttpSettings, *,
-                 timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
-        self.watcher = DeploymentWatcher(settings, timeout=timeout)
-
-    def __call__(self, change: ResourceChange, job_modify_index: int, hooks: ApplyHooks,
-                 stop: threading.Event | None = None) -> DeploymentProgress:
-        return self.watcher.follow(change.name, job_modify_index,
-                                   lambda progress: hooks.deployment_progress(change, progress),
-                                   stop)
-
-    def stopped(self, change: ResourceChange, stop: threading.Event) -> str | None:
-        """The engine's ``wait_for_stop``: after a job's delete, until its allocations
-        stopped; None, or why not."""
-        return self.watcher.follow_stop(change.name, stop)

@@ -1,7 +1,7 @@
 """The ``nomad_job`` provider: read, parse, plan, register (check-and-set), deregister.
 
-Plain HTTP through :mod:`ncplan.providers.http` (docs/decisions.md says why not
-python-nomad); the answers are decoded by :mod:`ncplan.providers.nomad_answers`. Region
+Plain HTTP through :mod:`ncplan.transport.http` (docs/decisions.md says why not
+python-nomad); the answers are decoded by :mod:`ncplan.providers.nomad_job_decoding`. Region
 and namespace from :class:`NomadHttpSettings` go with every request.
 """
 
@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from ncplan.address import job_address
 from ncplan.errors import CheckAndSetConflict, ProviderError
-from ncplan.providers import nomad_answers
-from ncplan.providers.http import (
+from ncplan.providers import nomad_job_decoding
+from ncplan.providers.live import LiveJob, NomadJobPlan
+from ncplan.transport.http import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
     HttpClient,
     RetryPolicy,
     refusals_at,
 )
-from ncplan.providers.live import LiveJob, NomadJobPlan
-from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.resources.address import job_address
+from ncplan.transport.nomad import NomadHttpSettings
 
 ENFORCE_INDEX_ERROR = "Enforcing job modify index"  # Nomad's RegisterEnforceIndexErrPrefix
 
@@ -62,7 +62,7 @@ class NomadJobs:
         answer = self.http.call("GET", path, accept=(200, 404))
         if answer.status == 404:
             return None
-        return nomad_answers.live_job(answer.json(dict), f"Nomad GET {path}")
+        return nomad_job_decoding.live_job(answer.json(dict), f"Nomad GET {path}")
 
     def parse(self, hcl_text: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A jobspec -> its canonical Job JSON; bad HCL raises with Nomad's own message."""
@@ -70,7 +70,7 @@ class NomadJobs:
         body = {"JobHCL": hcl_text, "Canonicalize": True,
                 "Variables": hcl_variables(variables or {})}
         answer = self.http.call("POST", path, body=body)
-        return nomad_answers.parsed_job(answer.json(dict), f"Nomad POST {path}")
+        return nomad_job_decoding.parsed_job(answer.json(dict), f"Nomad POST {path}")
 
     def plan(self, job: Mapping[str, Any]) -> NomadJobPlan:
         """Nomad's dry run of registering ``job`` (a Job object), with its field diff."""
@@ -78,7 +78,7 @@ class NomadJobs:
         path = job_path(name) + "/plan"
         with refusals_at(job_address(name)):
             answer = self.http.call("PUT", path, body={"Job": job, "Diff": True})
-        return nomad_answers.job_plan(name, answer.json(dict), f"Nomad PUT {path}")
+        return nomad_job_decoding.job_plan(name, answer.json(dict), f"Nomad PUT {path}")
 
     def register(self, job: Mapping[str, Any], enforce_index: int) -> int:
         """Create (``enforce_index=0``) or update the job if its JobModifyIndex is still
@@ -94,7 +94,7 @@ class NomadJobs:
                 answer = self.http.call("PUT", path, body=body)
         except CheckAndSetConflict as conflict:
             raise self._stale(name, enforce_index, conflict) from conflict
-        return nomad_answers.register_index(answer.json(dict), f"Nomad PUT {path}")
+        return nomad_job_decoding.register_index(answer.json(dict), f"Nomad PUT {path}")
 
     def deregister(self, name: str, purge: bool) -> None:
         """Stop the job (``purge``: and forget it); a job already gone is not an error."""

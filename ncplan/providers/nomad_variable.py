@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from ncplan.address import variable_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import conflict
-from ncplan.providers.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
 from ncplan.providers.live import LiveVariable
-from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.providers.secret_answers import digest, index_of, secret_json
-from ncplan.resources.address import variable_address
+from ncplan.providers.secret_decoding import digest, index_of, secret_json
 from ncplan.resources.sidecar_identity import variable_path
+from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
+from ncplan.transport.nomad import NomadHttpSettings
 
 CONFLICT = 409
 

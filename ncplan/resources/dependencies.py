@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ncplan.config.model import L7_PROTOCOLS, Config
-from ncplan.resources.address import (
+from ncplan.address import (
     intention_address,
     job_address,
     service_defaults_address,
     token_address,
     variable_address,
 )
+from ncplan.config.model import L7_PROTOCOLS, Config
 
 
 def upstreams_of(config: Config) -> dict[str, tuple[str, ...]]:

@@ -1,7 +1,7 @@
 """Lowering a Config to the desired resources: Nomad jobs and Consul config entries. Pure.
 
 Each resource carries its address (``nomad_job.db``, ``consul_service_defaults.api``,
-``consul_intention.web:db``, see :mod:`ncplan.resources.address`), its body in the API's
+``consul_intention.web:db``, see :mod:`ncplan.address`), its body in the API's
 own JSON shape, and the addresses it needs first (see :mod:`ncplan.resources.dependencies`).
 
 Bodies:
@@ -23,9 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ncplan.config.model import L7_PROTOCOLS, Config, Intention, Permission, RawJob, Service
-from ncplan.diagnostics import SourceSpan
-from ncplan.resources.address import (
+from ncplan.address import (
     ResourceKind,
     intention_address,
     intention_name,
@@ -35,6 +33,8 @@ from ncplan.resources.address import (
     token_address,
     variable_address,
 )
+from ncplan.config.model import L7_PROTOCOLS, Config, Intention, Permission, RawJob, Service
+from ncplan.diagnostics import SourceSpan
 from ncplan.resources.dependencies import identity_names, resource_dependencies
 from ncplan.resources.nomad_job import lower_service
 from ncplan.resources.plain import plain

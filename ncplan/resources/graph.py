@@ -12,10 +12,10 @@ import graphlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ncplan.address import parse_address
 from ncplan.config.model import Config
 from ncplan.diagnostics import Diagnostic, Severity
 from ncplan.errors import ConfigError
-from ncplan.resources.address import parse_address
 from ncplan.resources.dependencies import depends_on_of, upstreams_of
 from ncplan.resources.desired import DesiredResource
 

@@ -2,7 +2,7 @@
 
 from ncplan.state.backends import open_backend
 from ncplan.state.codec import decode, encode
-from ncplan.state.locking import Locker, acquire, locked, new_lock_info, parse_duration
+from ncplan.state.locking import Locker, acquire, locked, new_lock_info
 from ncplan.state.manager import Persister, Reader, StateManager, StateStorage, Writer
 from ncplan.state.model import CURRENT_VERSION, ResourceState, State
 
@@ -22,5 +22,4 @@ __all__ = [
     "locked",
     "new_lock_info",
     "open_backend",
-    "parse_duration",
 ]

@@ -15,9 +15,9 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from ncplan.address import parse_address
 from ncplan.errors import ConfigError, StateError
 from ncplan.jsontypes import kind_name, value_kind
-from ncplan.resources.address import parse_address
 from ncplan.state.migrations import (
     OLDEST_VERSION,
     UpgradeError,

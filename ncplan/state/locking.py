@@ -1,5 +1,4 @@
-"""The lock protocol (:class:`Locker`), lock info, ``--lock-timeout`` parsing and waiting
-for a lock with backoff.
+"""The lock protocol (:class:`Locker`), lock info, and waiting for a lock with backoff.
 
 Pure helpers shared by both backends and by every command that takes the lock.
 """
@@ -9,7 +8,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import socket
 import time
 import uuid
@@ -19,20 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from ncplan import __version__
-from ncplan.errors import LockInfo, StateError, StateLockedError
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(text: str) -> float:
-    """``"30s"``, ``"2m"``, ``"1m30s"``, ``"500ms"``, ``"0s"`` or plain seconds -> seconds."""
-    value = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    if not value or _DURATION.sub("", value) != "":
-        raise StateError(f"invalid duration {text!r}", hint='use e.g. "0s", "30s", "2m", "1m30s"')
-    return sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(value))
+from ncplan.errors import LockInfo, StateLockedError
 
 
 def who() -> str:

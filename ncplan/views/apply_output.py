@@ -19,7 +19,7 @@ from typing import IO, Protocol
 from rich.console import Console
 from rich.markup import escape
 
-from ncplan.planner.apply import ApplyResult
+from ncplan.planner.engine import ApplyResult
 from ncplan.planner.hooks import ApplyHooks
 from ncplan.planner.model import Adoption, Plan
 from ncplan.views import plan_human

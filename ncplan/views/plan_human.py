@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ncplan.planner.model import Action, Plan, PlanMode, ResourceChange
-from ncplan.views import plan_lines as words
+from ncplan.views import plan_lines
 from ncplan.views.attribute_diff import DiffLine
 from ncplan.views.console import make_console
 from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
@@ -31,8 +31,8 @@ def print_plan(plan: Plan, *, color: bool = True) -> None:
 
 
 def render_plan(console: Console, plan: Plan) -> None:
-    if not plan.refreshed:
-        _say(console, words.NO_REFRESH)
+    if not plan.read_live:
+        _say(console, plan_lines.NO_REFRESH)
         console.print()
     if plan.drift:
         _drift_section(console, plan)
@@ -74,18 +74,18 @@ def _comment(console: Console, text: str, style: str = "") -> None:
 
 
 def _drift_section(console: Console, plan: Plan) -> None:
-    _say(console, Text.assemble(("Note:", "bold"), " ", (words.DRIFT_TITLE, "bold")))
+    _say(console, Text.assemble(("Note:", "bold"), " ", (plan_lines.DRIFT_TITLE, "bold")))
     console.print()
-    _say(console, words.DRIFT_INTRO)
+    _say(console, plan_lines.DRIFT_INTRO)
     for drift in plan.drift:
         console.print()
-        _comment(console, words.drift_header(drift), "bold")
+        _comment(console, plan_lines.drift_header(drift), "bold")
         if drift.reason:
             _comment(console, f"({drift.reason})")
-        print_lines(console, words.drift_lines(drift))
+        print_lines(console, plan_lines.drift_lines(drift))
     console.print()
     refresh_only = plan.mode is PlanMode.REFRESH_ONLY
-    _say(console, words.DRIFT_REFRESH_ONLY if refresh_only else words.DRIFT_NORMAL)
+    _say(console, plan_lines.DRIFT_REFRESH_ONLY if refresh_only else plan_lines.DRIFT_NORMAL)
     if not refresh_only:
         console.print()
         _say(console, RULE)
@@ -93,30 +93,30 @@ def _drift_section(console: Console, plan: Plan) -> None:
 
 
 def _no_changes(console: Console, plan: Plan) -> None:
-    _say(console, Text(words.summary_line(plan), style="bold green"))
+    _say(console, Text(plan_lines.summary_line(plan), style="bold green"))
     console.print()
-    _say(console, words.empty_detail(plan))
+    _say(console, plan_lines.empty_detail(plan))
 
 
 def _changes(console: Console, plan: Plan) -> None:
-    _say(console, words.INTRO)
-    for symbol, meaning in words.legend(plan):
+    _say(console, plan_lines.INTRO)
+    for symbol, meaning in plan_lines.legend(plan):
         _say(console, Text.assemble(" " * (3 - len(symbol)), _styled_sign(symbol), " ", meaning))
     console.print()
-    _say(console, words.ACTIONS_INTRO)
+    _say(console, plan_lines.ACTIONS_INTRO)
     for change in plan.actionable:
         console.print()
         _change(console, change)
     for address in plan.forgotten:
         console.print()
-        _comment(console, words.forgotten_header(address), "bold")
+        _comment(console, plan_lines.forgotten_header(address), "bold")
     if plan.apply_order:
         console.print()
         _say(console, Text("Apply order:", style="bold"))
         for number, batch in enumerate(order_entries(plan), start=1):
             _say(console, f"  {number}. {', '.join(batch)}")
     console.print()
-    _say(console, Text(words.summary_line(plan), style="bold"))
+    _say(console, Text(plan_lines.summary_line(plan), style="bold"))
 
 
 def order_entries(plan: Plan) -> list[list[str]]:
@@ -140,10 +140,10 @@ def order_entries(plan: Plan) -> list[list[str]]:
 
 
 def _change(console: Console, change: ResourceChange) -> None:
-    _comment(console, words.change_header(change), "bold")
+    _comment(console, plan_lines.change_header(change), "bold")
     if change.reason:
         _comment(console, f"({change.reason})")
-    print_lines(console, words.change_lines(change))
+    print_lines(console, plan_lines.change_lines(change))
     plan = change.nomad_plan
     if plan is None:
         return
@@ -160,7 +160,7 @@ def _change(console: Console, change: ResourceChange) -> None:
 
 def _warnings(console: Console, plan: Plan) -> None:
     """``Warning: SUMMARY``, ``  in ADDR``, then the detail; targeting first."""
-    for warning in words.plan_warnings(plan):
+    for warning in plan_lines.plan_warnings(plan):
         console.print()
         _say(console, Text.assemble(("Warning:", "bold yellow"), " ", (warning.summary, "bold")))
         if warning.address:

@@ -241,7 +241,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "warnings": [{"summary": w.summary, "address": w.address, "detail": w.detail}
                      for w in plan.warnings],
         "targets": list(plan.targets),
-        "refreshed": plan.refreshed,
+        "refreshed": plan.read_live,
     }
 
 

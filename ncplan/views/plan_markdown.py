@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ncplan.planner.model import Action, Adoption, Plan, PlanMode, PlanWarning
-from ncplan.views import plan_lines as words
+from ncplan.views import plan_lines
 from ncplan.views.attribute_diff import DiffLine
 from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
 from ncplan.views.plan_mermaid import change_graph
@@ -96,22 +96,22 @@ def plan_markdown(plan: Plan) -> str:
     """The whole comment."""
     title = "Refresh-only plan" if plan.mode is PlanMode.REFRESH_ONLY else (
         "Destroy plan" if plan.mode is PlanMode.DESTROY else "ncplan plan")
-    out = [f"## {title}: {words.summary_line(plan)}", ""]
-    if not plan.refreshed:
-        out += [words.NO_REFRESH, ""]
-    for warning in words.plan_warnings(plan):
+    out = [f"## {title}: {plan_lines.summary_line(plan)}", ""]
+    if not plan.read_live:
+        out += [plan_lines.NO_REFRESH, ""]
+    for warning in plan_lines.plan_warnings(plan):
         out += _warning(warning)
     out += summary_table(plan)
     if plan.mode is not PlanMode.REFRESH_ONLY:
         out += change_graph(plan)
     out += _failures(plan)
     if plan.drift:
-        out += [f"### {words.DRIFT_TITLE}", ""]
+        out += [f"### {plan_lines.DRIFT_TITLE}", ""]
         for drift in plan.drift:
-            out += _details(words.drift_header(drift), words.drift_lines(drift),
+            out += _details(plan_lines.drift_header(drift), plan_lines.drift_lines(drift),
                             [drift.reason] if drift.reason else [])
         if plan.mode is PlanMode.REFRESH_ONLY:
-            out += [words.DRIFT_REFRESH_ONLY, ""]
+            out += [plan_lines.DRIFT_REFRESH_ONLY, ""]
     if plan.mode is not PlanMode.REFRESH_ONLY and plan.actionable:
         out += ["### Changes", ""]
         folded = len(plan.actionable) > FOLD_AFTER
@@ -122,10 +122,10 @@ def plan_markdown(plan: Plan) -> str:
             if change.nomad_plan is not None:
                 notes += [f"Nomad scheduler: {annotation_text(a)}"
                           for a in change.nomad_plan.annotations]
-            out += _details(words.change_header(change), words.change_lines(change),
+            out += _details(plan_lines.change_header(change), plan_lines.change_lines(change),
                             notes)
         if folded:
             out += ["</details>", ""]
     if plan.mode is not PlanMode.REFRESH_ONLY and plan.forgotten:
-        out += [f"- `{words.forgotten_header(address)}`" for address in plan.forgotten] + [""]
+        out += [f"- `{plan_lines.forgotten_header(address)}`" for address in plan.forgotten] + [""]
     return "\n".join(out).rstrip("\n") + "\n"

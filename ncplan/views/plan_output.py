@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import sys
 
+from ncplan.errors import NcplanError
 from ncplan.planner.model import Plan
 from ncplan.state.model import State
 from ncplan.views import plan_human, plan_json, plan_markdown
@@ -20,6 +21,14 @@ class PlanForm(enum.Enum):
     HUMAN = "human"
     JSON = "json"
     MARKDOWN = "markdown"
+
+
+def plan_form(as_json: bool, markdown: bool) -> PlanForm:
+    if as_json and markdown:
+        raise NcplanError("--json and --markdown cannot be combined")
+    if as_json:
+        return PlanForm.JSON
+    return PlanForm.MARKDOWN if markdown else PlanForm.HUMAN
 
 
 def print_plan(plan: Plan, form: PlanForm, *, color: bool) -> None:

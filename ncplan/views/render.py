@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.resources.address import job_address
+from ncplan.address import job_address
 from ncplan.views.hcl import commented, config_entry_to_hcl, job_to_hcl
 
 PayloadDocument = Mapping[str, Any]

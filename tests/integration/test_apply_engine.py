@@ -17,25 +17,25 @@ from typing import Any
 import pytest
 from agentlib import Agents
 
+from ncplan.address import parse_address
 from ncplan.config.loader import load_config
 from ncplan.config.model import Config, NomadSettings
-from ncplan.planner.apply import ApplyOptions, ApplyResult, Problem, apply_plan
+from ncplan.orchestration.executors import executors
+from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.planner.build import build_plan, request_for
+from ncplan.planner.engine import ApplyOptions, ApplyResult, Problem, apply_plan
 from ncplan.planner.model import Action, Plan, ResourceChange
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
-from ncplan.providers.executors import executors
-from ncplan.providers.http import RetryPolicy
 from ncplan.providers.live import Refreshed
-from ncplan.providers.nomad_deployment import RolloutWaiter
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.resources.address import parse_address
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.state.backends.local import open_local
 from ncplan.state.manager import StateManager
 from ncplan.state.model import ResourceState, State
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "connect-on-nomad"
 NO_WAIT = ApplyOptions(wait=False)

@@ -31,7 +31,7 @@ from agentlib import Agents
 from apply_helpers import NAMES, ROOT, Mesh, make_mesh, wait_for
 from plan_helpers import wipe
 
-from ncplan.resources.address import intention_address
+from ncplan.address import intention_address
 
 WEB_DB = intention_address("web", "db")
 ANY_DB = intention_address("*", "db")

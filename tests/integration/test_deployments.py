@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from agentlib import Agents
 
+from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.planner.model import Action, ResourceChange
-from ncplan.providers.http import Answer, HttpClient, RetryPolicy
 from ncplan.providers.live import DeploymentProgress
-from ncplan.providers.nomad_deployment import DeploymentWatcher, RolloutWaiter
+from ncplan.providers.nomad_deployment import DeploymentWatcher
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.http import Answer, HttpClient, RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 
 def jobspec(name: str, command: str, args: list[str], *, job_type: str = "service",

@@ -10,8 +10,8 @@ import pytest
 from agentlib import Agents
 from plan_helpers import agent_env, copy_example, ncplan
 
-from ncplan.commands.context import AppContext
-from ncplan.commands.state import backend_from_directory
+from ncplan.orchestration.context import AppContext
+from ncplan.orchestration.loading import backend_from_directory
 from ncplan.state import locked
 
 # The raw example's web app task, and the seed guide's own, which has no driver.

@@ -10,9 +10,9 @@ from plan_helpers import agent_env, apply_all, copy_example
 
 from ncplan.config import load_config
 from ncplan.errors import NcplanError, ProviderUnreachable
+from ncplan.orchestration.refresh import refresh
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import Refreshed
-from ncplan.providers.refresh import refresh
 from ncplan.resources.desired import lower_config
 from ncplan.state.model import State
 

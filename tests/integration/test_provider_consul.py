@@ -10,11 +10,11 @@ import pytest
 from agentlib import Agents
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
-from ncplan.providers.http import RetryPolicy
 from ncplan.providers.live import LiveIntentions
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import RetryPolicy
 
 OURS = {"Name": "web", "Action": "allow", "Description": "web reads db"}
 

@@ -15,9 +15,9 @@ from local_http import HANG, serve
 
 from ncplan.config.model import NomadSettings
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
-from ncplan.providers.http import RetryPolicy
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 FAST = RetryPolicy(tries=3, backoff=0.01)
 

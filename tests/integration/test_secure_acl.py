@@ -15,14 +15,14 @@ from typer.testing import CliRunner
 
 from ncplan.cli import app
 from ncplan.errors import ProviderError
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
-from ncplan.providers.http import RetryPolicy
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
 from ncplan.state.codec import encode
 from ncplan.state.model import ResourceState, State
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 ACL = Path(__file__).resolve().parents[2] / "examples" / "acl"
 ONCE = RetryPolicy(tries=1)

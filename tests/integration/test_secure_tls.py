@@ -12,8 +12,8 @@ from pathlib import Path
 from agentlib import SecureAgents
 
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
-from ncplan.providers.tls import unverified_text
+from ncplan.transport.nomad import NomadHttpSettings
+from ncplan.transport.tls import unverified_text
 
 
 def ncplan(directory: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from ncplan.cli import app
 from ncplan.errors import StateError, StateLockedError
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.state.backends.consul import CHUNK_SIZE, open_consul
 from ncplan.state.backends.consul_kv import ConsulKV
 from ncplan.state.backends.consul_lock import ConsulLocker
@@ -29,13 +28,14 @@ from ncplan.state.codec import encode
 from ncplan.state.locking import acquire, new_lock_info
 from ncplan.state.manager import StateManager
 from ncplan.state.model import ResourceState, State
+from ncplan.transport.consul import ConsulHttpSettings
 
 # A child process that takes the Consul lock and reports it; then holds it, exits without
 # unlocking (atexit must release), or interrupts itself (the finally must release).
 HOLDER = textwrap.dedent("""
     import os, signal, sys, time
     from ncplan.errors import StateLockedError
-    from ncplan.providers.consul_http import ConsulHttpSettings
+    from ncplan.transport.consul import ConsulHttpSettings
     from ncplan.state.backends.consul import open_consul
     from ncplan.state.locking import acquire, locked, new_lock_info
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "tests" / "unit" / "state"))
 import devagents  # noqa: E402
 from consul_kv_rules import FIXTURE, run_scenario  # noqa: E402
 
-from ncplan.providers.consul_http import ConsulHttpSettings  # noqa: E402
 from ncplan.state.backends.consul_kv import ConsulKV  # noqa: E402
+from ncplan.transport.consul import ConsulHttpSettings  # noqa: E402
 
 
 def main() -> int:

@@ -184,8 +184,8 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     import devagents
 
-    from ncplan.providers.http import RetryPolicy
-    from ncplan.providers.nomad_settings import NomadHttpSettings
+    from ncplan.transport.http import RetryPolicy
+    from ncplan.transport.nomad import NomadHttpSettings
 
     OUT.mkdir(parents=True, exist_ok=True)
     pair = devagents.start()

@@ -21,8 +21,8 @@ def open_backend(config: BackendConfig, directory: Path,
     if config.kind == "local":
         return open_local(directory / config.path)
     if config.kind == "consul":
-        from ncplan.providers.consul_http import ConsulHttpSettings
         from ncplan.state.backends.consul import open_consul
+        from ncplan.transport.consul import ConsulHttpSettings
 
         settings = consul or ConsulSettings()
         return open_consul(config.path, ConsulHttpSettings.resolve(settings.address,

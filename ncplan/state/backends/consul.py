@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from ncplan.errors import StateError, StateLockedError
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.state.backends.consul_kv import ConsulKV
 from ncplan.state.backends.consul_lock import ConsulLocker
 from ncplan.state.manager import StateManager
+from ncplan.transport.consul import ConsulHttpSettings
 
 INLINE_LIMIT = 256 * 1024
 CHUNK_SIZE = 500 * 1024

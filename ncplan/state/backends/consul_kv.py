@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import requests
 
 from ncplan.errors import StateError
-from ncplan.providers import tls
-from ncplan.providers.acl_needs import capability_needed
-from ncplan.providers.consul_http import ConsulHttpSettings, json_answer, wrong_shape
-from ncplan.providers.http import connection_reason
+from ncplan.transport import tls
+from ncplan.transport.acl_needs import capability_needed
+from ncplan.transport.consul import ConsulHttpSettings, json_answer, wrong_shape
+from ncplan.transport.http import connection_reason
 
 TIMEOUT = 30.0
 

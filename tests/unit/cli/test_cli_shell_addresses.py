@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ncplan.address import intention_address
 from ncplan.cli import app
 from ncplan.config import load_config
-from ncplan.resources.address import intention_address
 from ncplan.resources.desired import lower_config
 
 ROOT = Path(__file__).resolve().parents[3]

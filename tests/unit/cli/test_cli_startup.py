@@ -35,8 +35,9 @@ def imported(args: list[str], cwd: Path) -> tuple[int, set[str]]:
 
 
 def commands_in(modules: set[str]) -> set[str]:
-    return {m for m in modules if m.startswith("ncplan.commands.")} - {
-        "ncplan.commands.context", "ncplan.commands.help_style", "ncplan.commands.lazy"}
+    return {m for m in modules if m.startswith(("ncplan.commands.", "ncplan.orchestration."))} - {
+        "ncplan.orchestration", "ncplan.orchestration.context", "ncplan.commands.help_style",
+        "ncplan.commands.lazy"}
 
 
 @pytest.fixture
@@ -66,5 +67,5 @@ def test_state_list_imports_the_state_command_only(config_dir: Path) -> None:
     code, modules = imported(["state", "list"], config_dir)
     assert code == 0
     assert commands_in(modules) == {"ncplan.commands.state", "ncplan.commands.options",
-                                    "ncplan.commands.config_loading"}
+                                    "ncplan.orchestration.loading"}
     assert not {m for m in modules if m.startswith(("ncplan.planner", "ncplan.providers"))}

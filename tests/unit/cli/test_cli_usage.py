@@ -78,3 +78,19 @@ def test_the_process_exit_code_is_the_one_run_returns() -> None:
                           capture_output=True, text=True, timeout=60)
     assert (bare.returncode, bare.stderr) == (0, "")
     assert "Usage: ncplan [OPTIONS] COMMAND [ARGS]..." in bare.stdout
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (["apply", "--wait-timeout", "5x", "--auto-approve"], "--wait-timeout"),
+    (["destroy", "--wait-timeout", "soon", "--auto-approve"], "--wait-timeout"),
+    (["plan", "--lock-timeout", "5x"], "--lock-timeout"),
+    (["state", "list", "--lock-timeout", "soon"], "--lock-timeout"),
+], ids=["apply-wait", "destroy-wait", "plan-lock", "state-lock"])
+def test_a_bad_duration_is_a_usage_error_naming_its_flag(
+        args: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["-C", str(tmp_path), *args])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert f"Try 'ncplan {' '.join(a for a in args[:2] if not a.startswith('-'))} --help'" in err
+    value = args[args.index(flag) + 1]
+    assert f"Error: Invalid value for '{flag}': invalid duration {value!r}" in err

@@ -30,12 +30,12 @@ from typer.testing import CliRunner
 from ncplan.cli import app
 from ncplan.config import load_config
 from ncplan.config.model import Config
+from ncplan.orchestration.executors import recorded
 from ncplan.planner import planfile
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.drift import refreshed_state
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.redaction import restore
-from ncplan.providers.executors import recorded
 from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
 from ncplan.state.backends.local import open_local
 from ncplan.state.model import State

@@ -170,7 +170,7 @@ def test_jobspec_variables_are_not_undeclared_in_variable_files(tmp_path: Path) 
 
 
 def test_the_configuration_digest_covers_the_values_sent_with_a_jobspec(tmp_path: Path) -> None:
-    from ncplan.commands.planning import config_digest
+    from ncplan.orchestration.plan_run import config_digest
 
     files = {"api.nomad.hcl": SPEC, "db.nomad": DB}
     first = config_digest(load(tmp_path, files, env={"NOMAD_VAR_image": "a"}).config)

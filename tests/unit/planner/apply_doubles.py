@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ncplan.errors import CheckAndSetConflict
-from ncplan.planner.apply import Written
+from ncplan.planner.engine import Written
 from ncplan.planner.hooks import ResourceOutcome
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import DeploymentProgress

@@ -13,7 +13,7 @@ from typing import Any
 from ncplan.config import load_config
 from ncplan.config.model import Config
 from ncplan.planner.diff import planned_body
-from ncplan.providers import nomad_answers
+from ncplan.providers import nomad_job_decoding
 from ncplan.providers.consul_intention import parse_intentions
 from ncplan.providers.consul_service_defaults import parse_service_defaults
 from ncplan.providers.live import (
@@ -52,11 +52,11 @@ def answer(name: str) -> Any:
 
 
 def live_job(name: str) -> LiveJob:
-    return nomad_answers.live_job(answer(name), name)
+    return nomad_job_decoding.live_job(answer(name), name)
 
 
 def nomad_plan(name: str, job: str) -> NomadJobPlan:
-    return nomad_answers.job_plan(job, answer(name), name)
+    return nomad_job_decoding.job_plan(job, answer(name), name)
 
 
 def live_intentions(name: str) -> LiveIntentions:

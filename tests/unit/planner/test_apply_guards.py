@@ -11,7 +11,7 @@ from apply_doubles import Calls, KeepingManager, change, executors, recorded, st
 from ncplan.config.loader import load_config
 from ncplan.config.model import Config
 from ncplan.errors import ConfigError
-from ncplan.planner.apply import apply_plan
+from ncplan.planner.engine import apply_plan
 from ncplan.planner.guards import check_prevent_destroy, prevent_destroy_violations
 from ncplan.planner.model import Action, Plan
 

@@ -28,8 +28,8 @@ from apply_doubles import Calls, KeepingManager, executors, recorded, start_stat
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ncplan.planner.apply import ApplyOptions, apply_plan
 from ncplan.planner.build import plan_order
+from ncplan.planner.engine import ApplyOptions, apply_plan
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.state.model import ResourceState
 

@@ -20,7 +20,7 @@ from apply_doubles import (
 )
 
 from ncplan.errors import ApplyError, NcplanError, StateError
-from ncplan.planner.apply import INTERRUPTED, ApplyOptions, Problem, apply_plan
+from ncplan.planner.engine import INTERRUPTED, ApplyOptions, Problem, apply_plan
 from ncplan.planner.hooks import ApplyHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.providers.live import DeploymentProgress

@@ -29,7 +29,7 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {here!r})
     from apply_doubles import Calls, KeepingManager, change, executors, start_state
-    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.engine import ApplyOptions, apply_plan
     from ncplan.planner.model import Plan
 
     def to_interrupt(signum, frame):
@@ -130,7 +130,7 @@ ROLLING = textwrap.dedent("""
     sys.path.insert(0, {here!r})
     from apply_doubles import Calls, KeepingManager, RecordingHooks, change, executors, start_state
     from ncplan import interrupts
-    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.engine import ApplyOptions, apply_plan
     from ncplan.planner.model import Plan
     from ncplan.providers.live import DeploymentProgress
 
@@ -192,7 +192,7 @@ STOPPING = textwrap.dedent("""
     from apply_doubles import (Calls, KeepingManager, RecordingHooks, change, executors,
                                recorded, start_state)
     from ncplan import interrupts
-    from ncplan.planner.apply import ApplyOptions, apply_plan
+    from ncplan.planner.engine import ApplyOptions, apply_plan
     from ncplan.planner.model import Action, Plan
 
     interrupts.install()

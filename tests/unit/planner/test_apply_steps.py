@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from apply_doubles import change
 
+from ncplan.orchestration.executors import _EntryIndexes
 from ncplan.planner.model import Action
 from ncplan.planner.steps import StepKind, plan_steps, step_batches
-from ncplan.providers.executors import _EntryIndexes
 
 DB, WEB, INTENTION = "nomad_job.db", "nomad_job.web", "consul_intention.web:db"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from planner_helpers import config, desired, live_intentions
 
+from ncplan.address import intention_address, intention_name
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.providers.live import MeshPolicy, Refreshed
-from ncplan.resources.address import intention_address, intention_name
 from ncplan.resources.dependencies import upstreams_of
 from ncplan.resources.desired import DesiredResource
 

@@ -166,7 +166,7 @@ def test_service_defaults_compare_only_the_keys_ncplan_sets() -> None:
 def test_without_refresh_the_state_is_the_reference() -> None:
     state = state_of([recorded(WEB, 4)])
     plan = build_plan(PlanRequest(desired=(WEB,), state=state))
-    assert not plan.refreshed
+    assert not plan.read_live
     assert [c.action for c in plan.changes] == [Action.NOOP]
     edited = with_body(WEB, Meta={"team": "db"})
     change = build_plan(PlanRequest(desired=(edited,), state=state)).changes[0]

@@ -19,8 +19,8 @@ from apply_doubles import (
 from planner_helpers import live_job, nomad_plan, recorded, resource
 
 from ncplan.errors import NcplanError, ProviderUnreachable
-from ncplan.planner.apply import apply_plan
 from ncplan.planner.build import NOT_LANDED, PlanRequest, build_plan
+from ncplan.planner.engine import apply_plan
 from ncplan.planner.model import Action, Adoption, Plan, PlanMode, ResourceChange
 from ncplan.planner.reconcile import reconciled, with_possibly_applied
 from ncplan.providers.live import LiveJob, Refreshed

@@ -19,11 +19,11 @@ from typer.testing import CliRunner
 from ncplan.cli import app
 from ncplan.config import load_config
 from ncplan.config.model import Config
+from ncplan.orchestration.executors import recorded
 from ncplan.planner import planfile
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.model import Plan, ResourceChange
 from ncplan.planner.redaction import MARKER
-from ncplan.providers.executors import recorded
 from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
 from ncplan.state.model import State
 from ncplan.views import plan_json

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from ncplan.commands.restoring import restored_plan
 from ncplan.config import load_config
 from ncplan.config.model import Config
+from ncplan.orchestration.executors import executors, recorded
+from ncplan.orchestration.saved_plan_secrets import restored_plan
 from ncplan.planner import planfile
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.drift import find_drift
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.redaction import MARKER
 from ncplan.providers.clients import Providers
-from ncplan.providers.executors import executors, recorded
 from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
 from ncplan.state.codec import to_json
 from ncplan.state.model import State

@@ -11,8 +11,8 @@ import requests
 from local_http import serve
 
 from ncplan.errors import ProviderError
-from ncplan.providers.acl_needs import capability_needed
-from ncplan.providers.http import Api, HttpClient, RetryPolicy, refusals_at
+from ncplan.transport.acl_needs import capability_needed
+from ncplan.transport.http import Api, HttpClient, RetryPolicy, refusals_at
 
 CONSUL_INTENTION_403 = ("Permission denied: token with AccessorID "
                         "'4d5ae14b-f8b1-8c7d-b693-80ec8b4c0870' lacks permission "

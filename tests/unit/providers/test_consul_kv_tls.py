@@ -9,8 +9,8 @@ import pytest
 from local_http import Pki, make_pki, serve
 
 from ncplan.errors import StateError
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.state.backends.consul_kv import ConsulKV
+from ncplan.transport.consul import ConsulHttpSettings
 
 
 @pytest.fixture

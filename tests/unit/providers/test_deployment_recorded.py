@@ -17,12 +17,12 @@ import pytest
 from local_http import serve
 
 from ncplan.planner.model import Action, ResourceChange
-from ncplan.providers import deployment_answers as answers
-from ncplan.providers.deployment_answers import RegisteredJob
-from ncplan.providers.http import RetryPolicy
+from ncplan.providers import nomad_deployment_decoding as answers
 from ncplan.providers.live import DeploymentProgress
 from ncplan.providers.nomad_deployment import DeploymentWatcher, format_duration
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.providers.nomad_deployment_decoding import RegisteredJob
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 from ncplan.views.apply_progress import progress_message
 
 RECORDED = Path(__file__).parent / "recorded" / "deployments"

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
-from ncplan.providers.http import Answer, Api, HttpClient, RetryPolicy
+from ncplan.transport.http import Answer, Api, HttpClient, RetryPolicy
 
 NOMAD = Api("Nomad", "http://127.0.0.1:4646", "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT")
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from local_http import serve
 
-from ncplan.providers.http import STATS_ENV, Api, HttpClient
+from ncplan.transport.http import STATS_ENV, Api, HttpClient
 
 
 def _client(url: str) -> HttpClient:

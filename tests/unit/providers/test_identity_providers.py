@@ -12,12 +12,12 @@ from local_http import serve
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers.consul_acl_token import ConsulAclTokens, parse_token
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import RetryPolicy
-from ncplan.providers.nomad_settings import NomadHttpSettings
 from ncplan.providers.nomad_variable import NomadVariables, parse_variable
-from ncplan.providers.secret_answers import digest
+from ncplan.providers.secret_decoding import digest
 from ncplan.resources.sidecar_identity import token_accessor_id, token_body
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 ONCE = RetryPolicy(tries=1)
 TOKEN_PATH = f"/v1/acl/token/{token_accessor_id('db')}"

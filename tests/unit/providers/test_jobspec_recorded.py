@@ -15,11 +15,11 @@ from local_http import serve
 from ncplan.config.model import RawJob
 from ncplan.config.rawjob import derive_parsed
 from ncplan.errors import ProviderError
-from ncplan.providers.http import RetryPolicy
+from ncplan.orchestration.refresh import parse_raw_job
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
 from ncplan.providers.parse_errors import locate
-from ncplan.providers.refresh import parse_raw_job
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 RECORDED = Path(__file__).parent / "recorded" / "jobspec"
 SCRIPT = Path(__file__).resolve().parents[2] / "record" / "record_jobspec.py"

@@ -7,7 +7,7 @@ import requests
 from local_http import HANG, serve
 
 from ncplan.errors import ProviderUnreachable
-from ncplan.providers.http import Api, HttpClient, RetryPolicy
+from ncplan.transport.http import Api, HttpClient, RetryPolicy
 
 
 def _client(url: str) -> HttpClient:

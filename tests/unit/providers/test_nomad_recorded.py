@@ -16,11 +16,11 @@ import pytest
 from local_http import serve
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
-from ncplan.providers import nomad_answers
-from ncplan.providers.http import Answer, RetryPolicy
+from ncplan.providers import nomad_job_decoding
 from ncplan.providers.live import GroupAnnotation, NomadJobPlan
 from ncplan.providers.nomad_job import NomadJobs, is_enforce_index_conflict
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.http import Answer, RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 RECORDED = Path(__file__).parent / "recorded" / "nomad"
 SCRIPT = Path(__file__).resolve().parents[2] / "record" / "record_nomad.py"
@@ -50,11 +50,11 @@ def provider(url: str) -> NomadJobs:
 def plan(name: str) -> NomadJobPlan:
     recorded = answer(name)
     job_name = entry(name)["request"]["body"]["Job"]["ID"]
-    return nomad_answers.job_plan(job_name, recorded.json(dict), "recorded")
+    return nomad_job_decoding.job_plan(job_name, recorded.json(dict), "recorded")
 
 
 def test_read_gives_the_live_job_and_its_index() -> None:
-    live = nomad_answers.live_job(answer("read").json(dict), "recorded")
+    live = nomad_job_decoding.live_job(answer("read").json(dict), "recorded")
     registered = answer("register").json(dict)["JobModifyIndex"]
     assert (live.name, live.modify_index, live.stopped) == ("web", registered, False)
     assert live.status in {"pending", "running"}
@@ -67,7 +67,7 @@ def test_a_404_reads_as_absent() -> None:
 
 
 def test_parse_gives_the_canonical_job() -> None:
-    job = nomad_answers.parsed_job(answer("parse").json(dict), "recorded")
+    job = nomad_job_decoding.parsed_job(answer("parse").json(dict), "recorded")
     assert (job["ID"], job["Namespace"], job["Type"]) == ("web", "default", "service")
     assert job["TaskGroups"][0]["Tasks"][0]["Env"] == {"MESSAGE": "hello"}
 
@@ -83,7 +83,7 @@ def test_bad_hcl_quotes_nomads_parser() -> None:
 
 
 def test_register_enforces_the_index_and_returns_the_new_one() -> None:
-    index = nomad_answers.register_index(answer("register").json(dict), "recorded")
+    index = nomad_job_decoding.register_index(answer("register").json(dict), "recorded")
     with serve(replayed("register")) as server:
         assert provider(server.url).register({"ID": "web", "Name": "web"}, 0) == index
     sent = json.loads(server.bodies[0])
@@ -161,7 +161,7 @@ def test_a_malformed_plan_is_a_located_error() -> None:
     body = answer("plan_unchanged").json(dict)
     with pytest.raises(ProviderError, match=r"^Nomad PUT /v1/job/web/plan: the answer has "
                                             r"no numeric JobModifyIndex \(got None\)$"):
-        nomad_answers.job_plan("web", {**body, "JobModifyIndex": None},
+        nomad_job_decoding.job_plan("web", {**body, "JobModifyIndex": None},
                                "Nomad PUT /v1/job/web/plan")
 
 

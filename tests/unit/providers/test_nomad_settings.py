@@ -9,8 +9,8 @@ from local_http import Pki, make_pki, serve
 
 from ncplan.config.model import NomadSettings
 from ncplan.errors import ProviderUnreachable
-from ncplan.providers.http import RetryPolicy
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 ENV = {"NOMAD_ADDR": "http://nomad.env:4646", "NOMAD_REGION": "env-region",
        "NOMAD_NAMESPACE": "env-ns", "NOMAD_TOKEN": "secret"}

@@ -12,8 +12,8 @@ import pytest
 
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
+from ncplan.orchestration.refresh import Names, Task, located, moved_jobs, run_tasks
 from ncplan.providers.live import LiveJob
-from ncplan.providers.refresh import Names, Task, located, moved_jobs, run_tasks
 from ncplan.resources.desired import DesiredResource
 from ncplan.state.model import ResourceState, State
 

@@ -11,12 +11,12 @@ import pytest
 from local_http import Pki, make_pki, serve
 
 from ncplan.errors import ProviderError, ProviderUnreachable
-from ncplan.providers import tls
 from ncplan.providers.consul_config import ConfigEntries, consul_client
-from ncplan.providers.consul_http import ConsulHttpSettings
-from ncplan.providers.http import RetryPolicy
 from ncplan.providers.nomad_job import NomadJobs
-from ncplan.providers.nomad_settings import NomadHttpSettings
+from ncplan.transport import tls
+from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import RetryPolicy
+from ncplan.transport.nomad import NomadHttpSettings
 
 ONCE = RetryPolicy(tries=1)
 

@@ -14,7 +14,7 @@ import sys
 import ncplan.commands.force_unlock, ncplan.commands.state, ncplan.commands.validate
 from ncplan.state import open_backend
 loaded = sorted(m for m in ("requests", "ncplan.state.backends.consul",
-                            "ncplan.providers.consul_http") if m in sys.modules)
+                            "ncplan.transport.consul") if m in sys.modules)
 print(",".join(loaded))
 """
 

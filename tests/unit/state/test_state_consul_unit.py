@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from ncplan.cli import app
 from ncplan.errors import StateError, StateLockedError
-from ncplan.providers.consul_http import ConsulHttpSettings
 from ncplan.state.backends.consul import (
     CHUNK_SIZE,
     INLINE_LIMIT,
@@ -34,6 +33,7 @@ from ncplan.state.backends.consul_lock import SESSION_TTL, ConsulLocker
 from ncplan.state.locking import new_lock_info
 from ncplan.state.manager import StateManager
 from ncplan.state.model import State
+from ncplan.transport.consul import ConsulHttpSettings
 
 
 def open_fake(kv: MemoryKV, path: str = "ncplan/prod") -> tuple[StateManager, ConsulLocker]:

@@ -25,7 +25,7 @@ from ncplan.planner.model import (
 )
 from ncplan.planner.redaction import MARKER, nomad_plan_mask, redacted_state
 from ncplan.providers.live import NomadJobPlan
-from ncplan.providers.nomad_answers import job_plan
+from ncplan.providers.nomad_job_decoding import job_plan
 from ncplan.state.model import ResourceState, State
 
 RECORDED = Path(__file__).parents[1] / "providers" / "recorded" / "nomad"  # record_nomad.py
@@ -138,7 +138,7 @@ def delete() -> Plan:
     change = _intention_change("api", "db", Action.DELETE, old.attributes, None,
                                observed_index=21)
     return Plan(changes=(change,), prior_state=state(old), lineage=LINEAGE, serial=4,
-                apply_order=(("consul_intention.api:db",),), refreshed=False)
+                apply_order=(("consul_intention.api:db",),), read_live=False)
 
 
 def no_changes() -> Plan:

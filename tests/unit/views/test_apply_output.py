@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ncplan.planner.apply import ApplyResult, Problem
+from ncplan.planner.engine import ApplyResult, Problem
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.views.apply_output import HumanApplyUi, JsonApplyUi
 from ncplan.views.apply_progress import complete_line

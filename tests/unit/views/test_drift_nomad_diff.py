@@ -11,7 +11,7 @@ from rich.console import Console
 
 from ncplan.planner.model import Action, Drift, Plan
 from ncplan.providers.live import NomadJobPlan
-from ncplan.providers.nomad_answers import job_plan
+from ncplan.providers.nomad_job_decoding import job_plan
 from ncplan.views.nomad_diff import inverted
 from ncplan.views.plan_human import render_plan
 

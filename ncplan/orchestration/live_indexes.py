@@ -1,0 +1,79 @@
+"""Has anything a saved plan will write moved since the plan? One cheap read per resource.
+
+``apply PLANFILE`` re-reads the live index of each resource the plan changes (Nomad's
+JobModifyIndex, the config entry's, token's or variable's ModifyIndex; 0 when absent),
+concurrently, and compares it with the index the plan observed. Check-and-set would
+refuse such a write anyway, but only after the writes before it were made; this refuses
+the whole plan first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from ncplan.address import parse_address
+from ncplan.errors import NcplanError
+from ncplan.planner.model import ResourceChange
+from ncplan.providers.clients import Providers
+
+
+class HasIndex(Protocol):
+    @property
+    def modify_index(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A resource whose live index is not the one the plan saw."""
+
+    address: str
+    planned: int
+    live: int
+
+    @property
+    def reason(self) -> str:
+        return (f"{self.address} changed since the plan (index {self.planned} -> "
+                f"{self.live})")
+
+
+def _reader(providers: Providers, change: ResourceChange) -> Callable[[], int]:
+    name = change.name
+    reads: dict[str, Callable[[], HasIndex | None]] = {
+        "nomad_job": lambda: providers.jobs.read(name),
+        "consul_intention": lambda: providers.intentions.read(
+            parse_address(change.address).destination),
+        "consul_service_defaults": lambda: providers.service_defaults.read(name),
+        "consul_acl_token": lambda: providers.tokens.read(name),
+        "nomad_variable": lambda: providers.variables.read(name),
+    }
+    read = reads.get(change.kind)
+    if read is None:
+        raise NcplanError(f"{change.address}: unknown resource kind {change.kind}")
+
+    def index() -> int:
+        live = read()
+        return live.modify_index if live is not None else 0
+    return index
+
+
+def moved_indexes(changes: Sequence[ResourceChange], providers: Providers, *,
+                  parallelism: int) -> list[Moved]:
+    """Every change whose live index moved, in address order; raises the first read
+    failure (in address order) prefixed with its address."""
+    ordered = sorted(changes, key=lambda c: c.address)
+    readers = [_reader(providers, change) for change in ordered]
+    with ThreadPoolExecutor(max_workers=max(1, parallelism),
+                            thread_name_prefix="ncplan-index") as pool:
+        futures = [pool.submit(read) for read in readers]
+    moved = []
+    for change, future in zip(ordered, futures, strict=True):
+        try:
+            live = future.result()
+        except NcplanError as error:
+            raise NcplanError(f"{change.address}: {error.message}", hint=error.hint) from error
+        if live != change.observed_index:
+            moved.append(Moved(change.address, change.observed_index, live))
+    return moved

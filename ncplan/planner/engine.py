@@ -1,0 +1,604 @@
+"""The apply engine: carry out a :class:`Plan` in dependency order, in parallel, recording
+each resource in the state as soon as it is done.
+
+Order (see :mod:`.steps`, the graph the plan's printed "Apply order" comes from): creates
+and updates after everything they depend on, deletes after everything that depended on
+them in the state before (deleted first, or updated so that it no longer does), a replace
+as its delete then its create. The state before is the plan's ``prior_state`` (else the
+``state`` given). :class:`graphlib.TopologicalSorter` hands out the steps whose
+prerequisites are done; a :class:`~concurrent.futures.ThreadPoolExecutor` runs up to
+``parallelism`` of them at once. A step whose prerequisite failed or was skipped is
+skipped (``hooks.skipped``), and independent branches go on.
+
+Threads: one coordinator thread runs the sorter, calls the hooks ``pre_apply``,
+``post_apply`` and ``skipped``, and makes every state write (one writer); the pool's
+threads make the provider calls and wait for rollouts (``hooks.deployment_progress`` is
+called from them). The caller's thread only waits, so Ctrl-C, which Python delivers to
+the main thread, never lands in the middle of the bookkeeping.
+
+State: after each step that succeeds, the state gets the resource (or loses it, for a
+delete) through ``StateManager.write`` + ``persist`` (serial up, atomic store) before the
+next result is looked at, so a crash loses at most the steps still running, and a second
+apply starts from what the first recorded. The caller holds the lock.
+
+Interrupts: the first :class:`KeyboardInterrupt` in the caller's thread (Ctrl-C, and
+SIGTERM as the CLI maps it) or raised by a hook starts nothing new and says so at once
+(``hooks.stopping``); a registered job whose rollout is being followed is recorded as
+applied right away, its rollout no longer awaited (``ResourceOutcome.note``,
+``ApplyResult.not_awaited``; the watcher is told through its ``stop`` event), and a
+deleted job whose allocations are being waited for (``wait_for_stop``, with --wait: what
+it needed, such as a deny, is deleted only once they stopped) as destroyed; the other
+running steps (provider calls) are waited for and recorded; then it returns an
+:class:`ApplyResult` with ``interrupted`` set (never-started steps are reported skipped),
+without waiting for the abandoned watchers' threads. A second one is raised at once, without
+waiting for the running steps, after the state write in progress (if any) ends and with
+no state write after it, so the caller may release its lock; the state holds every step
+recorded so far. The pool's threads still running keep the interpreter from exiting until
+their requests end: a caller that must exit at once uses ``os._exit`` after unlocking.
+Tests: tests/unit/planner/test_apply_signals.py sends real SIGINT/SIGTERM to a child
+process; test_apply_run.py raises KeyboardInterrupt from hooks.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import graphlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from ncplan.config.model import Config
+from ncplan.errors import ApplyError, NcplanError, ProviderUnreachable
+from ncplan.planner.guards import check_prevent_destroy
+from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
+from ncplan.planner.model import Action, Plan, ResourceChange
+from ncplan.planner.reconcile import with_possibly_applied
+from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
+from ncplan.providers.live import DeploymentProgress
+from ncplan.state.manager import Persister, Writer
+from ncplan.state.model import ResourceState, State
+from ncplan.transport.http import DEFAULT_PARALLELISM
+
+INTERRUPTED = "not started: the apply was interrupted"
+NOT_AWAITED = "rollout not awaited: the apply was interrupted"
+STOP_NOT_AWAITED = "its allocations' stop not awaited: the apply was interrupted"
+POLL_SECONDS = 0.05  # how soon the caller's thread notices an interrupt
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write left: the state record, and whether anything was sent (a job whose
+    Nomad plan changes nothing is not registered again, so it has no rollout)."""
+
+    state: ResourceState
+    wrote: bool = True
+
+
+class ResourceExecutor(Protocol):
+    """Carries out one resource kind's changes with check-and-set (see
+    :mod:`ncplan.orchestration.executors`). Both raise :class:`NcplanError` on failure."""
+
+    def write(self, change: ResourceChange) -> Written:
+        """Create (``observed_index`` 0) or update the resource."""
+        ...
+
+    def delete(self, change: ResourceChange) -> None:
+        """Delete the resource if it is still at ``observed_index``."""
+        ...
+
+
+class WaitForStop(Protocol):
+    """After a job's delete, waits until its allocations stopped (see
+    :meth:`~ncplan.orchestration.rollout.RolloutWaiter.stopped`): None, or why not.
+    Once ``stop`` is set it returns soon, with None."""
+
+    def __call__(self, change: ResourceChange, stop: threading.Event) -> str | None:
+        ...
+
+
+class StateWriter(Writer, Persister, Protocol):
+    """What the engine needs of a :class:`~ncplan.state.manager.StateManager`."""
+
+
+class WaitForRollout(Protocol):
+    """Follows a registered job's rollout (see
+    :class:`~ncplan.orchestration.rollout.RolloutWaiter`), reporting through
+    ``hooks.deployment_progress``; once ``stop`` is set it returns soon, its progress
+    still ``running``."""
+
+    def __call__(self, change: ResourceChange, job_modify_index: int, hooks: ApplyHooks,
+                 stop: threading.Event) -> DeploymentProgress:
+        ...
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A resource that failed or was skipped, and why."""
+
+    address: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """How an apply ended. Counts are Terraform's: a replace is one add and one destroy,
+    each counted when its step succeeded. ``state`` is the state as last persisted."""
+
+    succeeded: tuple[str, ...] = ()
+    failed: tuple[Problem, ...] = ()
+    skipped: tuple[Problem, ...] = ()
+    interrupted: bool = False
+    not_awaited: tuple[str, ...] = ()  # registered jobs whose rollout was not awaited
+    imported: int = 0
+    added: int = 0
+    changed: int = 0
+    destroyed: int = 0
+    state: State | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.skipped and not self.interrupted
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    parallelism: int = DEFAULT_PARALLELISM
+    wait: bool = True
+    wait_for_rollout: WaitForRollout | None = None
+    wait_for_stop: WaitForStop | None = None
+    secrets: frozenset[str] = frozenset()  # redacted from what the engine records itself
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A step's end, computed in a pool thread."""
+
+    record: ResourceState | None = None  # to put in the state (a write Nomad accepted)
+    error: str | None = None
+    seconds: float = 0.0
+    note: str = ""  # NOT_AWAITED, STOP_NOT_AWAITED: done, what followed it left to run
+    possibly_applied: bool = False  # sent, no answer: recorded as possibly applied
+
+    @property
+    def index(self) -> int:
+        """The live index the step left (0 after a delete or a failed write)."""
+        return self.record.observed_index if self.record is not None else 0
+
+
+class _Control:
+    """What the caller's thread tells the coordinator: stop starting steps (the first
+    interrupt), stop at once without another state write (the second)."""
+
+    def __init__(self) -> None:
+        self.stop_requested: cf.Future[None] = cf.Future()
+        self.stopped = threading.Event()  # the same, for the rollout watchers
+        self.recording = threading.Lock()  # held for each state write
+        self.aborted = False
+        self.ended = threading.Event()  # set by the coordinator when it returns
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_requested.done()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        with contextlib.suppress(cf.InvalidStateError):  # already stopping
+            self.stop_requested.set_result(None)
+
+    def abort(self) -> None:
+        """Waits for a state write in progress to end, so none starts or runs after."""
+        with self.recording:
+            self.aborted = True
+
+
+@dataclass
+class _Slot:
+    """One running step, shared with its pool thread. ``waiting`` is set once the provider
+    call returned and the thread follows what comes after (a rollout, a job's
+    allocations stopping): how the step ends if an interrupt stops the waiting now."""
+
+    step: Step
+    started: float = field(default_factory=time.monotonic)
+    answered: bool = False  # the provider call returned
+    waiting: _Done | None = None
+
+
+@dataclass
+class _Run:
+    """The bookkeeping of one apply, owned by the coordinator thread."""
+
+    state: State
+    steps: Mapping[str, Step]
+    sorter: graphlib.TopologicalSorter[str]
+    pool: cf.ThreadPoolExecutor
+    control: _Control = field(default_factory=_Control)
+    running: dict[cf.Future[_Done], _Slot] = field(default_factory=dict)
+    ready: list[str] = field(default_factory=list)
+    outcomes: dict[str, str | None] = field(default_factory=dict)  # step key -> error
+    skipped: dict[str, str] = field(default_factory=dict)  # step key -> reason
+    not_awaited: set[str] = field(default_factory=set)  # step keys
+    announced: bool = False  # hooks.stopping was called
+    failure: BaseException | None = None  # what stopped the coordinator, if anything
+
+
+def apply_plan(plan: Plan, state: State, manager: StateWriter,
+               executors: Mapping[str, ResourceExecutor], *,
+               hooks: ApplyHooks | None = None, options: ApplyOptions = ApplyOptions(),
+               config: Config | None = None) -> ApplyResult:
+    """Carry out ``plan`` starting from ``state`` (the persisted state the caller read
+    under its lock). With ``config``, ``lifecycle { prevent_destroy = true }`` is checked
+    first and a violation raises before anything is done. Call it from the main thread
+    for Ctrl-C to reach it (see the module's docstring)."""
+    if config is not None:
+        check_prevent_destroy(plan, config)
+    if options.parallelism < 1:
+        raise NcplanError(f"parallelism must be 1 or more, got {options.parallelism}")
+    engine = _Engine(manager, executors, hooks or NoHooks(), options)
+    return engine.run(plan, state)
+
+
+class _Engine:
+    def __init__(self, manager: StateWriter, executors: Mapping[str, ResourceExecutor],
+                 hooks: ApplyHooks, options: ApplyOptions) -> None:
+        self.manager = manager
+        self.executors = executors
+        self.hooks = hooks
+        self.options = options
+
+    # ------------------------------------------------------------ the caller's thread
+
+    def run(self, plan: Plan, state: State) -> ApplyResult:
+        prior = plan.prior_state if plan.prior_state is not None else state
+        steps = plan_steps(plan.actionable, recorded_needs(prior.resources))
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(
+            {key: step.needs for key, step in steps.items()})
+        sorter.prepare()
+        pool = cf.ThreadPoolExecutor(max_workers=self.options.parallelism,
+                                     thread_name_prefix="ncplan-apply")
+        run = _Run(state=state, steps=steps, sorter=sorter, pool=pool)
+        coordinator = threading.Thread(target=self._coordinate, args=(run,), daemon=True,
+                                       name="ncplan-apply-coordinator")
+        try:
+            try:
+                coordinator.start()
+            except KeyboardInterrupt:  # the first one, before the watch began
+                run.control.stop()
+            _watch(run.control)
+            if isinstance(run.failure, KeyboardInterrupt):
+                raise run.failure  # a second interrupt raised by a hook
+        except KeyboardInterrupt as interrupt:  # the second one: stop at once
+            run.control.abort()
+            pool.shutdown(wait=False, cancel_futures=True)
+            if unanswered := _in_flight(run):
+                failed = self._record_possibly_applied(run, unanswered)
+                interrupt.add_note("Sent, no answer recorded (the write may have landed; the "
+                                   "state marks it possibly applied and the next plan "
+                                   "settles it): " + ", ".join(c.address for c in unanswered))
+                if failed is not None:
+                    interrupt.add_note(f"Could not record them as possibly applied: {failed}")
+            raise
+        # after an interrupt, a thread may still be in a rollout's blocking query: it ends
+        # when that query does (the stop is set); nothing waits for it
+        pool.shutdown(wait=not run.control.stopping)
+        if isinstance(run.failure, NcplanError):  # the state could not be written
+            done = self._result(run).succeeded
+            raise ApplyError(f"the apply stopped: {run.failure.message}", partial=done,
+                             hint="what Nomad or Consul accepted since the last state "
+                                  "write shows as drift in the next plan") from run.failure
+        if run.failure is not None:
+            raise run.failure
+        return self._result(run)
+
+    def _record_possibly_applied(self, run: _Run,
+                                 changes: Sequence[ResourceChange]) -> str | None:
+        """After a second interrupt: record the writes sent and not answered as possibly
+        applied (the coordinator writes no more: the run is aborted). Returns why that
+        record could not be written, if it could not: a note on the interrupt, never a
+        second error hiding it."""
+        with run.control.recording:
+            try:
+                self.manager.write(with_possibly_applied(run.state, changes,
+                                                         self.options.secrets))
+                self.manager.persist()
+            except NcplanError as error:
+                return error.message
+        return None
+
+    # ------------------------------------------------------------ the coordinator thread
+
+    def _coordinate(self, run: _Run) -> None:
+        try:
+            self._loop(run)
+        except BaseException as error:  # handed to the caller's thread, raised there
+            run.failure = error
+        finally:
+            run.control.ended.set()
+
+    def _loop(self, run: _Run) -> None:
+        control = run.control
+        while not control.aborted:
+            try:
+                if not control.stopping:
+                    run.ready.extend(sorted(run.sorter.get_ready()))
+                    self._start(run)
+                if not run.running and (control.stopping or not run.sorter.is_active()):
+                    return
+                if not run.running:
+                    continue  # skips were marked done: new steps may be ready
+                if control.stopping and not run.announced:
+                    self._stop_following(run)
+                    continue
+                waiting: set[cf.Future[Any]] = set(run.running) | ({control.stop_requested}
+                                              if not control.stopping else set())
+                finished, _ = cf.wait(waiting, return_when=cf.FIRST_COMPLETED)
+                self._finish([(f, f.result()) for f in sorted(
+                    (f for f in finished if f in run.running),
+                    key=lambda f: run.running[f].step.key)], run)
+            except KeyboardInterrupt:  # raised by a hook: an interrupt like Ctrl-C
+                if control.stopping:
+                    raise
+                control.stop()
+
+    def _start(self, run: _Run) -> None:
+        """Submit ready steps while there is room; skip those whose prerequisite did not
+        succeed. What does not fit stays in ``run.ready``."""
+        while run.ready and len(run.running) < self.options.parallelism:
+            key = run.ready[0]
+            step = run.steps[key]
+            blocker = self._blocker(step, run)
+            if blocker is not None:
+                if key not in run.skipped:
+                    run.skipped[key] = blocker
+                    self.hooks.skipped(step.change, blocker)
+                run.ready.pop(0)
+                run.sorter.done(key)
+                continue
+            self.hooks.pre_apply(step.change)
+            if run.control.stopping:
+                return
+            slot = _Slot(step)
+            run.running[run.pool.submit(self._execute, slot, run.control)] = slot
+            run.ready.pop(0)
+
+    def _blocker(self, step: Step, run: _Run) -> str | None:
+        for need in step.needs:
+            if run.outcomes.get(need):
+                return f"depends on {_address(need)}, which failed"
+            if need in run.skipped:
+                reason = run.skipped[need]
+                if reason.startswith("depends on "):
+                    return reason
+                return f"depends on {_address(need)}, which was skipped"
+        return None
+
+    def _stop_following(self, run: _Run) -> None:
+        """The first interrupt: say so (what still runs, what is no longer awaited), then
+        record the steps whose provider call returned and which were only waiting (a
+        registered job's rollout: applied; a deleted job's allocations: destroyed)."""
+        run.announced = True
+        left: list[tuple[cf.Future[_Done], _Done]] = []
+        running: list[str] = []
+        for future, slot in run.running.items():
+            if not future.done() and slot.waiting is not None:
+                left.append((future, replace(slot.waiting,
+                                             seconds=time.monotonic() - slot.started)))
+            else:
+                running.append(slot.step.change.address)
+
+        def left_with(note: str) -> tuple[str, ...]:
+            return tuple(run.running[f].step.change.address for f, end in left
+                         if end.note == note)
+
+        self.hooks.stopping(tuple(running), left_with(NOT_AWAITED), left_with(STOP_NOT_AWAITED))
+        self._finish(left, run)
+
+    def _finish(self, done: list[tuple[cf.Future[_Done], _Done]], run: _Run) -> None:
+        """Record the steps that finished: the state first (one write for all of them:
+        steps that finish while a write is under way are recorded together by the next,
+        so N steps never cost N whole-state writes), then each outcome, its hook, and only
+        then forget its future. Safe to run again for the same futures (when a hook
+        raises an interrupt in the middle, the next turn records the rest again)."""
+        if not self._record(done, run):
+            return
+        for future, end in done:
+            step = run.running[future].step
+            first = step.key not in run.outcomes
+            run.outcomes[step.key] = end.error
+            if end.note == NOT_AWAITED:
+                run.not_awaited.add(step.key)
+            if first:
+                self.hooks.post_apply(step.change, ResourceOutcome(
+                    step.change.address, error=end.error, index=end.index,
+                    seconds=end.seconds, note=end.note))
+            del run.running[future]
+            run.sorter.done(step.key)
+
+    def _record(self, done: list[tuple[cf.Future[_Done], _Done]], run: _Run) -> bool:
+        """Write the finished steps' results to the state; False when the apply was
+        aborted."""
+        new = run.state
+        for future, end in done:
+            step = run.running[future].step
+            if end.record is not None:
+                new = new.with_resource(end.record)
+            elif end.error is None and step.kind is StepKind.DELETE:
+                new = new.without([step.change.address])
+            elif end.possibly_applied:
+                new = with_possibly_applied(new, [step.change], self.options.secrets)
+        with run.control.recording:
+            if run.control.aborted:
+                return False
+            if new.resources != run.state.resources:
+                self.manager.write(new)
+                persisted = self.manager.persist()
+                run.state = persisted if persisted is not None else new
+        return True
+
+    # ------------------------------------------------------------ one step (pool thread)
+
+    def _execute(self, slot: _Slot, control: _Control) -> _Done:
+        step, started = slot.step, slot.started
+        executor = self.executors.get(step.change.kind)
+        if executor is None:
+            return _Done(error=f"{step.change.address}: no executor for {step.change.kind}")
+        try:
+            if step.kind is StepKind.DELETE:
+                executor.delete(step.change)
+                slot.answered = True
+                if self._waits_for_stop(step.change):
+                    slot.waiting = _Done(note=STOP_NOT_AWAITED)
+                return _Done(error=self._stopped(step.change, control),
+                             seconds=time.monotonic() - started)
+            written = executor.write(step.change)
+        except NcplanError as error:
+            landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
+            return _Done(error=error.message, seconds=time.monotonic() - started,
+                         possibly_applied=landed)
+        except Exception as error:  # a bug below: this resource fails, the others go on
+            return _Done(error=_internal(error), seconds=time.monotonic() - started)
+        slot.answered = True
+        if self._follows(step.change, written):
+            slot.waiting = _Done(record=written.state, note=NOT_AWAITED)
+        failure, note = self._rollout(step.change, written, control)
+        return _Done(record=written.state, error=failure, note=note,
+                     seconds=time.monotonic() - started)
+
+    def _stopped(self, change: ResourceChange, control: _Control) -> str | None:
+        """After a job's delete, with --wait: None once its allocations stopped (so what
+        guards it, a deny, goes only then), else why not. Not after an interrupt."""
+        wait = self.options.wait_for_stop
+        if wait is None or not self._waits_for_stop(change) or control.stopping:
+            return None
+        try:
+            return wait(change, control.stopped)
+        except NcplanError as error:
+            return error.message
+        except Exception as error:  # a bug in the watcher
+            return _internal(error)
+
+    def _waits_for_stop(self, change: ResourceChange) -> bool:
+        """Whether a delete waits for the job's allocations to stop (with --wait)."""
+        return bool(self.options.wait and self.options.wait_for_stop
+                    and change.kind == "nomad_job")
+
+    def _follows(self, change: ResourceChange, written: Written) -> bool:
+        """Whether this write's rollout is followed (a registered job, with --wait)."""
+        return bool(self.options.wait and self.options.wait_for_rollout and written.wrote
+                    and change.kind == "nomad_job")
+
+    def _rollout(self, change: ResourceChange, written: Written,
+                 control: _Control) -> tuple[str | None, str]:
+        """The reason a registered job's rollout failed (or None), and NOT_AWAITED when
+        an interrupt came first."""
+        wait = self.options.wait_for_rollout
+        if wait is None or not self._follows(change, written):
+            return None, ""
+        if control.stopping:
+            return None, NOT_AWAITED
+        try:
+            progress = wait(change, written.state.observed_index,
+                            _UntilStopped(self.hooks, control.stopped), control.stopped)
+        except NcplanError as error:
+            return error.message, ""
+        except Exception as error:  # a bug in the watcher: the registration is kept
+            return _internal(error), ""
+        if progress.status == "successful":
+            return None, ""
+        if control.stopping and progress.status not in ("failed", "cancelled"):
+            return None, NOT_AWAITED
+        return progress.reason or progress.description or f"deployment {progress.status}", ""
+
+    # ------------------------------------------------------------ the result
+
+    def _result(self, run: _Run) -> ApplyResult:
+        steps = run.steps
+        for key in sorted(steps):
+            if key not in run.outcomes and key not in run.skipped:
+                run.skipped[key] = INTERRUPTED
+                self.hooks.skipped(steps[key].change, INTERRUPTED)
+        ok = [k for k, error in run.outcomes.items() if error is None]
+        failed = {k: error for k, error in run.outcomes.items() if error is not None}
+        counts = Counter(steps[k].counts_as for k in ok)
+        bad = {_address(k) for k in [*failed, *run.skipped]}
+        return ApplyResult(
+            succeeded=tuple(sorted({_address(k) for k in ok} - bad)),
+            failed=tuple(Problem(_address(k), r) for k, r in sorted(failed.items())),
+            skipped=_problems(run.skipped, failed),
+            interrupted=run.control.stopping, imported=counts["import"],
+            not_awaited=tuple(sorted(_address(k) for k in run.not_awaited)),
+            added=counts["add"], changed=counts["change"],
+            destroyed=counts["destroy"], state=run.state)
+
+
+class _UntilStopped:
+    """The hooks a rollout watcher reports to: silent once the apply is stopping (its
+    rollout is no longer awaited)."""
+
+    def __init__(self, hooks: ApplyHooks, stopped: threading.Event) -> None:
+        self.hooks = hooks
+        self.stopped = stopped
+
+    def pre_apply(self, change: ResourceChange) -> None:
+        self.hooks.pre_apply(change)
+
+    def post_apply(self, change: ResourceChange, outcome: ResourceOutcome) -> None:
+        self.hooks.post_apply(change, outcome)
+
+    def skipped(self, change: ResourceChange, reason: str) -> None:
+        self.hooks.skipped(change, reason)
+
+    def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
+                 stops: tuple[str, ...] = ()) -> None:
+        self.hooks.stopping(running, not_awaited, stops)
+
+    def deployment_progress(self, change: ResourceChange, progress: DeploymentProgress) -> None:
+        if not self.stopped.is_set():
+            self.hooks.deployment_progress(change, progress)
+
+
+def _in_flight(run: _Run) -> tuple[ResourceChange, ...]:
+    """The writes sent whose answer had not come when a second interrupt stopped the
+    apply: they may have reached the API, so they are recorded as possibly applied and
+    settled by the ownership mark at the next run."""
+    return tuple(slot.step.change for future, slot in run.running.items()
+                 if not future.done() and not slot.answered)
+
+
+def _watch(control: _Control) -> None:
+    """Wait for the coordinator to end; the first KeyboardInterrupt asks it to stop, the
+    second is raised. (Not ``Thread.join``: an interrupted join can mark a running thread
+    stopped, bpo-45274.)"""
+    while not control.ended.is_set():
+        try:
+            control.ended.wait(POLL_SECONDS)
+        except KeyboardInterrupt:
+            if control.stopping:
+                raise
+            control.stop()
+
+
+def _internal(error: Exception) -> str:
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+def _address(key: str) -> str:
+    return key.split(" ", 1)[1]
+
+
+def _problems(reasons: Mapping[str, str], exclude: Mapping[str, str]) -> tuple[Problem, ...]:
+    """One problem per address (a replace's create is skipped when its delete failed)."""
+    failed = {_address(k) for k in exclude}
+    seen: dict[str, str] = {}
+    for key, reason in sorted(reasons.items()):
+        address = _address(key)
+        if address not in failed:
+            seen.setdefault(address, reason)
+    return tuple(Problem(a, r) for a, r in sorted(seen.items()))
+
+
+__all__ = ["Action", "ApplyOptions", "ApplyResult", "Problem", "ResourceExecutor",
+           "StateWriter", "WaitForRollout", "WaitForStop", "Written", "apply_plan"]
