@@ -1,6 +1,7 @@
-"""Policies written for Terraform plans (tests/policies/, each after a public policy
-library) run by OPA against the JSON of a real ``ncplan plan --json --no-refresh``: they
-find the keys they read, and say what they would say of a Terraform plan."""
+"""Policies written for Terraform plans (two public ones, fetched at test time, and
+tests/policies/, each after a public policy library) run by OPA against the JSON of a
+real ``ncplan plan --json --no-refresh``: they find the keys they read, and say what
+they would say of a Terraform plan."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from ncplan.cli import run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
-from policylib import evaluate, opa_binary
+from policylib import NCPLAN_WEIGHTS, evaluate, opa_binary, public_policies
 from test_plan_json_terraform import CONFIG, SECRET
 
 pytestmark = pytest.mark.timeout(1800)  # the first run builds OPA (minutes)
@@ -36,6 +37,11 @@ def offline_plan(directory: Path, capsys: pytest.CaptureFixture[str],
     return plan
 
 
+@pytest.fixture(scope="module")
+def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return public_policies(tmp_path_factory.mktemp("policies"))
+
+
 @pytest.fixture
 def plan(tmp_path: Path, capsys: pytest.CaptureFixture[str],
          monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -44,18 +50,33 @@ def plan(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     return offline_plan(tmp_path, capsys)
 
 
-def test_the_blast_radius_counts_ncplans_changes(opa: Path, plan: dict[str, Any],
-                                                 tmp_path: Path) -> None:
+def test_opas_terraform_tutorial_scores_ncplans_changes(opa: Path, public: Path,
+                                                         plan: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    """The tutorial's policy, unchanged, with its weights given for ncplan's types."""
+    def ask(rule: str, document: dict[str, Any]) -> Any:
+        return evaluate(opa, document, f"data.terraform.analysis.{rule}{NCPLAN_WEIGHTS}",
+                        tmp_path, public)
+
     # two jobs created (10 each), one intention created (1)
-    assert evaluate(opa, plan, "data.terraform.analysis.score", tmp_path) == 21
-    assert evaluate(opa, plan, "data.terraform.analysis.authz", tmp_path) is True
+    assert ask("score", plan) == 21 and ask("authz", plan) is True
+    for change in plan["resource_changes"]:
+        change["change"]["actions"] = ["delete"]
+    assert ask("score", plan) == 210 and ask("authz", plan) is False
 
 
-def test_prohibited_types_pass_and_catch_a_prohibited_one(opa: Path, plan: dict[str, Any],
-                                                          tmp_path: Path) -> None:
-    assert evaluate(opa, plan, "data.main.deny", tmp_path) == []
+def test_conftests_terraform_example_catches_a_denied_type(opa: Path, public: Path,
+                                                           plan: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    """conftest's example, unchanged: its own denylist (GCP's) passes ncplan's plan; a
+    denylist naming ncplan's ACL types catches a plan that changes an ACL token."""
+    assert evaluate(opa, plan, "data.main.deny", tmp_path, public) == []
+    acl = ' with data.main.denylist as ["consul_acl", "nomad_acl"]'
+    assert evaluate(opa, plan, "data.main.deny" + acl, tmp_path, public) == []
     plan["resource_changes"][0]["type"] = "consul_acl_token"
-    assert len(evaluate(opa, plan, "data.main.deny", tmp_path)) == 1
+    assert evaluate(opa, plan, "data.main.deny" + acl, tmp_path, public) == [
+        "Terraform plan will change prohibited resources in the following namespaces: "
+        "consul_acl, nomad_acl"]
 
 
 def test_planned_values_are_read_by_type_and_value(opa: Path, plan: dict[str, Any],
