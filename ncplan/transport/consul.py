@@ -66,16 +66,10 @@ class ConsulHttpSettings:
 
     def session(self) -> requests.Session:
         """A requests session with the token header and TLS settings applied."""
-        http = requests.Session()
-        if self.token:
-            http.headers["X-Consul-Token"] = self.token
-        http.verify = (self.ca_cert or True) if self.verify else False
-        if not self.verify:
-            tls.warn_unverified("Consul", self.address, "CONSUL_HTTP_SSL_VERIFY=false")
-        if self.client_cert:
-            http.cert = (self.client_cert, self.client_key) if self.client_key \
-                else self.client_cert
-        return http
+        return tls.session("Consul", self.address, token_header="X-Consul-Token",
+                           token=self.token, verify=self.verify, ca_cert=self.ca_cert,
+                           client_cert=self.client_cert, client_key=self.client_key,
+                           unverify_variable="CONSUL_HTTP_SSL_VERIFY=false")
 
 
 def json_answer(response: requests.Response, *, address: str, endpoint: str,

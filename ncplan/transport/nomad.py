@@ -69,16 +69,10 @@ class NomadHttpSettings:
 
     def session(self) -> requests.Session:
         """A requests session with the token header and TLS settings applied."""
-        http = requests.Session()
-        if self.token:
-            http.headers["X-Nomad-Token"] = self.token
-        http.verify = (self.ca_cert or True) if self.verify else False
-        if not self.verify:
-            tls.warn_unverified("Nomad", self.address, "NOMAD_SKIP_VERIFY=true")
-        if self.client_cert:
-            http.cert = (self.client_cert, self.client_key) if self.client_key \
-                else self.client_cert
-        return http
+        return tls.session("Nomad", self.address, token_header="X-Nomad-Token",
+                           token=self.token, verify=self.verify, ca_cert=self.ca_cert,
+                           client_cert=self.client_cert, client_key=self.client_key,
+                           unverify_variable="NOMAD_SKIP_VERIFY=true")
 
     def client(self, *, timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = DEFAULT_RETRY,
                is_conflict: ConflictTest | None = None) -> HttpClient:

@@ -5,6 +5,8 @@
 * :func:`describe_failure`: a certificate the CA did not sign (or no CA given: the
   system's bundle did not know it), or a certificate for another host, said in words
   that name the CA file and the address.
+* :func:`session`: a requests session with an API's token header, CA, client
+  certificate and verification choice applied (Nomad and Consul alike).
 * :func:`warn_unverified`: ``NOMAD_SKIP_VERIFY=true`` / ``CONSUL_HTTP_SSL_VERIFY=false``
   turn verification off; ncplan then logs one warning per API and address per run on the
   ``ncplan`` logger (Python's last-resort handler shows it on stderr when the CLI sets up
@@ -19,6 +21,7 @@ import threading
 import warnings
 from pathlib import Path
 
+import requests
 import urllib3
 
 from ncplan.errors import ProviderError
@@ -42,6 +45,23 @@ def warn_unverified(api: str, address: str, variable: str) -> None:
         _warned.add((api, address))
     warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     LOG.warning(unverified_text(api, address, variable))
+
+
+def session(api: str, address: str, *, token_header: str, token: str | None,
+            verify: bool, ca_cert: str | None, client_cert: str | None,
+            client_key: str | None, unverify_variable: str) -> requests.Session:
+    """A requests session for ``api`` at ``address``: ``token`` in ``token_header``, the
+    CA (or the system's bundle) when verifying, else :func:`warn_unverified` naming
+    ``unverify_variable``; the client certificate and key when given."""
+    http = requests.Session()
+    if token:
+        http.headers[token_header] = token
+    http.verify = (ca_cert or True) if verify else False
+    if not verify:
+        warn_unverified(api, address, unverify_variable)
+    if client_cert:
+        http.cert = (client_cert, client_key) if client_key else client_cert
+    return http
 
 
 def ca_file_error(api: str, address: str, ca_file: str, ca_env: str) -> ProviderError | None:
