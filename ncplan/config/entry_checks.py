@@ -16,6 +16,7 @@ not refused here.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,12 +42,13 @@ class Protocols:
     by_service: Mapping[str, str]
     global_default: str
     declared: frozenset[str]  # services, jobs' names and entries: known to this config
+    routed: frozenset[str] = frozenset()  # the services with a service-router
 
     def of(self, service: str) -> str:
         return self.by_service.get(service) or self.global_default or DEFAULT_PROTOCOL
 
 
-def protocols(entries: Iterable[ConsulEntry], services: Iterable[Service]) -> Protocols:
+def protocols(entries: Sequence[ConsulEntry], services: Iterable[Service]) -> Protocols:
     by_service: dict[str, str] = {}
     global_default = ""
     declared: set[str] = set()
@@ -62,7 +64,8 @@ def protocols(entries: Iterable[ConsulEntry], services: Iterable[Service]) -> Pr
                 by_service[entry.name] = entry.typed.protocol
             elif entry.kind == "proxy-defaults":
                 global_default = entry.typed.protocol
-    return Protocols(by_service, global_default, frozenset(declared))
+    routed = frozenset(e.name for e in entries if e.kind == "service-router")
+    return Protocols(by_service, global_default, frozenset(declared), routed)
 
 
 def subsets(entries: Iterable[ConsulEntry]) -> Mapping[str, frozenset[str]]:
@@ -124,19 +127,33 @@ def _targets(entry: ConsulEntry) -> list[tuple[str, str, SourceSpan | None]]:
     return []
 
 
+def chain_protocol(entry: ConsulEntry, known: Protocols) -> str:
+    """The protocol Consul compiles ``entry``'s discovery chain with: that of the first
+    service the chain visits. A chain starts at its router (whose catch-all route is its
+    own service), else at its splitter (its first split), else at its resolver (its own
+    service). So Consul 1.14 accepts a splitter on a tcp service whose splits all go to an
+    http one, and refuses ``10 -> a tcp service, 90 -> itself`` naming itself."""
+    typed = entry.typed
+    if isinstance(typed, ServiceSplitter) and typed.splits and \
+            entry.name not in known.routed:
+        return known.of(typed.splits[0].service)
+    return known.of(entry.name)
+
+
 def _l7_protocol(entry: ConsulEntry, known: Protocols, sink: Sink) -> None:
-    protocol = known.of(entry.name)
+    protocol = chain_protocol(entry, known)
     if protocol not in L7_PROTOCOLS:
         sink.error(f'discovery chain "{entry.name}" uses a protocol "{protocol}" that does '
                    "not permit advanced routing or splitting behavior", entry.span,
-                   f'{entry.label} needs an HTTP-based protocol: set protocol = "http" on '
-                   f'service "{entry.name}", or write a service-defaults entry for it')
+                   f'{entry.label} needs an HTTP-based protocol on every service it sends '
+                   f'to: set protocol = "http" on service "{entry.name}", or write a '
+                   "service-defaults entry for it")
 
 
 def _target_protocol(entry: ConsulEntry, service: str, span: SourceSpan | None,
                      known: Protocols, sink: Sink) -> None:
-    chain, target = known.of(entry.name), known.of(service)
-    if service == entry.name or chain == target:
+    chain, target = chain_protocol(entry, known), known.of(service)
+    if chain == target:
         return
     hint = (f'"{service}" is declared nowhere in this configuration, so Consul takes it as '
             f'"{DEFAULT_PROTOCOL}"' if service not in known.declared else
@@ -162,8 +179,10 @@ def _float32(value: float) -> float:
 
 
 def scaled_weight(weight: float) -> int:
-    """A weight as Consul sums it: a float32, times 100, rounded."""
-    return round(_float32(_float32(weight) * 100.0))
+    """A weight as Consul sums it: a float32, times 100 in float32, rounded half away
+    from zero (Go's ``math.Round``; Python's ``round`` rounds half to even)."""
+    scaled = _float32(_float32(weight) * 100.0)
+    return int(math.copysign(math.floor(abs(scaled) + 0.5), scaled))
 
 
 def _weights(entry: ConsulEntry, splitter: ServiceSplitter, sink: Sink) -> None:
