@@ -111,3 +111,23 @@ class ConsulEntry:
     def label(self) -> str:
         """``service-splitter "api"``: how a message names it."""
         return f'{self.kind} "{self.name}"'
+
+
+@dataclass(frozen=True)
+class CanarySpec:
+    """A service's ``canary`` block (designed in docs/language.md; its decoding from the
+    ``service`` block is not built yet): ``weight`` percent of the service's traffic to
+    the canary instances of a Nomad deployment, ``count`` of them."""
+
+    weight: float
+    count: int = 1
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class PathRoute:
+    """A service's ``route "PREFIX" { service = "..." }`` block (designed, as above)."""
+
+    path_prefix: str
+    service: str
+    span: SourceSpan | None = None

@@ -15,11 +15,12 @@ from agentlib import Agents
 
 from ncplan.config.collector import Sink
 from ncplan.config.entry_files import read_entry_file
-from ncplan.config.entry_model import ConsulEntry
+from ncplan.config.entry_model import CanarySpec, ConsulEntry
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import ConfigEntries, consul_client, split_weights
 from ncplan.resources.entry_order import entry_address, entry_dependencies
 from ncplan.resources.graph import ResourceGraph
+from ncplan.resources.traffic import lower_traffic
 from ncplan.transport.consul import ConsulHttpSettings
 from ncplan.transport.http import RetryPolicy
 
@@ -85,3 +86,41 @@ def test_deleting_the_resolver_before_the_splitter_is_refused(
     assert index is not None
     with pytest.raises(ProviderError, match='does not have a subset named "v1"'):
         entries.delete("service-resolver", "web", index)
+
+
+@pytest.fixture
+def api_canary(agents: Agents) -> Iterator[str]:
+    name = "api-canary-lowered"
+    yield name
+    for kind in ("service-splitter", "service-resolver", "service-defaults"):
+        agents.consul("DELETE", f"/v1/config/{kind}/{name}")
+
+
+def test_the_lowered_canary_block_compiles_to_its_weights_with_failover(
+        entries: ConfigEntries, api_canary: str) -> None:
+    lowered = {entry_address(*e.key): e
+               for e in lower_traffic(api_canary, CanarySpec(10))}
+    defaults = {"Kind": "service-defaults", "Name": api_canary, "Protocol": "http"}
+    entries.write("consul_service_defaults", defaults, 0)  # what `protocol = "http"` writes
+    graph = ResourceGraph(entry_dependencies(list(lowered.values())))
+    indexes = {}
+    for batch in graph.apply_order():
+        for address in batch:
+            indexes[address] = entries.write(address, lowered[address].body, 0)
+    chain = entries.discovery_chain(api_canary)
+    stable = f"stable.{api_canary}.default.default.dc1"
+    canary = f"canary.{api_canary}.default.default.dc1"
+    assert split_weights(chain) == {stable: 90.0, canary: 10.0}
+    failover = chain["Chain"]["Nodes"][f"resolver:{canary}"]["Resolver"]["Failover"]
+    assert failover["Targets"] == [stable]
+
+    splitter = entry_address("service-splitter", api_canary)
+    [shifted] = [e for e in lower_traffic(api_canary, CanarySpec(50))
+                 if e.kind == "service-splitter"]
+    entries.write(splitter, shifted.body, indexes[splitter])
+    assert split_weights(entries.discovery_chain(api_canary)) == {stable: 50.0, canary: 50.0}
+    for batch in graph.destroy_order():
+        for address in batch:
+            entry = lowered[address]
+            index = entries.index(entry.kind, entry.name)
+            assert index is not None and entries.delete(entry.kind, entry.name, index)
