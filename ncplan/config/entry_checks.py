@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ncplan.config.collector import Sink
 from ncplan.config.entry_model import (
+    L7_KINDS,
     ConsulEntry,
     ProtocolEntry,
     ServiceResolver,
@@ -77,6 +78,7 @@ def subsets(entries: Iterable[ConsulEntry]) -> Mapping[str, frozenset[str]]:
 def check_entries(entries: Sequence[ConsulEntry], services: Sequence[Service],
                   sink: Sink) -> None:
     _duplicates(entries, services, sink)
+    _builtin_callers(entries, services, sink)
     known = protocols(entries, services)
     defined = subsets(entries)
     for entry in entries:
@@ -113,6 +115,24 @@ def _duplicates(entries: Sequence[ConsulEntry], services: Sequence[Service],
                        f"(protocol = \"{service.protocol}\")", entry.span,
                        f"keep one: drop protocol from the service block at {service.span}, "
                        "or this file")
+
+
+def _builtin_callers(entries: Sequence[ConsulEntry], services: Sequence[Service],
+                     sink: Sink) -> None:
+    """A warning for a router or splitter on a service that only builtin sidecars call:
+    they are L4 proxies, which never read the discovery chain's routes and splits."""
+    callers: dict[str, list[Service]] = {}
+    for service in services:
+        for upstream in service.upstreams:
+            callers.setdefault(upstream.name, []).append(service)
+    for entry in entries:
+        found = callers.get(entry.name, [])
+        if entry.kind in L7_KINDS and found and all(s.sidecar == "builtin" for s in found):
+            names = ", ".join(sorted(s.name for s in found))
+            sink.warning(f'{entry.label} has no effect: only builtin sidecars call '
+                         f'"{entry.name}" ({names})', entry.span,
+                         "builtin sidecars are L4 proxies and ignore routes and splits; "
+                         'give the callers sidecar = "envoy"')
 
 
 def _targets(entry: ConsulEntry) -> list[tuple[str, str, SourceSpan | None]]:

@@ -12,7 +12,7 @@ from consul_entry_cases import Case, cases, entry_of, http, ncplan_errors, route
 from ncplan.config.collector import Sink
 from ncplan.config.entry_checks import check_entries, protocols, scaled_weight
 from ncplan.config.loader import load_config
-from ncplan.config.model import Service, Task
+from ncplan.config.model import Service, Task, Upstream
 from ncplan.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "data" / "consul-entries"
@@ -91,3 +91,21 @@ def test_the_docs_canary_set_validates(tmp_path: Path) -> None:
     for name in ("web-defaults", "web-resolver", "web-splitter"):
         shutil.copy(DOCS / f"{name}.consul.hcl", tmp_path)
     assert load_config(tmp_path).warnings == ()
+
+
+def _caller(name: str, sidecar: str) -> Service:
+    return Service(name, Task("docker"), sidecar=sidecar,  # type: ignore[arg-type]
+                   upstreams=(Upstream("api"),))
+
+
+def test_a_splitter_only_builtin_sidecars_call_is_a_warning() -> None:
+    entries = [entry_of(http("api"), 0), entry_of(splitter("api", {"Weight": 100}), 1)]
+    sink = Sink()
+    check_entries(entries, (_caller("web", "builtin"), _caller("cli", "builtin")), sink)
+    [warning] = sink.diagnostics
+    assert not warning.is_error
+    assert warning.summary == 'service-splitter "api" has no effect: only builtin ' \
+        'sidecars call "api" (cli, web)'
+    sink = Sink()
+    check_entries(entries, (_caller("web", "builtin"), _caller("cli", "envoy")), sink)
+    assert sink.diagnostics == []
