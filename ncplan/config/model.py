@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ncplan.address import intention_address, job_address
+from ncplan.config.entry_model import ConsulEntry
 from ncplan.config.types import STRING, TypeExpr
 from ncplan.diagnostics import SourceSpan
 
@@ -237,6 +238,7 @@ class Config:
     services: tuple[Service, ...] = ()
     jobs: tuple[RawJob, ...] = ()
     intentions: tuple[Intention, ...] = ()
+    consul_entries: tuple[ConsulEntry, ...] = ()  # *.consul.hcl / *.consul.json
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)

@@ -16,6 +16,9 @@ Consul 1.14 facts this module is built on (recorded in tests/unit/providers/reco
 * ``DELETE /v1/config/KIND/NAME?cas=N`` answers ``true`` or ``false``; ``true`` for an
   entry that does not exist, whatever ``cas`` says.
 * Neither write answers the new ModifyIndex: it is read back after the write.
+* ``GET /v1/discovery-chain/SERVICE`` answers the chain Consul compiles from every entry
+  (``Chain.Nodes``: routers, splitters with each split's ``Weight`` and ``NextNode``,
+  resolvers with their ``Target`` such as ``v1.api.default.default.dc1``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,24 @@ def entry_index(kind: str, name: str, payload: Mapping[str, Any]) -> int:
         raise ProviderError(f"{where} answered an entry without a valid ModifyIndex: "
                             f"{index!r}")
     return index
+
+
+def chain_path(service: str) -> str:
+    return f"/v1/discovery-chain/{quote(service, safe='')}"
+
+
+def split_weights(chain: Mapping[str, Any]) -> dict[str, float]:
+    """Target -> weight of every split in a compiled chain (``GET /v1/discovery-chain``),
+    summed per target across splitters; empty when the chain splits nothing."""
+    nodes = chain.get("Chain", {}).get("Nodes", {}) or {}
+    weights: dict[str, float] = {}
+    splitters = [node for node in nodes.values() if node.get("Type") == "splitter"]
+    for node in splitters:
+        for split in node.get("Splits") or ():
+            target = nodes.get(split.get("NextNode"), {}).get("Resolver", {}).get("Target")
+            if isinstance(target, str):
+                weights[target] = weights.get(target, 0.0) + float(split.get("Weight", 0))
+    return weights
 
 
 def conflict(address: str, expected: int, now: int | None) -> CheckAndSetConflict:
@@ -107,6 +128,10 @@ class ConfigEntries:
             raise ProviderError(f"{address}: Consul accepted the write but the entry is gone "
                                 "on the read that followed (deleted meanwhile?)")
         return index
+
+    def discovery_chain(self, service: str) -> dict[str, Any]:
+        """The discovery chain Consul compiles for ``service`` from every entry."""
+        return self.client.call("GET", chain_path(service)).json(dict)
 
     def delete(self, kind: str, name: str, cas: int) -> bool:
         """``DELETE ...?cas=``: ``False`` when the check-and-set lost."""
