@@ -182,7 +182,9 @@ class Plan:
     ``forgotten`` are recorded addresses whose objects are gone and that the plan does
     not create again: apply (and destroy) drop them from the state and say so.
     ``variables`` and ``configuration`` are what the configuration declared (for the JSON
-    policies read; sensitive variables carry no value).
+    policies read; sensitive variables carry no value). ``sidecar_identity``: whether
+    sidecar identities were on (resolved) when the configuration was lowered for this
+    plan; ``apply`` of the saved plan lowers it the same way.
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -200,6 +202,7 @@ class Plan:
     forgotten: tuple[str, ...] = ()
     variables: tuple[PlanVariable, ...] = ()
     configuration: tuple[ConfiguredResource, ...] = ()
+    sidecar_identity: bool = False
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)
