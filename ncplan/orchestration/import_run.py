@@ -85,7 +85,7 @@ def run_import(app: AppContext, address: str, ident: str,
         if state is None:  # the lineage is on disk before the mark is written
             manager.write(base)
             base = manager.persist() or base
-        index = mark_live(prepared.providers, address, base.lineage, change.observed_index)
+        index = mark_live(prepared.providers, parsed, base.lineage, change.observed_index)
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
                                attributes=dict(redact(
                                    hide(change.before, change.before_sensitive),

@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 from ncplan.address import (
     Address,
     job_address,
-    parse_address,
     service_defaults_address,
     token_address,
     variable_address,
@@ -82,9 +81,8 @@ class Names:
 
     @classmethod
     def of(cls, desired: Iterable[DesiredResource], state: State | None) -> Names:
-        addresses = [r.address for r in desired]
-        addresses += [r.address for r in state.resources] if state is not None else []
-        parsed = [parse_address(a) for a in addresses]
+        parsed = [r.typed_address for r in desired]
+        parsed += [r.typed_address for r in state.resources] if state is not None else []
         return cls(
             jobs=tuple(sorted({a.name for a in parsed if a.kind == "nomad_job"})),
             destinations=_intentions_by_destination(parsed),
@@ -215,7 +213,7 @@ def moved_jobs(state: State | None,
     recorded: someone registered, stopped or edited them outside ncplan."""
     moved: dict[str, Mapping[str, Any]] = {}
     for recorded in state.resources if state is not None else ():
-        address = parse_address(recorded.address)
+        address = recorded.typed_address
         live = jobs.get(address.name) if address.kind == "nomad_job" else None
         if live is not None and recorded.attributes and not recorded.possibly_applied and (
                 live.modify_index != recorded.observed_index):

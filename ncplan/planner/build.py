@@ -155,7 +155,7 @@ def _adopted(change: ResourceChange, how: Adoption | None) -> ResourceChange:
     if how is None:
         return change
     reason = IMPORTED if how is Adoption.IMPORT else RECORDED
-    return replace(change, adoption=how, import_id=object_id(change.address), reason=reason)
+    return replace(change, adoption=how, import_id=object_id(change.typed_address), reason=reason)
 
 
 def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
@@ -166,7 +166,7 @@ def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
             found.changes.append(diff_resource(resource, recorded, None,
                                                request.sensitive_values))
         return
-    owner = owner_of(resource.address, refreshed)
+    owner = owner_of(resource.typed_address, refreshed)
     pending = recorded is not None and recorded.possibly_applied
     if recorded is not None and _create_not_landed(recorded, owner.lineage, request):
         recorded = None  # the mark settles it: whatever is there is not ours
@@ -207,7 +207,7 @@ def _recorded_change(old: ResourceState, request: PlanRequest, found: _Found) ->
     if refreshed is None:
         found.changes.append(delete_change(old, old.observed_index))
         return
-    owner = owner_of(old.address, refreshed)
+    owner = owner_of(old.typed_address, refreshed)
     live = live_view(old, refreshed)
     if live.body is None or _create_not_landed(old, owner.lineage, request):
         found.forgotten.append(old.address)

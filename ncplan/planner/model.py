@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ncplan.address import Addressed
 from ncplan.diagnostics import SourceSpan
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
@@ -65,7 +66,7 @@ class PlanMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class ResourceChange:
+class ResourceChange(Addressed):
     """One resource's planned change.
 
     ``before`` is the live object as ncplan manages it (or the recorded one without a
@@ -121,7 +122,7 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
-class Drift:
+class Drift(Addressed):
     """A resource whose live object differs from what the state recorded.
 
     ``before`` is the recorded value, ``after`` the live one (``None``: deleted outside
