@@ -8,7 +8,8 @@ configuration digest, or a live index that moved since the plan), else apply exa
 its sensitive values (saved redacted) restored from the configuration.
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
-``prevent_destroy`` is checked before anything is asked or done. Before anything is
+``prevent_destroy`` is checked once, before anything is asked or done (by the plan, or
+after reading the plan file). Before anything is
 written, the state is reconciled with what the plan's refresh read
 (:mod:`ncplan.planner.reconcile`: objects already gone dropped, and said so, objects
 carrying this state's lineage recorded); a plan with no changes applies nothing else.
@@ -35,6 +36,7 @@ from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.reconcile import reconciled
 from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT
+from ncplan.resources.lowered import Lowered
 from ncplan.state import StateManager, locked
 from ncplan.state.model import State
 from ncplan.transport.nomad import NomadHttpSettings
@@ -84,11 +86,14 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
             plan = planfile.read(settings.plan_file)
             state = manager.read()
             check_fresh(plan, state, prepared, settings.plan.parallelism)
-            plan = restored_plan(plan, prepared.config, prepared.providers)
+            lowered = Lowered.of(prepared.config, plan.sidecar_identity)
+            plan = restored_plan(plan, prepared.config, lowered.desired, prepared.providers)
+            check_prevent_destroy(plan, prepared.config)
             if plan.is_empty():
                 ui.show_plan(plan)
         else:
-            state, plan = plan_under_lock(prepared, settings.plan)
+            state, run = plan_under_lock(prepared, settings.plan)  # prevent_destroy checked
+            plan = run.plan
             ui.show_plan(plan)
         return _carry_out(plan, state, prepared, settings, ui)
 
@@ -107,7 +112,6 @@ def check_fresh(plan: Plan, state: State | None, prepared: Prepared,
 
 def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
                settings: ApplySettings, ui: ApplyUi) -> ApplyOutcome:
-    check_prevent_destroy(plan, prepared.config)
     destroy = plan.mode is PlanMode.DESTROY
     if plan.mode is PlanMode.REFRESH_ONLY:
         return _write_refreshed(plan, state, prepared)
@@ -174,7 +178,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
         # so a run stopped before its first record still owns what it wrote
         prepared.manager.write(State.new(lineage=plan.lineage))
         state = prepared.manager.persist()
-    try:
+    try:  # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
         return apply_plan(plan, state if state is not None else State.new(lineage=plan.lineage),
                           prepared.manager,
                           executors(providers.jobs, providers.intentions,
@@ -182,7 +186,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
                                     providers.variables,
                                     secrets=config.sensitive_values(),
                                     lineage=_owner(plan, state)),
-                          hooks=ui.hooks, options=options, config=config)
+                          hooks=ui.hooks, options=options)
     finally:
         ui.close()
 

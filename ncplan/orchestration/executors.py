@@ -39,7 +39,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.address import parse_address
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.planner.engine import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
@@ -136,7 +135,7 @@ class IntentionExecutor:
         self.indexes = _EntryIndexes()
 
     def write(self, change: ResourceChange) -> Written:
-        destination = parse_address(change.address).destination
+        destination = change.typed_address.destination
         with self.indexes.lock(destination):
             cas = self.indexes.current(destination, change.observed_index)
             index = self.intentions.upsert_source(destination, _body(change), cas,
@@ -145,7 +144,7 @@ class IntentionExecutor:
         return Written(recorded(change, index, self.secrets), wrote=True)
 
     def delete(self, change: ResourceChange) -> None:
-        address = parse_address(change.address)
+        address = change.typed_address
         with self.indexes.lock(address.destination):
             cas = self.indexes.current(address.destination, change.observed_index)
             index = self.intentions.remove_source(address.destination, address.source, cas,

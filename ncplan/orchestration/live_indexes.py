@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from ncplan.address import parse_address
 from ncplan.errors import NcplanError
 from ncplan.planner.model import ResourceChange
 from ncplan.providers.clients import Providers
@@ -44,7 +43,7 @@ def _reader(providers: Providers, change: ResourceChange) -> Callable[[], int]:
     reads: dict[str, Callable[[], HasIndex | None]] = {
         "nomad_job": lambda: providers.jobs.read(name),
         "consul_intention": lambda: providers.intentions.read(
-            parse_address(change.address).destination),
+            change.typed_address.destination),
         "consul_service_defaults": lambda: providers.service_defaults.read(name),
         "consul_acl_token": lambda: providers.tokens.read(name),
         "nomad_variable": lambda: providers.variables.read(name),

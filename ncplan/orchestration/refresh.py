@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 from ncplan.address import (
     Address,
     job_address,
-    parse_address,
     service_defaults_address,
     token_address,
     variable_address,
@@ -82,9 +81,8 @@ class Names:
 
     @classmethod
     def of(cls, desired: Iterable[DesiredResource], state: State | None) -> Names:
-        addresses = [r.address for r in desired]
-        addresses += [r.address for r in state.resources] if state is not None else []
-        parsed = [parse_address(a) for a in addresses]
+        parsed = [r.typed_address for r in desired]
+        parsed += [r.typed_address for r in state.resources] if state is not None else []
         return cls(
             jobs=tuple(sorted({a.name for a in parsed if a.kind == "nomad_job"})),
             destinations=_intentions_by_destination(parsed),
@@ -145,15 +143,17 @@ def located(error: ProviderError, task: Task) -> ProviderError:
     return type(error)(message, status=error.status, body=error.body, hint=hint)
 
 
+def parse_tasks(providers: Providers, jobs: Iterable[RawJob]) -> dict[str, Task]:
+    """Nomad's parse of each raw job, labelled with its address and block."""
+    return {f"parse:{raw.name}": Task(job_address(raw.name), partial(parse_raw_job, providers, raw),
+                                      raw.span, rejects_job=True)
+            for raw in jobs}
+
+
 def _read_tasks(providers: Providers, names: Names, config: Config,
-                desired: Sequence[DesiredResource]) -> dict[str, Task]:
-    tasks: dict[str, Task] = {}
-    for resource in desired:
-        raw = config.job(resource.name) if resource.raw else None
-        if raw is not None:
-            tasks[f"parse:{raw.name}"] = Task(
-                resource.address, partial(parse_raw_job, providers, raw), resource.source,
-                rejects_job=True)
+                desired: Sequence[DesiredResource], parse: bool) -> dict[str, Task]:
+    raw_jobs = [config.job(r.name) for r in desired if r.raw] if parse else []
+    tasks = parse_tasks(providers, [raw for raw in raw_jobs if raw is not None])
     for name in names.jobs:
         tasks[f"job:{name}"] = Task(job_address(name), partial(providers.jobs.read, name))
     for name, addresses in names.destinations.items():
@@ -213,7 +213,7 @@ def moved_jobs(state: State | None,
     recorded: someone registered, stopped or edited them outside ncplan."""
     moved: dict[str, Mapping[str, Any]] = {}
     for recorded in state.resources if state is not None else ():
-        address = parse_address(recorded.address)
+        address = recorded.typed_address
         live = jobs.get(address.name) if address.kind == "nomad_job" else None
         if live is not None and recorded.attributes and not recorded.possibly_applied and (
                 live.modify_index != recorded.observed_index):
@@ -221,19 +221,28 @@ def moved_jobs(state: State | None,
     return moved
 
 
-def refresh(desired: Sequence[DesiredResource], state: State | None, config: Config, *,
-            parallelism: int = DEFAULT_PARALLELISM,
-            providers: Providers | None = None, lineage: str = "") -> Refreshed:
-    """Read everything the plan of ``desired`` against ``state`` needs (see the module
-    docstring); ``providers`` default to those of ``config`` and the environment;
-    ``lineage`` is the ownership mark apply writes (the state's)."""
+def check_parallelism(parallelism: int) -> None:
     if parallelism < 1:
         raise NcplanError(f"--parallelism must be at least 1 (got {parallelism})")
+
+
+def refresh(desired: Sequence[DesiredResource], state: State | None, config: Config, *,
+            parallelism: int = DEFAULT_PARALLELISM,
+            providers: Providers | None = None, lineage: str = "",
+            parsed: Mapping[str, Mapping[str, Any]] | None = None) -> Refreshed:
+    """Read everything the plan of ``desired`` against ``state`` needs (see the module
+    docstring); ``providers`` default to those of ``config`` and the environment;
+    ``lineage`` is the ownership mark apply writes (the state's). ``parsed``: the raw
+    jobs Nomad already parsed for this run (a plan parses them before lowering, see
+    :mod:`ncplan.orchestration.resolution`); ``None``: parsed here, in the first round."""
+    check_parallelism(parallelism)
     providers = providers or Providers.from_config(config)
     names = Names.of(desired, state)
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="refresh") as pool:
-        read = run_tasks(pool, _read_tasks(providers, names, config, desired))
-        parsed = _by_prefix(read, "parse:", dict)
+        read = run_tasks(pool, _read_tasks(providers, names, config, desired,
+                                           parse=parsed is None))
+        if parsed is None:
+            parsed = _by_prefix(read, "parse:", dict)
         jobs: dict[str, LiveJob | None] = _by_prefix(read, "job:", (LiveJob, type(None)))
         planned = run_tasks(pool, _plan_tasks(providers, desired, state, parsed, jobs,
                                                config.sensitive_values(), lineage))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ncplan.address import job_address, parse_address
+from ncplan.address import job_address
 from ncplan.planner.model import PlanWarning
 from ncplan.providers.live import Refreshed
 from ncplan.resources.desired import DesiredResource
@@ -40,7 +40,7 @@ def known_intentions(desired: Iterable[DesiredResource],
                 found[(str(source.get("Name")), destination)] = allows(source)
     for resource in desired:
         if resource.kind == "consul_intention":
-            address = parse_address(resource.address)
+            address = resource.typed_address
             found[(address.source, address.destination)] = allows(resource.body)
     return found
 
@@ -77,7 +77,7 @@ def missing_destinations(desired: Iterable[DesiredResource],
     for resource in desired:
         if resource.kind != "consul_intention":
             continue
-        destination = parse_address(resource.address).destination
+        destination = resource.typed_address.destination
         if destination != WILDCARD and destination not in known:
             warnings.append(PlanWarning(
                 f"{resource.name}: destination {destination!r} exists nowhere; "

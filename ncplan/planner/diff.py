@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ncplan.address import parse_address, token_address
+from ncplan.address import token_address
 from ncplan.planner.managed import job_view, managed_source, project
 from ncplan.planner.model import Action, ResourceChange
 from ncplan.planner.redaction import restore
@@ -149,7 +149,7 @@ def live_source(live: LiveIntentions | None, source: str) -> Mapping[str, Any] |
 
 def diff_intention(desired: DesiredResource, recorded: ResourceState | None,
                    refreshed: Refreshed) -> ResourceChange:
-    address = parse_address(desired.address)
+    address = desired.typed_address
     live = refreshed.intentions.get(address.destination)
     after = planned_body(desired, refreshed)
     before = live_source(live, address.source)
@@ -237,6 +237,6 @@ def delete_change(recorded: ResourceState, observed_index: int) -> ResourceChang
     (else the recorded one).
     """
     return ResourceChange(address=recorded.address, kind=recorded.kind,
-                          name=parse_address(recorded.address).name,
+                          name=recorded.typed_address.name,
                           action=Action.DELETE, before=plain(recorded.attributes),
                           observed_index=observed_index, depends_on=recorded.dependencies)

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ncplan.address import parse_address
 from ncplan.planner.diff import differs, live_source
 from ncplan.planner.managed import project
 from ncplan.planner.model import Action, Drift
@@ -53,7 +52,7 @@ class LiveView:
 
 
 def live_view(recorded: ResourceState, refreshed: Refreshed) -> LiveView:
-    address = parse_address(recorded.address)
+    address = recorded.typed_address
     if address.kind == "consul_intention":
         entry = refreshed.intentions.get(address.destination)
         found = live_source(entry, address.source)
@@ -76,7 +75,7 @@ def _job_drift(recorded: ResourceState, live: LiveView,
         return "stopped outside ncplan", None
     if live.index == recorded.observed_index:
         return None
-    plan = refreshed.drift_plans.get(parse_address(recorded.address).name)
+    plan = refreshed.drift_plans.get(recorded.typed_address.name)
     if plan is not None:
         return (None if plan.changes_nothing else ("changed outside ncplan", plan))
     return ("changed outside ncplan", None) if differs(recorded.attributes, live.body) else None
@@ -108,7 +107,7 @@ def _drift_of(recorded: ResourceState, refreshed: Refreshed,
     if live.body is not None:
         recorded = replace(recorded, attributes=restore(recorded.attributes, live.body, secrets))
     common = {"address": recorded.address, "kind": recorded.kind,
-              "name": parse_address(recorded.address).name,
+              "name": recorded.typed_address.name,
               "before": plain(recorded.attributes)}
     if live.body is None:
         return Drift(action=Action.DELETE, reason="deleted outside ncplan", **common)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ncplan.address import Addressed
 from ncplan.diagnostics import SourceSpan
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
@@ -65,7 +66,7 @@ class PlanMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class ResourceChange:
+class ResourceChange(Addressed):
     """One resource's planned change.
 
     ``before`` is the live object as ncplan manages it (or the recorded one without a
@@ -121,7 +122,7 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
-class Drift:
+class Drift(Addressed):
     """A resource whose live object differs from what the state recorded.
 
     ``before`` is the recorded value, ``after`` the live one (``None``: deleted outside
@@ -182,7 +183,9 @@ class Plan:
     ``forgotten`` are recorded addresses whose objects are gone and that the plan does
     not create again: apply (and destroy) drop them from the state and say so.
     ``variables`` and ``configuration`` are what the configuration declared (for the JSON
-    policies read; sensitive variables carry no value).
+    policies read; sensitive variables carry no value). ``sidecar_identity``: whether
+    sidecar identities were on (resolved) when the configuration was lowered for this
+    plan; ``apply`` of the saved plan lowers it the same way.
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -200,6 +203,7 @@ class Plan:
     forgotten: tuple[str, ...] = ()
     variables: tuple[PlanVariable, ...] = ()
     configuration: tuple[ConfiguredResource, ...] = ()
+    sidecar_identity: bool = False
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ncplan.address import job_address, parse_address
+from ncplan.address import Address
 from ncplan.diagnostics import Diagnostic, Severity, SourceSpan
 from ncplan.planner.model import Adoption
 from ncplan.providers.live import Refreshed
@@ -34,9 +34,8 @@ class Owner:
 ABSENT = Owner(exists=False)
 
 
-def owner_of(address: str, refreshed: Refreshed) -> Owner:
-    """The owner of the live object at ``address`` as the refresh read it."""
-    parsed = parse_address(address)
+def owner_of(parsed: Address, refreshed: Refreshed) -> Owner:
+    """The owner of the live object at address ``parsed`` as the refresh read it."""
     if parsed.kind == "consul_intention":
         entry = refreshed.intentions.get(parsed.destination)
         if entry is None or entry.source(parsed.source) is None:
@@ -52,7 +51,7 @@ def owner_of(address: str, refreshed: Refreshed) -> Owner:
             else refreshed.variables).get(parsed.name)
     if live is None:
         return ABSENT
-    return Owner(True, owner_of(job_address(parsed.name), refreshed).lineage)
+    return Owner(True, owner_of(Address("nomad_job", parsed.name), refreshed).lineage)
 
 
 def adoption(owner: Owner, lineage: str, recorded: bool) -> Adoption | None:
@@ -81,8 +80,8 @@ def foreign_error(address: str, owner: Owner, lineage: str,
         span=source, address=address)
 
 
-def object_id(address: str) -> str:
+def object_id(address: Address) -> str:
     """The ID a user passes to ``ncplan import ADDRESS ID`` (Terraform's
     ``change.importing.id``): an intention's ``SRC:DST`` (the name part of its address,
     ``ALL`` for ``*``), else the name."""
-    return parse_address(address).name
+    return address.name

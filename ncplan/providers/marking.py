@@ -10,7 +10,7 @@ job (see :mod:`ncplan.resources.ownership`) and are not written.
 
 from __future__ import annotations
 
-from ncplan.address import parse_address
+from ncplan.address import Address
 from ncplan.errors import CheckAndSetConflict
 from ncplan.providers.clients import Providers
 from ncplan.providers.consul_intention import writable_source
@@ -23,10 +23,10 @@ from ncplan.resources.ownership import (
 )
 
 
-def mark_live(providers: Providers, address: str, lineage: str, index: int) -> int:
-    """Mark the live object at ``address`` (still at ``index``) with ``lineage``; its
-    index after (``index`` when it carries the mark already, or has no place for it)."""
-    parsed = parse_address(address)
+def mark_live(providers: Providers, parsed: Address, lineage: str, index: int) -> int:
+    """Mark the live object at address ``parsed`` (still at ``index``) with ``lineage``;
+    its index after (``index`` when it carries the mark already, or has no place for it)."""
+    address = str(parsed)
     if parsed.kind == "nomad_job":
         job = providers.jobs.read(parsed.name)
         if job is None or job_owner(job.body) == lineage:

@@ -317,7 +317,7 @@ def change_summary_event(add: int, change: int, remove: int, *, destroy: bool = 
 
 
 def resource_hook(change: ResourceChange, **fields: Any) -> dict[str, Any]:
-    resource_type, _, name = change.address.partition(".")
+    resource_type, name = change.typed_address.kind, change.typed_address.name
     resource = {"addr": change.address, "module": "", "resource": change.address,
                 "implied_provider": _PROVIDER.get(resource_type.split("_")[0], ""),
                 "resource_type": resource_type, "resource_name": name,
