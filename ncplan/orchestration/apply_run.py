@@ -120,8 +120,9 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
     state = reconcile(plan, state, prepared.manager, prepared.config.sensitive_values(), ui)
-    state = record_edges(plan, state, prepared.manager)
-    return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
+    edged = record_edges(plan, state, prepared.manager)
+    return ApplyOutcome(Ending.APPLIED, execute(plan, edged, prepared, settings, ui,
+                                                unedged=state),
                         destroy=destroy, forgotten=plan.forgotten)
 
 
@@ -163,8 +164,10 @@ def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> App
 
 
 def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
-            ui: ApplyUi) -> ApplyResult:
-    """The engine over the real providers, the rollouts followed unless ``--no-wait``."""
+            ui: ApplyUi, unedged: State | None = None) -> ApplyResult:
+    """The engine over the real providers, the rollouts followed unless ``--no-wait``;
+    with rollback on failure, a failed run restored (to ``state``, its edges those of
+    ``unedged``, the state before :func:`record_edges`)."""
     config = prepared.config
     providers = prepared.providers
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
@@ -189,7 +192,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
             return result
         return roll_back(plan, before, result, prepared.manager,
                          restoring_executors(kinds, providers.jobs, before, options.secrets),
-                         ui, options)
+                         ui, options, original=unedged)
     finally:
         ui.close()
 

@@ -37,7 +37,12 @@ from ncplan.planner.engine import (
 )
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.reconcile import record_of
-from ncplan.planner.rollback import NotRestored, RollbackOutcome, rollback_plan
+from ncplan.planner.rollback import (
+    NotRestored,
+    RollbackOutcome,
+    rollback_plan,
+    with_edges_of,
+)
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.nomad_job_versions import NomadJobVersions
 from ncplan.state.model import State
@@ -95,15 +100,21 @@ def restoring_executors(executors: Mapping[str, ResourceExecutor], jobs: NomadJo
 
 def roll_back(forward: Plan, before: State, result: ApplyResult, manager: StateWriter,
               executors: Mapping[str, ResourceExecutor], ui: ApplyUi,
-              options: ApplyOptions) -> ApplyResult:
+              options: ApplyOptions, original: State | None = None) -> ApplyResult:
     """Restore what ``forward`` changed, when its ``result`` failed (not when it was
-    interrupted): ``result`` with the rollback's outcome and the state it left."""
+    interrupted): ``result`` with the rollback's outcome and the state it left.
+    ``before`` is the state the engine started from; ``original`` the same before the
+    apply recorded the new configuration's edges (put back once the restores are done)."""
     if result.ok or result.interrupted or result.state is None:
         return result
     restoring = rollback_plan(forward, before, result.state)
     ui.rolling_back(restoring)
     rolled = apply_plan(restoring.plan, result.state, manager, executors, hooks=ui.hooks,
-                        options=replace(options, halt_on_failure=False))
+                        options=replace(options, halt_on_failure=False,
+                                        skip_after_failure=False))
+    if original is not None and rolled.state is not None:
+        rolled = replace(rolled, state=_write(manager, rolled.state,
+                                              with_edges_of(rolled.state, original, forward)))
     not_restored = [*restoring.left,
                     *(NotRestored(p.address, p.reason) for p in rolled.failed),
                     *(NotRestored(p.address, p.reason) for p in rolled.skipped)]
@@ -113,3 +124,12 @@ def roll_back(forward: Plan, before: State, result: ApplyResult, manager: StateW
                               interrupted=rolled.interrupted)
     return replace(result, state=rolled.state, rollback=outcome,
                    interrupted=rolled.interrupted)
+
+
+def _write(manager: StateWriter, state: State, new: State) -> State:
+    """One state write, when ``new`` differs from ``state``; the state as persisted."""
+    if new.same_content(state):
+        return state
+    manager.write(new)
+    persisted = manager.persist()
+    return persisted if persisted is not None else new

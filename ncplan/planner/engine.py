@@ -24,7 +24,9 @@ apply starts from what the first recorded. The caller holds the lock.
 Halt on failure (``ApplyOptions.halt_on_failure``, for ``--rollback-on-failure``): once a
 step fails, no step starts; the running ones finish (rollouts followed to their end) and
 are recorded; the never-started steps are reported skipped (``HALTED``). What restores
-the run's changes is :mod:`ncplan.planner.rollback`'s plan, carried out by this engine.
+the run's changes is :mod:`ncplan.planner.rollback`'s plan, carried out by this engine
+with ``skip_after_failure`` off: a restore that fails does not hold back the restores
+ordered after it.
 
 Interrupts: the first :class:`KeyboardInterrupt` in the caller's thread (Ctrl-C, and
 SIGTERM as the CLI maps it) or raised by a hook starts nothing new and says so at once
@@ -160,6 +162,8 @@ class ApplyOptions:
     wait_for_stop: WaitForStop | None = None
     secrets: frozenset[str] = frozenset()  # redacted from what the engine records itself
     halt_on_failure: bool = False  # a failed step starts nothing more (--rollback-on-failure)
+    skip_after_failure: bool = True  # False: a step runs after a failed one it needs (a
+    # rollback restores all it can; the order still holds)
 
 
 @dataclass(frozen=True)
@@ -377,7 +381,7 @@ class _Engine:
 
     def _blocker(self, step: Step, run: _Run) -> str | None:
         for need in step.needs:
-            if run.outcomes.get(need):
+            if run.outcomes.get(need) and self.options.skip_after_failure:
                 return f"depends on {_address(need)}, which failed"
             if need in run.skipped:
                 reason = run.skipped[need]

@@ -30,7 +30,7 @@ restoring writes moved.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.state.model import ResourceState, State
@@ -101,6 +101,20 @@ def rollback_plan(forward: Plan, before: State, after: State) -> RollbackPlan:
     plan = Plan(mode=forward.mode, changes=tuple(changes), prior_state=after,
                 lineage=after.lineage, serial=after.serial, read_live=forward.read_live)
     return RollbackPlan(plan, tuple(left))
+
+
+def with_edges_of(state: State, original: State, forward: Plan) -> State:
+    """``state`` with the edges ``original`` recorded for every resource ``forward`` did
+    not change (the apply recorded the new configuration's edges for those before its
+    first step; the rollback puts back the old configuration's)."""
+    touched = {c.address for c in forward.actionable}
+    kept = []
+    for record in state.resources:
+        old = original.resource(record.address)
+        if old is not None and record.address not in touched:
+            record = replace(record, dependencies=old.dependencies)
+        kept.append(record)
+    return state.with_resources(kept)
 
 
 def _touched(changes: Iterable[ResourceChange]) -> list[ResourceChange]:
