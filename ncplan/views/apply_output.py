@@ -103,9 +103,17 @@ def rollback_summary(result: ApplyResult) -> list[str]:
               for p in result.failed]
     skipped = [f"Skipped: {p.address}: {p.reason}" for p in result.skipped]
     done = ["Rolled back: " + (", ".join(rollback.restored) or "nothing")]
-    left = [f"Not rolled back: {n.address}: {n.reason.removeprefix(f'{n.address}: ')}"
+    left = [f"Not rolled back: {n.address}: {_unaddressed(n.reason, n.address)}"
             for n in rollback.not_restored]
     return failed + skipped + done + left
+
+
+def _unaddressed(reason: str, address: str) -> str:
+    """A provider's reason without the address it starts with (the line names it)."""
+    for prefix in (f"{address}: ", f"{address} "):
+        if reason.startswith(prefix):
+            return reason.removeprefix(prefix)
+    return reason
 
 
 def _rollback_headline(result: ApplyResult, destroy: bool) -> str:

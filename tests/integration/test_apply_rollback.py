@@ -32,6 +32,7 @@ PAYLOAD = b"bytes through the rolled back mesh\n"
 BROKEN = "web_command=/nonexistent/web-v2"
 ROLLBACK = ("apply", "--auto-approve", "--rollback-on-failure", "--wait-timeout", "30s",
             "--var", BROKEN)
+SETTING = "\napply {\n  rollback_on_failure = true\n}\n"
 
 
 @pytest.fixture
@@ -105,7 +106,9 @@ def test_a_rollback_leaves_and_names_what_another_writer_changed_meanwhile(
     _echo_through_web(agents)
     command = _web_command(agents)
     mesh.edit(ALLOW, DENY)
-    process = mesh.spawn(*ROLLBACK)
+    with (mesh.directory / "main.hcl").open("a") as main:  # the setting, not the flag
+        main.write(SETTING)
+    process = mesh.spawn(*(arg for arg in ROLLBACK if arg != "--rollback-on-failure"))
     try:
         wait_for(lambda: _web_source(agents)["Action"] == "deny", 60,
                  "the apply's intention write")

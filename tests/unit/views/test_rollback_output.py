@@ -24,7 +24,7 @@ from ncplan.views.apply_progress import complete_message, start_message
 WEB = ResourceChange(address="nomad_job.web", kind="nomad_job", name="web",
                      action=Action.UPDATE, reason=ROLLBACK_REASON)
 INTENTION = "consul_intention.web:db"
-REFUSED = f"{INTENTION}: changed since the plan (index 50 -> 51); run plan again"
+REFUSED = f"{INTENTION} changed since the plan (index 50 -> 51); run plan again"
 RESULT = ApplyResult(
     failed=(Problem("nomad_job.web", "did not become healthy within 30s"),),
     rollback=RollbackOutcome(restored=("nomad_job.web",),
