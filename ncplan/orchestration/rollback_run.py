@@ -13,7 +13,9 @@ A job updated by the run goes back through Nomad's revert to the version it had 
 (found by the JobModifyIndex the state recorded), with ``EnforcePriorVersion``: the whole
 prior Job, as it ran, not the state's redacted record. Only when Nomad no longer keeps that
 version (a replaced job is purged with its history) is the recorded body registered again,
-with ``EnforceIndex``.
+with ``EnforceIndex``, and only when it holds no redacted sensitive value
+(:class:`RecordWriteGuard`: a record with one is not written back, the restore fails,
+named).
 
 Not rolled back: an apply that an interrupt stopped (Ctrl-C asks to stop, not to undo). An
 interrupt during the rollback stops it as it stops an apply: the running restores finish
@@ -26,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from ncplan.errors import CheckAndSetConflict
+from ncplan.errors import CheckAndSetConflict, NcplanError
 from ncplan.planner.engine import (
     ApplyOptions,
     ApplyResult,
@@ -37,6 +39,7 @@ from ncplan.planner.engine import (
 )
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.reconcile import record_of
+from ncplan.planner.redaction import still_redacted
 from ncplan.planner.rollback import (
     NotRestored,
     RollbackOutcome,
@@ -85,12 +88,32 @@ class JobRevertExecutor:
         self.inner.delete(change)
 
 
+class RecordWriteGuard:
+    """Refuses to write back a record that holds redacted sensitive values (the state
+    keeps ``(sensitive value)`` in their place): such a restore fails, named, rather than
+    putting the marker into the live object."""
+
+    def __init__(self, inner: ResourceExecutor) -> None:
+        self.inner = inner
+
+    def write(self, change: ResourceChange) -> Written:
+        if change.after is not None and still_redacted(change.after):
+            raise NcplanError(f"{change.address}: its record holds sensitive values the "
+                              "state does not keep; not restored from it")
+        return self.inner.write(change)
+
+    def delete(self, change: ResourceChange) -> None:
+        self.inner.delete(change)
+
+
 def restoring_executors(executors: Mapping[str, ResourceExecutor], jobs: NomadJobs,
                         before: State,
                         secrets: frozenset[str]) -> dict[str, ResourceExecutor]:
     """The apply's executors (the same instances: an intention executor follows its own
-    writes to a shared entry across the apply and its rollback), a job's revert added."""
-    found = dict(executors)
+    writes to a shared entry across the apply and its rollback), each behind a
+    :class:`RecordWriteGuard`, a job's revert added in front."""
+    found: dict[str, ResourceExecutor] = {kind: RecordWriteGuard(executor)
+                                          for kind, executor in executors.items()}
     if "nomad_job" in found:
         found["nomad_job"] = JobRevertExecutor(found["nomad_job"], jobs,
                                                NomadJobVersions(jobs.settings), before,

@@ -30,6 +30,7 @@ from ncplan.transport.nomad import NomadHttpSettings
 
 PAYLOAD = b"bytes through the rolled back mesh\n"
 BROKEN = "web_command=/nonexistent/web-v2"
+SECRET = "s3cret-web-token"
 ROLLBACK = ("apply", "--auto-approve", "--rollback-on-failure", "--wait-timeout", "30s",
             "--var", BROKEN)
 SETTING = "\napply {\n  rollback_on_failure = true\n}\n"
@@ -66,9 +67,29 @@ def _echo_through_web(agents: Agents) -> None:
     assert eventually_echo(port, PAYLOAD) == PAYLOAD
 
 
+def _give_web_a_secret(mesh: Mesh) -> None:
+    """A sensitive value in web's env: the state records it redacted, so only Nomad's
+    revert (not the recorded body) brings web back with it."""
+    with (mesh.directory / "main.hcl").open("a") as main:
+        main.write('\nvariable "web_token" {\n  type      = string\n'
+                   f'  default   = "{SECRET}"\n  sensitive = true\n}}\n')
+    mesh.edit('DATABASE_URL = "postgresql://${upstream.db}/db"',
+              'DATABASE_URL = "postgresql://${upstream.db}/db"\n      WEB_TOKEN    = var.web_token')
+    done = mesh.run("apply", "--auto-approve")
+    assert done.exit_code == 0, done.both
+
+
+def _web_env(agents: Agents) -> dict[str, str]:
+    job = agents.nomad("GET", "/v1/job/web").json()
+    task = next(t for t in job["TaskGroups"][0]["Tasks"] if t["Name"] == "web")
+    return dict(task["Env"])
+
+
 def test_a_failed_rollout_rolls_back_the_job_and_the_intention(
         mesh: Mesh, agents: Agents) -> None:
+    _give_web_a_secret(mesh)
     _echo_through_web(agents)
+    assert SECRET not in json.dumps(mesh.state())
     before = mesh.state()
     command = _web_command(agents)
     version = agents.nomad("GET", "/v1/job/web").json()["Version"]
@@ -88,6 +109,7 @@ def test_a_failed_rollout_rolls_back_the_job_and_the_intention(
     job = agents.nomad("GET", "/v1/job/web").json()
     assert job["Version"] == version + 2  # the broken one, then the revert
     assert _web_command(agents) == command
+    assert _web_env(agents)["WEB_TOKEN"] == SECRET  # the version as it ran, not the record
     assert _web_source(agents)["Action"] == "allow"
     after = mesh.state()
     assert _records(after) == _records(before)

@@ -5,15 +5,20 @@ is tests/integration/test_apply_rollback.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
-from ncplan.errors import CheckAndSetConflict
-from ncplan.orchestration.rollback_run import JobRevertExecutor
+from ncplan.errors import CheckAndSetConflict, NcplanError
+from ncplan.orchestration.rollback_run import (
+    JobRevertExecutor,
+    RecordWriteGuard,
+    restoring_executors,
+)
 from ncplan.planner.engine import Written
 from ncplan.planner.model import Action, ResourceChange
+from ncplan.planner.redaction import MARKER
 from ncplan.providers.live import LiveJob
 from ncplan.providers.nomad_job_versions import JobVersion, is_enforce_version_conflict
 from ncplan.state.model import ResourceState, State
@@ -106,3 +111,26 @@ def test_nomads_stale_prior_version_answer_is_a_conflict() -> None:
     body: Any = "current job has version 5; enforcing version 4"
     assert is_enforce_version_conflict(500, body)
     assert not is_enforce_version_conflict(500, "rpc error: no leader")
+
+
+def test_a_record_with_redacted_values_is_not_written_back() -> None:
+    inner = Inner()
+    guarded = restoring_executors({"consul_service_defaults": inner},  # type: ignore[dict-item]
+                                  Jobs(None), BEFORE, frozenset())  # type: ignore[arg-type]
+    secret = ResourceChange(address="consul_service_defaults.db",
+                            kind="consul_service_defaults", name="db", action=Action.CREATE,
+                            after={"Meta": {"token": MARKER}}, reason="rollback")
+    with pytest.raises(NcplanError, match="sensitive values the state does not keep"):
+        guarded["consul_service_defaults"].write(secret)
+    assert inner.writes == []
+    plain = replace(secret, after={"Meta": {"token": "public"}})
+    guarded["consul_service_defaults"].write(plain)
+    assert inner.writes == [plain]
+
+
+def test_without_the_old_version_a_redacted_job_record_is_not_registered() -> None:
+    found, versions, inner = executor(50, kept=(JobVersion(0, 50),))
+    found.inner = RecordWriteGuard(inner)
+    with pytest.raises(NcplanError, match="sensitive values"):
+        found.write(replace(RESTORE, after={"ID": "web", "Env": {"TOKEN": MARKER}}))
+    assert inner.writes == [] and versions.reverts == []
