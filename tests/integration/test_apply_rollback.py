@@ -12,6 +12,7 @@ check-and-set, left, named), and a rollback killed after its first restore, then
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from apply_helpers import ALLOW, DENY, NAMES, Mesh, make_mesh, wait_for
 from meshlib import eventually_echo, port_of, wait_running
 from plan_helpers import wipe
 from test_apply_kills import run_killed
+from test_apply_order_interrupts import Lines
 
 from ncplan.errors import CheckAndSetConflict
 from ncplan.providers.nomad_job import NomadJobs
@@ -201,6 +203,27 @@ def test_a_rollback_killed_after_its_first_restore_is_planned_right(
     state = json.loads(mesh.run("state", "pull").stdout)
     assert sorted(r["address"] for r in state["resources"]) == [
         "consul_intention.web:db", "nomad_job.db", "nomad_job.web"]
+
+
+def test_sigterm_during_the_rollback_records_the_restores_that_ran_and_exits_130(
+        mesh: Mesh, agents: Agents) -> None:
+    command = _web_command(agents)
+    mesh.edit(ALLOW, DENY)
+    lines = Lines(mesh.spawn(*ROLLBACK))
+    lines.wait_for(lambda line: line == "nomad_job.web: Rollback: Modifying...", 120,
+                   "web's restore")
+    lines.process.send_signal(signal.SIGTERM)
+    assert lines.finish(30) == 130, lines.text()
+    err = "\n".join(line for _, line in lines.err)
+    assert "Interrupted during the rollback" in err and "Traceback" not in err
+    assert "Rolled back: consul_intention.web:db, nomad_job.web" in err, lines.text()
+    assert _web_command(agents) == command  # the running restore finished and was recorded
+
+    mesh.edit(DENY, ALLOW)
+    plan = mesh.run("plan", "--detailed-exitcode")  # the lock was released
+    assert plan.exit_code == 0, plan.both
+    assert "No changes." in plan.stdout
+    assert "Objects have changed outside of ncplan" not in plan.stdout
 
 
 def test_nomad_refuses_a_revert_whose_prior_version_is_stale(
