@@ -33,6 +33,7 @@ from ncplan.config.jobspec import (
 )
 from ncplan.config.locals import read_locals
 from ncplan.config.model import (
+    ApplyBehaviour,
     BackendConfig,
     Config,
     ConsulSettings,
@@ -91,6 +92,7 @@ class _Settings:
     consul: ConsulSettings
     backend: BackendConfig
     defaults: Defaults
+    apply: ApplyBehaviour
 
 
 Blocks = dict[str, list[tuple[str, RawBlock]]]
@@ -161,6 +163,7 @@ def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Pat
         consul=settings.consul,
         backend=settings.backend,
         defaults=settings.defaults,
+        apply=settings.apply,
         variables=variables,
         services=tuple(s for s, _ in decoded.services),
         jobs=tuple(j for j, _ in decoded.jobs),
@@ -249,7 +252,8 @@ def _top_level_blocks(config_files: Sequence[tuple[str, ParsedFile]], sink: Sink
 
 
 def _settings(blocks: Blocks, sink: Sink, expander: Expander) -> _Settings:
-    """The ``nomad``, ``consul``, ``backend`` and ``defaults`` blocks, in that order."""
+    """The ``nomad``, ``consul``, ``backend``, ``defaults`` and ``apply`` blocks, in that
+    order."""
     def single(kind: str, decoder: Callable[[RawBlock, str, Sink, Expander], _T],
                default: _T) -> _T:
         found = blocks[kind]
@@ -266,6 +270,7 @@ def _settings(blocks: Blocks, sink: Sink, expander: Expander) -> _Settings:
         consul=single("consul", decode.consul, ConsulSettings()),
         backend=single("backend", decode.backend, BackendConfig()),
         defaults=single("defaults", decode.defaults, Defaults()),
+        apply=single("apply", decode.apply_behaviour, ApplyBehaviour()),
     )
 
 

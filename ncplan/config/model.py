@@ -69,6 +69,15 @@ class Defaults:
 
 
 @dataclass(frozen=True)
+class ApplyBehaviour:
+    """The ``apply`` block: how ``ncplan apply`` behaves for this configuration.
+    ``rollback_on_failure``: as ``--rollback-on-failure`` (for pipelines)."""
+
+    rollback_on_failure: bool = False
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
 class Variable:
     """A ``variable`` block and the value it resolved to (``value`` is set after resolution)."""
 
@@ -234,6 +243,7 @@ class Config:
     consul: ConsulSettings = field(default_factory=ConsulSettings)
     backend: BackendConfig = field(default_factory=BackendConfig)
     defaults: Defaults = field(default_factory=Defaults)
+    apply: ApplyBehaviour = field(default_factory=ApplyBehaviour)
     variables: Mapping[str, Variable] = field(default_factory=dict)
     services: tuple[Service, ...] = ()
     jobs: tuple[RawJob, ...] = ()

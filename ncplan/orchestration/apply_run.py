@@ -27,6 +27,7 @@ from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.executors import executors
 from ncplan.orchestration.live_indexes import moved_indexes
 from ncplan.orchestration.plan_run import PlanOptions, Prepared, plan_under_lock, prepare
+from ncplan.orchestration.rollback_run import restoring_executors, roll_back
 from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.orchestration.saved_plan_secrets import restored_plan
 from ncplan.planner import planfile
@@ -56,6 +57,7 @@ class ApplySettings:
     auto_approve: bool = False
     wait: bool = True
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT
+    rollback_on_failure: bool = False  # --rollback-on-failure (or apply { } in the files)
 
     @property
     def destroy(self) -> bool:
@@ -122,8 +124,9 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
     state = reconcile(plan, state, prepared.manager, prepared.config.sensitive_values(), ui)
-    state = record_edges(plan, state, prepared.manager)
-    return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
+    edged = record_edges(plan, state, prepared.manager)
+    return ApplyOutcome(Ending.APPLIED, execute(plan, edged, prepared, settings, ui,
+                                                unedged=state),
                         destroy=destroy, forgotten=plan.forgotten)
 
 
@@ -165,28 +168,35 @@ def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> App
 
 
 def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
-            ui: ApplyUi) -> ApplyResult:
-    """The engine over the real providers, the rollouts followed unless ``--no-wait``."""
+            ui: ApplyUi, unedged: State | None = None) -> ApplyResult:
+    """The engine over the real providers, the rollouts followed unless ``--no-wait``;
+    with rollback on failure, a failed run restored (to ``state``, its edges those of
+    ``unedged``, the state before :func:`record_edges`)."""
     config = prepared.config
     providers = prepared.providers
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
                            timeout=settings.wait_timeout)
+    rollback = not settings.destroy and (settings.rollback_on_failure
+                                         or config.apply.rollback_on_failure)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
-                           secrets=config.sensitive_values())
+                           secrets=config.sensitive_values(), halt_on_failure=rollback)
     if state is None:  # the lineage the writes are marked with is on disk before them,
         # so a run stopped before its first record still owns what it wrote
         prepared.manager.write(State.new(lineage=plan.lineage))
         state = prepared.manager.persist()
+    before = state if state is not None else State.new(lineage=plan.lineage)
+    kinds = executors(providers.jobs, providers.intentions, providers.service_defaults,
+                      providers.tokens, providers.variables,
+                      secrets=config.sensitive_values(), lineage=_owner(plan, state))
     try:  # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
-        return apply_plan(plan, state if state is not None else State.new(lineage=plan.lineage),
-                          prepared.manager,
-                          executors(providers.jobs, providers.intentions,
-                                    providers.service_defaults, providers.tokens,
-                                    providers.variables,
-                                    secrets=config.sensitive_values(),
-                                    lineage=_owner(plan, state)),
-                          hooks=ui.hooks, options=options)
+        result = apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
+                            options=options)
+        if not rollback:
+            return result
+        return roll_back(plan, before, result, prepared.manager,
+                         restoring_executors(kinds, providers.jobs, before, options.secrets),
+                         ui, options, original=unedged)
     finally:
         ui.close()
 
