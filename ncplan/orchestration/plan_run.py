@@ -93,6 +93,7 @@ class Prepared:
     config: Config
     desired: tuple[DesiredResource, ...]
     manager: StateManager
+    parallelism: int = DEFAULT_PARALLELISM  # requests at once: the connections kept alive
 
     @property
     def digest(self) -> str:
@@ -102,7 +103,7 @@ class Prepared:
     def providers(self) -> Providers:
         """The clients of the configured Nomad and Consul, made on first use and shared
         by the refresh, the staleness check, the restoring and the apply."""
-        return Providers.from_config(self.config)
+        return Providers.from_config(self.config, parallelism=self.parallelism)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def prepare(app: AppContext, options: PlanOptions) -> Prepared:
     config = load(app, options.var, options.var_file, nomad_parses=options.refresh)
     ResourceGraph.of(lower_config(config, True)).apply_order()
     manager = open_backend(config.backend, app.directory, config.consul)
-    return Prepared(config=config, desired=lower_config(config), manager=manager)
+    return Prepared(config=config, desired=lower_config(config), manager=manager,
+                    parallelism=options.parallelism)
 
 
 def planned_config(prepared: Prepared, refreshed: Refreshed | None) -> Config:
