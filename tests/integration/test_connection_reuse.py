@@ -25,7 +25,8 @@ BLOCK = {"index": str(10**12), "wait": "300ms"}
 def _opened(session: requests.Session, address: str) -> int:
     """How many connections the session opened to ``address``."""
     pools = session.get_adapter(address).poolmanager.pools
-    return sum(int(pools[key].num_connections) for key in pools)
+    keys = pools.keys()  # RecentlyUsedContainer: no iteration over itself
+    return sum(int(pools[key].num_connections) for key in keys)
 
 
 def _providers(agents: Agents, parallelism: int) -> Providers:
