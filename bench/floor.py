@@ -6,7 +6,14 @@ with nothing but urllib (a new connection per request, as plain urllib does).
 * apply:   per job a POST /v1/jobs; per entry a PUT /v1/config;
 * destroy: per job a DELETE /v1/job/NAME?purge=true; per entry a DELETE /v1/config/...
 
-    python bench/floor.py plan|apply|destroy PAYLOADS.json NOMAD_ADDR CONSUL_ADDR
+The ordered floor (``apply-ordered``, ``destroy-ordered``) sends the same writes in
+dependency order, as ncplan must: a called service's job, then the entry of the
+intentions towards it, then its callers' jobs (destroy: the reverse). A write starts as
+soon as the writes it needs are answered, at most 10 at a time (a chain is then one at a
+time), with plain requests over kept-alive connections (:mod:`ordered`).
+
+    python bench/floor.py plan|apply|destroy|apply-ordered|destroy-ordered \
+        PAYLOADS.json NOMAD_ADDR CONSUL_ADDR
 
 PAYLOADS.json is ``ncplan render --format json``'s document. The last line printed is
 the request count per API as JSON.
@@ -23,6 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+import ordered
 
 CONCURRENCY = 10
 Request = tuple[str, str, str, Any]  # api, method, url, body
@@ -75,12 +84,21 @@ def run(stage: str, document: Mapping[str, Any], nomad: str, consul: str) -> dic
     return counts
 
 
+ACTIONS = ("plan", "apply", "destroy", "apply-ordered", "destroy-ordered")
+
+
 def main(argv: Sequence[str]) -> int:
-    if len(argv) != 4 or argv[0] not in ("plan", "apply", "destroy"):
+    if len(argv) != 4 or argv[0] not in ACTIONS:
         print(__doc__, file=sys.stderr)
         return 2
     document = json.loads(Path(argv[1]).read_text())
-    print(json.dumps(run(argv[0], document, argv[2].rstrip("/"), argv[3].rstrip("/"))))
+    nomad, consul = argv[2].rstrip("/"), argv[3].rstrip("/")
+    if argv[0].endswith("-ordered"):
+        counts = ordered.run(argv[0].removesuffix("-ordered"), document, nomad, consul,
+                             CONCURRENCY)
+    else:
+        counts = run(argv[0], document, nomad, consul)
+    print(json.dumps(counts))
     return 0
 
 

@@ -1,12 +1,16 @@
 """Generate N ncplan services for the benchmarks: a chain or a tree, 50 services per file.
 
 * chain: service i calls service i-1 (svc-0 calls nothing, or an external service);
-* tree: a fan-out tree: service p calls its children p*F+1 .. p*F+F.
+* tree: a fan-out tree: service p calls its children p*F+1 .. p*F+F;
+* layered: T tiers of N/T services (the first tiers one larger when T does not divide N),
+  each service calling F services of the next tier (the one at its own position and the
+  F-1 after it, wrapping round): callers in tier t, callees in tier t+1.
 
 Every service is a job with the builtin sidecar (the default) and one intention per edge
 (caller -> callee), so Consul gets one service-intentions entry per called service.
 
-    python bench/generate.py DIR N [--shape chain|tree] [--fanout F] [--count C]
+    python bench/generate.py DIR N [--shape chain|tree|layered] [--fanout F] [--tiers T]
+                                   [--count C]
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +60,7 @@ INTENTION = '''intention "{source}" "{destination}" {{
 class Shape(enum.StrEnum):
     CHAIN = "chain"
     TREE = "tree"
+    LAYERED = "layered"
 
 
 @dataclass(frozen=True)
@@ -70,17 +76,48 @@ class Spec:
     external_root: bool = False
     changed: int | None = None
     prefix: str = "svc"  # services are PREFIX-0 .. PREFIX-(N-1)
+    tiers: int = 5  # layered: how many tiers
 
 
 def edges(spec: Spec) -> list[tuple[int, int]]:
     """(caller, callee) index pairs, in caller order."""
     if spec.shape is Shape.CHAIN:
         return [(i, i - 1) for i in range(1, spec.services)]
+    if spec.shape is Shape.LAYERED:
+        return layered_edges(spec.services, spec.tiers, spec.fanout)
     if spec.fanout < 1:
         raise ValueError("a tree needs a fan-out of at least 1")
     return [(p, c) for p in range(spec.services)
             for c in range(p * spec.fanout + 1, p * spec.fanout + spec.fanout + 1)
             if c < spec.services]
+
+
+def tier_bounds(services: int, tiers: int) -> list[range]:
+    """The services of each tier, in order: ``services`` split into ``tiers`` runs."""
+    if tiers < 1:
+        raise ValueError("a layered shape needs at least 1 tier")
+    size, extra = divmod(services, tiers)
+    bounds, start = [], 0
+    for tier in range(tiers):
+        width = size + (1 if tier < extra else 0)
+        bounds.append(range(start, start + width))
+        start += width
+    return bounds
+
+
+def layered_edges(services: int, tiers: int, fanout: int) -> list[tuple[int, int]]:
+    """(caller, callee) pairs of the layered shape, in caller order."""
+    if fanout < 1:
+        raise ValueError("a layered shape needs a fan-out of at least 1")
+    bounds = tier_bounds(services, tiers)
+    found = []
+    for here, below in itertools.pairwise(bounds):
+        if not below:
+            continue
+        for position, caller in enumerate(here):
+            callees = {below[(position + k) % len(below)] for k in range(fanout)}
+            found += [(caller, callee) for callee in sorted(callees)]
+    return found
 
 
 def service_name(spec: Spec, index: int) -> str:
@@ -146,9 +183,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("services", type=int)
     parser.add_argument("--shape", type=Shape, default=Shape.CHAIN)
     parser.add_argument("--fanout", type=int, default=3)
+    parser.add_argument("--tiers", type=int, default=5)
     parser.add_argument("--count", type=int, default=0)
     args = parser.parse_args(argv)
-    generate(args.directory, Spec(args.services, args.shape, args.fanout, args.count))
+    generate(args.directory, Spec(args.services, args.shape, args.fanout, args.count,
+                                  tiers=args.tiers))
 
 
 if __name__ == "__main__":

@@ -17,15 +17,18 @@ from typing import Any
 PANELS = (("validate", ("validate",)),
           ("plan", ("plan (create)", "plan (no changes)", "plan (one changed)")),
           ("apply", ("apply",)), ("destroy", ("destroy",)))
-STYLE = {"ncplan": "-", "floor": ":", "by hand": "--", "terraform": "-."}
+STYLE = {"ncplan": "-", "floor (ordered)": (0, (1, 4)), "floor": ":", "by hand": "--",
+         "terraform": "-."}
 
 
 def series(rows: Sequence[Mapping[str, Any]],
            stages: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
-    """label -> [(N, wall seconds)] for the measured rows of these stages."""
+    """label -> [(N, wall seconds)] for the measured rows of these stages (the layered
+    run, at one size, has no line)."""
     found: dict[str, list[tuple[int, float]]] = {}
     for row in rows:
-        if row["stage"] in stages and row["measurement"] is not None:
+        if row["stage"] in stages and row["measurement"] is not None \
+                and row.get("shape", "chain") != "layered":
             label = " ".join(p for p in (row["tool"], row["stage"] if len(stages) > 1 else "",
                                          row["cache"]) if p)
             found.setdefault(label, []).append((row["size"], row["measurement"]["wall"]))

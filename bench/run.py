@@ -1,8 +1,13 @@
-"""The benchmark runner: ncplan against the API floor, by hand and Terraform, N = 10..1000.
+"""The benchmark runner: ncplan against the API floors, by hand and Terraform, N = 10..5000.
 
-    python bench/run.py [--sizes 10 100 500 1000] [--stages ...] [--baselines ...]
-                        [--terraform PATH] [--json-out FILE] [--quick]
-                        [--nomad-addr URL --consul-addr URL]
+    python bench/run.py [--sizes 10 100 500 1000] [--layered-sizes 500] [--stages ...]
+                        [--baselines ...] [--heavy-up-to 1000] [--terraform PATH]
+                        [--json-out FILE] [--quick] [--nomad-addr URL --consul-addr URL]
+
+The chain (service i calls i-1) runs at every ``--sizes``; the layered shape (5 tiers,
+each service calling 3 of the next tier) at ``--layered-sizes``, for apply, the no-change
+plan and destroy. By hand and Terraform, which take minutes at large N, run only up to
+``--heavy-up-to`` services.
 
 Without addresses it starts its own Consul and Nomad dev agents on free ports
 (scripts/devagents.py) and stops them at the end. Each ncplan stage is a fresh
@@ -15,6 +20,7 @@ a CI job sees); warm: the cache the cold run wrote is there. Stages that change 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -51,11 +57,13 @@ from measure import (  # noqa: E402
 STAGE_KEYS = {"validate": "validate", "plan-create": "plan (create)", "apply": "apply",
               "plan-nochange": "plan (no changes)", "plan-changed": "plan (one changed)",
               "destroy": "destroy"}
-BASELINE_KEYS = {"floor": "floor", "byhand": "by hand", "terraform": "terraform"}
+BASELINE_KEYS = {"floor": "floor", "ordered": "floor (ordered)", "byhand": "by hand",
+                 "terraform": "terraform"}
 COMMAND_OF_STAGE = {"validate": "validate", "plan (create)": "plan", "apply": "apply",
                     "plan (no changes)": "plan", "plan (one changed)": "plan",
                     "destroy": "destroy"}
 NEEDS_APPLY = ("plan (no changes)", "plan (one changed)", "destroy")
+LAYERED_STAGES = ("apply", "plan (no changes)", "destroy")
 
 
 @dataclass
@@ -75,8 +83,11 @@ class Context:
     repeat: int = 3
     shape: generate.Shape = generate.Shape.CHAIN
     fanout: int = 3
+    tiers: int = 5
+    heavy_up_to: int = 1000  # by hand and Terraform only up to this N
     rows: list[report.Row] = field(default_factory=list)
-    loads: list[tuple[int, tuple[float, float, float]]] = field(default_factory=list)
+    # (shape and N, the load average) at the start and the end of each size
+    loads: list[tuple[str, tuple[float, float, float]]] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -87,13 +98,14 @@ class Context:
         return env
 
     def add(self, row: report.Row) -> None:
+        row = dataclasses.replace(row, shape=self.shape.value)
         self.rows.append(row)
         m = row.measurement
         figure = (f"{m.wall:7.2f} s  cpu {m.cpu:6.2f} s  {m.peak_mib:4.0f} MiB  "
                   f"requests {'-' if m.requests is None else dict(m.requests)}" if m
                   else row.note)
-        print(f"  N={row.size:<5} {row.stage:<19} {row.tool:<9} {row.cache:<4} {figure}",
-              file=sys.stderr, flush=True)
+        print(f"  {row.shape:<7} N={row.size:<5} {row.stage:<19} {row.tool:<15} "
+              f"{row.cache:<4} {figure}", file=sys.stderr, flush=True)
 
 
 def ncplan_argv(directory: Path, *args: str) -> list[str]:
@@ -172,8 +184,22 @@ def floor(ctx: Context, size: int, stage: str, action: str, payloads: Path,
         ctx.add(report.Row(size, stage, "floor", "", measured))
 
 
+def ordered(ctx: Context, size: int, stage: str, payloads: Path, record: bool) -> None:
+    """The ordered floor: the same writes as the floor's, in dependency order."""
+    argv = [sys.executable, str(HERE / "floor.py"), f"{stage}-ordered", str(payloads),
+            ctx.nomad, ctx.consul]
+    result = run_child(argv, env=ctx.env())
+    if result.measurement.exit_code != 0:
+        raise BenchError(f"ordered floor {stage} at N={size} failed: {result.stderr[-800:]}")
+    m = result.measurement
+    if record:
+        ctx.add(report.Row(size, stage, "floor (ordered)", "",
+                           Measurement(m.wall, m.cpu, m.peak_mib, json_requests(result.stdout))))
+
+
 def by_hand(ctx: Context, size: int, document: dict[str, Any], work: Path) -> None:
-    if "by hand" not in ctx.baselines or not ({"apply", "destroy"} & set(ctx.stages)):
+    if "by hand" not in ctx.baselines or not ({"apply", "destroy"} & set(ctx.stages)) \
+            or size > ctx.heavy_up_to:
         return
     files = byhand.write_files(document, work / "by-hand")
     env = ctx.env()
@@ -185,7 +211,7 @@ def by_hand(ctx: Context, size: int, document: dict[str, Any], work: Path) -> No
 
 
 def run_terraform(ctx: Context, size: int, document: dict[str, Any], work: Path) -> None:
-    if "terraform" not in ctx.baselines:
+    if "terraform" not in ctx.baselines or size > ctx.heavy_up_to:
         return
     binary = ctx.terraform_binary
     directory = work / "terraform"
@@ -215,11 +241,11 @@ def render_payloads(ctx: Context, directory: Path, target: Path) -> dict[str, An
 
 def one_size(ctx: Context, size: int, work: Path) -> None:
     directory = work / "config"
-    spec = generate.Spec(size, ctx.shape, ctx.fanout, prefix=ctx.prefix)
+    spec = generate.Spec(size, ctx.shape, ctx.fanout, prefix=ctx.prefix, tiers=ctx.tiers)
     generate.generate(directory, spec)
     payloads = work / "payloads.json"
     document = render_payloads(ctx, directory, payloads)
-    ctx.loads.append((size, os.getloadavg()))
+    ctx.loads.append((f"{ctx.shape} N={size}", os.getloadavg()))
     for cache in ("cold", "warm"):
         ncplan_stage(ctx, size, directory, "validate", cache)
     if "plan (create)" in ctx.stages:
@@ -229,7 +255,7 @@ def one_size(ctx: Context, size: int, work: Path) -> None:
     baselines_of_size(ctx, size, document, payloads, work)
     ncplan_lifecycle(ctx, size, directory, spec)
     floor(ctx, size, "cleanup", "destroy", payloads, record=False)
-    ctx.loads.append((size, os.getloadavg()))
+    ctx.loads.append((f"{ctx.shape} N={size}", os.getloadavg()))
 
 
 def baselines_of_size(ctx: Context, size: int, document: dict[str, Any], payloads: Path,
@@ -243,6 +269,9 @@ def baselines_of_size(ctx: Context, size: int, document: dict[str, Any], payload
         if "plan (one changed)" in wanted:
             floor(ctx, size, "plan (one changed)", "plan", payloads)
         floor(ctx, size, "destroy", "destroy", payloads, record="destroy" in wanted)
+        if "floor (ordered)" in ctx.baselines:
+            ordered(ctx, size, "apply", payloads, record="apply" in wanted)
+            ordered(ctx, size, "destroy", payloads, record="destroy" in wanted)
     by_hand(ctx, size, document, work)
     run_terraform(ctx, size, document, work)
 
@@ -263,7 +292,8 @@ def ncplan_lifecycle(ctx: Context, size: int, directory: Path, spec: generate.Sp
     ncplan_stage(ctx, size, directory, "apply", "warm")
     for cache in ("cold", "warm"):
         ncplan_stage(ctx, size, directory, "plan (no changes)", cache)
-    generate.change_one(directory, spec, size // 2)
+    if "plan (one changed)" in ctx.stages:
+        generate.change_one(directory, spec, size // 2)
     for cache in ("cold", "warm"):
         ncplan_stage(ctx, size, directory, "plan (one changed)", cache)
     ncplan_stage(ctx, size, directory, "destroy", "warm")
@@ -283,6 +313,9 @@ class Options:
     shape: generate.Shape
     fanout: int
     repeat: int
+    layered_sizes: tuple[int, ...] = ()
+    tiers: int = 5
+    heavy_up_to: int = 1000
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -300,7 +333,13 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--prefix", default="svc", help="services are PREFIX-0..PREFIX-(N-1)")
     parser.add_argument("--shape", type=generate.Shape, default=generate.Shape.CHAIN,
                         choices=list(generate.Shape))
-    parser.add_argument("--fanout", type=int, default=3, help="callees per caller (tree)")
+    parser.add_argument("--fanout", type=int, default=3,
+                        help="callees per caller (tree, layered)")
+    parser.add_argument("--layered-sizes", type=int, nargs="*", default=[500],
+                        help="sizes of the layered shape's run (none: no layered run)")
+    parser.add_argument("--tiers", type=int, default=5, help="tiers of the layered shape")
+    parser.add_argument("--heavy-up-to", type=int, default=1000,
+                        help="run by hand and Terraform only up to this N")
     parser.add_argument("--nomad-addr")
     parser.add_argument("--consul-addr")
     parser.add_argument("--repeat", type=int, default=3,
@@ -310,14 +349,15 @@ def parse_args(argv: Sequence[str]) -> Options:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.stages, args.baselines = [10], ["validate", "plan-create"], ["floor"]
-        args.repeat = 1
+        args.repeat, args.layered_sizes = 1, []
     if bool(args.nomad_addr) != bool(args.consul_addr):
         parser.error("give both --nomad-addr and --consul-addr, or neither")
     return Options(tuple(args.sizes), tuple(STAGE_KEYS[s] for s in args.stages),
                    tuple(BASELINE_KEYS[b] for b in args.baselines), args.terraform,
                    args.json_out, args.nomad_addr, args.consul_addr,
                    args.ncplan_src.resolve(), args.prefix, args.shape, args.fanout,
-                   max(1, args.repeat))
+                   max(1, args.repeat), tuple(args.layered_sizes), args.tiers,
+                   args.heavy_up_to)
 
 
 def machine() -> dict[str, Any]:
@@ -340,7 +380,11 @@ def _cpu_model() -> str:
 def print_report(ctx: Context, opts: Options, tf_line: str | None) -> None:
     for size in opts.sizes:
         print(f"\n### N = {size}\n")
-        print(report.markdown(report.HEADER, report.table(ctx.rows, size)))
+        print(report.markdown(report.HEADER, report.table(ctx.rows, size, opts.shape.value)))
+    for size in opts.layered_sizes:
+        print(f"\n### Layered, N = {size} ({opts.tiers} tiers, each service calling "
+              f"{opts.fanout} of the next)\n")
+        print(report.markdown(report.HEADER, report.table(ctx.rows, size, report.LAYERED)))
     if tf_line:
         print(f"\n{tf_line}")
     exps = report.exponents(ctx.rows)
@@ -353,7 +397,7 @@ def print_report(ctx: Context, opts: Options, tf_line: str | None) -> None:
     print(report.markdown(("target", "verdict", "detail"),
                           [[t.claim, t.verdict, t.detail] for t in report.targets(ctx.rows,
                                                                                    exps)]))
-    loads = ", ".join(f"N={n}: {a:.2f}/{b:.2f}/{c:.2f}" for n, (a, b, c) in ctx.loads)
+    loads = ", ".join(f"{n}: {a:.2f}/{b:.2f}/{c:.2f}" for n, (a, b, c) in ctx.loads)
     print(f"\nLoad average (1/5/15 min) at the start and end of each size: {loads}")
 
 
@@ -368,16 +412,25 @@ def run(opts: Options, start_agents: Callable[[], Any] = devagents.start) -> Con
         ctx = Context(nomad, consul, devagents.NOMAD.binary, devagents.CONSUL.binary,
                       opts.source, opts.stages, opts.baselines, opts.terraform, {},
                       prefix=opts.prefix, shape=opts.shape, fanout=opts.fanout,
-                      repeat=opts.repeat)
+                      repeat=opts.repeat, tiers=opts.tiers, heavy_up_to=opts.heavy_up_to)
         ctx.built = {c: command_exists(c, ctx.env())
                      for c in ("validate", "plan", "apply", "destroy")}
         print(f"ncplan commands built: {ctx.built}", file=sys.stderr, flush=True)
-        for size in opts.sizes:
+        layered = dataclasses.replace(
+            ctx, shape=generate.Shape.LAYERED,
+            stages=tuple(s for s in ctx.stages if s in LAYERED_STAGES),
+            baselines=tuple(b for b in ctx.baselines if b != "by hand"))
+        # the layered run first, then the chain from the smallest size to the largest
+        runs = [(layered, size) for size in opts.layered_sizes]
+        runs += [(ctx, size) for size in sorted(opts.sizes)]
+        for run_ctx, size in runs:
             with tempfile.TemporaryDirectory(prefix=f"ncplan-bench-{size}-") as tmp:
                 started = time.perf_counter()
-                one_size(ctx, size, Path(tmp))
-                print(f"N={size} done in {time.perf_counter() - started:.0f} s",
-                      file=sys.stderr, flush=True)
+                one_size(run_ctx, size, Path(tmp))
+                print(f"{run_ctx.shape} N={size} done in "
+                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            if opts.json_out:  # after each size: a run stopped late keeps what it measured
+                write_json(opts, ctx)
         return ctx
     finally:
         if pair is not None:
@@ -395,10 +448,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = run(opts)
     print_report(ctx, opts, tf_line)
     if opts.json_out:
-        opts.json_out.write_text(json.dumps({
-            "machine": machine(), "sizes": opts.sizes, "terraform": tf_line,
-            "loads": ctx.loads, "rows": [asdict(r) for r in ctx.rows]}, indent=1))
+        write_json(opts, ctx, tf_line)
     return 0
+
+
+def write_json(opts: Options, ctx: Context, tf_line: str | None = None) -> None:
+    assert opts.json_out is not None
+    opts.json_out.write_text(json.dumps({
+        "machine": machine(), "sizes": opts.sizes, "layered_sizes": opts.layered_sizes,
+        "terraform": tf_line, "loads": ctx.loads, "rows": [asdict(r) for r in ctx.rows]},
+        indent=1))
 
 
 if __name__ == "__main__":

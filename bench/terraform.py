@@ -2,7 +2,10 @@
 
 The configuration: one ``nomad_job`` per job (the jobspec as a heredoc, every ``${`` and
 ``%{`` escaped as ``$${`` and ``%%{`` so Terraform leaves them to Nomad) and one
-``consul_config_entry`` of kind service-intentions per entry.
+``consul_config_entry`` of kind service-intentions per entry, ordered as ncplan orders
+them (``depends_on``): an entry after its destination's job, a job after the entries of
+the intentions that let it call its upstreams. Terraform then walks the same graph,
+``-parallelism`` (10) at a time, and destroys it backwards.
 
 Terraform runs only when the binary exists AND the hashicorp/nomad and hashicorp/consul
 providers are installed the way a Terraform user installs them: in the plugin cache or a
@@ -17,7 +20,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,18 +51,36 @@ def configuration(document: Mapping[str, Any], nomad_addr: str, consul_addr: str
         f'provider "nomad" {{\n  address = "{nomad_addr}"\n}}\n',
         f'provider "consul" {{\n  address = "{host}"\n  scheme  = "{scheme}"\n}}\n',
     ]
-    for name, payload in sorted(document.get("nomad_jobs", {}).items()):
+    jobs: Mapping[str, Any] = document.get("nomad_jobs", {})
+    entries = document.get("consul_config_entries", ())
+    callers: dict[str, list[str]] = {}  # job name -> the entries it needs
+    for entry in entries:
+        for source in entry.get("Sources") or ():
+            callers.setdefault(str(source.get("Name")), []).append(_entry_label(entry))
+    for name, payload in sorted(jobs.items()):
         spec = heredoc_escape(job_to_hcl(payload["Job"])).rstrip("\n")
-        parts.append(f'resource "nomad_job" "{_resource_name(name)}" {{\n'
+        after = _depends_on(f"consul_config_entry.{label}"
+                            for label in sorted(callers.get(name, ())))
+        parts.append(f'resource "nomad_job" "{_resource_name(name)}" {{\n{after}'
                      f"  detach  = true\n  jobspec = <<-EOT\n{spec}\n  EOT\n}}\n")
-    for entry in document.get("consul_config_entries", ()):
+    for entry in entries:
         body = {k: v for k, v in entry.items() if k not in ("Kind", "Name")}
-        label = _resource_name(f"{entry['Kind']}_{entry['Name']}")
+        after = _depends_on([f"nomad_job.{_resource_name(entry['Name'])}"]
+                            if entry["Name"] in jobs else [])
         parts.append(
-            f'resource "consul_config_entry" "{label}" {{\n'
+            f'resource "consul_config_entry" "{_entry_label(entry)}" {{\n{after}'
             f'  kind        = "{entry["Kind"]}"\n  name        = "{entry["Name"]}"\n'
             f"  config_json = jsonencode({heredoc_escape(json.dumps(body))})\n}}\n")
     return "\n".join(parts)
+
+
+def _entry_label(entry: Mapping[str, Any]) -> str:
+    return _resource_name(f"{entry['Kind']}_{entry['Name']}")
+
+
+def _depends_on(addresses: Iterable[str]) -> str:
+    listed = ", ".join(addresses)
+    return f"  depends_on = [{listed}]\n" if listed else ""
 
 
 @dataclass(frozen=True)

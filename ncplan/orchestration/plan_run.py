@@ -95,6 +95,7 @@ class Prepared:
 
     config: Config
     manager: StateManager
+    parallelism: int = DEFAULT_PARALLELISM  # requests at once: the connections kept alive
 
     @property
     def digest(self) -> str:
@@ -104,7 +105,7 @@ class Prepared:
     def providers(self) -> Providers:
         """The clients of the configured Nomad and Consul, made on first use and shared
         by the refresh, the staleness check, the restoring and the apply."""
-        return Providers.from_config(self.config)
+        return Providers.from_config(self.config, parallelism=self.parallelism)
 
 
 def prepare(app: AppContext, options: PlanOptions) -> Prepared:
@@ -112,7 +113,8 @@ def prepare(app: AppContext, options: PlanOptions) -> Prepared:
     and open its state backend."""
     config = load(app, options.var, options.var_file, nomad_parses=options.refresh)
     return Prepared(config=config, manager=open_backend(config.backend, app.directory,
-                                                       config.consul))
+                                                       config.consul),
+                    parallelism=options.parallelism)
 
 
 def resolve(prepared: Prepared, state: State | None, options: PlanOptions) -> Resolved:

@@ -8,7 +8,7 @@ documented variables (see :mod:`ncplan.transport.nomad` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ncplan.config.model import Config
 from ncplan.providers.consul_acl_token import ConsulAclTokens
@@ -17,6 +17,7 @@ from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.nomad_variable import NomadVariables
 from ncplan.transport.consul import ConsulHttpSettings
+from ncplan.transport.http import DEFAULT_PARALLELISM
 from ncplan.transport.nomad import NomadHttpSettings
 
 
@@ -31,10 +32,15 @@ class Providers:
     variables: NomadVariables
 
     @classmethod
-    def from_config(cls, config: Config, env: Mapping[str, str] | None = None) -> Providers:
-        nomad = NomadHttpSettings.resolve(config.nomad, env)
-        consul = ConsulHttpSettings.resolve(config.consul.address, config.consul.datacenter,
-                                            env)
+    def from_config(cls, config: Config, env: Mapping[str, str] | None = None, *,
+                    parallelism: int = DEFAULT_PARALLELISM) -> Providers:
+        """The providers of ``config``; each keeps ``parallelism`` connections alive (the
+        requests of a refresh or an apply, that many at once, reuse them)."""
+        pool = max(1, parallelism)
+        nomad = replace(NomadHttpSettings.resolve(config.nomad, env), pool_size=pool)
+        consul = replace(ConsulHttpSettings.resolve(config.consul.address,
+                                                    config.consul.datacenter, env),
+                         pool_size=pool)
         return cls(jobs=NomadJobs(nomad), intentions=ConsulIntentions(consul),
                    service_defaults=ConsulServiceDefaults(consul),
                    tokens=ConsulAclTokens(consul), variables=NomadVariables(nomad))

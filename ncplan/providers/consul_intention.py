@@ -5,7 +5,8 @@ some of its ``Sources`` and must keep the others (written by hand, by the UI, by
 tool). So every write is a read-modify-write of the whole entry under check-and-set:
 
 * :meth:`ConsulIntentions.upsert_source` puts one source (replacing the source of the
-  same name) and keeps every other source; ``cas_index`` 0 creates the entry.
+  same name) and keeps every other source; ``cas_index`` 0 creates the entry, with no
+  read first (``?cas=0`` creates only: an entry made since the plan loses the write).
 * :meth:`ConsulIntentions.remove_source` takes one source out; removing the last source
   deletes the entry (``DELETE ...?cas=``).
 
@@ -168,7 +169,9 @@ class ConsulIntentions:
 
     def _upsert(self, address: str, destination: str, source_body: Mapping[str, Any],
                 cas_index: int, owner: str) -> int:
-        live = self._read_at(address, destination, cas_index)
+        # creating (the plan saw no entry): nothing to keep, so no read first; ``cas=0``
+        # creates only, and an entry made meanwhile makes the write answer false
+        live = None if cas_index == 0 else self._read_at(address, destination, cas_index)
         sources = with_source(live, source_body)
         entry = entry_to_write(destination, live, sources)
         if owner:

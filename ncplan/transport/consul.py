@@ -36,6 +36,7 @@ class ConsulHttpSettings:
     client_key: str | None = None
     verify: bool = True
     datacenter: str | None = None
+    pool_size: int = tls.DEFAULT_POOL_SIZE  # connections kept alive: --parallelism
 
     @classmethod
     def resolve(cls, address: str | None = None, datacenter: str | None = None,
@@ -69,7 +70,8 @@ class ConsulHttpSettings:
         return tls.session("Consul", self.address, token_header="X-Consul-Token",
                            token=self.token, verify=self.verify, ca_cert=self.ca_cert,
                            client_cert=self.client_cert, client_key=self.client_key,
-                           unverify_variable="CONSUL_HTTP_SSL_VERIFY=false")
+                           unverify_variable="CONSUL_HTTP_SSL_VERIFY=false",
+                           pool_size=self.pool_size)
 
 
 def json_answer(response: requests.Response, *, address: str, endpoint: str,

@@ -40,6 +40,7 @@ class NomadHttpSettings:
     client_cert: str | None = None
     client_key: str | None = None
     verify: bool = True
+    pool_size: int = tls.DEFAULT_POOL_SIZE  # connections kept alive: --parallelism
 
     @classmethod
     def resolve(cls, block: NomadSettings | None = None,
@@ -72,7 +73,8 @@ class NomadHttpSettings:
         return tls.session("Nomad", self.address, token_header="X-Nomad-Token",
                            token=self.token, verify=self.verify, ca_cert=self.ca_cert,
                            client_cert=self.client_cert, client_key=self.client_key,
-                           unverify_variable="NOMAD_SKIP_VERIFY=true")
+                           unverify_variable="NOMAD_SKIP_VERIFY=true",
+                           pool_size=self.pool_size)
 
     def client(self, *, timeout: float = DEFAULT_TIMEOUT, retry: RetryPolicy = DEFAULT_RETRY,
                is_conflict: ConflictTest | None = None) -> HttpClient:

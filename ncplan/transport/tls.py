@@ -6,7 +6,8 @@
   system's bundle did not know it), or a certificate for another host, said in words
   that name the CA file and the address.
 * :func:`session`: a requests session with an API's token header, CA, client
-  certificate and verification choice applied (Nomad and Consul alike).
+  certificate and verification choice applied (Nomad and Consul alike), keeping up to
+  ``pool_size`` connections alive (``--parallelism`` requests at once each reuse one).
 * :func:`warn_unverified`: ``NOMAD_SKIP_VERIFY=true`` / ``CONSUL_HTTP_SSL_VERIFY=false``
   turn verification off; ncplan then logs one warning per API and address per run on the
   ``ncplan`` logger (Python's last-resort handler shows it on stderr when the CLI sets up
@@ -23,12 +24,14 @@ from pathlib import Path
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
 from ncplan.errors import ProviderError
 
 LOG = logging.getLogger("ncplan.tls")
 _warned: set[tuple[str, str]] = set()
 _lock = threading.Lock()
+DEFAULT_POOL_SIZE = 10  # connections kept alive per session: the default --parallelism
 
 
 def unverified_text(api: str, address: str, variable: str) -> str:
@@ -49,11 +52,17 @@ def warn_unverified(api: str, address: str, variable: str) -> None:
 
 def session(api: str, address: str, *, token_header: str, token: str | None,
             verify: bool, ca_cert: str | None, client_cert: str | None,
-            client_key: str | None, unverify_variable: str) -> requests.Session:
+            client_key: str | None, unverify_variable: str,
+            pool_size: int = DEFAULT_POOL_SIZE) -> requests.Session:
     """A requests session for ``api`` at ``address``: ``token`` in ``token_header``, the
     CA (or the system's bundle) when verifying, else :func:`warn_unverified` naming
-    ``unverify_variable``; the client certificate and key when given."""
+    ``unverify_variable``; the client certificate and key when given. Up to
+    ``pool_size`` connections stay open for reuse (requests keeps 10 by default: more
+    threads than that would open a new connection per request and throw it away)."""
     http = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size))
+    http.mount("http://", adapter)
+    http.mount("https://", adapter)
     if token:
         http.headers[token_header] = token
     http.verify = (ca_cert or True) if verify else False

@@ -4,6 +4,7 @@ every write is check-and-set, service-defaults CRUD, the mesh policy and the cat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.live import LiveIntentions
 from ncplan.transport.consul import ConsulHttpSettings
-from ncplan.transport.http import RetryPolicy
+from ncplan.transport.http import STATS_ENV, RetryPolicy
 
 OURS = {"Name": "web", "Action": "allow", "Description": "web reads db"}
 
@@ -69,6 +70,19 @@ def test_cas_zero_creates_and_refuses_an_existing_entry(
     assert index > 0
     with pytest.raises(CheckAndSetConflict, match=rf"\(absent -> index {index}\)"):
         intentions.upsert_source(dst, {**OURS, "Action": "deny"}, 0)
+
+
+def test_a_create_writes_without_reading_first(
+        intentions: ConsulIntentions, dst: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """cas 0: nothing to keep and ``?cas=0`` creates only, so the write is the first
+    request (then one read for the index the write does not answer)."""
+    stats = tmp_path / "requests"
+    monkeypatch.setenv(STATS_ENV, str(stats))
+    index = intentions.upsert_source(dst, OURS, 0)
+    sent = [line.split()[1:3] for line in stats.read_text().splitlines()]
+    assert sent == [["PUT", "/v1/config"], ["GET", f"/v1/config/service-intentions/{dst}"]]
+    assert index == intentions.read(dst).modify_index  # type: ignore[union-attr]
 
 
 def test_a_stale_cas_is_refused_and_nothing_is_overwritten(

@@ -80,3 +80,28 @@ def test_change_one_rewrites_only_the_file_of_that_service(tmp_path: Path) -> No
     revisions = {name: job["Job"]["Meta"]["revision"] for name, job in jobs.items()}
     assert revisions.pop("svc-60") == "2"
     assert set(revisions.values()) == {"1"}
+
+
+def test_layered_tiers_split_the_services_and_each_calls_fanout_of_the_next() -> None:
+    assert generate.tier_bounds(12, 5) == [range(0, 3), range(3, 6), range(6, 8),
+                                           range(8, 10), range(10, 12)]
+    found = generate.edges(Spec(500, Shape.LAYERED, fanout=3, tiers=5))
+    assert len(found) == 400 * 3  # every service but the last tier's calls 3
+    tiers = generate.tier_bounds(500, 5)
+    tier_of = {i: t for t, members in enumerate(tiers) for i in members}
+    assert all(tier_of[callee] == tier_of[caller] + 1 for caller, callee in found)
+    callers: dict[int, int] = {}
+    for _, callee in found:
+        callers[callee] = callers.get(callee, 0) + 1
+    assert set(callers.values()) == {3} and len(callers) == 400  # tiers 1..4, 3 callers each
+    assert generate.edges(Spec(10, Shape.LAYERED, fanout=3, tiers=5))[:4] == [
+        (0, 2), (0, 3), (1, 2), (1, 3)]  # a tier of 2: both of the next, not 3
+
+
+def test_layered_entries_have_one_source_per_caller(tmp_path: Path) -> None:
+    generate.generate(tmp_path, Spec(20, Shape.LAYERED, fanout=3, tiers=5))
+    entries = _document(tmp_path)["consul_config_entries"]
+    assert isinstance(entries, list)
+    by_name = {e["Name"]: sorted(s["Name"] for s in e["Sources"]) for e in entries}
+    assert by_name["svc-4"] == ["svc-0", "svc-2", "svc-3"]  # tier 0 is svc-0..3
+    assert len(by_name) == 16

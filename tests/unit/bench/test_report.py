@@ -51,36 +51,55 @@ def test_tail_exponent_uses_the_two_largest_sizes() -> None:
 
 def test_table_divides_ncplan_time_by_each_baseline_and_says_not_built() -> None:
     rows = [Row(100, "apply", "floor", "", _m(0.5)),
+            Row(100, "apply", "floor (ordered)", "", _m(0.8)),
             Row(100, "apply", "by hand", "", _m(10.0)),
             Row(100, "apply", "ncplan", "warm", _m(1.0)),
+            Row(100, "apply", "floor (ordered)", "", _m(0.25), shape="layered"),
             Row(100, "destroy", "ncplan", "warm", None, f"{NOT_BUILT} (ncplan destroy)")]
     body = table(rows, 100)
     ours = next(r for r in body if r[1] == "ncplan" and r[0] == "apply")
-    assert ours[8:11] == ["2.00", "0.10", ""]
+    assert ours[8:12] == ["2.00", "1.25", "0.10", ""]  # the layered floor is not this one
     assert ours[3:8] == ["1.00", "0.50", "50", "3", "0"]
     missing = next(r for r in body if r[0] == "destroy")
-    assert missing[3] == "not built yet (ncplan destroy)" and missing[4:11] == [""] * 7
+    assert missing[3] == "not built yet (ncplan destroy)" and missing[4:12] == [""] * 8
+    assert [r[1] for r in table(rows, 100, "layered")] == ["floor (ordered)"]
+
+
+def _n(wall: float, requests: int, peak: float = 50.0) -> Measurement:
+    return Measurement(wall, wall / 2, peak, {"Nomad": requests}, 0)
 
 
 def test_targets_met_missed_and_unmeasured() -> None:
     rows = [Row(500, "plan (no changes)", "floor", "", _m(1.0)),
-            Row(500, "plan (no changes)", "ncplan", "cold", _m(2.5)),
-            Row(500, "apply", "by hand", "", _m(20.0)),
+            Row(500, "plan (no changes)", "ncplan", "cold", _n(0.9, 8)),
+            Row(500, "plan (no changes)", "terraform", "", _m(7.0)),
+            Row(500, "plan (one changed)", "ncplan", "cold", _n(0.9, 12)),
+            Row(500, "apply", "floor (ordered)", "", _m(1.0)),
             Row(500, "apply", "ncplan", "warm", _m(1.9)),
-            Row(1000, "validate", "ncplan", "cold", _m(9.0, peak=145.0)),
+            Row(500, "apply", "terraform", "", _m(20.0)),
+            Row(500, "apply", "floor (ordered)", "", _m(1.0), shape="layered"),
+            Row(500, "apply", "ncplan", "warm", _m(1.6), shape="layered"),
+            Row(5000, "validate", "ncplan", "cold", _m(9.0, peak=190.0)),
             Row(10, "validate", "ncplan", "cold", _m(0.09))]
     verdicts = {t.claim: t.verdict for t in targets(rows, exponents(rows))}
-    assert verdicts["no-change plan of 500, cold, within 2x of the API floor"] == "NOT met"
-    assert verdicts["apply of 500 10x faster than by hand"] == "met"
-    assert verdicts["apply of 500 3x faster than Terraform"] == "not measured"
+    assert verdicts["no-change plan of 500, cold: at most 10 requests"] == "met"
+    assert verdicts["no-change plan of 500, cold, 10x faster than Terraform"] == "NOT met"
+    assert verdicts["no-change plan of 500, cold, below the per-resource floor"] == "met"
+    assert verdicts["no-change plan of 5,000, cold, under 2 s"] == "not measured"
+    assert verdicts["plan of 500 with one service changed: the no-change plan's requests "
+                    "plus that service's (3 at most)"] == "NOT met"  # 12 > 8 + 3
+    assert verdicts["apply of the 500 chain within 2x the ordered floor"] == "met"
+    assert verdicts["apply of the 500 chain 10x faster than Terraform"] == "met"
+    assert verdicts["apply of the layered 500 within 1.5x its ordered floor "
+                    "(--parallelism 10)"] == "NOT met"
     assert verdicts["zero false changes in a no-change plan"] == "met"
-    assert verdicts["peak RSS under 150 MB at N=1000"] == "NOT met"  # 145 MiB is 152 MB
-    assert verdicts["no ncplan stage worse than linear in N (exponent <= 1.1)"] == "met"
+    assert verdicts["peak RSS at N=5,000 under 200 MB"] == "met"  # 190 MiB is 199 MB
+    assert verdicts["every ncplan stage linear in N (exponent <= 1.1)"] == "met"
 
 
 def test_peak_rss_target_counts_megabytes_not_mebibytes() -> None:
-    under = [Row(1000, "validate", "ncplan", "cold", _m(1.0, peak=142.0))]
-    over = [Row(1000, "validate", "ncplan", "cold", _m(1.0, peak=144.0))]
-    claim = "peak RSS under 150 MB at N=1000"
+    under = [Row(5000, "validate", "ncplan", "cold", _m(1.0, peak=190.0))]
+    over = [Row(5000, "validate", "ncplan", "cold", _m(1.0, peak=191.0))]
+    claim = "peak RSS at N=5,000 under 200 MB"
     assert {t.claim: t.verdict for t in targets(under, [])}[claim] == "met"
     assert {t.claim: t.verdict for t in targets(over, [])}[claim] == "NOT met"

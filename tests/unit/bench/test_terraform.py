@@ -86,3 +86,16 @@ def test_false_changes_count_planned_changes_in_the_json_stream() -> None:
         {"type": "planned_change", "change": {"action": "update"}},
         {"type": "change_summary"})) + "\nnot json\n"
     assert terraform.false_changes(stream) == 2
+
+
+def test_configuration_is_ordered_as_ncplan_orders_it() -> None:
+    document = {**DOCUMENT, "nomad_jobs": {**DOCUMENT["nomad_jobs"], "svc-0": {"Job": {
+        **DOCUMENT["nomad_jobs"]["svc-1"]["Job"], "ID": "svc-0", "Name": "svc-0"}}}}
+    text = terraform.configuration(document, "http://127.0.0.1:4646", "http://127.0.0.1:8500")
+    caller = text[text.index('resource "nomad_job" "svc_1"'):]
+    assert caller.split("\n")[1] == (
+        "  depends_on = [consul_config_entry.service_intentions_svc_0]")
+    entry = text[text.index('resource "consul_config_entry"'):]
+    assert entry.split("\n")[1] == "  depends_on = [nomad_job.svc_0]"
+    callee = text[text.index('resource "nomad_job" "svc_0"'):]
+    assert "depends_on" not in callee.split("\n")[1]
