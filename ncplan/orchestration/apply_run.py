@@ -177,10 +177,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     try:
         return apply_plan(plan, state if state is not None else State.new(lineage=plan.lineage),
                           prepared.manager,
-                          executors(providers.jobs, providers.intentions,
-                                    providers.service_defaults, providers.tokens,
-                                    providers.variables,
-                                    secrets=config.sensitive_values(),
+                          executors(providers, secrets=config.sensitive_values(),
                                     lineage=_owner(plan, state)),
                           hooks=ui.hooks, options=options, config=config)
     finally:

@@ -8,7 +8,7 @@ live object and must be the one the address manages (``nomad_job.NAME``: the job
 as ncplan manages it (its ``before``: the live object projected onto what the
 configuration sets) and its live index; that is recorded, so the next plan shows no
 changes when the configuration matches the live object and a field diff when it does not.
-The live object gets the state's ownership mark (:mod:`ncplan.providers.marking`); one
+The live object gets the state's ownership mark (its kind's ``mark_live``); one
 that another state owns is refused by the plan, naming that state's lineage.
 """
 
@@ -16,32 +16,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ncplan.address import intention_name, parse_address, split_intention_name
+from ncplan.address import parse_address
 from ncplan.errors import NcplanError
+from ncplan.kinds.registry import kind_at
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.plan_run import PlanOptions, plan_for_state, prepare
 from ncplan.planner.model import PlanMode
 from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
-from ncplan.providers.marking import mark_live
 from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
 from ncplan.state.model import ResourceState, State
 
-WHERE = {"nomad_job": "in Nomad", "consul_intention": "in Consul's service-intentions",
-         "consul_service_defaults": "in Consul's service-defaults"}
-
-
 def import_id(resource: DesiredResource) -> str:
     """The ID a user passes to import ``resource``."""
     return object_id(resource.address)
-
-
-def _same_id(kind: str, ident: str, expected: str) -> bool:
-    if kind != "consul_intention":
-        return ident == expected
-    pair = split_intention_name(ident)
-    return pair is not None and intention_name(*pair) == expected
 
 
 def _desired(address: str, desired: tuple[DesiredResource, ...]) -> DesiredResource:
@@ -60,7 +49,8 @@ def run_import(app: AppContext, address: str, ident: str,
     resource = _desired(address, prepared.desired)
     address = resource.address
     expected = import_id(resource)
-    if not _same_id(resource.kind, ident, expected):
+    kind, parsed = kind_at(resource.address)
+    if not kind.same_id(ident, expected):
         raise NcplanError(f"{address} manages the object with ID {expected!r}, not {ident!r}",
                           hint=f"ncplan import {address} {expected}")
     manager = prepared.manager
@@ -73,12 +63,12 @@ def run_import(app: AppContext, address: str, ident: str,
         plan = plan_for_state(prepared, state, scoped)
         change = plan.change(address)
         if change is None or change.before is None:
-            raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
+            raise NcplanError(f"{address}: no object {ident!r} exists {kind.import_where}")
         base = state or State.new(lineage=plan.lineage)
         if state is None:  # the lineage is on disk before the mark is written
             manager.write(base)
             base = manager.persist() or base
-        index = mark_live(prepared.providers, address, base.lineage, change.observed_index)
+        index = kind.mark_live(prepared.providers, parsed, base.lineage, change.observed_index)
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
                                attributes=dict(redact(
                                    hide(change.before, change.before_sensitive),

@@ -12,17 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
 
-from ncplan.address import parse_address
 from ncplan.errors import NcplanError
+from ncplan.kinds.registry import kind_at
 from ncplan.planner.model import ResourceChange
 from ncplan.providers.clients import Providers
-
-
-class HasIndex(Protocol):
-    @property
-    def modify_index(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -40,23 +34,8 @@ class Moved:
 
 
 def _reader(providers: Providers, change: ResourceChange) -> Callable[[], int]:
-    name = change.name
-    reads: dict[str, Callable[[], HasIndex | None]] = {
-        "nomad_job": lambda: providers.jobs.read(name),
-        "consul_intention": lambda: providers.intentions.read(
-            parse_address(change.address).destination),
-        "consul_service_defaults": lambda: providers.service_defaults.read(name),
-        "consul_acl_token": lambda: providers.tokens.read(name),
-        "nomad_variable": lambda: providers.variables.read(name),
-    }
-    read = reads.get(change.kind)
-    if read is None:
-        raise NcplanError(f"{change.address}: unknown resource kind {change.kind}")
-
-    def index() -> int:
-        live = read()
-        return live.modify_index if live is not None else 0
-    return index
+    kind, address = kind_at(change.address)
+    return lambda: kind.index_of(providers, address)
 
 
 def moved_indexes(changes: Sequence[ResourceChange], providers: Providers, *,

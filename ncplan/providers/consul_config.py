@@ -82,6 +82,19 @@ class ConfigEntries:
             return None
         return answer.json(dict)
 
+    def list_indexes(self, kind: str) -> dict[str, int]:
+        """Every entry of ``kind``, by name, with its ModifyIndex: one
+        ``GET /v1/config/:kind``."""
+        path = f"/v1/config/{kind}"
+        found: dict[str, int] = {}
+        answer = self.client.call("GET", path)
+        entries = [] if answer.text.strip() == "null" else answer.json(list)
+        for entry in entries:
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("Name"), str):
+                raise ProviderError(f"Consul GET {path} answered an entry without a Name")
+            found[entry["Name"]] = entry_index(kind, entry["Name"], entry)
+        return found
+
     def index(self, kind: str, name: str) -> int | None:
         """The entry's ModifyIndex now, ``None`` when it does not exist."""
         entry = self.get(kind, name)
