@@ -28,6 +28,7 @@ from ncplan.resources.desired import DesiredResource
 from ncplan.state import locked
 from ncplan.state.model import ResourceState, State
 
+
 def import_id(resource: DesiredResource) -> str:
     """The ID a user passes to import ``resource``."""
     return object_id(resource.address)
