@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, Protocol, TypeVar
 
 from ncplan.address import Address, ResourceKind
@@ -127,6 +128,15 @@ class Round(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Listing(Generic[L]):
+    """One kind's objects as its list request gave them: the live index of each (by read
+    key) and, when the list answers whole objects (Consul's config entries), the objects."""
+
+    indexes: Mapping[str, int]
+    objects: Mapping[str, L] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ReadContext:
     """What a kind's refresh rounds are built from: the providers, the configuration, the
     desired resources, the state, the configuration's secrets and the ownership mark."""
@@ -138,6 +148,21 @@ class ReadContext:
     addresses: Sequence[Address]
     secrets: frozenset[str] = frozenset()
     lineage: str = ""
+    listings: Mapping[str, Listing[Any]] = field(default_factory=dict)  # by kind name
+
+    @cached_property
+    def recorded(self) -> Mapping[str, ResourceState]:
+        """The state's resources by address."""
+        return {r.address: r for r in self.state.resources} if self.state is not None else {}
+
+    @cached_property
+    def wanted(self) -> Mapping[str, DesiredResource]:
+        """The desired resources by address."""
+        return {r.address: r for r in self.desired}
+
+    def listed(self, kind: str) -> Listing[Any]:
+        """What ``kind``'s list request gave (nothing when it was not listed)."""
+        return self.listings.get(kind) or Listing({})
 
 
 @dataclass(frozen=True)
@@ -194,7 +219,10 @@ class Kind(Generic[L]):
 
     * reading: ``read_key`` (which object an address needs), ``always_read`` (keys read
       whatever the configuration says, with their label), ``read_one``, ``read_all``
-      (every object of the kind, key -> live index, in one list request), ``live_of``
+      (every object of the kind, key -> live index, in one list request), ``list_objects``
+      (the whole objects, when the list request answers them), ``settled`` (a stand-in
+      for an object the list shows unchanged since the state recorded it, or None: it is
+      read), ``live_of``
       and ``with_live`` (its objects in a :class:`Refreshed`), ``rounds`` and
       ``second_rounds`` (its refresh requests, before and after the others' answers);
     * comparing: ``planned_body``, ``compare`` (desired vs live), ``replace_paths``
@@ -222,6 +250,8 @@ class Kind(Generic[L]):
     drift: Callable[[ResourceState, LiveView, Refreshed], Drifted | None]
     read_key: Callable[[Address], str] = by_name
     always_read: Mapping[str, str] = field(default_factory=dict)
+    list_objects: Callable[[Providers], Mapping[str, L]] | None = None
+    settled: Callable[[ReadContext, str, int], L | None] | None = None
     rounds: Callable[[Kind[L], ReadContext, Mapping[str, str]], Sequence[Round[Any]]] | None = None
     second_rounds: Callable[[ReadContext, Refreshed], Sequence[Round[Any]]] | None = None
     replace_paths: Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[str, ...]] = no_replace
@@ -236,13 +266,38 @@ class Kind(Generic[L]):
         kind says otherwise."""
         if self.rounds is not None:
             return self.rounds(self, context, keys)
-        return (self.read_round(context.providers, keys),)
+        return (self.read_round(context, keys),)
 
-    def read_round(self, providers: Providers, keys: Mapping[str, str]) -> Round[L | None]:
-        """One read per key, stored as this kind's live objects."""
-        read = self.read_one
-        tasks = {key: Task(label, _bound(read, providers, key)) for key, label in keys.items()}
-        return Round(tasks, self.with_live)
+    def listing(self, providers: Providers) -> Listing[L]:
+        if self.list_objects is not None:
+            objects = self.list_objects(providers)
+            return Listing({key: self.index(live) for key, live in objects.items()}, objects)
+        return Listing(self.read_all(providers))
+
+    def known(self, context: ReadContext, key: str) -> L | None:
+        """The object at ``key`` without a request of its own: from the kind's list, or
+        its stand-in when the list shows it settled; None when it must be read."""
+        listed = context.listed(self.name)
+        if key in listed.objects:
+            found: L = listed.objects[key]
+            return found
+        index = listed.indexes.get(key)
+        if index is None or self.settled is None:
+            return None
+        return self.settled(context, key, index)
+
+    def read_round(self, context: ReadContext, keys: Mapping[str, str]) -> Round[L | None]:
+        """One read per key the list did not settle, stored with the listed ones as this
+        kind's live objects (in ``keys``' order)."""
+        read, providers = self.read_one, context.providers
+        known = {key: self.known(context, key) for key in keys}
+        tasks = {key: Task(label, _bound(read, providers, key))
+                 for key, label in keys.items() if known[key] is None}
+
+        def store(refreshed: Refreshed, answers: Mapping[str, L | None]) -> Refreshed:
+            return self.with_live(refreshed, {key: answers[key] if key in answers
+                                              else known[key] for key in keys})
+        return Round(tasks, store)
 
     def index_of(self, providers: Providers, address: Address) -> int:
         """The live index of the object at ``address`` now (0 when absent)."""

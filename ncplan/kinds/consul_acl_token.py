@@ -17,10 +17,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from ncplan.address import Address
-from ncplan.kinds.base import Kind, LiveView, Owner, Verdict, WriteRequest, WriteResult
-from ncplan.kinds.compare import entry_verdict, plain_drift, whole_view
+from ncplan.address import Address, token_address, variable_address
+from ncplan.kinds.base import (
+    Kind,
+    LiveView,
+    Owner,
+    ReadContext,
+    Verdict,
+    WriteRequest,
+    WriteResult,
+)
+from ncplan.kinds.compare import differs, entry_verdict, plain_drift, whole_view
 from ncplan.kinds.nomad_job import live_owner
+from ncplan.kinds.secrets import holds_marker
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveToken, Refreshed
 from ncplan.resources.desired import DesiredResource
@@ -28,6 +37,7 @@ from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState
 
 NAME: Final = "consul_acl_token"
+VARIABLE: Final = "nomad_variable"  # the kind holding its SecretID
 
 
 def planned_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
@@ -76,6 +86,43 @@ class TokenWriter:
         self.tokens.delete(request.name, request.observed_index)
 
 
+#: The digest both stand-ins of a settled token and variable carry: the variable still
+#: holds the SecretID apply wrote into it, read from that token (neither moved since).
+SETTLED_SECRET = "unchanged since apply"
+
+
+def unchanged(context: ReadContext, address: str, index: int) -> ResourceState | None:
+    """The record of ``address`` when the object is listed at the index the state
+    recorded and desired exactly as recorded (no value redacted in it), else None."""
+    recorded, desired = context.recorded.get(address), context.wanted.get(address)
+    if (recorded is None or desired is None or recorded.possibly_applied
+            or recorded.observed_index != index or holds_marker(recorded.attributes)
+            or differs(recorded.attributes, plain(desired.body))):
+        return None
+    return recorded
+
+
+def settled_pair(context: ReadContext, name: str) -> tuple[ResourceState, ResourceState] | None:
+    """Service ``name``'s token and variable records when both are unchanged since
+    apply: a sidecar identity is settled whole or read whole, so the variable's digest
+    is compared with its token's either way."""
+    token_index = context.listed(NAME).indexes.get(name)
+    variable_index = context.listed(VARIABLE).indexes.get(name)
+    if token_index is None or variable_index is None:
+        return None
+    token = unchanged(context, token_address(name), token_index)
+    variable = unchanged(context, variable_address(name), variable_index)
+    return None if token is None or variable is None else (token, variable)
+
+
+def settled(context: ReadContext, name: str, index: int) -> LiveToken | None:
+    pair = settled_pair(context, name)
+    if pair is None:
+        return None
+    return LiveToken(name=name, body=plain(pair[0].attributes), modify_index=index,
+                     secret_digest=SETTLED_SECRET)
+
+
 def no_mark(providers: Providers, address: Address, lineage: str, index: int) -> int:
     """A sidecar identity carries no mark of its own (it belongs to its job)."""
     return index
@@ -106,6 +153,7 @@ KIND: Kind[LiveToken] = Kind(
     owner=owner,
     writer=TokenWriter,
     mark_live=no_mark,
+    settled=settled,
     drift=plain_drift,
     import_where="in Consul's ACL tokens",
 )

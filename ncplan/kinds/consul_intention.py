@@ -159,6 +159,10 @@ def _read_all(providers: Providers) -> Mapping[str, int]:
     return providers.intentions.list_indexes()
 
 
+def _list_objects(providers: Providers) -> Mapping[str, LiveIntentions]:
+    return providers.intentions.read_every()
+
+
 def _with_live(refreshed: Refreshed,
                entries: Mapping[str, LiveIntentions | None]) -> Refreshed:
     return replace(refreshed, intentions=entries)
@@ -172,6 +176,7 @@ KIND: Kind[LiveIntentions] = Kind(
     name=NAME,
     read_one=_read,
     read_all=_read_all,
+    list_objects=_list_objects,
     live_of=lambda refreshed: refreshed.intentions,
     with_live=_with_live,
     index=lambda live: live.modify_index,

@@ -99,6 +99,10 @@ def _read_all(providers: Providers) -> Mapping[str, int]:
     return providers.service_defaults.list_indexes()
 
 
+def _list_objects(providers: Providers) -> Mapping[str, LiveServiceDefaults]:
+    return providers.service_defaults.read_every()
+
+
 def _with_live(refreshed: Refreshed,
                entries: Mapping[str, LiveServiceDefaults | None]) -> Refreshed:
     return replace(refreshed, service_defaults=entries)
@@ -112,6 +116,7 @@ KIND: Kind[LiveServiceDefaults] = Kind(
     name=NAME,
     read_one=_read,
     read_all=_read_all,
+    list_objects=_list_objects,
     live_of=lambda refreshed: refreshed.service_defaults,
     with_live=_with_live,
     index=lambda live: live.modify_index,

@@ -41,7 +41,7 @@ from ncplan.kinds.base import (
 )
 from ncplan.kinds.compare import ADOPTED, DELETED, STOPPED, differs, replace_reason
 from ncplan.kinds.managed import job_view, project
-from ncplan.kinds.secrets import restore
+from ncplan.kinds.secrets import holds_marker, restore
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
 from ncplan.providers.parse_errors import locate
@@ -212,7 +212,7 @@ def parse_round(providers: Providers, config: Config,
 def _rounds(kind: Kind[LiveJob], context: ReadContext,
             keys: Mapping[str, str]) -> Sequence[Round[Any]]:
     return (parse_round(context.providers, context.config, context.desired),
-            kind.read_round(context.providers, keys))
+            kind.read_round(context, keys))
 
 
 def marked_for_plan(body: Mapping[str, Any], live: LiveJob | None,
@@ -241,6 +241,23 @@ def moved_jobs(state: State | None,
     return moved
 
 
+def settled(context: ReadContext, name: str, index: int) -> LiveJob | None:
+    """A job unchanged since ncplan wrote it, known without reading it or asking Nomad to
+    plan it: listed at the JobModifyIndex the state recorded (any register, stop or edit
+    outside moves it), recorded whole (not possibly applied), and desired exactly as
+    recorded. Not a raw job (only Nomad's parse shows its Job JSON), nor one whose state
+    holds a value redacted (only Nomad's plan can tell a changed secret). Its stand-in
+    is the recorded job at that index."""
+    address = job_address(name)
+    recorded, desired = context.recorded.get(address), context.wanted.get(address)
+    if (recorded is None or desired is None or desired.raw or recorded.possibly_applied
+            or not recorded.attributes or recorded.observed_index != index
+            or holds_marker(recorded.attributes)
+            or differs(recorded.attributes, planned_body(desired, None))):
+        return None
+    return LiveJob(name=name, body=plain(recorded.attributes), modify_index=index)
+
+
 def _plan(providers: Providers, body: Mapping[str, Any]) -> NomadJobPlan:
     return providers.jobs.plan(body)
 
@@ -253,8 +270,11 @@ def plan_rounds(context: ReadContext, refreshed: Refreshed) -> Sequence[Round[An
     drifts: dict[str, Task[NomadJobPlan]] = {}
     bodies: dict[str, Mapping[str, Any]] = {}
     jobs, lineage, providers = refreshed.jobs, context.lineage, context.providers
+    listed = context.listed(NAME).indexes
     for resource in context.desired:
-        if resource.kind == NAME:
+        index = listed.get(resource.name)
+        if resource.kind == NAME and (index is None
+                                      or settled(context, resource.name, index) is None):
             body = desired_body(resource, refreshed)
             bodies[resource.name] = body
             body = marked_for_plan(body, jobs.get(resource.name), lineage)
@@ -299,6 +319,7 @@ KIND: Kind[LiveJob] = Kind(
     writer=_writer,
     mark_live=mark_live,
     drift=drift,
+    settled=settled,
     rounds=_rounds,
     second_rounds=plan_rounds,
     replace_paths=replace_paths,

@@ -24,12 +24,13 @@ from ncplan.kinds.base import (
     Kind,
     LiveView,
     Owner,
+    ReadContext,
     Verdict,
     WriteRequest,
     WriteResult,
 )
 from ncplan.kinds.compare import ADOPTED, DELETED, differs, plain_drift, whole_view
-from ncplan.kinds.consul_acl_token import belongs_to_job, no_mark
+from ncplan.kinds.consul_acl_token import SETTLED_SECRET, belongs_to_job, no_mark, settled_pair
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveVariable, Refreshed
 from ncplan.resources.desired import DesiredResource
@@ -94,6 +95,14 @@ class VariableWriter:
         self.variables.delete(request.name, request.observed_index)
 
 
+def settled(context: ReadContext, name: str, index: int) -> LiveVariable | None:
+    pair = settled_pair(context, name)
+    if pair is None:
+        return None
+    return LiveVariable(name=name, body=plain(pair[1].attributes), modify_index=index,
+                        item_digests={TOKEN_ITEM: SETTLED_SECRET})
+
+
 def _read(providers: Providers, name: str) -> LiveVariable | None:
     return providers.variables.read(name)
 
@@ -120,6 +129,7 @@ KIND: Kind[LiveVariable] = Kind(
     owner=owner,
     writer=VariableWriter,
     mark_live=no_mark,
+    settled=settled,
     drift=plain_drift,
     secret_items=True,
     import_where="in Nomad's variables",

@@ -21,6 +21,15 @@ def holds_secret(leaf: Any, secrets: frozenset[str]) -> bool:
     return any(secret and secret in text for secret in secrets)
 
 
+def holds_marker(value: Any) -> bool:
+    """Whether a :data:`MARKER` (a value redacted) is anywhere in ``value``."""
+    if isinstance(value, Mapping):
+        return any(holds_marker(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(holds_marker(item) for item in value)
+    return bool(value == MARKER)
+
+
 def restore(recorded: Any, desired: Any, secrets: frozenset[str]) -> Any:
     """``recorded`` with each :data:`MARKER` leaf taken from ``desired`` at the same path
     when that holds a secret; everything else as recorded."""

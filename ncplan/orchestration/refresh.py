@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from ncplan.address import Address, parse_address
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
-from ncplan.kinds.base import Kind, ReadContext, Round, Task
+from ncplan.kinds.base import Kind, Listing, ReadContext, Round, Task
 from ncplan.kinds.nomad_job import parse_raw_job
 from ncplan.kinds.registry import KINDS
 from ncplan.providers.clients import Providers
@@ -129,15 +129,39 @@ def refresh(desired: Sequence[DesiredResource], state: State | None, config: Con
     context = ReadContext(providers=providers, config=config, desired=desired, state=state,
                           addresses=[parse_address(a) for a in addresses],
                           secrets=config.sensitive_values(), lineage=lineage)
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="refresh") as pool:
+        keys = {name: read_keys(kind, context.addresses) for name, kind in KINDS.items()}
+        listings = run_tasks(pool, {name: _listing(kind, providers, keys[name])
+                                    for name, kind in KINDS.items() if keys[name]})
+        context = replace(context, listings={name: found for name, found in listings.items()
+                                             if found is not None})
+        return _read(pool, context)
+
+
+def _read(pool: ThreadPoolExecutor, context: ReadContext) -> Refreshed:
     first: list[Round[Any]] = [
         one for kind in KINDS.values()
         for one in kind.first_rounds(context, read_keys(kind, context.addresses))]
-    first += mesh_rounds(providers)
-    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="refresh") as pool:
-        refreshed = run_rounds(pool, first, Refreshed())
-        second = [one for kind in KINDS.values() if kind.second_rounds is not None
-                  for one in kind.second_rounds(context, refreshed)]
-        return run_rounds(pool, second, refreshed)
+    first += mesh_rounds(context.providers)
+    refreshed = run_rounds(pool, first, Refreshed())
+    second = [one for kind in KINDS.values() if kind.second_rounds is not None
+              for one in kind.second_rounds(context, refreshed)]
+    return run_rounds(pool, second, refreshed)
+
+
+def _listing(kind: Kind[Any], providers: Providers,
+             keys: Mapping[str, str]) -> Task[Listing[Any] | None]:
+    """The kind's list request, its errors labelled as its first object's read would be;
+    None when the token may not list (401, 403: ACLs off for tokens, or a policy without
+    list rights): every object is then read one by one, as without a list."""
+    def call() -> Listing[Any] | None:
+        try:
+            return kind.listing(providers)
+        except ProviderError as error:
+            if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
+                return None
+            raise
+    return Task(next(iter(keys.values())), call)
 
 
 def parse_partial_jobs(config: Config, *,
