@@ -8,10 +8,12 @@ sets (:func:`consul_verdict`), shared by the Consul kinds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ncplan.kinds.base import Action, Drifted, LiveView, Verdict
 from ncplan.kinds.managed import project
+from ncplan.providers.live import Refreshed
+from ncplan.resources.desired import DesiredResource
 from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState
 
@@ -53,19 +55,35 @@ def consul_verdict(recorded: ResourceState | None, before: Mapping[str, Any] | N
     return Verdict(action, before=before, after=after, observed_index=index, reason=reason)
 
 
+class LiveObject(Protocol):
+    """A live object read whole: its body and its index."""
+
+    @property
+    def body(self) -> Mapping[str, Any]: ...
+
+    @property
+    def modify_index(self) -> int: ...
+
+
+def plain_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
+    """The desired body as it is (the planned body of a kind with nothing to drop)."""
+    result: dict[str, Any] = plain(desired.body)
+    return result
+
+
 def entry_verdict(recorded: ResourceState | None, after: Mapping[str, Any],
-                  live_body: Mapping[str, Any] | None, index: int) -> Verdict:
+                  live: LiveObject | None) -> Verdict:
     """A whole Consul object (not one source of an entry): the keys ncplan sets."""
-    before = None if live_body is None else project(live_body, after)
-    return consul_verdict(recorded, before, after, index if live_body is not None else 0)
+    if live is None:
+        return consul_verdict(recorded, None, after, 0)
+    return consul_verdict(recorded, project(live.body, after), after, live.modify_index)
 
 
-def whole_view(recorded: ResourceState, live_body: Mapping[str, Any] | None,
-               index: int) -> LiveView:
+def whole_view(recorded: ResourceState, live: LiveObject | None) -> LiveView:
     """A whole live object as ncplan manages it: projected onto what the state recorded."""
-    if live_body is None:
+    if live is None:
         return LiveView(None)
-    return LiveView(project(live_body, recorded.attributes), index)
+    return LiveView(project(live.body, recorded.attributes), live.modify_index)
 
 
 def plain_drift(recorded: ResourceState, live: LiveView, refreshed: object) -> Drifted | None:

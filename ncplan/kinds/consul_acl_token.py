@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
 
 from ncplan.address import Address, token_address, variable_address
 from ncplan.kinds.base import (
@@ -27,7 +27,7 @@ from ncplan.kinds.base import (
     WriteRequest,
     WriteResult,
 )
-from ncplan.kinds.compare import differs, entry_verdict, plain_drift, whole_view
+from ncplan.kinds.compare import differs, entry_verdict, plain_body, plain_drift, whole_view
 from ncplan.kinds.nomad_job import live_owner
 from ncplan.kinds.secrets import holds_marker
 from ncplan.providers.clients import Providers
@@ -40,24 +40,15 @@ NAME: Final = "consul_acl_token"
 VARIABLE: Final = "nomad_variable"  # the kind holding its SecretID
 
 
-def planned_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
-    result: dict[str, Any] = plain(desired.body)
-    return result
-
-
 def compare(desired: DesiredResource, recorded: ResourceState | None,
             refreshed: Refreshed) -> Verdict:
     """A sidecar token: its managed keys (description, service identity), never the secret."""
-    live = refreshed.acl_tokens.get(desired.name)
-    return entry_verdict(recorded, planned_body(desired, refreshed),
-                         live.body if live is not None else None,
-                         live.modify_index if live is not None else 0)
+    after = plain_body(desired, refreshed)
+    return entry_verdict(recorded, after, refreshed.acl_tokens.get(desired.name))
 
 
 def live_view(address: Address, recorded: ResourceState, refreshed: Refreshed) -> LiveView:
-    live = refreshed.acl_tokens.get(address.name)
-    return whole_view(recorded, live.body if live is not None else None,
-                      live.modify_index if live is not None else 0)
+    return whole_view(recorded, refreshed.acl_tokens.get(address.name))
 
 
 def belongs_to_job(live: Mapping[str, object | None], address: Address,
@@ -147,7 +138,7 @@ KIND: Kind[LiveToken] = Kind(
     live_of=lambda refreshed: refreshed.acl_tokens,
     with_live=_with_live,
     index=lambda live: live.modify_index,
-    planned_body=planned_body,
+    planned_body=plain_body,
     compare=compare,
     live_view=live_view,
     owner=owner,

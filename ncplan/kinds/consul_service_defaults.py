@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
 
 from ncplan.address import Address
 from ncplan.kinds.base import (
@@ -27,34 +27,24 @@ from ncplan.kinds.base import (
     WriteResult,
     check_index,
 )
-from ncplan.kinds.compare import entry_verdict, plain_drift, whole_view
+from ncplan.kinds.compare import entry_verdict, plain_body, plain_drift, whole_view
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveServiceDefaults, Refreshed
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.ownership import entry_owner, with_entry_mark
-from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState
 
 NAME: Final = "consul_service_defaults"
 
 
-def planned_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
-    result: dict[str, Any] = plain(desired.body)
-    return result
-
-
 def compare(desired: DesiredResource, recorded: ResourceState | None,
             refreshed: Refreshed) -> Verdict:
-    live = refreshed.service_defaults.get(desired.name)
-    return entry_verdict(recorded, planned_body(desired, refreshed),
-                         live.body if live is not None else None,
-                         live.modify_index if live is not None else 0)
+    after = plain_body(desired, refreshed)
+    return entry_verdict(recorded, after, refreshed.service_defaults.get(desired.name))
 
 
 def live_view(address: Address, recorded: ResourceState, refreshed: Refreshed) -> LiveView:
-    live = refreshed.service_defaults.get(address.name)
-    return whole_view(recorded, live.body if live is not None else None,
-                      live.modify_index if live is not None else 0)
+    return whole_view(recorded, refreshed.service_defaults.get(address.name))
 
 
 def owner(address: Address, refreshed: Refreshed) -> Owner:
@@ -120,7 +110,7 @@ KIND: Kind[LiveServiceDefaults] = Kind(
     live_of=lambda refreshed: refreshed.service_defaults,
     with_live=_with_live,
     index=lambda live: live.modify_index,
-    planned_body=planned_body,
+    planned_body=plain_body,
     compare=compare,
     live_view=live_view,
     owner=owner,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
 
 from ncplan.address import Address, token_address
 from ncplan.kinds.base import (
@@ -29,7 +29,7 @@ from ncplan.kinds.base import (
     WriteRequest,
     WriteResult,
 )
-from ncplan.kinds.compare import ADOPTED, DELETED, differs, plain_drift, whole_view
+from ncplan.kinds.compare import ADOPTED, DELETED, differs, plain_body, plain_drift, whole_view
 from ncplan.kinds.consul_acl_token import SETTLED_SECRET, belongs_to_job, no_mark, settled_pair
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveVariable, Refreshed
@@ -44,17 +44,12 @@ OTHER_TOKEN = ("it does not hold the SecretID of {token}: it gets it (the job's 
                "restarts onto it)")
 
 
-def planned_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
-    result: dict[str, Any] = plain(desired.body)
-    return result
-
-
 def compare(desired: DesiredResource, recorded: ResourceState | None,
             refreshed: Refreshed) -> Verdict:
     """Up to date when it holds its token's SecretID (their SHA-256 digests match); the
     secret itself is never in ``before`` or ``after``."""
     live = refreshed.variables.get(desired.name)
-    after = planned_body(desired, refreshed)
+    after = plain_body(desired, refreshed)
     if live is None:
         return Verdict(Action.CREATE, after=after,
                        reason=DELETED if recorded is not None else "")
@@ -71,9 +66,7 @@ def compare(desired: DesiredResource, recorded: ResourceState | None,
 
 
 def live_view(address: Address, recorded: ResourceState, refreshed: Refreshed) -> LiveView:
-    live = refreshed.variables.get(address.name)
-    return whole_view(recorded, live.body if live is not None else None,
-                      live.modify_index if live is not None else 0)
+    return whole_view(recorded, refreshed.variables.get(address.name))
 
 
 def owner(address: Address, refreshed: Refreshed) -> Owner:
@@ -123,7 +116,7 @@ KIND: Kind[LiveVariable] = Kind(
     live_of=lambda refreshed: refreshed.variables,
     with_live=_with_live,
     index=lambda live: live.modify_index,
-    planned_body=planned_body,
+    planned_body=plain_body,
     compare=compare,
     live_view=live_view,
     owner=owner,
