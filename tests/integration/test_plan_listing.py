@@ -106,3 +106,25 @@ def test_a_sidecar_token_deleted_outside_is_seen(identity: SecureScenario,
     assert run.exit_code == 2, run.both
     assert f"# consul_acl_token.{db} will be created" in run.stdout
     assert f"# nomad_variable.{db} will be updated in-place" in run.stdout
+
+
+def test_a_saved_plan_with_one_object_moved_writes_none_of_its_changes(
+        agents: Agents, applied: Path) -> None:
+    """``apply PLANFILE`` checks every change's index from the lists before any write:
+    db, which web depends on and which did not move, is not written either."""
+    main = applied / "main.hcl"
+    text = main.read_text()
+    for name in ("db", "web"):
+        text = text.replace(f'service "{name}" {{', f'service "{name}" {{\n  count = 2\n')
+    main.write_text(text)
+    env = agent_env(agents)
+    plan_file = applied / "counts.plan"
+    assert ncplan(applied, ["plan", "--out", str(plan_file)], env).exit_code == 0
+    job = agents.nomad("GET", "/v1/job/web").json()
+    job["Meta"] = {"changed_by": "someone else"}
+    assert agents.nomad("PUT", "/v1/jobs", json={"Job": job}).status_code == 200
+
+    done = ncplan(applied, ["apply", "--no-wait", str(plan_file)], env)
+    assert done.exit_code == 1, done.both
+    assert "nomad_job.web changed since the plan" in done.stderr
+    assert agents.nomad("GET", "/v1/job/db").json()["TaskGroups"][0]["Count"] == 1
