@@ -186,9 +186,8 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
         prepared.manager.write(State.new(lineage=plan.lineage))
         state = prepared.manager.persist()
     before = state if state is not None else State.new(lineage=plan.lineage)
-    kinds = executors(providers.jobs, providers.intentions, providers.service_defaults,
-                      providers.tokens, providers.variables,
-                      secrets=config.sensitive_values(), lineage=_owner(plan, state))
+    kinds = executors(providers, secrets=config.sensitive_values(),
+                      lineage=_owner(plan, state))
     try:  # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
         result = apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
                             options=options)

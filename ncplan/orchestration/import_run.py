@@ -9,7 +9,7 @@ live object and must be the one the address manages (``nomad_job.NAME``: the job
 as ncplan manages it (its ``before``: the live object projected onto what the
 configuration sets) and its live index; that is recorded, so the next plan shows no
 changes when the configuration matches the live object and a field diff when it does not.
-The live object gets the state's ownership mark (:mod:`ncplan.providers.marking`); one
+The live object gets the state's ownership mark (its kind's ``mark_live``); one
 that another state owns is refused by the plan, naming that state's lineage.
 """
 
@@ -17,27 +17,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ncplan.address import Address, intention_name, parse_address, split_intention_name
+from ncplan.address import Address, parse_address
 from ncplan.errors import NcplanError
+from ncplan.kinds.registry import kind_at
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.plan_run import PlanOptions, plan_lowered, prepare, resolve
 from ncplan.planner.model import PlanMode
+from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
-from ncplan.providers.marking import mark_live
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.lowered import Lowered
 from ncplan.state import locked
 from ncplan.state.model import ResourceState, State
-
-WHERE = {"nomad_job": "in Nomad", "consul_intention": "in Consul's service-intentions",
-         "consul_service_defaults": "in Consul's service-defaults"}
-
-
-def _same_id(kind: str, ident: str, expected: str) -> bool:
-    if kind != "consul_intention":
-        return ident == expected
-    pair = split_intention_name(ident)
-    return pair is not None and intention_name(*pair) == expected
 
 
 def _desired(address: str, lowered: Lowered) -> DesiredResource:
@@ -51,8 +42,9 @@ def _desired(address: str, lowered: Lowered) -> DesiredResource:
 def _check_id(address: Address, ident: str) -> None:
     """``ident`` must name the object ``address`` manages (the address alone says which:
     its name, see :func:`~ncplan.planner.ownership.object_id`)."""
-    expected = address.name
-    if not _same_id(address.kind, ident, expected):
+    expected = object_id(address)
+    kind, _ = kind_at(address)
+    if not kind.same_id(ident, expected):
         raise NcplanError(f"{address} manages the object with ID {expected!r}, not {ident!r}",
                           hint=f"ncplan import {address} {expected}")
 
@@ -80,12 +72,14 @@ def run_import(app: AppContext, address: str, ident: str,
         plan = plan_lowered(prepared, state, scoped, resolved, lowered).plan
         change = plan.change(address)
         if change is None or change.before is None:
-            raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
+            raise NcplanError(f"{address}: no object {ident!r} exists "
+                              f"{kind_at(parsed)[0].import_where}")
         base = state or State.new(lineage=plan.lineage)
         if state is None:  # the lineage is on disk before the mark is written
             manager.write(base)
             base = manager.persist() or base
-        index = mark_live(prepared.providers, parsed, base.lineage, change.observed_index)
+        index = kind_at(parsed)[0].mark_live(prepared.providers, parsed, base.lineage,
+                                             change.observed_index)
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
                                attributes=dict(redact(
                                    hide(change.before, change.before_sensitive),

@@ -19,7 +19,8 @@ from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.config.rawjob import with_parsed_dependencies
-from ncplan.orchestration.refresh import check_parallelism, parse_tasks, run_tasks
+from ncplan.kinds.nomad_job import parse_tasks
+from ncplan.orchestration.refresh import check_parallelism, run_tasks
 from ncplan.providers.clients import Providers
 from ncplan.resources.lowered import Lowered
 from ncplan.resources.sidecar_identity import resolve_sidecar_identity
@@ -72,7 +73,6 @@ def resolve_live(config: Config, state: State | None, providers: Providers,
     parsed: dict[str, Mapping[str, Any]] = {}
     if config.jobs:
         with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="parse") as pool:
-            found = run_tasks(pool, parse_tasks(providers, config.jobs))
-        parsed = {key.removeprefix("parse:"): value for key, value in found.items()}
+            parsed = dict(run_tasks(pool, parse_tasks(providers, config.jobs)))
     planned = with_parsed_dependencies(config, parsed) if parsed else config
     return Resolved(planned, identity, lineage_for(state), parsed)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
-from ncplan.orchestration.refresh import parse_raw_job
+from ncplan.kinds.nomad_job import parse_raw_job
 from ncplan.planner.model import Plan, ResourceChange
 from ncplan.planner.redaction import restore, still_redacted
 from ncplan.providers.clients import Providers

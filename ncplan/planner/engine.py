@@ -60,6 +60,7 @@ from typing import Any, Protocol
 
 from ncplan.config.model import Config
 from ncplan.errors import ApplyError, NcplanError, ProviderUnreachable
+from ncplan.kinds.registry import kind_of
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
@@ -499,12 +500,12 @@ class _Engine:
     def _waits_for_stop(self, change: ResourceChange) -> bool:
         """Whether a delete waits for the job's allocations to stop (with --wait)."""
         return bool(self.options.wait and self.options.wait_for_stop
-                    and change.kind == "nomad_job")
+                    and kind_of(change.kind).runs_allocations)
 
     def _follows(self, change: ResourceChange, written: Written) -> bool:
         """Whether this write's rollout is followed (a registered job, with --wait)."""
         return bool(self.options.wait and self.options.wait_for_rollout and written.wrote
-                    and change.kind == "nomad_job")
+                    and kind_of(change.kind).runs_allocations)
 
     def _rollout(self, change: ResourceChange, written: Written,
                  control: _Control) -> tuple[str | None, str]:

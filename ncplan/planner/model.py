@@ -14,37 +14,9 @@ from typing import Any
 
 from ncplan.address import Addressed
 from ncplan.diagnostics import SourceSpan
+from ncplan.kinds.base import Action as Action  # where each kind's diff names it
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
-
-
-class Action(enum.Enum):
-    """What apply will do to one resource. ``read`` is never an action."""
-
-    NOOP = "no-op"
-    CREATE = "create"
-    UPDATE = "update"
-    REPLACE = "replace"  # destroy, then create the replacement
-    DELETE = "delete"
-
-    @property
-    def symbol(self) -> str:
-        return {"no-op": " ", "create": "+", "update": "~", "replace": "-/+",
-                "delete": "-"}[self.value]
-
-    @property
-    def terraform_actions(self) -> list[str]:
-        """``change.actions`` exactly as Terraform's ``show -json`` spells them."""
-        if self is Action.REPLACE:
-            return ["delete", "create"]
-        return [self.value]
-
-    @property
-    def phrase(self) -> str:
-        """The end of Terraform's ``# ADDR ...`` header line."""
-        return {"no-op": "has no changes", "create": "will be created",
-                "update": "will be updated in-place",
-                "replace": "must be replaced", "delete": "will be destroyed"}[self.value]
 
 
 class Adoption(enum.Enum):

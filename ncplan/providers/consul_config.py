@@ -103,6 +103,24 @@ class ConfigEntries:
             return None
         return answer.json(dict)
 
+    def list_entries(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Every entry of ``kind`` as Consul returns it, by name: one
+        ``GET /v1/config/:kind`` (filtered by what the token may read)."""
+        path = f"/v1/config/{kind}"
+        found: dict[str, dict[str, Any]] = {}
+        answer = self.client.call("GET", path)
+        entries = [] if answer.text.strip() == "null" else answer.json(list)
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):
+                raise ProviderError(f"Consul GET {path} answered an entry without a Name")
+            found[entry["Name"]] = entry
+        return found
+
+    def list_indexes(self, kind: str) -> dict[str, int]:
+        """Every entry of ``kind``, by name, with its ModifyIndex (one list request)."""
+        return {name: entry_index(kind, name, entry)
+                for name, entry in self.list_entries(kind).items()}
+
     def index(self, kind: str, name: str) -> int | None:
         """The entry's ModifyIndex now, ``None`` when it does not exist."""
         entry = self.get(kind, name)

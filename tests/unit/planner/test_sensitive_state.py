@@ -77,8 +77,8 @@ def test_the_executor_records_what_it_wrote_redacted(tmp_path: Path) -> None:
                              failures=(), job_modify_index=7, warnings="")
     noop = replace(change, action=Action.NOOP, observed_index=7, nomad_plan=unchanged)
     # a job whose Nomad plan changes nothing is recorded without a call to Nomad
-    job_executor = executors(None, None, None,  # type: ignore[arg-type]
-                             secrets=config.sensitive_values())["nomad_job"]
+    nowhere = Providers(None, None, None, None, None)  # type: ignore[arg-type]
+    job_executor = executors(nowhere, secrets=config.sensitive_values())["nomad_job"]
     written = job_executor.write(noop)
     assert not written.wrote
     assert SECRET not in json.dumps(dict(written.state.attributes))
