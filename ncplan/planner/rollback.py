@@ -32,13 +32,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ncplan.kinds import consul_intention
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.state.model import ResourceState, State
 
 #: The ``reason`` of every restoring change: how views tell a rollback step from another.
 ROLLBACK_REASON = "rollback"
 #: Kinds that are one part of a shared live object, which outlives them.
-SHARED_ENTRY_KINDS = frozenset({"consul_intention"})
+SHARED_ENTRY_KINDS = frozenset({consul_intention.NAME})
 POSSIBLY_APPLIED = ("its write was sent without an answer (it may have landed): "
                     "the next plan settles it")
 IMPORTED = "imported by this apply: it existed before, so it is kept"
