@@ -1,7 +1,7 @@
 """The test tree's one rule pytest's default import mode needs: every test file's name is
-unique across folders (and so is every helper module they import by name; pytest
-keeps each ``conftest.py`` apart by its path) (two ``test_x.py`` make collection fail with "import file
-mismatch", and only on a clean checkout, where no ``__pycache__`` hides it)."""
+unique across folders, and so is every helper module the tests import by name (two
+``test_x.py`` make collection fail with "import file mismatch", and only on a clean
+checkout, where no ``__pycache__`` hides it); pytest keeps each ``conftest.py`` apart."""
 
 from __future__ import annotations
 
