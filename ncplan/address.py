@@ -19,6 +19,7 @@ An intention's name is split and joined here and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, get_args
 
 from ncplan.diagnostics import Diagnostic, Severity
@@ -50,6 +51,19 @@ class Address:
 
     def __str__(self) -> str:
         return f"{self.kind}.{self.name}"
+
+
+class Addressed:
+    """A model that names its resource: ``address`` is the text files and outputs spell
+    (state, plan file, views: unchanged), ``typed_address`` the same address parsed, once
+    per object (on first use), so the code that needs its kind, name, source or
+    destination reads them there instead of parsing the text again."""
+
+    address: str
+
+    @cached_property
+    def typed_address(self) -> Address:
+        return parse_address(self.address)
 
 
 def job_address(name: str) -> str:

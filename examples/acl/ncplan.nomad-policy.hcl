@@ -10,7 +10,9 @@
 #               DELETE /v1/job/:id (destroy)
 #   parse-job   POST /v1/jobs/parse (raw `job` blocks); Nomad 1.6 lets submit-job parse
 #               too, so this one matters only to a token without submit-job
-# ncplan never lists jobs (GET /v1/jobs), so list-jobs is not needed.
+#   list-jobs   GET /v1/jobs: a plan lists every job once and reads or plans only the
+#               jobs whose index moved or whose configuration changed (without it,
+#               each job is read and planned)
 namespace "default" {
-  capabilities = ["read-job", "submit-job", "parse-job"]
+  capabilities = ["list-jobs", "read-job", "submit-job", "parse-job"]
 }

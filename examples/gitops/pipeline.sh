@@ -78,8 +78,8 @@ stage_apply() {
         echo "no plan file $plan_file: the apply stage needs the pr stage's saved plan" >&2
         exit 1
     fi
-    echo "--- ncplan apply $plan_file"
-    ncplan apply "$plan_file"
+    echo "--- ncplan apply --rollback-on-failure $plan_file"
+    ncplan apply --rollback-on-failure "$plan_file"
 }
 
 case "${1:-}" in

@@ -2,7 +2,8 @@
 
 The work is :func:`ncplan.orchestration.apply_run.run_apply`. Exit codes: 0 applied (or
 nothing to do); 1 an error, a stale plan, a refused approval, or a resource that failed
-or was skipped; 130 interrupted (Ctrl-C or SIGTERM: the running requests finish and are
+or was skipped (with ``--rollback-on-failure``, also after a complete rollback); 130
+interrupted (Ctrl-C or SIGTERM: the running requests finish and are
 recorded, rollouts are no longer awaited; a second one stops at once, after releasing
 the lock).
 """
@@ -48,6 +49,10 @@ Target = Annotated[list[str] | None, typer.Option(
     "--target", "-target", metavar="ADDR", help="Limit to ADDR and what it needs (repeatable).")]
 NoRefresh = Annotated[bool, typer.Option(
     "--no-refresh", help="Plan against the state alone.")]
+RollbackOnFailure = Annotated[bool, typer.Option(
+    "--rollback-on-failure", "-rollback-on-failure",
+    help="When a step fails, start nothing more and restore what this apply changed "
+         "(also rollback_on_failure = true in an apply block of the configuration).")]
 
 
 def _refuse_unasked(settings: ApplySettings, as_json: bool) -> None:
@@ -113,6 +118,7 @@ def apply_command(
     wait: Wait = True,
     wait_timeout: WaitTimeout = "5m",
     as_json: Json = False,
+    rollback_on_failure: RollbackOnFailure = False,
     no_refresh: NoRefresh = False,
     refresh_only: RefreshOnlyOption = False,
     target: Target = None,
@@ -129,7 +135,8 @@ def apply_command(
     options = plan_options(plan_mode(False, refresh_only), target, no_refresh,
                            parse_duration(lock_timeout), parallelism, var, var_file)
     run(app, ApplySettings(plan=options, plan_file=plan_file, auto_approve=auto_approve,
-                           wait=wait, wait_timeout=parse_duration(wait_timeout)), as_json)
+                           wait=wait, wait_timeout=parse_duration(wait_timeout),
+                           rollback_on_failure=rollback_on_failure), as_json)
 
 
 def destroy_command(

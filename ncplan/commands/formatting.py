@@ -4,7 +4,9 @@ A directory gives its ``*.hcl`` files (configuration, ``*.nomad.hcl`` jobspecs,
 ``*.ncvars.hcl`` variable files, ``*.consul.hcl`` entries) and ``*.nomad`` jobspecs, in
 name order; with ``recursive``, those of its subdirectories too. Names starting with
 ``.`` and editor leftovers (``name~``, ``#name#``) are skipped, as ``terraform fmt``
-skips them. A file named on the command line must have one of those suffixes.
+skips them. A file named on the command line must have one of those suffixes. A
+``*.consul.hcl`` entry in Consul's HCL 1 (blocks inside list items, as Consul's docs
+write them) is left as written: HCL 2 formatting does not apply to it.
 Files are read and written as bytes (a file's CRLF line ends stay as they are); a
 changed file is replaced atomically, keeping its mode.
 """
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ncplan.config.collector import Sink, Where
+from ncplan.config.entry_syntax import hcl1_blocks_as_attributes
+from ncplan.config.hcl import parse_hcl
 from ncplan.config.syntax import Pos, SyntaxProblem
 from ncplan.diagnostics import Diagnostic
 from ncplan.errors import NcplanError
@@ -101,9 +105,19 @@ def format_text(name: str, data: bytes) -> FileResult:
                    None)
         return FileResult(name, "", "", tuple(sink.diagnostics))
     result = format_hcl(text)
+    if not result.ok and _is_hcl1_entry(name, text):
+        return FileResult(name, text, text)
     if not result.ok:
         return FileResult(name, text, text, _syntax_diagnostics(name, text, result.problems))
     return FileResult(name, text, result.text)
+
+
+def _is_hcl1_entry(name: str, text: str) -> bool:
+    """A ``*.consul.hcl`` file that the entry reader reads (config/entry_syntax.py)."""
+    if not name.endswith(".consul.hcl"):
+        return False
+    rewritten = hcl1_blocks_as_attributes(text)
+    return not rewritten.repeated and not parse_hcl(rewritten.text).errors
 
 
 def format_file(path: Path) -> FileResult:

@@ -11,6 +11,7 @@ from ncplan.config.collector import Sink, Where
 from ncplan.config.interpolate import Expander, upstream_address
 from ncplan.config.model import (
     DEFAULT_STATE_PATH,
+    ApplyBehaviour,
     BackendConfig,
     ConsulSettings,
     Defaults,
@@ -77,6 +78,13 @@ def backend(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Backe
         kind = "local"
     return BackendConfig(kind=cast(Any, kind), path=body.get("path", DEFAULT_STATE_PATH),
                          span=sink.span(body.where))
+
+
+def apply_behaviour(block: RawBlock, file: str, sink: Sink,
+                    expander: Expander) -> ApplyBehaviour:
+    body = read_body(block, schema.APPLY, file, sink, expander)
+    return ApplyBehaviour(rollback_on_failure=bool(body.get("rollback_on_failure", False)),
+                          span=sink.span(body.where))
 
 
 def defaults(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Defaults:

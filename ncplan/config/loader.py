@@ -19,6 +19,9 @@ from ncplan.config import decode, validate
 from ncplan.config.body import check_labels, unknown_name_detail
 from ncplan.config.cache import ParseCache
 from ncplan.config.collector import Sink, Where
+from ncplan.config.entry_checks import check_entries
+from ncplan.config.entry_files import is_entry_file, read_entry_file
+from ncplan.config.entry_model import ConsulEntry
 from ncplan.config.hcl import parse_hcl
 from ncplan.config.interpolate import INVALID, Expander
 from ncplan.config.jobspec import (
@@ -30,6 +33,7 @@ from ncplan.config.jobspec import (
 )
 from ncplan.config.locals import read_locals
 from ncplan.config.model import (
+    ApplyBehaviour,
     BackendConfig,
     Config,
     ConsulSettings,
@@ -76,6 +80,8 @@ class _Files:
     config: tuple[tuple[str, ParsedFile], ...]
     values: tuple[ValueFile, ...]
     jobspecs: tuple[tuple[str, ParsedFile], ...] = ()
+    entries: tuple[ConsulEntry, ...] = ()
+    entry_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class _Settings:
     consul: ConsulSettings
     backend: BackendConfig
     defaults: Defaults
+    apply: ApplyBehaviour
 
 
 Blocks = dict[str, list[tuple[str, RawBlock]]]
@@ -145,20 +152,23 @@ def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Pat
         if found is not None:
             decoded.jobs.append(found)
     validate.check(decoded, sink)
+    check_entries(files.entries, tuple(s for s, _ in decoded.services), sink)
     if sink.has_errors:
         raise ConfigError(sink.diagnostics)
     config = Config(
         directory=str(directory),
         files=tuple(sorted([name for name, _ in files.config]
-                           + [name for name, _ in files.jobspecs])),
+                           + [name for name, _ in files.jobspecs] + list(files.entry_files))),
         nomad=settings.nomad,
         consul=settings.consul,
         backend=settings.backend,
         defaults=settings.defaults,
+        apply=settings.apply,
         variables=variables,
         services=tuple(s for s, _ in decoded.services),
         jobs=tuple(j for j, _ in decoded.jobs),
         intentions=tuple(i for i, _ in decoded.intentions),
+        consul_entries=files.entries,
     )
     return LoadResult(config=config, warnings=tuple(sink.diagnostics))
 
@@ -177,11 +187,20 @@ def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
     """Every ``*.hcl`` and ``*.nomad`` of ``directory`` in name order, then the
     ``--var-file`` files."""
     paths = sorted(p for p in directory.iterdir()
-                   if p.is_file() and p.name.endswith((".hcl", ".nomad")))
+                   if p.is_file() and (p.name.endswith((".hcl", ".nomad"))
+                                       or is_entry_file(p.name)))
     config_files: list[tuple[str, ParsedFile]] = []
     value_files: list[ValueFile] = []
     jobspecs: list[tuple[str, ParsedFile]] = []
+    entries: list[ConsulEntry] = []
+    entry_files: list[str] = []
     for path in paths:
+        if is_entry_file(path.name):
+            entry_files.append(path.name)
+            entry = _read_entry(path, sink)
+            if entry is not None:
+                entries.append(entry)
+            continue
         is_values = path.name.endswith(VARS_SUFFIX)  # values may be secrets: not cached
         parsed = _read(path, path.name, sink, None if is_values else cache)
         if parsed is None:
@@ -197,7 +216,19 @@ def _read_files(directory: Path, var_files: Sequence[Path], sink: Sink,
         parsed = _read(var_file, str(var_file), sink, None)
         if parsed is not None:
             value_files.append(ValueFile(str(var_file), parsed))
-    return _Files(bool(paths), tuple(config_files), tuple(value_files), tuple(jobspecs))
+    return _Files(bool(paths), tuple(config_files), tuple(value_files), tuple(jobspecs),
+                  tuple(entries), tuple(entry_files))
+
+
+def _read_entry(path: Path, sink: Sink) -> ConsulEntry | None:
+    """One ``*.consul.hcl`` / ``*.consul.json`` entry file (not cached: it is small)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        sink.error(f"cannot read {path.name}: {error}", None)
+        return None
+    sink.add_source(path.name, text)
+    return read_entry_file(path.name, text, sink)
 
 
 def _top_level_blocks(config_files: Sequence[tuple[str, ParsedFile]], sink: Sink) -> Blocks:
@@ -221,7 +252,8 @@ def _top_level_blocks(config_files: Sequence[tuple[str, ParsedFile]], sink: Sink
 
 
 def _settings(blocks: Blocks, sink: Sink, expander: Expander) -> _Settings:
-    """The ``nomad``, ``consul``, ``backend`` and ``defaults`` blocks, in that order."""
+    """The ``nomad``, ``consul``, ``backend``, ``defaults`` and ``apply`` blocks, in that
+    order."""
     def single(kind: str, decoder: Callable[[RawBlock, str, Sink, Expander], _T],
                default: _T) -> _T:
         found = blocks[kind]
@@ -238,6 +270,7 @@ def _settings(blocks: Blocks, sink: Sink, expander: Expander) -> _Settings:
         consul=single("consul", decode.consul, ConsulSettings()),
         backend=single("backend", decode.backend, BackendConfig()),
         defaults=single("defaults", decode.defaults, Defaults()),
+        apply=single("apply", decode.apply_behaviour, ApplyBehaviour()),
     )
 
 

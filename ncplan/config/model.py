@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ncplan.address import intention_address, job_address
+from ncplan.config.entry_model import ConsulEntry
 from ncplan.config.types import STRING, TypeExpr
 from ncplan.diagnostics import SourceSpan
 
@@ -64,6 +65,15 @@ class Defaults:
     consul_agent: str = DEFAULT_CONSUL_AGENT
     consul_agent_cacert: str | None = None  # CONSUL_CACERT of builtin sidecars
     sidecar_identity: bool | None = None  # None: on when Consul has ACLs enabled
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class ApplyBehaviour:
+    """The ``apply`` block: how ``ncplan apply`` behaves for this configuration.
+    ``rollback_on_failure``: as ``--rollback-on-failure`` (for pipelines)."""
+
+    rollback_on_failure: bool = False
     span: SourceSpan | None = None
 
 
@@ -233,10 +243,12 @@ class Config:
     consul: ConsulSettings = field(default_factory=ConsulSettings)
     backend: BackendConfig = field(default_factory=BackendConfig)
     defaults: Defaults = field(default_factory=Defaults)
+    apply: ApplyBehaviour = field(default_factory=ApplyBehaviour)
     variables: Mapping[str, Variable] = field(default_factory=dict)
     services: tuple[Service, ...] = ()
     jobs: tuple[RawJob, ...] = ()
     intentions: tuple[Intention, ...] = ()
+    consul_entries: tuple[ConsulEntry, ...] = ()  # *.consul.hcl / *.consul.json
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)

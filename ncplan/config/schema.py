@@ -104,6 +104,7 @@ DEFAULTS = Block(attributes={
     "datacenters": Attr("list(string)"), "sidecar": STRING, "consul_binary": STRING,
     "consul_agent": STRING, "consul_agent_cacert": STRING, "sidecar_identity": Attr("bool"),
 })
+APPLY = Block(attributes={"rollback_on_failure": Attr("bool")})
 # A raw job's body is Nomad's business; only its label is checked here.
 JOB = Block(labels=("name",), repeatable=True)
 
@@ -112,6 +113,7 @@ TOP_LEVEL: Mapping[str, Block] = {
     "consul": CONSUL,
     "backend": BACKEND,
     "defaults": DEFAULTS,
+    "apply": APPLY,
     "variable": VARIABLE,
     "locals": LOCALS,
     "service": SERVICE,

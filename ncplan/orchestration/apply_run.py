@@ -8,7 +8,8 @@ configuration digest, or a live index that moved since the plan), else apply exa
 its sensitive values (saved redacted) restored from the configuration.
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
-``prevent_destroy`` is checked before anything is asked or done. Before anything is
+``prevent_destroy`` is checked once, before anything is asked or done (by the plan, or
+after reading the plan file). Before anything is
 written, the state is reconciled with what the plan's refresh read
 (:mod:`ncplan.planner.reconcile`: objects already gone dropped, and said so, objects
 carrying this state's lineage recorded); a plan with no changes applies nothing else.
@@ -26,6 +27,7 @@ from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.executors import executors
 from ncplan.orchestration.live_indexes import moved_indexes
 from ncplan.orchestration.plan_run import PlanOptions, Prepared, plan_under_lock, prepare
+from ncplan.orchestration.rollback_run import restoring_executors, roll_back
 from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.orchestration.saved_plan_secrets import restored_plan
 from ncplan.planner import planfile
@@ -35,6 +37,7 @@ from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.reconcile import reconciled
 from ncplan.providers.nomad_deployment import DEFAULT_WAIT_TIMEOUT
+from ncplan.resources.lowered import Lowered
 from ncplan.state import StateManager, locked
 from ncplan.state.model import State
 from ncplan.transport.nomad import NomadHttpSettings
@@ -54,6 +57,7 @@ class ApplySettings:
     auto_approve: bool = False
     wait: bool = True
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT
+    rollback_on_failure: bool = False  # --rollback-on-failure (or apply { } in the files)
 
     @property
     def destroy(self) -> bool:
@@ -84,11 +88,14 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
             plan = planfile.read(settings.plan_file)
             state = manager.read()
             check_fresh(plan, state, prepared, settings.plan.parallelism)
-            plan = restored_plan(plan, prepared.config, prepared.providers)
+            lowered = Lowered.of(prepared.config, plan.sidecar_identity)
+            plan = restored_plan(plan, prepared.config, lowered.desired, prepared.providers)
+            check_prevent_destroy(plan, prepared.config)
             if plan.is_empty():
                 ui.show_plan(plan)
         else:
-            state, plan = plan_under_lock(prepared, settings.plan)
+            state, run = plan_under_lock(prepared, settings.plan)  # prevent_destroy checked
+            plan = run.plan
             ui.show_plan(plan)
         return _carry_out(plan, state, prepared, settings, ui)
 
@@ -107,7 +114,6 @@ def check_fresh(plan: Plan, state: State | None, prepared: Prepared,
 
 def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
                settings: ApplySettings, ui: ApplyUi) -> ApplyOutcome:
-    check_prevent_destroy(plan, prepared.config)
     destroy = plan.mode is PlanMode.DESTROY
     if plan.mode is PlanMode.REFRESH_ONLY:
         return _write_refreshed(plan, state, prepared)
@@ -118,8 +124,9 @@ def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
             and not ui.approve(destroy):
         return ApplyOutcome(Ending.CANCELLED, destroy=destroy)
     state = reconcile(plan, state, prepared.manager, prepared.config.sensitive_values(), ui)
-    state = record_edges(plan, state, prepared.manager)
-    return ApplyOutcome(Ending.APPLIED, execute(plan, state, prepared, settings, ui),
+    edged = record_edges(plan, state, prepared.manager)
+    return ApplyOutcome(Ending.APPLIED, execute(plan, edged, prepared, settings, ui,
+                                                unedged=state),
                         destroy=destroy, forgotten=plan.forgotten)
 
 
@@ -161,28 +168,34 @@ def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> App
 
 
 def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
-            ui: ApplyUi) -> ApplyResult:
-    """The engine over the real providers, the rollouts followed unless ``--no-wait``."""
+            ui: ApplyUi, unedged: State | None = None) -> ApplyResult:
+    """The engine over the real providers, the rollouts followed unless ``--no-wait``;
+    with rollback on failure, a failed run restored (to ``state``, its edges those of
+    ``unedged``, the state before :func:`record_edges`)."""
     config = prepared.config
     providers = prepared.providers
     waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
                            timeout=settings.wait_timeout)
+    rollback = not settings.destroy and (settings.rollback_on_failure
+                                         or config.apply.rollback_on_failure)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
-                           secrets=config.sensitive_values())
+                           secrets=config.sensitive_values(), halt_on_failure=rollback)
     if state is None:  # the lineage the writes are marked with is on disk before them,
         # so a run stopped before its first record still owns what it wrote
         prepared.manager.write(State.new(lineage=plan.lineage))
         state = prepared.manager.persist()
-    try:
-        return apply_plan(plan, state if state is not None else State.new(lineage=plan.lineage),
-                          prepared.manager,
-                          executors(providers.jobs, providers.intentions,
-                                    providers.service_defaults, providers.tokens,
-                                    providers.variables,
-                                    secrets=config.sensitive_values(),
-                                    lineage=_owner(plan, state)),
-                          hooks=ui.hooks, options=options, config=config)
+    before = state if state is not None else State.new(lineage=plan.lineage)
+    kinds = executors(providers, secrets=config.sensitive_values(),
+                      lineage=_owner(plan, state))
+    try:  # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
+        result = apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
+                            options=options)
+        if not rollback:
+            return result
+        return roll_back(plan, before, result, prepared.manager,
+                         restoring_executors(kinds, providers.jobs, before, options.secrets),
+                         ui, options, original=unedged)
     finally:
         ui.close()
 

@@ -1,6 +1,7 @@
 """Importing: adopt one live object into the state, as apply would have recorded it.
 
-The address must be in the configuration and not yet in the state; the ID names the
+The address must be in the configuration (as the run lowers it once, under the state
+lock, see :mod:`ncplan.orchestration.resolution`) and not yet in the state; the ID names the
 live object and must be the one the address manages (``nomad_job.NAME``: the job ID
 ``NAME``; ``consul_intention.SRC:DST``: ``SRC:DST``, the older ``SRC->DST`` read too;
 ``consul_service_defaults.NAME``:
@@ -8,7 +9,7 @@ live object and must be the one the address manages (``nomad_job.NAME``: the job
 as ncplan manages it (its ``before``: the live object projected onto what the
 configuration sets) and its live index; that is recorded, so the next plan shows no
 changes when the configuration matches the live object and a field diff when it does not.
-The live object gets the state's ownership mark (:mod:`ncplan.providers.marking`); one
+The live object gets the state's ownership mark (its kind's ``mark_live``); one
 that another state owns is refused by the plan, naming that state's lineage.
 """
 
@@ -16,53 +17,48 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ncplan.address import intention_name, parse_address, split_intention_name
+from ncplan.address import Address, parse_address
 from ncplan.errors import NcplanError
+from ncplan.kinds.registry import kind_at
 from ncplan.orchestration.context import AppContext
-from ncplan.orchestration.plan_run import PlanOptions, plan_for_state, prepare
+from ncplan.orchestration.plan_run import PlanOptions, plan_lowered, prepare, resolve
 from ncplan.planner.model import PlanMode
 from ncplan.planner.ownership import object_id
 from ncplan.planner.redaction import hide, redact
-from ncplan.providers.marking import mark_live
 from ncplan.resources.desired import DesiredResource
+from ncplan.resources.lowered import Lowered
 from ncplan.state import locked
 from ncplan.state.model import ResourceState, State
 
-WHERE = {"nomad_job": "in Nomad", "consul_intention": "in Consul's service-intentions",
-         "consul_service_defaults": "in Consul's service-defaults"}
 
-
-def import_id(resource: DesiredResource) -> str:
-    """The ID a user passes to import ``resource``."""
-    return object_id(resource.address)
-
-
-def _same_id(kind: str, ident: str, expected: str) -> bool:
-    if kind != "consul_intention":
-        return ident == expected
-    pair = split_intention_name(ident)
-    return pair is not None and intention_name(*pair) == expected
-
-
-def _desired(address: str, desired: tuple[DesiredResource, ...]) -> DesiredResource:
-    address = str(parse_address(address))  # a malformed address is a ConfigError naming it
-    found = next((r for r in desired if r.address == address), None)
+def _desired(address: str, lowered: Lowered) -> DesiredResource:
+    found = lowered.resource(address)
     if found is None:
         raise NcplanError(f"{address} is not in the configuration",
                           hint="add its block to the configuration first, then import it")
     return found
 
 
-def run_import(app: AppContext, address: str, ident: str,
-               options: PlanOptions) -> ResourceState:
-    """Record the live object ``ident`` at ``address``; raises NcplanError."""
-    prepared = prepare(app, options)
-    resource = _desired(address, prepared.desired)
-    address = resource.address
-    expected = import_id(resource)
-    if not _same_id(resource.kind, ident, expected):
+def _check_id(address: Address, ident: str) -> None:
+    """``ident`` must name the object ``address`` manages (the address alone says which:
+    its name, see :func:`~ncplan.planner.ownership.object_id`)."""
+    expected = object_id(address)
+    kind, _ = kind_at(address)
+    if not kind.same_id(ident, expected):
         raise NcplanError(f"{address} manages the object with ID {expected!r}, not {ident!r}",
                           hint=f"ncplan import {address} {expected}")
+
+
+def run_import(app: AppContext, address: str, ident: str,
+               options: PlanOptions) -> ResourceState:
+    """Record the live object ``ident`` at ``address``; raises NcplanError. The ID and the
+    state are checked before anything is asked of the agents; whether the configuration
+    declares ``address``, in the run's one lowering (made once the sidecar identity is
+    resolved)."""
+    prepared = prepare(app, options)
+    parsed = parse_address(address)  # a malformed address is a ConfigError naming it
+    _check_id(parsed, ident)
+    address = str(parsed)
     manager = prepared.manager
     scoped = replace(options, mode=PlanMode.NORMAL, targets=(address,), refresh=True)
     with locked(manager, "import", options.lock_timeout, manager.description):
@@ -70,15 +66,20 @@ def run_import(app: AppContext, address: str, ident: str,
         if state is not None and state.resource(address) is not None:
             raise NcplanError(f"{address} is already in the state",
                               hint=f"`ncplan state rm {address}` first to import it again")
-        plan = plan_for_state(prepared, state, scoped)
+        resolved = resolve(prepared, state, scoped)
+        lowered = resolved.lowered()
+        resource = _desired(address, lowered)
+        plan = plan_lowered(prepared, state, scoped, resolved, lowered).plan
         change = plan.change(address)
         if change is None or change.before is None:
-            raise NcplanError(f"{address}: no object {ident!r} exists {WHERE[resource.kind]}")
+            raise NcplanError(f"{address}: no object {ident!r} exists "
+                              f"{kind_at(parsed)[0].import_where}")
         base = state or State.new(lineage=plan.lineage)
         if state is None:  # the lineage is on disk before the mark is written
             manager.write(base)
             base = manager.persist() or base
-        index = mark_live(prepared.providers, address, base.lineage, change.observed_index)
+        index = kind_at(parsed)[0].mark_live(prepared.providers, parsed, base.lineage,
+                                             change.observed_index)
         record = ResourceState(address=address, kind=resource.kind, id=resource.name,
                                attributes=dict(redact(
                                    hide(change.before, change.before_sensitive),

@@ -1,28 +1,26 @@
-"""Has anything a saved plan will write moved since the plan? One cheap read per resource.
+"""Has anything a saved plan will write moved since the plan? One list request per kind.
 
 ``apply PLANFILE`` re-reads the live index of each resource the plan changes (Nomad's
-JobModifyIndex, the config entry's, token's or variable's ModifyIndex; 0 when absent),
-concurrently, and compares it with the index the plan observed. Check-and-set would
+JobModifyIndex, the config entry's, token's or variable's ModifyIndex; 0 when absent)
+from its kind's list (an object the list does not show, or a kind the token may not
+list, is read on its own), concurrently, and compares it with the index the plan
+observed. Check-and-set would
 refuse such a write anyway, but only after the writes before it were made; this refuses
 the whole plan first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
 
-from ncplan.address import parse_address
-from ncplan.errors import NcplanError
+from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
+from ncplan.kinds.base import Kind, Listing
+from ncplan.kinds.registry import KINDS, kind_at
 from ncplan.planner.model import ResourceChange
 from ncplan.providers.clients import Providers
-
-
-class HasIndex(Protocol):
-    @property
-    def modify_index(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -39,23 +37,29 @@ class Moved:
                 f"{self.live})")
 
 
-def _reader(providers: Providers, change: ResourceChange) -> Callable[[], int]:
-    name = change.name
-    reads: dict[str, Callable[[], HasIndex | None]] = {
-        "nomad_job": lambda: providers.jobs.read(name),
-        "consul_intention": lambda: providers.intentions.read(
-            parse_address(change.address).destination),
-        "consul_service_defaults": lambda: providers.service_defaults.read(name),
-        "consul_acl_token": lambda: providers.tokens.read(name),
-        "nomad_variable": lambda: providers.variables.read(name),
-    }
-    read = reads.get(change.kind)
-    if read is None:
-        raise NcplanError(f"{change.address}: unknown resource kind {change.kind}")
+def _listed(kind: Kind[Any], providers: Providers) -> Listing[Any] | None:
+    """The kind's one list request; None when the token may not list (then each object
+    is read on its own)."""
+    try:
+        return kind.listing(providers)
+    except ProviderError as error:
+        if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
+            return None
+        raise
+
+
+def _reader(providers: Providers, change: ResourceChange,
+            listings: Mapping[str, Future[Listing[Any] | None]]) -> Callable[[], int]:
+    """The live index of ``change``'s object: from its kind's list, else (absent from a
+    list the token's rights may filter, or no list) read on its own."""
+    kind, address = kind_at(change.address)
+    key = kind.read_key(address)
 
     def index() -> int:
-        live = read()
-        return live.modify_index if live is not None else 0
+        listed = listings[kind.name].result()
+        if listed is not None and key in listed.indexes:
+            return int(listed.indexes[key])
+        return kind.index_of(providers, address)
     return index
 
 
@@ -64,9 +68,13 @@ def moved_indexes(changes: Sequence[ResourceChange], providers: Providers, *,
     """Every change whose live index moved, in address order; raises the first read
     failure (in address order) prefixed with its address."""
     ordered = sorted(changes, key=lambda c: c.address)
-    readers = [_reader(providers, change) for change in ordered]
     with ThreadPoolExecutor(max_workers=max(1, parallelism),
                             thread_name_prefix="ncplan-index") as pool:
+        kinds: set[str] = {kind_at(change.address)[0].name for change in ordered}
+        listings = {name: pool.submit(_listed, KINDS[name], providers) for name in sorted(kinds)}
+        # every list is queued before the reads that wait on it: no read waits on a
+        # list no worker took
+        readers = [_reader(providers, change, listings) for change in ordered]
         futures = [pool.submit(read) for read in readers]
     moved = []
     for change, future in zip(ordered, futures, strict=True):

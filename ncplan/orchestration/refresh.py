@@ -1,7 +1,9 @@
 """Refresh: read every live object a plan needs, concurrently, into one :class:`Refreshed`.
 
 Two rounds over one thread pool of ``parallelism`` workers (``--parallelism``), one
-request per object:
+request per object, each kind's requests its module's (:mod:`ncplan.kinds`: its
+``first_rounds`` and ``second_rounds``), each round's answers stored into the
+:class:`Refreshed` by that round, typed:
 
 1. parse each raw job (a ``job`` block or a jobspec file) through ``/v1/jobs/parse`` with
    the values of its variables; read every job, every
@@ -20,102 +22,45 @@ Nomad rejects also names the HCL location of the block it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import replace
 from typing import Any, TypeVar
 
-from ncplan.address import (
-    Address,
-    job_address,
-    parse_address,
-    service_defaults_address,
-    token_address,
-    variable_address,
-)
-from ncplan.config.model import Config, RawJob
-from ncplan.diagnostics import SourceSpan
+from ncplan.address import Address
+from ncplan.config.model import Config
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
-from ncplan.planner.redaction import restore
+from ncplan.kinds.base import Kind, Listing, ReadContext, Round, Task
+from ncplan.kinds.nomad_job import parse_raw_job
+from ncplan.kinds.registry import KINDS
 from ncplan.providers.clients import Providers
-from ncplan.providers.live import (
-    LiveIntentions,
-    LiveJob,
-    LiveServiceDefaults,
-    LiveToken,
-    LiveVariable,
-    MeshPolicy,
-    NomadJobPlan,
-    Refreshed,
-)
-from ncplan.providers.parse_errors import locate
+from ncplan.providers.live import MeshPolicy, Refreshed
 from ncplan.resources.desired import DesiredResource
-from ncplan.resources.ownership import job_owner, with_job_mark
 from ncplan.state.model import State
 from ncplan.transport.http import DEFAULT_PARALLELISM
 
+K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
-WILDCARD = "*"
 
 
-@dataclass(frozen=True)
-class Task:
-    """One request: what it is for (an address, or a name like ``Consul mesh policy``),
-    where its block is (for errors about jobs Nomad rejects), and the call itself."""
-
-    label: str
-    call: Callable[[], Any]
-    source: SourceSpan | None = None
-    rejects_job: bool = False  # a 4xx/5xx means Nomad refused the job itself
-
-
-@dataclass(frozen=True)
-class Names:
-    """The objects to read: names from the configuration and the state, sorted."""
-
-    jobs: tuple[str, ...]
-    destinations: Mapping[str, tuple[str, ...]]  # destination -> its intentions' addresses
-    service_defaults: tuple[str, ...]
-    tokens: tuple[str, ...] = ()
-    variables: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, desired: Iterable[DesiredResource], state: State | None) -> Names:
-        addresses = [r.address for r in desired]
-        addresses += [r.address for r in state.resources] if state is not None else []
-        parsed = [parse_address(a) for a in addresses]
-        return cls(
-            jobs=tuple(sorted({a.name for a in parsed if a.kind == "nomad_job"})),
-            destinations=_intentions_by_destination(parsed),
-            service_defaults=_named(parsed, "consul_service_defaults"),
-            tokens=_named(parsed, "consul_acl_token"),
-            variables=_named(parsed, "nomad_variable"),
-        )
-
-
-def _named(addresses: Iterable[Address], kind: str) -> tuple[str, ...]:
-    return tuple(sorted({a.name for a in addresses if a.kind == kind}))
-
-
-def _intentions_by_destination(addresses: Iterable[Address]) -> dict[str, tuple[str, ...]]:
-    """Destination -> its intentions' addresses; ``*`` always (a ``* -> *`` deny written
-    outside ncplan makes the mesh deny by default: the coverage warnings need it)."""
-    found: dict[str, set[str]] = {WILDCARD: {"Consul intentions toward *"}}
+def read_keys(kind: Kind[Any], addresses: Iterable[Address]) -> dict[str, str]:
+    """What ``kind`` reads for ``addresses`` (and always): key -> the label its errors
+    carry (the addresses it serves), sorted, the keys read always last (the configuration's
+    own errors first)."""
+    found: dict[str, set[str]] = {key: {label} for key, label in kind.always_read.items()}
     for address in addresses:
-        if address.kind == "consul_intention":
-            found.setdefault(address.destination, set()).add(str(address))
-    order = sorted(found, key=lambda name: (name == WILDCARD, name))  # the configuration's
-    return {name: tuple(sorted(found[name])) for name in order}       # own errors first
+        if address.kind == kind.name:
+            found.setdefault(kind.read_key(address), set()).add(str(address))
+    order = sorted(found, key=lambda key: (key in kind.always_read, key))
+    return {key: ", ".join(sorted(found[key])) for key in order}
 
 
-def run_tasks(pool: ThreadPoolExecutor, tasks: Mapping[str, Task]) -> dict[str, Any]:
+def run_tasks(pool: ThreadPoolExecutor, tasks: Mapping[K, Task[T]]) -> dict[K, T]:
     """Run every task on the pool; their results by key, or the first failure (in the
     order of ``tasks``, whatever finished first) as an ncplan error naming the task's
     label. On a failure or Ctrl-C the tasks not started yet are cancelled."""
-    futures: dict[str, Future[Any]] = {key: pool.submit(task.call)
-                                       for key, task in tasks.items()}
-    results: dict[str, Any] = {}
+    futures: dict[K, Future[T]] = {key: pool.submit(task.call) for key, task in tasks.items()}
+    results: dict[K, T] = {}
     try:
         for key, future in futures.items():
             try:
@@ -129,7 +74,19 @@ def run_tasks(pool: ThreadPoolExecutor, tasks: Mapping[str, Task]) -> dict[str, 
     return results
 
 
-def located(error: ProviderError, task: Task) -> ProviderError:
+def run_rounds(pool: ThreadPoolExecutor, rounds: Sequence[Round[Any]],
+               refreshed: Refreshed) -> Refreshed:
+    """Every round's requests at once (the first failure in round order raised), then
+    each round's answers stored into ``refreshed``."""
+    tasks = {(number, key): task for number, one in enumerate(rounds)
+             for key, task in one.tasks.items()}
+    answers = run_tasks(pool, tasks)
+    for number, one in enumerate(rounds):
+        refreshed = one.store(refreshed, {key: answers[number, key] for key in one.tasks})
+    return refreshed
+
+
+def located(error: ProviderError, task: Task[Any]) -> ProviderError:
     """``error`` prefixed with the task's label (and, for a job Nomad rejected, the HCL
     location of its block and Nomad's own message)."""
     where = f"{task.label} ({task.source})" if task.source is not None else task.label
@@ -145,126 +102,74 @@ def located(error: ProviderError, task: Task) -> ProviderError:
     return type(error)(message, status=error.status, body=error.body, hint=hint)
 
 
-def _read_tasks(providers: Providers, names: Names, config: Config,
-                desired: Sequence[DesiredResource]) -> dict[str, Task]:
-    tasks: dict[str, Task] = {}
-    for resource in desired:
-        raw = config.job(resource.name) if resource.raw else None
-        if raw is not None:
-            tasks[f"parse:{raw.name}"] = Task(
-                resource.address, partial(parse_raw_job, providers, raw), resource.source,
-                rejects_job=True)
-    for name in names.jobs:
-        tasks[f"job:{name}"] = Task(job_address(name), partial(providers.jobs.read, name))
-    for name, addresses in names.destinations.items():
-        tasks[f"intentions:{name}"] = Task(", ".join(addresses),
-                                           partial(providers.intentions.read, name))
-    for name in names.service_defaults:
-        tasks[f"defaults:{name}"] = Task(service_defaults_address(name),
-                                         partial(providers.service_defaults.read, name))
-    for name in names.tokens:
-        tasks[f"token:{name}"] = Task(token_address(name), partial(providers.tokens.read, name))
-    for name in names.variables:
-        tasks[f"variable:{name}"] = Task(variable_address(name),
-                                         partial(providers.variables.read, name))
-    tasks["mesh"] = Task("Consul mesh policy", providers.intentions.mesh_policy)
-    tasks["catalog"] = Task("Consul catalog", providers.intentions.catalog_services)
-    return tasks
+def _one(label: str, call: Callable[[], T],
+         store: Callable[[Refreshed, T], Refreshed]) -> Round[T]:
+    return Round({label: Task(label, call)}, lambda found, answers: store(found, answers[label]))
 
 
-def marked_for_plan(body: Mapping[str, Any], live: LiveJob | None,
-                    lineage: str) -> Mapping[str, Any]:
-    """The job Nomad plans: with the ownership mark ``lineage`` when the live job carries
-    it or does not exist (what apply registers), else as it is, so a job written before
-    marks existed, or one to import, shows no change for the mark alone. Without a
-    ``lineage`` (a refresh for no state in particular), a live job's own mark is kept."""
-    owner = job_owner(live.body) if live is not None else lineage
-    mark = owner if owner and (not lineage or owner == lineage) else ""
-    return with_job_mark(body, mark) if mark else body
+def mesh_rounds(providers: Providers) -> tuple[Round[MeshPolicy], Round[frozenset[str]]]:
+    """The mesh policy and the catalog's services (for the intention coverage warnings)."""
+    return (_one("Consul mesh policy", providers.intentions.mesh_policy,
+                 lambda found, mesh: replace(found, mesh=mesh)),
+            _one("Consul catalog", providers.intentions.catalog_services,
+                 lambda found, names: replace(found, catalog_services=names)))
 
 
-def _plan_tasks(providers: Providers, desired: Sequence[DesiredResource], state: State | None,
-                parsed: Mapping[str, Mapping[str, Any]], jobs: Mapping[str, LiveJob | None],
-                secrets: frozenset[str], lineage: str = "") -> dict[str, Task]:
-    """Nomad's plan of each desired job, and of each recorded job that moved (its
-    redacted sensitive values taken from the desired job, so they show no false drift);
-    each marked as :func:`marked_for_plan` says."""
-    tasks: dict[str, Task] = {}
-    bodies: dict[str, Mapping[str, Any]] = {}
-    for resource in desired:
-        if resource.kind == "nomad_job":
-            body = parsed.get(resource.name, resource.body) if resource.raw else resource.body
-            bodies[resource.name] = body
-            body = marked_for_plan(body, jobs.get(resource.name), lineage)
-            tasks[f"plan:{resource.name}"] = Task(
-                resource.address, partial(providers.jobs.plan, body), resource.source,
-                rejects_job=True)
-    for name, recorded_job in moved_jobs(state, jobs).items():
-        recorded_job = restore(recorded_job, bodies.get(name), secrets)
-        recorded_job = marked_for_plan(recorded_job, jobs.get(name), lineage)
-        tasks[f"drift:{name}"] = Task(job_address(name) + " (as recorded in the state)",
-                                      partial(providers.jobs.plan, recorded_job))
-    return tasks
-
-
-def moved_jobs(state: State | None,
-               jobs: Mapping[str, LiveJob | None]) -> dict[str, Mapping[str, Any]]:
-    """Recorded jobs (by name) whose live JobModifyIndex is not the one the state
-    recorded: someone registered, stopped or edited them outside ncplan."""
-    moved: dict[str, Mapping[str, Any]] = {}
-    for recorded in state.resources if state is not None else ():
-        address = parse_address(recorded.address)
-        live = jobs.get(address.name) if address.kind == "nomad_job" else None
-        if live is not None and recorded.attributes and not recorded.possibly_applied and (
-                live.modify_index != recorded.observed_index):
-            moved[address.name] = recorded.attributes
-    return moved
+def check_parallelism(parallelism: int) -> None:
+    if parallelism < 1:
+        raise NcplanError(f"--parallelism must be at least 1 (got {parallelism})")
 
 
 def refresh(desired: Sequence[DesiredResource], state: State | None, config: Config, *,
             parallelism: int = DEFAULT_PARALLELISM,
-            providers: Providers | None = None, lineage: str = "") -> Refreshed:
+            providers: Providers | None = None, lineage: str = "",
+            parsed: Mapping[str, Mapping[str, Any]] | None = None) -> Refreshed:
     """Read everything the plan of ``desired`` against ``state`` needs (see the module
     docstring); ``providers`` default to those of ``config`` and the environment;
-    ``lineage`` is the ownership mark apply writes (the state's)."""
-    if parallelism < 1:
-        raise NcplanError(f"--parallelism must be at least 1 (got {parallelism})")
+    ``lineage`` is the ownership mark apply writes (the state's). ``parsed``: the raw
+    jobs Nomad already parsed for this run (a plan parses them before lowering, see
+    :mod:`ncplan.orchestration.resolution`); ``None``: parsed here, in the first round."""
+    check_parallelism(parallelism)
     providers = providers or Providers.from_config(config)
-    names = Names.of(desired, state)
+    addresses = [r.typed_address for r in desired]
+    addresses += [r.typed_address for r in state.resources] if state is not None else []
+    context = ReadContext(providers=providers, config=config, desired=desired, state=state,
+                          addresses=addresses,
+                          secrets=config.sensitive_values(), lineage=lineage,
+                          parsed=parsed)
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="refresh") as pool:
-        read = run_tasks(pool, _read_tasks(providers, names, config, desired))
-        parsed = _by_prefix(read, "parse:", dict)
-        jobs: dict[str, LiveJob | None] = _by_prefix(read, "job:", (LiveJob, type(None)))
-        planned = run_tasks(pool, _plan_tasks(providers, desired, state, parsed, jobs,
-                                               config.sensitive_values(), lineage))
-    mesh, catalog = read["mesh"], read["catalog"]
-    assert isinstance(mesh, MeshPolicy) and isinstance(catalog, frozenset)
-    return Refreshed(
-        jobs=jobs,
-        intentions=_by_prefix(read, "intentions:", (LiveIntentions, type(None))),
-        service_defaults=_by_prefix(read, "defaults:", (LiveServiceDefaults, type(None))),
-        parsed_jobs=parsed,
-        plans=_by_prefix(planned, "plan:", NomadJobPlan),
-        drift_plans=_by_prefix(planned, "drift:", NomadJobPlan),
-        catalog_services=catalog,
-        mesh=mesh,
-        acl_tokens=_by_prefix(read, "token:", (LiveToken, type(None))),
-        variables=_by_prefix(read, "variable:", (LiveVariable, type(None))),
-    )
+        keys = {name: read_keys(kind, context.addresses) for name, kind in KINDS.items()}
+        listings = run_tasks(pool, {name: _listing(kind, providers, keys[name])
+                                    for name, kind in KINDS.items() if keys[name]})
+        context = replace(context, listings={name: found for name, found in listings.items()
+                                             if found is not None})
+        return _read(pool, context)
 
 
-def parse_raw_job(providers: Providers, raw: RawJob) -> dict[str, Any]:
-    """The Job JSON of a raw job, parsed by Nomad with its variable values; Nomad's
-    message about a refused job names places in the configuration's files."""
-    try:
-        return providers.jobs.parse(raw.source, raw.variables)
-    except ProviderError as error:
-        if isinstance(error, ProviderUnreachable):
+def _read(pool: ThreadPoolExecutor, context: ReadContext) -> Refreshed:
+    first: list[Round[Any]] = [
+        one for kind in KINDS.values()
+        for one in kind.first_rounds(context, read_keys(kind, context.addresses))]
+    first += mesh_rounds(context.providers)
+    refreshed = run_rounds(pool, first, Refreshed())
+    second = [one for kind in KINDS.values() if kind.second_rounds is not None
+              for one in kind.second_rounds(context, refreshed)]
+    return run_rounds(pool, second, refreshed)
+
+
+def _listing(kind: Kind[Any], providers: Providers,
+             keys: Mapping[str, str]) -> Task[Listing[Any] | None]:
+    """The kind's list request, its errors labelled as its first object's read would be;
+    None when the token may not list (401, 403: ACLs off for tokens, or a policy without
+    list rights): every object is then read one by one, as without a list."""
+    def call() -> Listing[Any] | None:
+        try:
+            return kind.listing(providers)
+        except ProviderError as error:
+            if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
+                return None
             raise
-        names = list(raw.variables)
-        raise type(error)(locate(error.message, raw.file, raw.line, names),
-                          status=error.status, body=locate(error.body, raw.file, raw.line, names),
-                          hint=error.hint) from error
+    return Task(next(iter(keys.values())), call)
 
 
 def parse_partial_jobs(config: Config, *,
@@ -281,10 +186,3 @@ def parse_partial_jobs(config: Config, *,
     except ProviderError:
         return {}
 
-
-def _by_prefix(results: Mapping[str, Any], prefix: str,
-               expect: type[T] | tuple[type, ...]) -> dict[str, T]:
-    found = {key[len(prefix):]: value for key, value in results.items()
-             if key.startswith(prefix)}
-    assert all(isinstance(value, expect) for value in found.values())
-    return found

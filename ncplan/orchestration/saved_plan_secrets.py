@@ -2,7 +2,8 @@
 
 The plan file holds every sensitive value redacted (:mod:`ncplan.planner.redaction`).
 Its configuration digest proves the files and variable values are the ones planned, so
-the configuration lowered again gives the same desired bodies: each change's ``body``,
+the configuration lowered again (with the sidecar identity the plan recorded) gives the
+same desired bodies: each change's ``body``,
 ``after`` and ``before`` take their redacted leaves back from the desired body at the
 same path. A raw ``job`` block planned with a refresh was registered as Nomad's parse
 of it: that parse is made again (the refresh's own path, ``parse_raw_job``) for a job
@@ -12,28 +13,28 @@ saved plan can change; a marker left where the configuration has none is refused
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
-from ncplan.orchestration.refresh import parse_raw_job
+from ncplan.kinds.nomad_job import parse_raw_job
 from ncplan.planner.model import Plan, ResourceChange
 from ncplan.planner.redaction import restore, still_redacted
 from ncplan.providers.clients import Providers
-from ncplan.resources.desired import DesiredResource, lower_config
-
-IDENTITY_KINDS = ("consul_acl_token", "nomad_variable")
+from ncplan.resources.desired import DesiredResource
 
 
-def restored_plan(plan: Plan, config: Config, providers: Providers) -> Plan:
-    """``plan`` with its sensitive values back; raises NcplanError when one cannot be."""
+def restored_plan(plan: Plan, config: Config, lowered: Sequence[DesiredResource],
+                  providers: Providers) -> Plan:
+    """``plan`` with its sensitive values back from ``lowered`` (the configuration lowered
+    as the plan was, with its ``sidecar_identity``); raises NcplanError when one cannot
+    be."""
     secrets = config.sensitive_values()
     if not secrets:
         return plan
-    identity = any(c.kind in IDENTITY_KINDS for c in plan.changes)
-    desired = {r.address: r for r in lower_config(config, identity)}
+    desired = {r.address: r for r in lowered}
     changes = []
     for change in plan.changes:
         resource = desired.get(change.address)

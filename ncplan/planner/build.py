@@ -44,6 +44,7 @@ from ncplan.providers.live import Refreshed
 from ncplan.resources.dependencies import upstreams_of
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.resources.plain import plain
+from ncplan.resources.sidecar_identity import resolve_sidecar_identity
 from ncplan.state.model import ResourceState, State
 
 
@@ -67,6 +68,7 @@ class PlanRequest:
     config_digest: str = ""
     lineage: str = ""
     variables: tuple[PlanVariable, ...] = ()
+    sidecar_identity: bool = False  # resolved: what ``desired`` was lowered with
 
     @property
     def owner(self) -> str:
@@ -77,11 +79,16 @@ class PlanRequest:
 def request_for(config: Config, state: State | None, refreshed: Refreshed | None, *,
                 mode: PlanMode = PlanMode.NORMAL, targets: Sequence[str] = (),
                 config_digest: str = "", sidecar_identity: bool | None = None,
-                lineage: str = "") -> PlanRequest:
-    """The request for ``config``: its lowered resources (``sidecar_identity``: resolved,
-    see :func:`~ncplan.resources.desired.lower_config`), upstreams and secrets."""
-    return PlanRequest(desired=lower_config(config, sidecar_identity), state=state,
-                       refreshed=refreshed,
+                lineage: str = "",
+                desired: tuple[DesiredResource, ...] | None = None) -> PlanRequest:
+    """The request for ``config``: its lowered resources, upstreams and secrets.
+    ``desired`` is the run's one lowering, made with ``sidecar_identity``; without it (a
+    caller without a run) ``config`` is lowered here (``sidecar_identity`` ``None``: as
+    declared, unset meaning off)."""
+    identity = resolve_sidecar_identity(config.defaults.sidecar_identity, None, False) \
+        if sidecar_identity is None else sidecar_identity
+    return PlanRequest(desired=desired if desired is not None else lower_config(config, identity),
+                       state=state, refreshed=refreshed, sidecar_identity=identity,
                        mode=mode, targets=tuple(targets),
                        sensitive_values=config.sensitive_values(),
                        upstreams=upstreams_of(config), config_digest=config_digest,
@@ -148,7 +155,7 @@ def _adopted(change: ResourceChange, how: Adoption | None) -> ResourceChange:
     if how is None:
         return change
     reason = IMPORTED if how is Adoption.IMPORT else RECORDED
-    return replace(change, adoption=how, import_id=object_id(change.address), reason=reason)
+    return replace(change, adoption=how, import_id=object_id(change.typed_address), reason=reason)
 
 
 def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
@@ -159,7 +166,7 @@ def _desired_change(resource: DesiredResource, recorded: ResourceState | None,
             found.changes.append(diff_resource(resource, recorded, None,
                                                request.sensitive_values))
         return
-    owner = owner_of(resource.address, refreshed)
+    owner = owner_of(resource.typed_address, refreshed)
     pending = recorded is not None and recorded.possibly_applied
     if recorded is not None and _create_not_landed(recorded, owner.lineage, request):
         recorded = None  # the mark settles it: whatever is there is not ours
@@ -200,7 +207,7 @@ def _recorded_change(old: ResourceState, request: PlanRequest, found: _Found) ->
     if refreshed is None:
         found.changes.append(delete_change(old, old.observed_index))
         return
-    owner = owner_of(old.address, refreshed)
+    owner = owner_of(old.typed_address, refreshed)
     live = live_view(old, refreshed)
     if live.body is None or _create_not_landed(old, owner.lineage, request):
         found.forgotten.append(old.address)
@@ -309,5 +316,6 @@ def build_plan(request: PlanRequest) -> Plan:
         read_live=refreshed is not None, next_state=next_state,
         forgotten=tuple(sorted(found.forgotten)),
         variables=request.variables, configuration=configured(request.desired, secrets),
+        sidecar_identity=request.sidecar_identity,
     )
 

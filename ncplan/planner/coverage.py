@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ncplan.address import job_address, parse_address
+from ncplan.address import job_address
+from ncplan.kinds import consul_intention, nomad_job
 from ncplan.planner.model import PlanWarning
 from ncplan.providers.live import Refreshed
 from ncplan.resources.desired import DesiredResource
@@ -39,8 +40,8 @@ def known_intentions(desired: Iterable[DesiredResource],
             for source in entry.sources if entry is not None else ():
                 found[(str(source.get("Name")), destination)] = allows(source)
     for resource in desired:
-        if resource.kind == "consul_intention":
-            address = parse_address(resource.address)
+        if resource.kind == consul_intention.NAME:
+            address = resource.typed_address
             found[(address.source, address.destination)] = allows(resource.body)
     return found
 
@@ -75,9 +76,9 @@ def missing_destinations(desired: Iterable[DesiredResource],
                          known: frozenset[str]) -> list[PlanWarning]:
     warnings = []
     for resource in desired:
-        if resource.kind != "consul_intention":
+        if resource.kind != consul_intention.NAME:
             continue
-        destination = parse_address(resource.address).destination
+        destination = resource.typed_address.destination
         if destination != WILDCARD and destination not in known:
             warnings.append(PlanWarning(
                 f"{resource.name}: destination {destination!r} exists nowhere; "
@@ -99,7 +100,7 @@ def coverage_warnings(upstreams: Mapping[str, Sequence[str]],
     intentions = known_intentions(desired, refreshed)
     deny_default = (refreshed is not None and refreshed.mesh.denies_by_default) or (
         intentions.get((WILDCARD, WILDCARD)) is False)
-    known = frozenset(r.name for r in desired if r.kind == "nomad_job") | frozenset(upstreams)
+    known = frozenset(r.name for r in desired if r.kind == nomad_job.NAME) | frozenset(upstreams)
     if refreshed is not None:
         known |= refreshed.catalog_services
     return tuple(uncovered_upstreams(upstreams, intentions, deny_default)

@@ -9,13 +9,10 @@ live values and indexes, the resources deleted outside removed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
-from ncplan.address import parse_address
-from ncplan.planner.diff import differs, live_source
-from ncplan.planner.managed import project
+from ncplan.kinds.base import LiveView as LiveView
+from ncplan.kinds.registry import kind_at
 from ncplan.planner.model import Action, Drift
 from ncplan.planner.redaction import (
     carry,
@@ -28,58 +25,15 @@ from ncplan.planner.redaction import (
     restore,
     secret_item_mask,
 )
-from ncplan.providers.live import (
-    LiveJob,
-    LiveServiceDefaults,
-    LiveToken,
-    LiveVariable,
-    NomadJobPlan,
-    Refreshed,
-)
+from ncplan.providers.live import Refreshed
 from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
 
 
-@dataclass(frozen=True)
-class LiveView:
-    """A recorded resource's live counterpart, reduced to what ncplan manages.
-
-    ``body`` is ``None`` when the object is gone; ``stopped`` for a job stopped outside.
-    """
-
-    body: Mapping[str, Any] | None
-    index: int = 0
-    stopped: bool = False
-
-
 def live_view(recorded: ResourceState, refreshed: Refreshed) -> LiveView:
-    address = parse_address(recorded.address)
-    if address.kind == "consul_intention":
-        entry = refreshed.intentions.get(address.destination)
-        found = live_source(entry, address.source)
-        return LiveView(found, entry.modify_index if entry is not None and found else 0)
-    objects: Mapping[str, LiveJob | LiveServiceDefaults | LiveToken | LiveVariable | None] = {
-        "nomad_job": refreshed.jobs, "consul_acl_token": refreshed.acl_tokens,
-        "nomad_variable": refreshed.variables,
-    }.get(address.kind, refreshed.service_defaults)
-    live = objects.get(address.name)
-    if live is None:
-        return LiveView(None)
-    return LiveView(project(live.body, recorded.attributes), live.modify_index,
-                    isinstance(live, LiveJob) and live.stopped)
-
-
-def _job_drift(recorded: ResourceState, live: LiveView,
-               refreshed: Refreshed) -> tuple[str, NomadJobPlan | None] | None:
-    """``(reason, Nomad's plan of the recorded job)`` when the job changed outside."""
-    if live.stopped:
-        return "stopped outside ncplan", None
-    if live.index == recorded.observed_index:
-        return None
-    plan = refreshed.drift_plans.get(parse_address(recorded.address).name)
-    if plan is not None:
-        return (None if plan.changes_nothing else ("changed outside ncplan", plan))
-    return ("changed outside ncplan", None) if differs(recorded.attributes, live.body) else None
+    """The recorded resource's live counterpart, as its kind reduces it."""
+    kind, address = kind_at(recorded.address)
+    return kind.live_view(address, recorded, refreshed)
 
 
 def drift_of(recorded: ResourceState, refreshed: Refreshed,
@@ -108,22 +62,15 @@ def _drift_of(recorded: ResourceState, refreshed: Refreshed,
     if live.body is not None:
         recorded = replace(recorded, attributes=restore(recorded.attributes, live.body, secrets))
     common = {"address": recorded.address, "kind": recorded.kind,
-              "name": parse_address(recorded.address).name,
+              "name": kind_at(recorded.address)[1].name,
               "before": plain(recorded.attributes)}
     if live.body is None:
         return Drift(action=Action.DELETE, reason="deleted outside ncplan", **common)
-    if recorded.kind == "nomad_job":
-        found = _job_drift(recorded, live, refreshed)
-        if found is None:
-            return None
-        reason, plan = found
-        after = {**live.body, "Stop": True} if live.stopped else live.body
-        return Drift(action=Action.UPDATE, after=after, reason=reason, nomad_plan=plan,
-                     **common)
-    if not differs(recorded.attributes, live.body):
+    found = kind_at(recorded.address)[0].drift(recorded, live, refreshed)
+    if found is None:
         return None
-    return Drift(action=Action.UPDATE, after=live.body, reason="changed outside ncplan",
-                 **common)
+    return Drift(action=Action.UPDATE, after=found.after, reason=found.reason,
+                 nomad_plan=found.nomad_plan, **common)
 
 
 def find_drift(state: State | None, refreshed: Refreshed,

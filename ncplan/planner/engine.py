@@ -21,6 +21,13 @@ delete) through ``StateManager.write`` + ``persist`` (serial up, atomic store) b
 next result is looked at, so a crash loses at most the steps still running, and a second
 apply starts from what the first recorded. The caller holds the lock.
 
+Halt on failure (``ApplyOptions.halt_on_failure``, for ``--rollback-on-failure``): once a
+step fails, no step starts; the running ones finish (rollouts followed to their end) and
+are recorded; the never-started steps are reported skipped (``HALTED``). What restores
+the run's changes is :mod:`ncplan.planner.rollback`'s plan, carried out by this engine
+with ``skip_after_failure`` off: a restore that fails does not hold back the restores
+ordered after it.
+
 Interrupts: the first :class:`KeyboardInterrupt` in the caller's thread (Ctrl-C, and
 SIGTERM as the CLI maps it) or raised by a hook starts nothing new and says so at once
 (``hooks.stopping``); a registered job whose rollout is being followed is recorded as
@@ -53,10 +60,12 @@ from typing import Any, Protocol
 
 from ncplan.config.model import Config
 from ncplan.errors import ApplyError, NcplanError, ProviderUnreachable
+from ncplan.kinds.registry import kind_of
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.hooks import ApplyHooks, NoHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.reconcile import with_possibly_applied
+from ncplan.planner.rollback import RollbackOutcome
 from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.manager import Persister, Writer
@@ -64,6 +73,7 @@ from ncplan.state.model import ResourceState, State
 from ncplan.transport.http import DEFAULT_PARALLELISM
 
 INTERRUPTED = "not started: the apply was interrupted"
+HALTED = "not started: a step failed (rollback on failure)"
 NOT_AWAITED = "rollout not awaited: the apply was interrupted"
 STOP_NOT_AWAITED = "its allocations' stop not awaited: the apply was interrupted"
 POLL_SECONDS = 0.05  # how soon the caller's thread notices an interrupt
@@ -138,6 +148,7 @@ class ApplyResult:
     changed: int = 0
     destroyed: int = 0
     state: State | None = None
+    rollback: RollbackOutcome | None = None  # set when a failure was rolled back
 
     @property
     def ok(self) -> bool:
@@ -151,6 +162,9 @@ class ApplyOptions:
     wait_for_rollout: WaitForRollout | None = None
     wait_for_stop: WaitForStop | None = None
     secrets: frozenset[str] = frozenset()  # redacted from what the engine records itself
+    halt_on_failure: bool = False  # a failed step starts nothing more (--rollback-on-failure)
+    skip_after_failure: bool = True  # False: a step runs after a failed one it needs (a
+    # rollback restores all it can; the order still holds)
 
 
 @dataclass(frozen=True)
@@ -222,6 +236,7 @@ class _Run:
     skipped: dict[str, str] = field(default_factory=dict)  # step key -> reason
     not_awaited: set[str] = field(default_factory=set)  # step keys
     announced: bool = False  # hooks.stopping was called
+    halted: bool = False  # a step failed under halt_on_failure: nothing more starts
     failure: BaseException | None = None  # what stopped the coordinator, if anything
 
 
@@ -322,10 +337,11 @@ class _Engine:
         control = run.control
         while not control.aborted:
             try:
-                if not control.stopping:
+                if not control.stopping and not run.halted:
                     run.ready.extend(sorted(run.sorter.get_ready()))
                     self._start(run)
-                if not run.running and (control.stopping or not run.sorter.is_active()):
+                if not run.running and (control.stopping or run.halted
+                                        or not run.sorter.is_active()):
                     return
                 if not run.running:
                     continue  # skips were marked done: new steps may be ready
@@ -366,7 +382,7 @@ class _Engine:
 
     def _blocker(self, step: Step, run: _Run) -> str | None:
         for need in step.needs:
-            if run.outcomes.get(need):
+            if run.outcomes.get(need) and self.options.skip_after_failure:
                 return f"depends on {_address(need)}, which failed"
             if need in run.skipped:
                 reason = run.skipped[need]
@@ -408,6 +424,7 @@ class _Engine:
             step = run.running[future].step
             first = step.key not in run.outcomes
             run.outcomes[step.key] = end.error
+            run.halted |= end.error is not None and self.options.halt_on_failure
             if end.note == NOT_AWAITED:
                 run.not_awaited.add(step.key)
             if first:
@@ -483,12 +500,12 @@ class _Engine:
     def _waits_for_stop(self, change: ResourceChange) -> bool:
         """Whether a delete waits for the job's allocations to stop (with --wait)."""
         return bool(self.options.wait and self.options.wait_for_stop
-                    and change.kind == "nomad_job")
+                    and kind_of(change.kind).runs_allocations)
 
     def _follows(self, change: ResourceChange, written: Written) -> bool:
         """Whether this write's rollout is followed (a registered job, with --wait)."""
         return bool(self.options.wait and self.options.wait_for_rollout and written.wrote
-                    and change.kind == "nomad_job")
+                    and kind_of(change.kind).runs_allocations)
 
     def _rollout(self, change: ResourceChange, written: Written,
                  control: _Control) -> tuple[str | None, str]:
@@ -516,10 +533,11 @@ class _Engine:
 
     def _result(self, run: _Run) -> ApplyResult:
         steps = run.steps
+        unstarted = INTERRUPTED if run.control.stopping or not run.halted else HALTED
         for key in sorted(steps):
             if key not in run.outcomes and key not in run.skipped:
-                run.skipped[key] = INTERRUPTED
-                self.hooks.skipped(steps[key].change, INTERRUPTED)
+                run.skipped[key] = unstarted
+                self.hooks.skipped(steps[key].change, unstarted)
         ok = [k for k, error in run.outcomes.items() if error is None]
         failed = {k: error for k, error in run.outcomes.items() if error is not None}
         counts = Counter(steps[k].counts_as for k in ok)

@@ -12,38 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ncplan.address import Addressed
 from ncplan.diagnostics import SourceSpan
+from ncplan.kinds.base import Action as Action  # where each kind's diff names it
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
-
-
-class Action(enum.Enum):
-    """What apply will do to one resource. ``read`` is never an action."""
-
-    NOOP = "no-op"
-    CREATE = "create"
-    UPDATE = "update"
-    REPLACE = "replace"  # destroy, then create the replacement
-    DELETE = "delete"
-
-    @property
-    def symbol(self) -> str:
-        return {"no-op": " ", "create": "+", "update": "~", "replace": "-/+",
-                "delete": "-"}[self.value]
-
-    @property
-    def terraform_actions(self) -> list[str]:
-        """``change.actions`` exactly as Terraform's ``show -json`` spells them."""
-        if self is Action.REPLACE:
-            return ["delete", "create"]
-        return [self.value]
-
-    @property
-    def phrase(self) -> str:
-        """The end of Terraform's ``# ADDR ...`` header line."""
-        return {"no-op": "has no changes", "create": "will be created",
-                "update": "will be updated in-place",
-                "replace": "must be replaced", "delete": "will be destroyed"}[self.value]
 
 
 class Adoption(enum.Enum):
@@ -65,7 +38,7 @@ class PlanMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class ResourceChange:
+class ResourceChange(Addressed):
     """One resource's planned change.
 
     ``before`` is the live object as ncplan manages it (or the recorded one without a
@@ -121,7 +94,7 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
-class Drift:
+class Drift(Addressed):
     """A resource whose live object differs from what the state recorded.
 
     ``before`` is the recorded value, ``after`` the live one (``None``: deleted outside
@@ -182,7 +155,9 @@ class Plan:
     ``forgotten`` are recorded addresses whose objects are gone and that the plan does
     not create again: apply (and destroy) drop them from the state and say so.
     ``variables`` and ``configuration`` are what the configuration declared (for the JSON
-    policies read; sensitive variables carry no value).
+    policies read; sensitive variables carry no value). ``sidecar_identity``: whether
+    sidecar identities were on (resolved) when the configuration was lowered for this
+    plan; ``apply`` of the saved plan lowers it the same way.
     """
 
     mode: PlanMode = PlanMode.NORMAL
@@ -200,6 +175,7 @@ class Plan:
     forgotten: tuple[str, ...] = ()
     variables: tuple[PlanVariable, ...] = ()
     configuration: tuple[ConfiguredResource, ...] = ()
+    sidecar_identity: bool = False
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)

@@ -13,46 +13,20 @@ The mark (:mod:`ncplan.resources.ownership`) settles every case a refresh meets:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ncplan.address import job_address, parse_address
+from ncplan.address import Address
 from ncplan.diagnostics import Diagnostic, Severity, SourceSpan
+from ncplan.kinds.base import ABSENT as ABSENT
+from ncplan.kinds.base import Owner as Owner
+from ncplan.kinds.registry import kind_at
 from ncplan.planner.model import Adoption
 from ncplan.providers.live import Refreshed
-from ncplan.resources.ownership import entry_owner, job_owner, source_owner
 
 
-@dataclass(frozen=True)
-class Owner:
-    """A live object's owner: ``exists`` False when there is no such object; ``lineage``
-    ``None`` when it carries no mark."""
-
-    exists: bool
-    lineage: str | None = None
-
-
-ABSENT = Owner(exists=False)
-
-
-def owner_of(address: str, refreshed: Refreshed) -> Owner:
-    """The owner of the live object at ``address`` as the refresh read it."""
-    parsed = parse_address(address)
-    if parsed.kind == "consul_intention":
-        entry = refreshed.intentions.get(parsed.destination)
-        if entry is None or entry.source(parsed.source) is None:
-            return ABSENT
-        return Owner(True, source_owner(entry.body, parsed.source))
-    if parsed.kind == "nomad_job":
-        job = refreshed.jobs.get(parsed.name)
-        return ABSENT if job is None else Owner(True, job_owner(job.body))
-    if parsed.kind == "consul_service_defaults":
-        entry_ = refreshed.service_defaults.get(parsed.name)
-        return ABSENT if entry_ is None else Owner(True, entry_owner(entry_.body))
-    live = (refreshed.acl_tokens if parsed.kind == "consul_acl_token"
-            else refreshed.variables).get(parsed.name)
-    if live is None:
-        return ABSENT
-    return Owner(True, owner_of(job_address(parsed.name), refreshed).lineage)
+def owner_of(address: Address, refreshed: Refreshed) -> Owner:
+    """The owner of the live object at ``address`` as the refresh read it (its kind
+    says where the mark is)."""
+    kind, parsed = kind_at(address)
+    return kind.owner(parsed, refreshed)
 
 
 def adoption(owner: Owner, lineage: str, recorded: bool) -> Adoption | None:
@@ -81,8 +55,8 @@ def foreign_error(address: str, owner: Owner, lineage: str,
         span=source, address=address)
 
 
-def object_id(address: str) -> str:
+def object_id(address: Address) -> str:
     """The ID a user passes to ``ncplan import ADDRESS ID`` (Terraform's
     ``change.importing.id``): an intention's ``SRC:DST`` (the name part of its address,
     ``ALL`` for ``*``), else the name."""
-    return parse_address(address).name
+    return address.name

@@ -2,14 +2,15 @@
 
 JSON holding the changes (before/after, observed indexes, Nomad's plans), the drift,
 warnings, apply order, mode, targets, the state the plan was made against (its lineage
-and serial) and a digest of the configuration. Sensitive values are written redacted
-(:mod:`ncplan.planner.redaction`): every value holding a current secret, and whatever the
-plan's masks mark in what is only shown (a change's ``before``, a drift's two sides,
-Nomad's plans), which may hold a secret of an earlier apply. ``apply`` restores the
-values it writes from the configuration, which the digest proves the same. :func:`read`
-refuses anything that is not a plan file this ncplan wrote, naming the file.
-:func:`stale_reasons` says why a saved plan no longer fits the current state or
-configuration (apply refuses it then).
+and serial), a digest of the configuration and whether sidecar identities were on (apply
+lowers the configuration as the plan did, never guessing it from the plan's kinds).
+Sensitive values are written redacted (:mod:`ncplan.planner.redaction`): every value
+holding a current secret, and whatever the plan's masks mark in what is only shown (a
+change's ``before``, a drift's two sides, Nomad's plans), which may hold a secret of an
+earlier apply. ``apply`` restores the values it writes from the configuration, which the
+digest proves the same. :func:`read` refuses anything that is not a plan file this
+ncplan wrote, naming the file. :func:`stale_reasons` says why a saved plan no longer fits
+the current state or configuration (apply refuses it then).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from ncplan.state.codec import to_json as state_to_json
 from ncplan.state.model import State
 
 #: 2: intention addresses spelt ``consul_intention.SRC:DST`` (1 wrote ``SRC->DST``).
-FORMAT_VERSION = "2"
+#: 3: ``sidecar_identity``, whether the plan was made with sidecar identities on.
+FORMAT_VERSION = "3"
 KIND = "ncplan-plan"
 
 
@@ -134,6 +136,7 @@ def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]
     return {
         "kind": KIND, "format_version": FORMAT_VERSION, "ncplan_version": __version__,
         "mode": plan.mode.value, "refreshed": plan.read_live,
+        "sidecar_identity": plan.sidecar_identity,
         "targets": list(plan.targets), "lineage": plan.lineage, "serial": plan.serial,
         "config_digest": plan.config_digest,
         "apply_order": [list(batch) for batch in plan.apply_order],
@@ -150,6 +153,12 @@ def to_json(plan: Plan, secrets: frozenset[str] = frozenset()) -> dict[str, Any]
     }
 
 
+def _boolean(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{key} is {value!r}, not true or false")
+    return value
+
+
 def from_json(doc: Mapping[str, Any], source: str) -> Plan:
     def state(key: str) -> State | None:
         value = doc[key]
@@ -157,6 +166,7 @@ def from_json(doc: Mapping[str, Any], source: str) -> Plan:
 
     return Plan(
         mode=PlanMode(doc["mode"]), read_live=doc["refreshed"],
+        sidecar_identity=_boolean(doc["sidecar_identity"], "sidecar_identity"),
         targets=tuple(doc["targets"]), lineage=doc["lineage"], serial=doc["serial"],
         config_digest=doc["config_digest"],
         apply_order=tuple(tuple(batch) for batch in doc["apply_order"]),

@@ -31,22 +31,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ncplan.planner.managed import item_name
+from ncplan.kinds.managed import item_name
+from ncplan.kinds.registry import KINDS
+from ncplan.kinds.secrets import MARKER as MARKER
+from ncplan.kinds.secrets import holds_secret as holds_secret
+from ncplan.kinds.secrets import restore as restore
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
 
-MARKER = "(sensitive value)"
-
 #: A mask: ``True`` (all of the value), ``False`` (none of it), or a dict/list mirroring it.
 Mask = Any
-
-
-def holds_secret(leaf: Any, secrets: frozenset[str]) -> bool:
-    """The rule: whether a leaf's text contains one of ``secrets``."""
-    if leaf is None or isinstance(leaf, bool | Mapping | list | tuple):
-        return False
-    text = leaf if isinstance(leaf, str) else str(leaf)
-    return any(secret and secret in text for secret in secrets)
 
 
 def mask_where(value: Any, marked: Callable[[Any], bool]) -> Mask:
@@ -238,26 +232,13 @@ def hidden_nomad_plan(plan: NomadJobPlan | None, mask: Mask) -> NomadJobPlan | N
 
 
 def secret_item_mask(kind: str, value: Any) -> Mask:
-    """The mask of the values a resource kind always holds secret: every item of a
-    sidecar identity's variable (whatever the configuration's variables say)."""
-    if kind != "nomad_variable" or not isinstance(value, Mapping):
+    """The mask of the values a resource kind always holds secret: every item of a kind
+    whose items are secrets (a sidecar identity's variable), whatever the configuration's
+    variables say."""
+    known = KINDS.get(kind)
+    if known is None or not known.secret_items or not isinstance(value, Mapping):
         return False
     items = value.get("Items")
     if not isinstance(items, Mapping) or not items:
         return False
     return {"Items": {str(key): True for key in items}}
-
-
-def restore(recorded: Any, desired: Any, secrets: frozenset[str]) -> Any:
-    """``recorded`` with each :data:`MARKER` leaf taken from ``desired`` at the same path
-    when that holds a secret; everything else as recorded."""
-    if recorded == MARKER:
-        return desired if holds_secret(desired, secrets) else recorded
-    if isinstance(recorded, Mapping):
-        other = desired if isinstance(desired, Mapping) else {}
-        return {key: restore(item, other.get(key), secrets) for key, item in recorded.items()}
-    if isinstance(recorded, list | tuple):
-        others = list(desired) if isinstance(desired, list | tuple) else []
-        return [restore(item, others[i] if i < len(others) else None, secrets)
-                for i, item in enumerate(recorded)]
-    return recorded

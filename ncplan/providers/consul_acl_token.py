@@ -24,7 +24,7 @@ from ncplan.address import token_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import conflict, consul_client
 from ncplan.providers.live import LiveToken
-from ncplan.providers.secret_decoding import digest, index_of, secret_json
+from ncplan.providers.secret_decoding import digest, index_of, secret_json, secret_json_list
 from ncplan.resources.sidecar_identity import token_accessor_id
 from ncplan.transport.consul import ConsulHttpSettings
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
@@ -60,6 +60,21 @@ class ConsulAclTokens:
         """Service ``name``'s token, or None when Consul has no token of its AccessorID."""
         payload = self._payload(name)
         return None if payload is None else parse_token(name, payload)
+
+    def list_indexes(self) -> dict[str, int]:
+        """Every sidecar identity token, by service name, with its ModifyIndex: one
+        ``GET /v1/acl/tokens``, keeping the tokens whose AccessorID is the one ncplan
+        derives from their service identity's name."""
+        path = "/v1/acl/tokens"
+        with refusals_at("Consul ACL tokens"):
+            answer = self.client.call("GET", path)
+        found: dict[str, int] = {}
+        for token in secret_json_list(answer.text, f"Consul GET {path}"):
+            for identity in token.get("ServiceIdentities") or ():
+                name = identity.get("ServiceName") if isinstance(identity, Mapping) else None
+                if isinstance(name, str) and token.get("AccessorID") == token_accessor_id(name):
+                    found[name] = index_of(token, f"{token_address(name)}: Consul GET {path}")
+        return found
 
     def secret(self, name: str) -> str:
         """The token's SecretID (only for writing it into its variable: never log it)."""

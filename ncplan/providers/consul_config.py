@@ -16,6 +16,9 @@ Consul 1.14 facts this module is built on (recorded in tests/unit/providers/reco
 * ``DELETE /v1/config/KIND/NAME?cas=N`` answers ``true`` or ``false``; ``true`` for an
   entry that does not exist, whatever ``cas`` says.
 * Neither write answers the new ModifyIndex: it is read back after the write.
+* ``GET /v1/discovery-chain/SERVICE`` answers the chain Consul compiles from every entry
+  (``Chain.Nodes``: routers, splitters with each split's ``Weight`` and ``NextNode``,
+  resolvers with their ``Target`` such as ``v1.api.default.default.dc1``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,24 @@ def entry_index(kind: str, name: str, payload: Mapping[str, Any]) -> int:
     return index
 
 
+def chain_path(service: str) -> str:
+    return f"/v1/discovery-chain/{quote(service, safe='')}"
+
+
+def split_weights(chain: Mapping[str, Any]) -> dict[str, float]:
+    """Target -> weight of every split in a compiled chain (``GET /v1/discovery-chain``),
+    summed per target across splitters; empty when the chain splits nothing."""
+    nodes = chain.get("Chain", {}).get("Nodes", {}) or {}
+    weights: dict[str, float] = {}
+    splitters = [node for node in nodes.values() if node.get("Type") == "splitter"]
+    for node in splitters:
+        for split in node.get("Splits") or ():
+            target = nodes.get(split.get("NextNode"), {}).get("Resolver", {}).get("Target")
+            if isinstance(target, str):
+                weights[target] = weights.get(target, 0.0) + float(split.get("Weight", 0))
+    return weights
+
+
 def conflict(address: str, expected: int, now: int | None) -> CheckAndSetConflict:
     """The error for a lost check-and-set: what the plan saw, what is there now."""
     if expected == 0:
@@ -81,6 +102,24 @@ class ConfigEntries:
         if answer.status == 404:
             return None
         return answer.json(dict)
+
+    def list_entries(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Every entry of ``kind`` as Consul returns it, by name: one
+        ``GET /v1/config/:kind`` (filtered by what the token may read)."""
+        path = f"/v1/config/{kind}"
+        found: dict[str, dict[str, Any]] = {}
+        answer = self.client.call("GET", path)
+        entries = [] if answer.text.strip() == "null" else answer.json(list)
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):
+                raise ProviderError(f"Consul GET {path} answered an entry without a Name")
+            found[entry["Name"]] = entry
+        return found
+
+    def list_indexes(self, kind: str) -> dict[str, int]:
+        """Every entry of ``kind``, by name, with its ModifyIndex (one list request)."""
+        return {name: entry_index(kind, name, entry)
+                for name, entry in self.list_entries(kind).items()}
 
     def index(self, kind: str, name: str) -> int | None:
         """The entry's ModifyIndex now, ``None`` when it does not exist."""
@@ -107,6 +146,10 @@ class ConfigEntries:
             raise ProviderError(f"{address}: Consul accepted the write but the entry is gone "
                                 "on the read that followed (deleted meanwhile?)")
         return index
+
+    def discovery_chain(self, service: str) -> dict[str, Any]:
+        """The discovery chain Consul compiles for ``service`` from every entry."""
+        return self.client.call("GET", chain_path(service)).json(dict)
 
     def delete(self, kind: str, name: str, cas: int) -> bool:
         """``DELETE ...?cas=``: ``False`` when the check-and-set lost."""

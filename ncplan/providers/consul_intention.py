@@ -157,6 +157,15 @@ class ConsulIntentions:
         payload = self.entries.get(KIND, destination)
         return None if payload is None else parse_intentions(destination, payload)
 
+    def list_indexes(self) -> dict[str, int]:
+        """Every destination's entry, with its ModifyIndex (one list request)."""
+        return self.entries.list_indexes(KIND)
+
+    def read_every(self) -> dict[str, LiveIntentions]:
+        """Every destination's entry, every source included (one list request)."""
+        return {name: parse_intentions(name, payload)
+                for name, payload in self.entries.list_entries(KIND).items()}
+
     def upsert_source(self, destination: str, source_body: Mapping[str, Any],
                       cas_index: int, *, owner: str = "") -> int:
         """Put ``source_body`` (a ``Sources[]`` entry) into the destination's entry, keeping

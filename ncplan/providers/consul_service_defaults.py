@@ -54,6 +54,15 @@ class ConsulServiceDefaults:
         payload = self.entries.get(KIND, name)
         return None if payload is None else parse_service_defaults(name, payload)
 
+    def list_indexes(self) -> dict[str, int]:
+        """Every service-defaults entry, by name, with its ModifyIndex (one list request)."""
+        return self.entries.list_indexes(KIND)
+
+    def read_every(self) -> dict[str, LiveServiceDefaults]:
+        """Every service-defaults entry, by name (one list request)."""
+        return {name: parse_service_defaults(name, payload)
+                for name, payload in self.entries.list_entries(KIND).items()}
+
     def write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the entry; returns its new ModifyIndex."""
         address = service_defaults_address(name)

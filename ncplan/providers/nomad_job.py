@@ -64,6 +64,12 @@ class NomadJobs:
             return None
         return nomad_job_decoding.live_job(answer.json(dict), f"Nomad GET {path}")
 
+    def list_indexes(self) -> dict[str, int]:
+        """Every job of the namespace, by ID, with its JobModifyIndex: one ``GET /v1/jobs``."""
+        path = "/v1/jobs"
+        stubs = self.http.call("GET", path).json(list)
+        return nomad_job_decoding.job_indexes(stubs, f"Nomad GET {path}")
+
     def parse(self, hcl_text: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A jobspec -> its canonical Job JSON; bad HCL raises with Nomad's own message."""
         path = "/v1/jobs/parse"

@@ -8,7 +8,7 @@ located :class:`ProviderError`, never a ``KeyError``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ncplan.errors import ProviderError
@@ -31,6 +31,15 @@ def live_job(body: Mapping[str, Any], where: str) -> LiveJob:
         stopped=bool(body.get("Stop")),
         status=str(body.get("Status") or ""),
     )
+
+
+def job_indexes(stubs: Sequence[Any], where: str) -> dict[str, int]:
+    """``GET /v1/jobs``'s job stubs -> JobModifyIndex by job ID."""
+    found: dict[str, int] = {}
+    for stub in stubs:
+        job = _as_mapping(stub, where)
+        found[required_text(job, "ID", where)] = required_int(job, "JobModifyIndex", where)
+    return found
 
 
 def parsed_job(body: Mapping[str, Any], where: str) -> dict[str, Any]:

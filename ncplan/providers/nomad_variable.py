@@ -16,7 +16,7 @@ from ncplan.address import variable_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import conflict
 from ncplan.providers.live import LiveVariable
-from ncplan.providers.secret_decoding import digest, index_of, secret_json
+from ncplan.providers.secret_decoding import digest, index_of, secret_json, secret_json_list
 from ncplan.resources.sidecar_identity import variable_path
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Answer, RetryPolicy, refusals_at
 from ncplan.transport.nomad import NomadHttpSettings
@@ -56,6 +56,19 @@ class NomadVariables:
         if answer.status == 404:
             return None
         return parse_variable(name, self._json(answer, name))
+
+    def list_indexes(self) -> dict[str, int]:
+        """Every variable ``nomad/jobs/NAME``, by NAME, with its ModifyIndex: one
+        ``GET /v1/vars?prefix=nomad/jobs/`` (metadata only: no item is listed)."""
+        path, prefix = "/v1/vars", variable_path("")
+        with refusals_at("Nomad variables"):
+            answer = self.http.call("GET", path, params={"prefix": prefix})
+        found: dict[str, int] = {}
+        for variable in secret_json_list(answer.text, f"Nomad GET {path}"):
+            name = str(variable.get("Path", "")).removeprefix(prefix)
+            if name and "/" not in name and variable.get("Path") == variable_path(name):
+                found[name] = index_of(variable, f"{variable_address(name)}: Nomad GET {path}")
+        return found
 
     def write(self, name: str, items: Mapping[str, str], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the variable's items; its new ModifyIndex."""

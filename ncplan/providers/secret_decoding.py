@@ -35,6 +35,21 @@ def secret_json(text: str, where: str) -> dict[str, Any]:
     return value
 
 
+def secret_json_list(text: str, where: str) -> list[dict[str, Any]]:
+    """``text`` as a JSON list of objects (``null``: none); a ProviderError naming
+    ``where`` and never the body."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProviderError(f"{where}: the answer is not JSON ({error.msg}; its body is "
+                            "not shown: it may hold a secret)") from None
+    items = [] if value is None else value
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ProviderError(f"{where}: the answer is {value_kind(value)}, expected a list "
+                            "of objects (its body is not shown: it may hold a secret)")
+    return items
+
+
 def index_of(payload: Mapping[str, Any], where: str) -> int:
     """The payload's ``ModifyIndex``, an int, or a ProviderError naming ``where``."""
     index = payload.get("ModifyIndex")

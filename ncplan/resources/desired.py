@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ncplan.address import (
+    Addressed,
     ResourceKind,
     intention_address,
     intention_name,
     job_address,
-    parse_address,
     service_defaults_address,
     token_address,
     variable_address,
@@ -47,7 +47,7 @@ KIND_ORDER: tuple[ResourceKind, ...] = (
 
 
 @dataclass(frozen=True)
-class DesiredResource:
+class DesiredResource(Addressed):
     """One object ncplan wants to exist. ``body`` is never mutated after lowering."""
 
     address: str
@@ -61,7 +61,7 @@ class DesiredResource:
     @property
     def job_name(self) -> str | None:
         """The Nomad job or Consul service this resource belongs to (an intention's DST)."""
-        return parse_address(self.address).job_name
+        return self.typed_address.job_name
 
 
 def service_defaults_body(service: Service) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def consul_config_entries(resources: Sequence[DesiredResource]) -> list[dict[str
     by_destination: dict[str, list[dict[str, Any]]] = {}
     for resource in resources:
         if resource.kind == "consul_intention":
-            destination = parse_address(resource.address).destination
+            destination = resource.typed_address.destination
             by_destination.setdefault(destination, []).append(plain(resource.body))
     for destination in sorted(by_destination):
         sources = sorted(by_destination[destination], key=lambda s: str(s["Name"]))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ncplan import __version__
+from ncplan.address import Addressed
 
 #: The format version this ncplan writes. Older versions are upgraded on read
 #: (see :mod:`ncplan.state.migrations`); newer ones are refused.
@@ -19,7 +20,7 @@ CURRENT_VERSION = 3
 
 
 @dataclass(frozen=True)
-class ResourceState:
+class ResourceState(Addressed):
     """One applied resource.
 
     ``observed_index`` is the live index ncplan saw after writing it (Nomad's

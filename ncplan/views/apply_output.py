@@ -22,6 +22,7 @@ from rich.markup import escape
 from ncplan.planner.engine import ApplyResult
 from ncplan.planner.hooks import ApplyHooks
 from ncplan.planner.model import Adoption, Plan
+from ncplan.planner.rollback import RollbackPlan
 from ncplan.views import plan_human
 from ncplan.views.apply_progress import (
     HumanApplyView,
@@ -59,6 +60,10 @@ class ApplyUi(Protocol):
         """Recorded objects found already gone: dropped from the state."""
         ...
 
+    def rolling_back(self, restoring: RollbackPlan) -> None:
+        """A step failed under --rollback-on-failure: what will be restored, what left."""
+        ...
+
     def finished(self, result: ApplyResult, destroy: bool) -> None: ...
 
     def close(self) -> None: ...
@@ -72,6 +77,55 @@ def _problem_lines(result: ApplyResult) -> list[str]:
               for p in result.failed]  # provider errors often name the address already
     lines += [f"Skipped: {p.address}: {p.reason}" for p in result.skipped]
     return lines
+
+
+ROLLING_BACK = ("A step failed: rolling back what this apply changed, to the state "
+                "recorded before it.")
+
+
+def rolling_back_lines(restoring: RollbackPlan) -> list[str]:
+    """What a rollback is about to do, said before its first step."""
+    lines = [ROLLING_BACK]
+    if restoring.changes:
+        lines.append("  To restore: " + ", ".join(c.address for c in restoring.changes))
+    else:
+        lines.append("  Nothing this apply wrote needs restoring.")
+    lines += [f"  Left as it is: {n.address}: {n.reason}" for n in restoring.left]
+    return lines
+
+
+def rollback_summary(result: ApplyResult) -> list[str]:
+    """The end of a rolled-back apply: what failed, what was rolled back, what was not."""
+    rollback = result.rollback
+    if rollback is None:
+        return []
+    failed = [f"Failed: {p.address}: {p.reason.removeprefix(f'{p.address}: ')}"
+              for p in result.failed]
+    skipped = [f"Skipped: {p.address}: {p.reason}" for p in result.skipped]
+    done = ["Rolled back: " + (", ".join(rollback.restored) or "nothing")]
+    left = [f"Not rolled back: {n.address}: {_unaddressed(n.reason, n.address)}"
+            for n in rollback.not_restored]
+    return failed + skipped + done + left
+
+
+def _unaddressed(reason: str, address: str) -> str:
+    """A provider's reason without the address it starts with (the line names it)."""
+    for prefix in (f"{address}: ", f"{address} "):
+        if reason.startswith(prefix):
+            return reason.removeprefix(prefix)
+    return reason
+
+
+def _rollback_headline(result: ApplyResult, destroy: bool) -> str:
+    rollback = result.rollback
+    assert rollback is not None
+    what = "Destroy" if destroy else "Apply"
+    if rollback.complete:
+        how = f"rolled back ({len(rollback.restored)} restored)"
+    else:
+        how = (f"the rollback is incomplete ({len(rollback.restored)} restored, "
+               f"{len(rollback.not_restored)} not)")
+    return f"{what} failed ({len(result.failed)} failed, {len(result.skipped)} skipped); {how}."
 
 
 class HumanApplyUi:
@@ -108,9 +162,24 @@ class HumanApplyUi:
         for address in addresses:
             _say(self.out, forgotten_line(address))
 
+    def rolling_back(self, restoring: RollbackPlan) -> None:
+        self._view.close()
+        self.out.print()
+        for line in rolling_back_lines(restoring):
+            _say(self.out, line)
+
     def finished(self, result: ApplyResult, destroy: bool) -> None:
         self._view.close()
         self.out.print()
+        if result.rollback is not None:
+            if result.interrupted:
+                _say(self.err, "Interrupted during the rollback: the running restores "
+                               "finished and were recorded; nothing else was started.")
+            else:
+                self.err.print(f"[bold red]Error:[/] {escape(_rollback_headline(result, destroy))}")
+            for line in rollback_summary(result):
+                self.err.print(f"  {escape(line)}")
+            return
         if result.interrupted:
             _say(self.err, "Interrupted: the running requests finished and were recorded "
                            "in the state; nothing else was started.")
@@ -170,7 +239,23 @@ class JsonApplyUi:
             self._view.emit("state_forgotten", forgotten_line(address),
                             resource={"addr": address})
 
+    def rolling_back(self, restoring: RollbackPlan) -> None:
+        self._view.emit("rollback_start", ROLLING_BACK, level="warn", rollback={
+            "restore": [c.address for c in restoring.changes],
+            "left": [{"addr": n.address, "reason": n.reason} for n in restoring.left]})
+
     def finished(self, result: ApplyResult, destroy: bool) -> None:
+        if result.rollback is not None:
+            rollback = result.rollback
+            self._view.emit(
+                "rollback_summary", _rollback_headline(result, destroy), level="error",
+                rollback={"failed": [{"addr": p.address, "reason": p.reason}
+                                     for p in result.failed],
+                          "rolled_back": list(rollback.restored),
+                          "not_rolled_back": [{"addr": n.address, "reason": n.reason}
+                                              for n in rollback.not_restored],
+                          "complete": rollback.complete,
+                          "interrupted": rollback.interrupted})
         self._view.change_summary(result.added, result.changed, result.destroyed,
                                   destroy=destroy)
 

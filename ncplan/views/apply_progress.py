@@ -30,6 +30,7 @@ from rich.text import Text
 
 from ncplan.planner.hooks import ResourceOutcome
 from ncplan.planner.model import Action, ResourceChange
+from ncplan.planner.rollback import ROLLBACK_REASON
 from ncplan.providers.live import DeploymentProgress
 
 _START = {Action.CREATE: "Creating", Action.UPDATE: "Modifying", Action.DELETE: "Destroying",
@@ -58,15 +59,21 @@ def elapsed(seconds: float) -> str:
     return f"{minutes}m{secs}s" if minutes else f"{secs}s"
 
 
+def _who(change: ResourceChange) -> str:
+    """The address, and ``: Rollback`` for a step restoring what a failed apply changed."""
+    return f"{change.address}: Rollback" if change.reason == ROLLBACK_REASON \
+        else change.address
+
+
 def start_message(change: ResourceChange) -> str:
-    return f"{change.address}: {_START[change.action]}..."
+    return f"{_who(change)}: {_START[change.action]}..."
 
 
 def complete_message(change: ResourceChange, outcome: ResourceOutcome) -> str:
     ident = f" [index={outcome.index}]" if outcome.index and change.action is not \
         Action.DELETE else ""
     note = f"; {outcome.note}" if outcome.note else ""
-    return (f"{change.address}: {_DONE[change.action]} complete after "
+    return (f"{_who(change)}: {_DONE[change.action]} complete after "
             f"{elapsed(outcome.seconds)}{ident}{note}")
 
 
@@ -87,7 +94,7 @@ def stopping_lines(running: tuple[str, ...], not_awaited: tuple[str, ...],
 
 
 def errored_message(change: ResourceChange, outcome: ResourceOutcome) -> str:
-    return (f"{change.address}: {_DONE[change.action]} errored after "
+    return (f"{_who(change)}: {_DONE[change.action]} errored after "
             f"{elapsed(outcome.seconds)}")
 
 
@@ -145,7 +152,7 @@ class HumanApplyView:
 
     def skipped(self, change: ResourceChange, reason: str) -> None:
         with self._lock:
-            self._line(f"{change.address}: Skipped: {reason}")
+            self._line(f"{_who(change)}: Skipped: {reason}")
 
     def stopping(self, running: tuple[str, ...], not_awaited: tuple[str, ...],
                  stops: tuple[str, ...] = ()) -> None:
@@ -317,7 +324,7 @@ def change_summary_event(add: int, change: int, remove: int, *, destroy: bool = 
 
 
 def resource_hook(change: ResourceChange, **fields: Any) -> dict[str, Any]:
-    resource_type, _, name = change.address.partition(".")
+    resource_type, name = change.typed_address.kind, change.typed_address.name
     resource = {"addr": change.address, "module": "", "resource": change.address,
                 "implied_provider": _PROVIDER.get(resource_type.split("_")[0], ""),
                 "resource_type": resource_type, "resource_name": name,

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ncplan.planner.managed import NAME_KEYS, item_name
+from ncplan.kinds.managed import NAME_KEYS, item_name
 from ncplan.planner.redaction import MARKER as SENSITIVE
 from ncplan.views.hcl import hcl_key
 

@@ -122,8 +122,8 @@ def prior_state(state: State | None) -> dict[str, Any] | None:
         return None
     resources = []
     for resource in state.resources:
-        kind, _, name = resource.address.partition(".")
-        entry = _resource(resource.address, kind, name)
+        typed = resource.typed_address
+        entry = _resource(resource.address, typed.kind, typed.name)
         values = _plain(resource.attributes)
         entry.update({"schema_version": 0, "values": values,
                       "sensitive_values": _sensitive(values, marker_mask(values)),

@@ -25,10 +25,13 @@ from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.engine import ApplyOptions, ApplyResult, Problem, apply_plan
 from ncplan.planner.model import Action, Plan, ResourceChange
+from ncplan.providers.clients import Providers
+from ncplan.providers.consul_acl_token import ConsulAclTokens
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.live import Refreshed
 from ncplan.providers.nomad_job import NomadJobs
+from ncplan.providers.nomad_variable import NomadVariables
 from ncplan.resources.desired import DesiredResource, lower_config
 from ncplan.state.backends.local import open_local
 from ncplan.state.manager import StateManager
@@ -51,9 +54,16 @@ class World:
     web: str
     manager: StateManager
 
+    def providers(self) -> Providers:
+        """The world's providers, and the sidecar identity kinds' on the same agents."""
+        nomad = NomadHttpSettings.resolve(NomadSettings(address=self.agents.nomad_addr), env={})
+        consul = ConsulHttpSettings(address=self.agents.consul_addr)
+        return Providers(self.jobs, self.intentions, self.defaults, ConsulAclTokens(consul),
+                         NomadVariables(nomad))
+
     def apply(self, changes: tuple[ResourceChange, ...], state: State) -> ApplyResult:
         return apply_plan(Plan(changes=changes), state, self.manager,
-                          executors(self.jobs, self.intentions, self.defaults),
+                          executors(self.providers()),
                           options=NO_WAIT)
 
 
@@ -312,7 +322,7 @@ def test_a_failed_rollout_fails_the_job_skips_its_dependents_and_records_it(
     options = ApplyOptions(wait=True, wait_for_rollout=RolloutWaiter(nomad, timeout=120))
 
     result = apply_plan(Plan(changes=changes), State.new(), world.manager,
-                        executors(world.jobs, world.intentions, world.defaults),
+                        executors(world.providers()),
                         options=options)
 
     (failed,) = result.failed
@@ -343,7 +353,7 @@ def test_the_planners_plan_applies_and_a_re_plan_shows_no_changes(
     assert {c.action for c in plan.changes} == {Action.CREATE}
 
     result = apply_plan(plan, State.new(), world.manager,
-                        executors(world.jobs, world.intentions, world.defaults),
+                        executors(world.providers()),
                         options=NO_WAIT, config=config)
 
     assert result.ok and result.added == 3, (result.failed, result.skipped)
@@ -361,6 +371,6 @@ def test_a_new_source_in_an_entry_with_a_foreign_source_applies(
     assert foreign.json() is True
     plan = build_plan(request_for(config, None, refresh(world, config)))
     result = apply_plan(plan, State.new(), world.manager,
-                        executors(world.jobs, world.intentions, world.defaults),
+                        executors(world.providers()),
                         options=NO_WAIT)
     assert result.ok, result.failed

@@ -176,3 +176,17 @@ def test_stdin_cannot_be_mixed_with_paths(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["fmt", "-", str(tmp_path)]) == 1
     assert "standard input" in capsys.readouterr().err
+
+
+DOCS_ENTRIES = Path(__file__).resolve().parents[2] / "data" / "consul-entries"
+
+
+def test_an_hcl1_entry_file_is_left_as_written_and_a_broken_one_is_an_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    router = (DOCS_ENTRIES / "web-router.consul.hcl").read_text()
+    (tmp_path / "web-router.consul.hcl").write_text(router)
+    assert run(["fmt", "-check", str(tmp_path)]) == 0
+    assert (tmp_path / "web-router.consul.hcl").read_text() == router
+    (tmp_path / "web-router.consul.hcl").write_text(router.replace("Service =", "Service = ="))
+    assert run(["fmt", "-check", str(tmp_path)]) == 1
+    assert "syntax error" in capsys.readouterr().err

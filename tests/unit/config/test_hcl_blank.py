@@ -19,8 +19,10 @@ from ncplan.config.hcl import parse_hcl
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = Path(os.environ.get("NCPLAN_SHARED_DIR", ROOT.parent / "shared"))
-FILES = sorted({*ROOT.glob("examples/**/*.hcl"), *ROOT.glob("tests/**/*.hcl"),
-                *SHARED.glob("real-jobs/**/*.hcl"), *SHARED.glob("real-jobs/**/*.nomad")})
+FILES = sorted(p for p in {*ROOT.glob("examples/**/*.hcl"), *ROOT.glob("tests/**/*.hcl"),
+                            *SHARED.glob("real-jobs/**/*.hcl"),
+                            *SHARED.glob("real-jobs/**/*.nomad")}
+               if not p.name.endswith(".consul.hcl"))  # HCL 1: see config/entry_syntax.py
 NEWLINE, BACKSLASH = "\n", "\\"
 SNIPPETS = [
     'a = "plain text, with: punctuation; and {braces} and # and // and /* */"\n',

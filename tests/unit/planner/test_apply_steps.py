@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apply_doubles import change
 
-from ncplan.orchestration.executors import _EntryIndexes
+from ncplan.kinds.consul_intention import EntryIndexes
 from ncplan.planner.model import Action
 from ncplan.planner.steps import StepKind, plan_steps, step_batches
 
@@ -42,7 +42,7 @@ def test_no_ops_have_no_step_and_dependencies_outside_the_plan_are_ignored() -> 
 def test_entry_indexes_follow_our_own_writes() -> None:
     """Two intentions toward db planned at index 10: the second checks against the
     index the first write left, not against 10."""
-    indexes = _EntryIndexes()
+    indexes = EntryIndexes()
     assert indexes.current("db", 10) == 10
     indexes.record("db", 10, 12)
     assert indexes.current("db", 10) == 12

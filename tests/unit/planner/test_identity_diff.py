@@ -12,9 +12,10 @@ from pathlib import Path
 from rich.console import Console
 
 from ncplan.config.model import Config, Service, Task
+from ncplan.kinds.nomad_variable import NEW_TOKEN
 from ncplan.planner import planfile
 from ncplan.planner.build import PlanRequest, build_plan
-from ncplan.planner.diff import DELETED, NEW_TOKEN, diff_resource
+from ncplan.planner.diff import DELETED, diff_resource
 from ncplan.planner.model import Action, Plan
 from ncplan.providers.consul_acl_token import parse_token
 from ncplan.providers.live import LiveToken, LiveVariable, Refreshed

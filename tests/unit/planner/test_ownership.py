@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from planner_helpers import live_intentions, live_job, nomad_plan, recorded, resource, state_of
 
+from ncplan.address import parse_address
 from ncplan.errors import ConfigError
 from ncplan.planner.build import PlanRequest, build_plan
 from ncplan.planner.model import Action, Adoption, PlanMode
@@ -71,10 +72,11 @@ def test_intention_marks_list_the_sources_each_lineage_owns() -> None:
 def test_owner_of_a_token_is_the_owner_of_its_job() -> None:
     token = LiveToken(name="web", body={}, modify_index=3)
     refreshed = Refreshed(jobs={"web": _job(THEIRS)}, acl_tokens={"web": token})
-    assert owner_of("consul_acl_token.web", refreshed) == Owner(True, THEIRS)
+    address = parse_address("consul_acl_token.web")
+    assert owner_of(address, refreshed) == Owner(True, THEIRS)
     alone = Refreshed(jobs={"web": None}, acl_tokens={"web": token})
-    assert owner_of("consul_acl_token.web", alone) == Owner(True, None)
-    assert owner_of("consul_acl_token.web", Refreshed(acl_tokens={"web": None})).exists is False
+    assert owner_of(address, alone) == Owner(True, None)
+    assert owner_of(address, Refreshed(acl_tokens={"web": None})).exists is False
 
 
 def test_owner_of_an_intention_source_comes_from_its_entry() -> None:
@@ -82,10 +84,10 @@ def test_owner_of_an_intention_source_comes_from_its_entry() -> None:
     source = live.sources[0]["Name"]
     marked = LiveIntentions(live.destination, with_sources_mark(live.body, OURS, [source]),
                             live.modify_index)
-    address = f"consul_intention.{source}:db"
+    address = parse_address(f"consul_intention.{source}:db")
     assert owner_of(address, Refreshed(intentions={"db": marked})) == Owner(True, OURS)
     assert owner_of(address, Refreshed(intentions={"db": live})) == Owner(True, None)
-    assert owner_of("consul_intention.other:db",
+    assert owner_of(parse_address("consul_intention.other:db"),
                     Refreshed(intentions={"db": marked})).exists is False
 
 

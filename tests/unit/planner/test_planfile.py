@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def test_refresh_only_plan_round_trips_with_the_state_to_write(tmp_path: Path) -
     ("{not json", "not a plan file: invalid JSON"),
     ('{"version": 2, "resources": []}', "not a plan file"),
     ('{"kind": "ncplan-plan", "format_version": "99"}', "format version '99'"),
-    ('{"kind": "ncplan-plan", "format_version": "2", "mode": "normal"}', "damaged plan file"),
+    ('{"kind": "ncplan-plan", "format_version": "2", "mode": "normal"}',
+     "plan file format version '2', this ncplan reads version 3"),
+    ('{"kind": "ncplan-plan", "format_version": "3", "mode": "normal"}', "damaged plan file"),
     ('{"kind": "ncplan-plan", "serial": ' + "9" * 5000 + "}",
      "not a plan file: Exceeds the limit (4300 digits)"),
     ("[" * 100_000 + "]" * 100_000, "not a plan file: nested too deeply to read"),
@@ -89,6 +92,24 @@ def test_what_is_not_a_plan_file_is_refused_naming_the_file(tmp_path: Path, text
         planfile.read(path)
     assert str(path) in caught.value.message
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize("identity", [True, False])
+def test_the_sidecar_identity_the_plan_was_made_with_is_saved(identity: bool) -> None:
+    plan = replace(build_plan(PlanRequest(desired=(WEB,))), sidecar_identity=identity)
+    text = planfile.encode(plan)
+    assert json.loads(text)["sidecar_identity"] is identity
+    assert planfile.decode(text, "x").sidecar_identity is identity
+
+
+def test_a_plan_file_without_a_true_or_false_sidecar_identity_is_damaged() -> None:
+    document = json.loads(planfile.encode(build_plan(PlanRequest(desired=(WEB,)))))
+    for value in (None, "true", 1):
+        with pytest.raises(NcplanError, match=r"damaged plan file.*sidecar_identity"):
+            planfile.decode(json.dumps({**document, "sidecar_identity": value}), "x")
+    del document["sidecar_identity"]
+    with pytest.raises(NcplanError, match=r"damaged plan file.*sidecar_identity"):
+        planfile.decode(json.dumps(document), "x")
 
 
 def test_stale_reasons() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from planner_helpers import desired, recorded, state_of
 
+from ncplan.kinds.managed import project
 from ncplan.planner.build import PlanRequest, build_plan
-from ncplan.planner.managed import project
 from ncplan.planner.model import Action
 
 EXAMPLES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh")

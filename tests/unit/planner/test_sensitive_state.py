@@ -21,6 +21,7 @@ from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.planner.redaction import MARKER
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveJob, NomadJobPlan, Refreshed
+from ncplan.resources.lowered import Lowered
 from ncplan.state.codec import to_json
 from ncplan.state.model import State
 
@@ -76,8 +77,8 @@ def test_the_executor_records_what_it_wrote_redacted(tmp_path: Path) -> None:
                              failures=(), job_modify_index=7, warnings="")
     noop = replace(change, action=Action.NOOP, observed_index=7, nomad_plan=unchanged)
     # a job whose Nomad plan changes nothing is recorded without a call to Nomad
-    job_executor = executors(None, None, None,  # type: ignore[arg-type]
-                             secrets=config.sensitive_values())["nomad_job"]
+    nowhere = Providers(None, None, None, None, None)  # type: ignore[arg-type]
+    job_executor = executors(nowhere, secrets=config.sensitive_values())["nomad_job"]
     written = job_executor.write(noop)
     assert not written.wrote
     assert SECRET not in json.dumps(dict(written.state.attributes))
@@ -119,7 +120,8 @@ def test_a_plan_file_holds_no_secret_and_apply_gets_the_real_value_back(
     assert SECRET not in path.read_text()
     saved = planfile.read(path)
     assert env_of(job_change(saved).after)["URL"] == MARKER
-    restored = restored_plan(saved, config, Providers.from_config(config))
+    lowered = Lowered.of(config, saved.sidecar_identity)
+    restored = restored_plan(saved, config, lowered.desired, Providers.from_config(config))
     change = job_change(restored)
     written = change.body if change.body is not None else change.after
     assert env_of(written)["URL"] == f"pg://u:{SECRET}@x"

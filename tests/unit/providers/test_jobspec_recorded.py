@@ -15,7 +15,7 @@ from local_http import serve
 from ncplan.config.model import RawJob
 from ncplan.config.rawjob import derive_parsed
 from ncplan.errors import ProviderError
-from ncplan.orchestration.refresh import parse_raw_job
+from ncplan.kinds.nomad_job import parse_raw_job
 from ncplan.providers.nomad_job import NomadJobs
 from ncplan.providers.parse_errors import locate
 from ncplan.transport.http import RetryPolicy

@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
+from ncplan.address import parse_address
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
-from ncplan.orchestration.refresh import Names, Task, located, moved_jobs, run_tasks
+from ncplan.kinds.base import Task
+from ncplan.kinds.nomad_job import moved_jobs
+from ncplan.kinds.registry import kind_of
+from ncplan.orchestration.refresh import located, read_keys, run_tasks
 from ncplan.providers.live import LiveJob
 from ncplan.resources.desired import DesiredResource
 from ncplan.state.model import ResourceState, State
@@ -40,12 +44,14 @@ def test_names_come_from_the_configuration_and_the_state_with_the_wildcard_entry
     state = State.new([recorded_job("old", 3),
                        ResourceState("consul_intention.api:db", "consul_intention",
                                      "api:db")])
-    names = Names.of(desired, state)
-    assert names.jobs == ("old", "web")
-    assert names.service_defaults == ("api",)
-    assert list(names.destinations.items()) == [
-        ("db", ("consul_intention.api:db", "consul_intention.web:db")),
-        ("*", ("Consul intentions toward *",))]
+    addresses = [parse_address(r.address) for r in [*desired, *state.resources]]
+    assert read_keys(kind_of("nomad_job"), addresses) == {"old": "nomad_job.old",
+                                                          "web": "nomad_job.web"}
+    assert read_keys(kind_of("consul_service_defaults"), addresses) == {
+        "api": "consul_service_defaults.api"}
+    assert list(read_keys(kind_of("consul_intention"), addresses).items()) == [
+        ("db", "consul_intention.api:db, consul_intention.web:db"),
+        ("*", "Consul intentions toward *")]
 
 
 def test_only_jobs_whose_index_moved_are_planned_as_recorded() -> None:

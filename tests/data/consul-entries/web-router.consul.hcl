@@ -1,0 +1,16 @@
+Kind = "service-router"
+Name = "web"
+Routes = [
+  {
+    Match {
+      HTTP {
+        PathPrefix = "/admin"
+      }
+    }
+
+    Destination {
+      Service = "admin"
+    }
+  },
+  # NOTE: a default catch-all will send unmatched traffic to "web"
+]
