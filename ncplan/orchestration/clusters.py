@@ -151,9 +151,11 @@ def _keyed_warning(warning: PlanWarning, cluster: str) -> PlanWarning:
                    else in_cluster(warning.address, cluster))
 
 
-def merged_plan(plans: Sequence[Plan], state: State | None, lineage: str) -> Plan:
-    """One plan of every cluster's keyed plan: their changes side by side, the apply
-    order level by level (clusters share no edge), made against the one ``state``."""
+def merged_plan(by_cluster: Mapping[str, Plan], state: State | None, lineage: str) -> Plan:
+    """One plan of the clusters' keyed plans: their changes side by side, the apply order
+    level by level (clusters share no edge), made against the one ``state`` (whose
+    clusters that were not planned, under ``--target``, keep their records)."""
+    plans = list(by_cluster.values())
     first = plans[0]
     depth = max((len(p.apply_order) for p in plans), default=0)
     order = tuple(tuple(a for p in plans if i < len(p.apply_order) for a in p.apply_order[i])
@@ -161,8 +163,9 @@ def merged_plan(plans: Sequence[Plan], state: State | None, lineage: str) -> Pla
     next_state = None
     if all(p.next_state is not None for p in plans):
         base = state if state is not None else State.new(lineage=lineage)
-        next_state = base.with_resources(r for p in plans if p.next_state is not None
-                                         for r in p.next_state.resources)
+        kept = [r for r in base.resources if split_cluster(r.address)[1] not in by_cluster]
+        next_state = base.with_resources([*kept, *(
+            r for p in plans if p.next_state is not None for r in p.next_state.resources)])
     return replace(
         first,
         changes=tuple(c for p in plans for c in p.changes),

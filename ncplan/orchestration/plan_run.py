@@ -169,7 +169,7 @@ def plan_clusters(prepared: Prepared, state: State | None, options: PlanOptions)
     into one plan of keyed addresses (see :mod:`ncplan.orchestration.clusters`)."""
     lineage = lineage_for(state)
 
-    def one(name: str) -> tuple[Plan, tuple[DesiredResource, ...]] | None:
+    def one(name: str) -> tuple[str, Plan, tuple[DesiredResource, ...]] | None:
         targets = targets_in(options.targets, name)
         if targets is None:
             return None
@@ -178,15 +178,15 @@ def plan_clusters(prepared: Prepared, state: State | None, options: PlanOptions)
         resolved = replace(resolve(part, state_in(state, name), scoped), lineage=lineage)
         run = plan_lowered(part, state_in(state, name), scoped, resolved,
                            resolved.lowered())
-        return keyed_plan(run.plan, name), tuple(
+        return name, keyed_plan(run.plan, name), tuple(
             replace(r, address=in_cluster(r.address, name)) for r in run.desired)
 
     found = [r for r in side_by_side(list(prepared.clusters), one) if r is not None]
     if not found:
         raise NcplanError("no --target names a declared cluster",
                           hint="clusters: " + ", ".join(prepared.clusters))
-    plan = merged_plan([p for p, _ in found], state, lineage)
-    return PlanRun(config=prepared.config, desired=tuple(r for _, d in found for r in d),
+    plan = merged_plan({name: p for name, p, _ in found}, state, lineage)
+    return PlanRun(config=prepared.config, desired=tuple(r for _, _, d in found for r in d),
                    plan=plan)
 
 

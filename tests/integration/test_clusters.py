@@ -120,6 +120,13 @@ def test_dropping_a_service_from_one_cluster_plans_exactly_that_clusters_objects
     assert clusters.east.nomad("GET", "/v1/job/db").status_code == 200
     assert clusters.addresses() == [a for a in EVERY if not a.endswith(("db@west",))]
 
+    gone = clusters.run("destroy", "--auto-approve", "--no-wait")
+    assert gone.exit_code == 0, gone.both
+    assert summary_counts(gone.stdout) == "Destroy complete! Resources: 4 destroyed."
+    assert clusters.addresses() == []
+    for pair in (clusters.east, clusters.west):
+        assert pair.nomad("GET", "/v1/job/web").status_code == 404
+
 
 def test_a_pair_that_is_down_fails_the_plan_naming_its_cluster_and_keeps_the_state(
         clusters: Clusters) -> None:

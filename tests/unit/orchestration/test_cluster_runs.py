@@ -87,8 +87,8 @@ def test_the_state_is_split_by_cluster_and_plans_are_keyed_and_merged() -> None:
                                   for a in addresses),
                     apply_order=tuple((a,) for a in addresses))
 
-    merged = merged_plan([keyed_plan(plan("nomad_job.db", "nomad_job.web"), "east"),
-                          keyed_plan(plan("nomad_job.web"), "west")], state, "L")
+    merged = merged_plan({"east": keyed_plan(plan("nomad_job.db", "nomad_job.web"), "east"),
+                          "west": keyed_plan(plan("nomad_job.web"), "west")}, state, "L")
     assert [c.address for c in merged.changes] == [
         "nomad_job.db@east", "nomad_job.web@east", "nomad_job.web@west"]
     assert merged.apply_order == (("nomad_job.db@east", "nomad_job.web@west"),
@@ -101,3 +101,13 @@ def test_targets_choose_their_clusters() -> None:
     assert targets_in(["nomad_job.db@east"], "west") is None
     assert targets_in(["nomad_job.db"], "west") == ("nomad_job.db",)
     assert targets_in([], "west") == ()
+
+
+def test_a_refresh_only_plan_of_one_cluster_keeps_the_others_records() -> None:
+    state = State.new([_resource("nomad_job.db@east"), _resource("nomad_job.db@west")],
+                      lineage="L")
+    east_next = State.new([_resource("nomad_job.db"), _resource("nomad_job.web")])
+    merged = merged_plan({"east": keyed_plan(Plan(next_state=east_next), "east")}, state, "L")
+    assert merged.next_state is not None
+    assert merged.next_state.addresses == ("nomad_job.db@east", "nomad_job.db@west",
+                                           "nomad_job.web@east")
