@@ -10,16 +10,36 @@ addresses spell after ``@`` (``nomad_job.db@east``): lower case, shell safe.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ncplan.config import schema
 from ncplan.config.body import read_body
 from ncplan.config.collector import Sink, Where
 from ncplan.config.interpolate import Expander
-from ncplan.config.model import Cluster, ConsulSettings, Intention, NomadSettings, Service
+from ncplan.config.model import (
+    Cluster,
+    ConsulSettings,
+    Intention,
+    NomadSettings,
+    RawJob,
+    Service,
+)
 from ncplan.config.syntax import RawBlock
 
 CLUSTER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+CLUSTERS_META = "ncplan_clusters"  # a raw job's clusters: meta { ncplan_clusters = "a,b" }
+
+
+def job_clusters(job: RawJob) -> tuple[str, ...] | None:
+    """The clusters a raw job's ``meta`` key ``ncplan_clusters = "east,west"`` places it
+    in (a job block is Nomad's text, so the list lives where ``ncplan_depends_on`` does);
+    None without it: every cluster."""
+    meta = job.body.get("meta")
+    for block in meta if isinstance(meta, list) else [meta]:
+        if isinstance(block, Mapping) and isinstance(block.get(CLUSTERS_META), str):
+            listed: str = block[CLUSTERS_META]
+            return tuple(part.strip() for part in listed.split(",") if part.strip())
+    return None
 
 
 def read_clusters(blocks: Sequence[tuple[str, RawBlock]], sink: Sink,
@@ -65,13 +85,16 @@ def _cluster(file: str, block: RawBlock, sink: Sink, expander: Expander) -> Clus
 
 
 def check_placements(clusters: Sequence[Cluster], services: Sequence[Service],
-                     intentions: Sequence[Intention], sink: Sink) -> None:
+                     intentions: Sequence[Intention], jobs: Sequence[RawJob],
+                     sink: Sink) -> None:
     """Every name in a ``clusters`` list is a declared cluster; without cluster blocks a
     ``clusters`` list is an error (there is nothing to place the object in)."""
     known = {c.name for c in clusters}
     placed = [(f'service "{s.name}"', s.clusters, s.span) for s in services]
     placed += [(f'intention "{i.source}" -> "{i.destination}"', i.clusters, i.span)
                for i in intentions]
+    placed += [(f'job "{j.name}" (meta {CLUSTERS_META})', job_clusters(j), j.span)
+               for j in jobs]
     for what, names, span in placed:
         if names is None:
             continue

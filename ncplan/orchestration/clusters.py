@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ncplan.address import in_cluster, split_cluster
+from ncplan.config.clusters import job_clusters
 from ncplan.config.model import Cluster, Config, Intention, Service
 from ncplan.errors import NcplanError
 from ncplan.planner.engine import ResourceExecutor, Written
@@ -29,6 +30,8 @@ from ncplan.providers.live import DeploymentProgress
 from ncplan.state.model import ResourceState, State, sort_resources
 
 _T = TypeVar("_T")
+_STANDARD_VARIABLES = ("NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT", "CONSUL_HTTP_ADDR",
+                       "CONSUL_HTTP_TOKEN", "CONSUL_CACERT")
 
 
 def cluster_env(cluster: Cluster, env: Mapping[str, str]) -> dict[str, str]:
@@ -59,11 +62,13 @@ def in_the_cluster(config: Config, cluster: Cluster) -> Config:
     written there (their own ``clusters``, else wherever their destination runs)."""
     services = tuple(_sidecars_of(s, cluster) for s in config.services
                      if _placed(s, cluster.name))
-    running = {s.name for s in services} | {j.name for j in config.jobs}
+    jobs = tuple(j for j in config.jobs
+                 if (placed := job_clusters(j)) is None or cluster.name in placed)
+    running = {s.name for s in services} | {j.name for j in jobs}
     intentions = tuple(i for i in config.intentions
                        if _intention_placed(i, cluster.name, running, config))
     return replace(config, nomad=cluster.nomad, consul=cluster.consul, services=services,
-                   intentions=intentions, clusters=())
+                   jobs=jobs, intentions=intentions, clusters=())
 
 
 def _sidecars_of(service: Service, cluster: Cluster) -> Service:
@@ -190,6 +195,10 @@ def naming(cluster: str) -> Iterator[None]:
         if not error.message.startswith(prefix):
             error.message = prefix + error.message
             error.args = (error.message,)
+            if error.hint and any(name in error.hint for name in _STANDARD_VARIABLES):
+                error.hint += (f' (cluster "{cluster}" takes its address from its block, '
+                               "its token and CA from the variables token_env and "
+                               "cacert_env name)")
         raise
 
 

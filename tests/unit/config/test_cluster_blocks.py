@@ -6,6 +6,8 @@ from pathlib import Path
 
 from config_helpers import errors, load, only_error
 
+from ncplan.orchestration.clusters import in_the_cluster
+
 TWO = '''
 cluster "east" {
   nomad {
@@ -89,3 +91,34 @@ def test_cluster_names_are_checked_and_unique(tmp_path: Path) -> None:
     found = errors(tmp_path, {"main.hcl": TWO + 'cluster "east" {}\ncluster "No@pe" {}\n'})
     assert [d.summary for d in found] == ['duplicate cluster "east"',
                                           'invalid cluster name "No@pe"']
+
+
+JOB = '''
+job "cache" {
+  datacenters = ["dc1"]
+  meta {
+    ncplan_clusters = "west"
+  }
+  group "cache" {
+    task "cache" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/cache"
+      }
+    }
+  }
+}
+'''
+
+
+def test_a_raw_job_is_placed_by_its_meta(tmp_path: Path) -> None:
+    config = load(tmp_path, {"main.hcl": TWO + JOB}).config
+    east, west = (in_the_cluster(config, c) for c in config.clusters)
+    assert [j.name for j in east.jobs] == []
+    assert [j.name for j in west.jobs] == ["cache"]
+
+
+def test_a_raw_job_placed_in_an_undeclared_cluster_is_an_error(tmp_path: Path) -> None:
+    found = only_error(tmp_path, {"main.hcl": TWO + JOB.replace('"west"', '"west,north"')})
+    assert found.summary == ('job "cache" (meta ncplan_clusters) names cluster "north", '
+                             "which is not declared")

@@ -15,12 +15,13 @@ from ncplan.config.model import (
     Service,
     Task,
 )
-from ncplan.errors import ConfigError, NcplanError
+from ncplan.errors import ConfigError, NcplanError, ProviderError
 from ncplan.orchestration.clusters import (
     cluster_env,
     in_the_cluster,
     keyed_plan,
     merged_plan,
+    naming,
     state_in,
     targets_in,
 )
@@ -111,3 +112,12 @@ def test_a_refresh_only_plan_of_one_cluster_keeps_the_others_records() -> None:
     assert merged.next_state is not None
     assert merged.next_state.addresses == ("nomad_job.db@east", "nomad_job.db@west",
                                            "nomad_job.web@east")
+
+
+def test_an_error_names_its_cluster_and_points_at_its_block() -> None:
+    with pytest.raises(NcplanError) as caught, naming("west"):
+        raise ProviderError("cannot reach Nomad at http://127.0.0.1:1",
+                            hint="set NOMAD_ADDR to its address")
+    assert str(caught.value) == 'cluster "west": cannot reach Nomad at http://127.0.0.1:1'
+    assert caught.value.hint is not None
+    assert 'cluster "west" takes its address from its block' in caught.value.hint
