@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from ncplan.config import schema
 from ncplan.config.body import read_body
 from ncplan.config.collector import Sink, Where
+from ncplan.config.entry_model import ConsulEntry
 from ncplan.config.interpolate import Expander
 from ncplan.config.model import (
     Cluster,
@@ -84,9 +85,20 @@ def _cluster(file: str, block: RawBlock, sink: Sink, expander: Expander) -> Clus
                    span=sink.span(body.where), **sidecars)
 
 
+def entry_clusters(entry: ConsulEntry) -> tuple[str, ...] | None:
+    """The clusters a config entry file's ``Meta { ncplan_clusters = "east,west" }``
+    places it in (the file is Consul's format: the list lives in its Meta); None without
+    it: every cluster."""
+    meta = entry.body.get("Meta", entry.body.get("meta"))
+    listed = meta.get(CLUSTERS_META) if isinstance(meta, Mapping) else None
+    if not isinstance(listed, str):
+        return None
+    return tuple(part.strip() for part in listed.split(",") if part.strip())
+
+
 def check_placements(clusters: Sequence[Cluster], services: Sequence[Service],
                      intentions: Sequence[Intention], jobs: Sequence[RawJob],
-                     sink: Sink) -> None:
+                     entries: Sequence[ConsulEntry], sink: Sink) -> None:
     """Every name in a ``clusters`` list is a declared cluster; without cluster blocks a
     ``clusters`` list is an error (there is nothing to place the object in)."""
     known = {c.name for c in clusters}
@@ -95,6 +107,8 @@ def check_placements(clusters: Sequence[Cluster], services: Sequence[Service],
                for i in intentions]
     placed += [(f'job "{j.name}" (meta {CLUSTERS_META})', job_clusters(j), j.span)
                for j in jobs]
+    placed += [(f"{e.label} (Meta {CLUSTERS_META})", entry_clusters(e), e.span)
+               for e in entries]
     for what, names, span in placed:
         if names is None:
             continue

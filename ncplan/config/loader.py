@@ -155,7 +155,8 @@ def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Pat
     validate.check(decoded, sink)
     clusters = read_clusters(blocks["cluster"], sink, expander)
     check_placements(clusters, [s for s, _ in decoded.services],
-                     [i for i, _ in decoded.intentions], [j for j, _ in decoded.jobs], sink)
+                     [i for i, _ in decoded.intentions], [j for j, _ in decoded.jobs],
+                     files.entries, sink)
     check_entries(files.entries, tuple(s for s, _ in decoded.services), sink)
     if sink.has_errors:
         raise ConfigError(sink.diagnostics)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ncplan.address import in_cluster, split_cluster
-from ncplan.config.clusters import job_clusters
+from ncplan.config.clusters import entry_clusters, job_clusters
 from ncplan.config.model import Cluster, Config, Intention, Service
 from ncplan.errors import NcplanError
 from ncplan.planner.engine import ResourceExecutor, Written
@@ -58,8 +58,10 @@ def cluster_env(cluster: Cluster, env: Mapping[str, str]) -> dict[str, str]:
 
 def in_the_cluster(config: Config, cluster: Cluster) -> Config:
     """``config`` as the one implicit cluster of ``cluster`` would declare it: that pair's
-    settings, the services placed there (every one without ``clusters``), the intentions
-    written there (their own ``clusters``, else wherever their destination runs)."""
+    settings, the services placed there (every one without ``clusters``), the raw jobs
+    and entry files placed there (their ``ncplan_clusters`` meta, else everywhere), the
+    intentions written there (their own ``clusters``, else wherever their destination
+    runs)."""
     services = tuple(_sidecars_of(s, cluster) for s in config.services
                      if _placed(s, cluster.name))
     jobs = tuple(j for j in config.jobs
@@ -67,8 +69,10 @@ def in_the_cluster(config: Config, cluster: Cluster) -> Config:
     running = {s.name for s in services} | {j.name for j in jobs}
     intentions = tuple(i for i in config.intentions
                        if _intention_placed(i, cluster.name, running, config))
+    entries = tuple(e for e in config.consul_entries
+                    if (placed := entry_clusters(e)) is None or cluster.name in placed)
     return replace(config, nomad=cluster.nomad, consul=cluster.consul, services=services,
-                   jobs=jobs, intentions=intentions, clusters=())
+                   jobs=jobs, intentions=intentions, consul_entries=entries, clusters=())
 
 
 def _sidecars_of(service: Service, cluster: Cluster) -> Service:
@@ -111,6 +115,33 @@ def _unkeyed(resource: ResourceState) -> ResourceState:
 def _keyed_resource(resource: ResourceState, cluster: str) -> ResourceState:
     return replace(resource, address=in_cluster(resource.address, cluster),
                    dependencies=tuple(in_cluster(d, cluster) for d in resource.dependencies))
+
+
+def check_clusters_known(state: State | None, targets: Sequence[str],
+                         clusters: Sequence[str]) -> None:
+    """Every cluster key in the state and in ``--target`` is a declared cluster, and
+    with cluster blocks every recorded address has one: a record no cluster plans would
+    be silently left alone (Terraform refuses a resource whose provider is gone)."""
+    declared = set(clusters)
+    for address in state.addresses if state is not None else ():
+        key = split_cluster(address)[1]
+        if key and key not in declared:
+            raise NcplanError(
+                f'the state records {address}, of cluster "{key}", which is not declared',
+                hint=f'declare cluster "{key}" again to plan its objects (destroy them), '
+                     f"or `ncplan state rm {address}`")
+        if not key and declared:
+            raise NcplanError(
+                f"the state records {address} without a cluster key: it was applied "
+                "before cluster blocks were declared",
+                hint="destroy it without the cluster blocks first, or "
+                     f"`ncplan state rm {address}` and let the next plan adopt it")
+    for target in targets:
+        key = split_cluster(target)[1]
+        if key and key not in declared:
+            raise NcplanError(f'--target {target} names cluster "{key}", which is not '
+                              "declared",
+                              hint="declared clusters: " + (", ".join(clusters) or "none"))
 
 
 def targets_in(targets: Sequence[str], cluster: str) -> tuple[str, ...] | None:

@@ -19,6 +19,7 @@ from ncplan.address import in_cluster
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
 from ncplan.orchestration.clusters import (
+    check_clusters_known,
     cluster_env,
     in_the_cluster,
     keyed_plan,
@@ -158,6 +159,7 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
 def plan_for_state(prepared: Prepared, state: State | None, options: PlanOptions) -> PlanRun:
     """Resolve, lower once, refresh and diff against ``state``, already read under the
     state lock; ``prevent_destroy`` checked (an error at plan time, as Terraform's)."""
+    check_clusters_known(state, options.targets, list(prepared.clusters))
     if prepared.clusters:
         return plan_clusters(prepared, state, options)
     resolved = resolve(prepared, state, options)

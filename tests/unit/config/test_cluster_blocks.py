@@ -122,3 +122,22 @@ def test_a_raw_job_placed_in_an_undeclared_cluster_is_an_error(tmp_path: Path) -
     found = only_error(tmp_path, {"main.hcl": TWO + JOB.replace('"west"', '"west,north"')})
     assert found.summary == ('job "cache" (meta ncplan_clusters) names cluster "north", '
                              "which is not declared")
+
+
+ENTRY = '''{
+  "Kind": "proxy-defaults",
+  "Name": "global",
+  "Meta": {"ncplan_clusters": "east"},
+  "Config": {"protocol": "tcp"}
+}
+'''
+
+
+def test_an_entry_file_is_placed_by_its_meta(tmp_path: Path) -> None:
+    config = load(tmp_path, {"main.hcl": TWO, "global.consul.json": ENTRY}).config
+    east, west = (in_the_cluster(config, c) for c in config.clusters)
+    assert [e.name for e in east.consul_entries] == ["global"]
+    assert west.consul_entries == ()
+    found = only_error(tmp_path, {"global.consul.json": ENTRY.replace('"east"', '"south"')})
+    assert found.summary == ('proxy-defaults "global" (Meta ncplan_clusters) names cluster '
+                             '"south", which is not declared')

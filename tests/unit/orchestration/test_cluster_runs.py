@@ -17,6 +17,7 @@ from ncplan.config.model import (
 )
 from ncplan.errors import ConfigError, NcplanError, ProviderError
 from ncplan.orchestration.clusters import (
+    check_clusters_known,
     cluster_env,
     in_the_cluster,
     keyed_plan,
@@ -121,3 +122,20 @@ def test_an_error_names_its_cluster_and_points_at_its_block() -> None:
     assert str(caught.value) == 'cluster "west": cannot reach Nomad at http://127.0.0.1:1'
     assert caught.value.hint is not None
     assert 'cluster "west" takes its address from its block' in caught.value.hint
+
+
+def test_a_state_or_target_outside_the_declared_clusters_is_refused() -> None:
+    keyed = State.new([_resource("nomad_job.db@east")], lineage="L")
+    plain = State.new([_resource("nomad_job.db")], lineage="L")
+    check_clusters_known(keyed, ["nomad_job.db@east"], ["east"])
+    check_clusters_known(plain, ["nomad_job.db"], [])
+    refusals = [(keyed, [], [], 'the state records nomad_job.db@east, of cluster "east", '
+                                "which is not declared"),
+                (plain, [], ["east"], "the state records nomad_job.db without a cluster key: "
+                                      "it was applied before cluster blocks were declared"),
+                (None, ["nomad_job.db@west"], ["east"],
+                 '--target nomad_job.db@west names cluster "west", which is not declared')]
+    for state, targets, clusters, message in refusals:
+        with pytest.raises(NcplanError) as caught:
+            check_clusters_known(state, targets, clusters)
+        assert str(caught.value) == message
