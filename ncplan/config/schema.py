@@ -53,6 +53,11 @@ UPSTREAM = Block(
 
 LIFECYCLE = Block(attributes={"prevent_destroy": Attr("bool")})
 
+CANARY = Block(attributes={"weight": Attr("number", required=True), "count": Attr("int")})
+
+ROUTE = Block(labels=("path_prefix",), attributes={"service": Attr("string", required=True)},
+              repeatable=True)
+
 SERVICE = Block(
     labels=("name",),
     attributes={
@@ -65,7 +70,8 @@ SERVICE = Block(
         "depends_on": Attr("list(string)"),
         "meta": Attr("map(string)", block_ok=True),
     },
-    blocks={"task": TASK, "upstream": UPSTREAM, "lifecycle": LIFECYCLE},
+    blocks={"task": TASK, "upstream": UPSTREAM, "lifecycle": LIFECYCLE, "canary": CANARY,
+            "route": ROUTE},
     repeatable=True,
 )
 
