@@ -23,7 +23,7 @@ from snapshots_helper import assert_snapshot
 from ncplan.views import plan_json
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "examples"
-NAMES = ("connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh", "jobspec-mesh")
+NAMES = ("canary", "connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh", "jobspec-mesh")
 # What Nomad makes anew on each run (the IDs it generates, its Raft indexes, times).
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 INDEX = re.compile(r'("job_modify_index": )[1-9][0-9]*')
