@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pytest
 from agentlib import Agents
-from plan_helpers import agent_env, ncplan
+from plan_helpers import agent_env, apply_all, ncplan
 
+from ncplan.config import load_config
 from ncplan.config.collector import Sink
 from ncplan.config.entry_files import read_entry_file
 from ncplan.errors import CheckAndSetConflict
+from ncplan.orchestration.refresh import refresh
+from ncplan.providers.clients import Providers
 from ncplan.providers.consul_config import split_weights
 from ncplan.providers.consul_config_entry import ConsulConfigEntries
+from ncplan.providers.live import LiveConfigEntry
+from ncplan.resources.desired import lower_config
 from ncplan.transport.consul import ConsulHttpSettings
 
 pytestmark = pytest.mark.integration
@@ -132,3 +137,27 @@ def test_writes_and_deletes_are_check_and_set_on_the_entrys_index(agents: Agents
     entries.delete(key, second)
     assert entries.read(key) is None
     entries.delete(key, second)  # already gone: done
+
+
+def test_a_refresh_lists_each_consul_kind_once_and_reads_no_entry_alone(
+        agents: Agents, docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = agent_env(agents)
+    state = apply_all(docs, env)
+    config = load_config(docs, env=env, use_cache=False).config
+    listed: list[str] = []
+    read_kind = ConsulConfigEntries.read_kind
+
+    def spied(self: ConsulConfigEntries, kind: str) -> dict[str, LiveConfigEntry]:
+        listed.append(kind)
+        return read_kind(self, kind)
+
+    def alone(self: ConsulConfigEntries, key: str) -> None:
+        raise AssertionError(f"{key} read on its own")
+    monkeypatch.setattr(ConsulConfigEntries, "read_kind", spied)
+    monkeypatch.setattr(ConsulConfigEntries, "read", alone)
+    refreshed = refresh(lower_config(config), state, config,
+                        providers=Providers.from_config(config, env))
+    assert sorted(listed) == sorted({kind for kind, _ in _keys()})  # once per kind
+    for recorded in state.resources:
+        live = refreshed.config_entries[recorded.typed_address.name]
+        assert live is not None and live.modify_index == recorded.observed_index
