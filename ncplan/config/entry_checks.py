@@ -144,6 +144,16 @@ def _builtin_callers(entries: Sequence[ConsulEntry], services: Sequence[Service]
                          f'"{entry.name}" ({names})', entry.span,
                          "builtin sidecars are L4 proxies and ignore routes and splits; "
                          'give the callers sidecar = "envoy"')
+    for service in services:
+        found = callers.get(service.name, [])
+        span = service.canary.span if service.canary else \
+            (service.routes[0].span if service.routes else None)
+        if span is not None and found and all(s.sidecar == "builtin" for s in found):
+            names = ", ".join(sorted(s.name for s in found))
+            sink.warning(f'service "{service.name}"\'s canary and route blocks have no '
+                         f'effect: only builtin sidecars call it ({names})', span,
+                         "builtin sidecars are L4 proxies and ignore routes and splits; "
+                         'give the callers sidecar = "envoy"')
 
 
 def _targets(entry: ConsulEntry) -> list[tuple[str, str, SourceSpan | None]]:

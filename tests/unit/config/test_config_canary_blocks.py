@@ -75,3 +75,22 @@ def test_an_entry_file_of_the_same_kind_and_name_is_a_duplicate(tmp_path: Path) 
              'Kind = "service-splitter"\nName = "api"\nSplits = [{ Weight = 100 }]\n'}
     error = only_error(tmp_path, files)
     assert "is also made by service \"api\"'s canary or route blocks" in error.summary
+
+
+def test_a_canary_only_builtin_sidecars_call_is_a_warning(tmp_path: Path) -> None:
+    caller = '''
+service "web" {
+  port = "http"
+  task {
+    driver = "exec"
+    config = { command = "/bin/web" }
+  }
+  upstream "api" {
+    local_bind_port = 8080
+  }
+}
+'''
+    found = load(tmp_path, {"main.hcl": _main()["main.hcl"] + caller}).warnings
+    assert [d.summary for d in found if not d.is_error] == [
+        'service "api"\'s canary and route blocks have no effect: only builtin sidecars '
+        'call it (web)']
