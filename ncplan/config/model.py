@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ncplan.address import intention_address, job_address
-from ncplan.config.entry_model import ConsulEntry
+from ncplan.config.entry_model import CanarySpec, ConsulEntry, PathRoute
 from ncplan.config.types import STRING, TypeExpr
 from ncplan.diagnostics import SourceSpan
 
@@ -176,6 +176,8 @@ class Service:
     depends_on: tuple[str, ...] = ()
     meta: Mapping[str, str] = field(default_factory=dict)
     upstreams: tuple[Upstream, ...] = ()
+    canary: CanarySpec | None = None  # its ``canary`` block (docs/language.md, "Traffic")
+    routes: tuple[PathRoute, ...] = ()  # its ``route "PREFIX"`` blocks, in order
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     consul_binary: str = DEFAULT_CONSUL_BINARY
     consul_agent: str = DEFAULT_CONSUL_AGENT

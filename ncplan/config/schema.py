@@ -53,6 +53,11 @@ UPSTREAM = Block(
 
 LIFECYCLE = Block(attributes={"prevent_destroy": Attr("bool")})
 
+CANARY = Block(attributes={"weight": Attr("number", required=True), "count": Attr("int")})
+
+ROUTE = Block(labels=("path_prefix",), attributes={"service": Attr("string", required=True)},
+              repeatable=True)
+
 SERVICE = Block(
     labels=("name",),
     attributes={
@@ -66,7 +71,8 @@ SERVICE = Block(
         "meta": Attr("map(string)", block_ok=True),
         "clusters": Attr("list(string)"),
     },
-    blocks={"task": TASK, "upstream": UPSTREAM, "lifecycle": LIFECYCLE},
+    blocks={"task": TASK, "upstream": UPSTREAM, "lifecycle": LIFECYCLE, "canary": CANARY,
+            "route": ROUTE},
     repeatable=True,
 )
 

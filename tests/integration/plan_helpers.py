@@ -54,6 +54,9 @@ def ncplan(directory: Path, args: Sequence[str], env: Mapping[str, str | None]) 
 
 def wipe(agents: Agents, names: Sequence[str] = EXAMPLE_NAMES) -> None:
     """Purge the examples' jobs and delete their Consul entries (and any ``*`` entry)."""
+    for kind in ("service-router", "service-splitter", "service-resolver"):
+        for name in names:
+            agents.consul("DELETE", f"/v1/config/{kind}/{name}")
     for name in names:
         agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
         agents.consul("DELETE", f"/v1/config/service-defaults/{name}")
