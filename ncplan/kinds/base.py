@@ -20,7 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from ncplan.address import Address, ResourceKind
 from ncplan.config.model import Config
 from ncplan.diagnostics import SourceSpan
-from ncplan.errors import CheckAndSetConflict
+from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import NomadJobPlan, Refreshed
 from ncplan.resources.desired import DesiredResource
@@ -338,6 +338,16 @@ class Kind(Generic[L]):
             objects = self.list_objects(providers)
             return Listing({key: self.index(live) for key, live in objects.items()}, objects)
         return Listing(self.read_all(providers))
+
+    def permitted_listing(self, providers: Providers) -> Listing[L] | None:
+        """Its list request; None when the token may not list (401, 403: ACLs off for
+        tokens, or a policy without list rights): every object is then read on its own."""
+        try:
+            return self.listing(providers)
+        except ProviderError as error:
+            if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
+                return None
+            raise
 
     def known(self, context: ReadContext, key: str) -> L | None:
         """The object at ``key`` without a request of its own: from the kind's list, or
