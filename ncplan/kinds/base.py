@@ -297,6 +297,8 @@ class Kind(Generic[L]):
     * ``secret_items``: every item of its body is a secret (known after apply only);
       ``runs_allocations``: its writes start allocations and its deletes stop them, which
       apply can wait for (``--wait``: a job's rollout, its allocations stopping);
+      ``shared_entry``: it is one part of a shared live object, which outlives it (a
+      rollback re-creating it writes at the index the entry is at, not 0);
       ``import_where``: where ``ncplan import`` looks for it (for its "no object" error).
     """
 
@@ -323,6 +325,7 @@ class Kind(Generic[L]):
     same_id: Callable[[str, str], bool] = same_name
     secret_items: bool = False
     runs_allocations: bool = False
+    shared_entry: bool = False
     import_where: str = ""
 
     def first_rounds(self, context: ReadContext,

@@ -171,5 +171,6 @@ KIND: Kind[LiveIntentions] = Kind(
     read_key=lambda address: address.destination,
     always_read={WILDCARD: "Consul intentions toward *"},
     same_id=same_id,
+    shared_entry=True,
     import_where="in Consul's service-intentions",
 )
