@@ -18,7 +18,7 @@ An intention's name is split and joined here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal, get_args
 
@@ -43,6 +43,7 @@ class Address:
     name: str
     source: str = ""
     destination: str = ""
+    cluster: str = ""  # set only when the configuration declares cluster blocks
 
     @property
     def job_name(self) -> str:
@@ -50,7 +51,7 @@ class Address:
         return self.destination if self.kind == "consul_intention" else self.name
 
     def __str__(self) -> str:
-        return f"{self.kind}.{self.name}"
+        return in_cluster(f"{self.kind}.{self.name}", self.cluster)
 
 
 class Addressed:
@@ -64,6 +65,22 @@ class Addressed:
     @cached_property
     def typed_address(self) -> Address:
         return parse_address(self.address)
+
+
+CLUSTER_SEPARATOR = "@"
+
+
+def in_cluster(address: str, cluster: str) -> str:
+    """``nomad_job.db`` in cluster ``east`` -> ``nomad_job.db@east``; unchanged without
+    a cluster (a configuration without cluster blocks)."""
+    return f"{address}{CLUSTER_SEPARATOR}{cluster}" if cluster else address
+
+
+def split_cluster(address: str) -> tuple[str, str]:
+    """``nomad_job.db@east`` -> ``("nomad_job.db", "east")``; ``("nomad_job.db", "")``
+    for an address without a cluster key."""
+    base, found, cluster = address.rpartition(CLUSTER_SEPARATOR)
+    return (base, cluster) if found else (address, "")
 
 
 def job_address(name: str) -> str:
@@ -117,8 +134,17 @@ def intention_address(source: str, destination: str) -> str:
 
 
 def parse_address(text: str) -> Address:
-    """``nomad_job.db`` -> ``Address("nomad_job", "db")``; raises ConfigError if invalid."""
-    prefix, dot, name = text.partition(".")
+    """``nomad_job.db`` -> ``Address("nomad_job", "db")``, ``nomad_job.db@east`` the same
+    in cluster ``east``; raises ConfigError if invalid."""
+    base, cluster = split_cluster(text)
+    if CLUSTER_SEPARATOR in base or (base != text and not cluster):
+        raise _invalid(text, f"a cluster key is one {CLUSTER_SEPARATOR}NAME at the end, "
+                             "e.g. nomad_job.db@east")
+    return replace(_parse_base(base, text), cluster=cluster)
+
+
+def _parse_base(base: str, text: str) -> Address:
+    prefix, dot, name = base.partition(".")
     kind = _KIND_BY_NAME.get(prefix)
     if not dot or kind is None:
         raise _invalid(text, "expected TYPE.NAME with TYPE one of " + ", ".join(KINDS))

@@ -159,8 +159,15 @@ def service(block: RawBlock, file: str, sink: Sink, expander: Expander,
         consul_agent=base.consul_agent,
         consul_agent_cacert=base.consul_agent_cacert,
         span=sink.span(body.where),
+        clusters=_clusters(body),
     )
     return built, body
+
+
+def _clusters(body: Body) -> tuple[str, ...] | None:
+    """The ``clusters`` attribute; None when absent (the default applies)."""
+    found = body.get("clusters")
+    return None if found is None else tuple(found)
 
 
 def _task(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Task:
@@ -200,7 +207,7 @@ def intention(block: RawBlock, file: str, sink: Sink,
     built = Intention(source=source, destination=destination,
                       action=cast(IntentionAction | None, action),
                       description=body.get("description", ""), permissions=permissions,
-                      span=sink.span(body.where))
+                      span=sink.span(body.where), clusters=_clusters(body))
     return built, body
 
 

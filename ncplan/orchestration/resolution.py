@@ -52,8 +52,7 @@ def lineage_for(state: State | None) -> str:
 
 def records_tokens(state: State | None) -> bool:
     """Whether the state records sidecar identity tokens."""
-    return state is not None and any(r.kind == consul_acl_token.NAME
-                                              for r in state.resources)
+    return state is not None and any(r.kind == consul_acl_token.NAME for r in state.resources)
 
 
 def resolve_offline(config: Config, state: State | None) -> Resolved:
