@@ -117,8 +117,8 @@ def restoring_executors(executors: Mapping[str, ResourceExecutor], jobs: NomadJo
                                           for kind, executor in executors.items()}
     if nomad_job.NAME in found:
         found[nomad_job.NAME] = JobRevertExecutor(found[nomad_job.NAME], jobs,
-                                               NomadJobVersions(jobs.settings), before,
-                                               secrets)
+                                                  NomadJobVersions(jobs.settings), before,
+                                                  secrets)
     return found
 
 
