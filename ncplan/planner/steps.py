@@ -15,7 +15,11 @@ Each actionable change becomes one or two steps: a create, update or import is a
   (updated), no longer does: as Terraform orders a dependent's update before destroying
   what it depended on (web stops calling db: web's update, and its rollout, then the
   intention's delete);
-* a replace's ``write A`` needs its own ``delete A``.
+* a replace's ``write A`` needs its own ``delete A``;
+* a resolver's step that drops a subset needs the step of each splitter or router that
+  stops naming it (:mod:`ncplan.resources.subset_release`: from the contents before
+  and after, an edge of this apply only, never recorded); it replaces the
+  configuration's edge from that splitter or router to the resolver.
 
 Edges naming resources without a step of that kind are ignored (they do not change).
 The configuration's edges never make a cycle (it is refused first); an edge of the state
@@ -34,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ncplan.planner.model import Action, ResourceChange
+from ncplan.resources.subset_release import EntrySides, subset_releases
 from ncplan.state.model import ResourceState
 
 
@@ -122,7 +127,22 @@ def plan_steps(changes: Iterable[ResourceChange],
     graph = {key: {n for n in found if n in keys and n != key} for key, found in needs.items()}
     _add_acyclic(graph, sorted(recorded))
     _add_acyclic(graph, sorted(dropped))
+    released = _release_edges(changes, keys)
+    for resolver, releasing in released:  # this apply's order wins over the configuration's
+        graph[releasing].discard(resolver)
+    _add_acyclic(graph, released)
     return {step.key: replace(step, needs=tuple(sorted(graph[step.key]))) for step in split}
+
+
+def _release_edges(changes: Sequence[ResourceChange],
+                   keys: set[str]) -> list[tuple[str, str]]:
+    """(resolver's step, the releasing entry's step): each a write when it has one."""
+    def step_of(address: str) -> str:
+        write = step_key(StepKind.WRITE, address)
+        return write if write in keys else step_key(StepKind.DELETE, address)
+    releases = subset_releases(EntrySides(c.address, c.before, c.after) for c in changes)
+    edges = {(step_of(r.resolver), step_of(r.releasing)) for r in releases}
+    return sorted(edge for edge in edges if edge[0] in keys and edge[1] in keys)
 
 
 def _add_acyclic(graph: dict[str, set[str]], edges: list[tuple[str, str]]) -> None:
