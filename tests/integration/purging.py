@@ -10,8 +10,15 @@ they have:
 * the dev client's CPU and memory stay held by allocations that still run (Nomad frees
   them when the client reports them complete): the next placement fails "cpu exhausted".
 
+* an allocation that had failed before the purge is left as it was, failed and still
+  "desired run" (the deregistration stops only allocations that run): the scheduler
+  counts it as the new job's own and reschedules it into the new job's deployment, whose
+  rollout then never completes ("2 desired" for a count of 1).
+
 So :func:`purge_jobs` waits, with Nomad blocking queries, until no evaluation of those job
-IDs is pending and every allocation of them has stopped on the client; and
+IDs is pending and every allocation of them has stopped on the client, then has Nomad
+collect the garbage (``PUT /v1/system/gc``) and waits until no allocation of those IDs is
+left; and
 :func:`wait_all_stopped`, run after every test on the session's agents, waits the same for
 whatever a test stopped or purged some other way.
 """
@@ -39,6 +46,7 @@ def purge_jobs(agents: Agents | SecureAgents, names: Sequence[str],
     for name in names:
         agents.nomad("DELETE", f"/v1/job/{quote(name, safe='')}", params={"purge": "true"})
     wait_settled(agents, names, timeout)
+    collect_garbage(agents, names, timeout)
 
 
 def wait_settled(agents: Agents | SecureAgents, names: Sequence[str],
@@ -53,6 +61,18 @@ def wait_settled(agents: Agents | SecureAgents, names: Sequence[str],
         _wait(agents, f"{base}/allocations", {"all": "true"}, deadline,
               lambda allocs: [f"{a['Name']} {a['DesiredStatus']}/{a['ClientStatus']}"
                               for a in allocs if a["ClientStatus"] not in CLIENT_TERMINAL])
+
+
+def collect_garbage(agents: Agents | SecureAgents, names: Sequence[str],
+                    timeout: float = SETTLE_TIMEOUT) -> None:
+    """Nomad's garbage collection, then wait until no allocation of these (purged) job IDs
+    is left: the collection runs after the request answers."""
+    agents.nomad("PUT", "/v1/system/gc").raise_for_status()
+    deadline = time.monotonic() + timeout
+    for name in names:
+        _wait(agents, f"/v1/job/{quote(name, safe='')}/allocations", {"all": "true"}, deadline,
+              lambda allocs: [f"{a['Name']} {a['DesiredStatus']}/{a['ClientStatus']}"
+                              for a in allocs])
 
 
 def wait_all_stopped(agents: Agents | SecureAgents, timeout: float = SETTLE_TIMEOUT) -> None:
