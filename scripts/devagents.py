@@ -732,16 +732,22 @@ def start(run_dir: Path | None = None, *, timeout: float = STARTUP_TIMEOUT,
 # --------------------------------------------------------------------------- command
 
 
-def _load_running() -> AgentPair | None:
+def run_state(name: str = "") -> Path:
+    """Where `up` records the pair it started: the default pair, or a named one (`--name
+    east`: one more pair on free ports, for a configuration with several clusters)."""
+    return RUN_STATE if not name else RUN_STATE.with_name(f"agents-{name}.json")
+
+
+def _load_running(name: str = "") -> AgentPair | None:
     try:
-        data = json.loads(RUN_STATE.read_text())
+        data = json.loads(run_state(name).read_text())
         return AgentPair(**data)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def up(secure: bool = False) -> None:
-    running = _load_running()
+def up(secure: bool = False, name: str = "") -> None:
+    running = _load_running(name)
     if running and _pid_alive(running.consul_pid) and _pid_alive(running.nomad_pid):
         if running.secure != secure:
             raise AgentError(f"a {'secure' if running.secure else 'plain'} pair is already up: "
@@ -752,31 +758,32 @@ def up(secure: bool = False) -> None:
     if running:
         running.stop()
     started = time.monotonic()
-    pair = start(RUN_STATE.parent / "agents", ports=standard_ports_if_free(secure),
-                 secure=secure)
-    RUN_STATE.parent.mkdir(parents=True, exist_ok=True)
-    RUN_STATE.write_text(json.dumps(asdict(pair), indent=2))
+    record = run_state(name)
+    pair = start(record.with_suffix(""),
+                 ports=None if name else standard_ports_if_free(secure), secure=secure)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(asdict(pair), indent=2))
     mode = "secure (HTTPS, ACLs; tokens in 0600 files) " if secure else ""
     say(f"{mode}up in {time.monotonic() - started:.1f} s; logs in {pair.run_dir}")
     print("\n".join(pair.exports()))
 
 
-def down() -> None:
-    running = _load_running()
+def down(name: str = "") -> None:
+    running = _load_running(name)
     if running is None:
         say("nothing to stop")
         return
     pids = f"pids {running.consul_pid} and {running.nomad_pid}"
     running.stop()
-    RUN_STATE.unlink(missing_ok=True)
+    run_state(name).unlink(missing_ok=True)
     say(f"stopped consul and nomad ({pids})")
 
 
-def status() -> int:
+def status(name: str = "") -> int:
     for release in RELEASES:
         version = agent_version(release.binary)
         say(f"{release.name}: {version or 'not built'} ({release.binary})")
-    running = _load_running()
+    running = _load_running(name)
     if running is None:
         say("not running")
         return 1
@@ -789,11 +796,20 @@ def status() -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    usage = "usage: scripts/agents build | up [--secure] | down | status"
+    usage = ("usage: scripts/agents build | up [--secure] [--name NAME] | "
+             "down [--name NAME] | status [--name NAME]")
     args = list(argv)
     secure = "--secure" in args
     if secure:
         args.remove("--secure")
+    name = ""
+    if "--name" in args:
+        at = args.index("--name")
+        name = args[at + 1] if at + 1 < len(args) else ""
+        if not name.isidentifier():
+            print(usage, file=sys.stderr)
+            return 2
+        del args[at:at + 2]
     if len(args) != 1 or (secure and args[0] != "up"):
         print(usage, file=sys.stderr)
         return 2
@@ -802,13 +818,13 @@ def main(argv: Sequence[str]) -> int:
             build()
             return 0
         if args[0] == "up":
-            up(secure)
+            up(secure, name)
             return 0
         if args[0] == "down":
-            down()
+            down(name)
             return 0
         if args[0] == "status":
-            return status()
+            return status(name)
     except AgentError as error:
         say(f"error: {error}")
         return 1

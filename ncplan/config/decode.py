@@ -8,9 +8,11 @@ from typing import Any, cast
 from ncplan.config import schema
 from ncplan.config.body import Body, read_body
 from ncplan.config.collector import Sink, Where
+from ncplan.config.entry_model import CanarySpec, PathRoute
 from ncplan.config.interpolate import Expander, upstream_address
 from ncplan.config.model import (
     DEFAULT_STATE_PATH,
+    L7_PROTOCOLS,
     ApplyBehaviour,
     BackendConfig,
     ConsulSettings,
@@ -141,6 +143,16 @@ def service(block: RawBlock, file: str, sink: Sink, expander: Expander,
         life = read_body(lifecycles[0], schema.LIFECYCLE, file, sink, scoped)
         lifecycle = Lifecycle(prevent_destroy=life.get("prevent_destroy", False),
                               span=sink.span(life.where))
+    canary = _canary(body, name, file, sink, scoped)
+    routes = tuple(_route(raw, file, sink, scoped) for raw in body.blocks.get("route", []))
+    protocol = _one_of(body, "protocol", PROTOCOLS, "tcp", sink, "protocol")
+    for place, what in ((canary.span if canary else None, "canary"),
+                        (routes[0].span if routes else None, "route")):
+        if place is not None and protocol not in L7_PROTOCOLS:
+            sink.error(f'discovery chain "{name}" uses a protocol "{protocol}" that does not '
+                       "permit advanced routing or splitting behavior", place,
+                       f'a {what} block splits or routes HTTP: set protocol = "http" on '
+                       f'service "{name}"')
     built = Service(
         name=name,
         task=task,
@@ -150,17 +162,26 @@ def service(block: RawBlock, file: str, sink: Sink, expander: Expander,
         sidecar=cast(SidecarKind, _one_of(body, "sidecar", SIDECARS, base.sidecar, sink,
                                           "sidecar")),
         register=body.get("register", True),
-        protocol=_one_of(body, "protocol", PROTOCOLS, "tcp", sink, "protocol"),
+        protocol=protocol,
         depends_on=tuple(body.get("depends_on", ())),
         meta=body.get("meta", {}),
         upstreams=tuple(upstreams),
+        canary=canary,
+        routes=routes,
         lifecycle=lifecycle,
         consul_binary=base.consul_binary,
         consul_agent=base.consul_agent,
         consul_agent_cacert=base.consul_agent_cacert,
         span=sink.span(body.where),
+        clusters=_clusters(body),
     )
     return built, body
+
+
+def _clusters(body: Body) -> tuple[str, ...] | None:
+    """The ``clusters`` attribute; None when absent (the default applies)."""
+    found = body.get("clusters")
+    return None if found is None else tuple(found)
 
 
 def _task(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Task:
@@ -173,6 +194,28 @@ def _task(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Task:
                               memory=res.get("memory", resources.memory))
     return Task(driver=body.get("driver", ""), config=body.get("config", {}),
                 env=body.get("env", {}), resources=resources, span=sink.span(body.where))
+
+
+def _canary(body: Body, name: str, file: str, sink: Sink,
+            expander: Expander) -> CanarySpec | None:
+    found = body.blocks.get("canary", [])
+    if not found:
+        return None
+    canary = read_body(found[0], schema.CANARY, file, sink, expander)
+    weight, count = canary.get("weight", 0), canary.get("count", 1)
+    if not 0 <= weight <= 100:
+        sink.error(f'canary weight must be 0 to 100 in service "{name}", got {weight}',
+                   canary.place("weight"), "the percent of the traffic the canary takes")
+    if count < 1:
+        sink.error(f'canary count must be 1 or more in service "{name}", got {count}',
+                   canary.place("count"))
+    return CanarySpec(weight=weight, count=max(count, 1), span=sink.span(canary.where))
+
+
+def _route(block: RawBlock, file: str, sink: Sink, expander: Expander) -> PathRoute:
+    body = read_body(block, schema.ROUTE, file, sink, expander)
+    return PathRoute(path_prefix=block.labels[0], service=body.get("service", ""),
+                     span=sink.span(body.where))
 
 
 def _upstream(block: RawBlock, file: str, sink: Sink, expander: Expander) -> Upstream:
@@ -200,7 +243,7 @@ def intention(block: RawBlock, file: str, sink: Sink,
     built = Intention(source=source, destination=destination,
                       action=cast(IntentionAction | None, action),
                       description=body.get("description", ""), permissions=permissions,
-                      span=sink.span(body.where))
+                      span=sink.span(body.where), clusters=_clusters(body))
     return built, body
 
 

@@ -107,6 +107,17 @@ def _duplicates(entries: Sequence[ConsulEntry], services: Sequence[Service],
         if first is not entry:
             sink.error(f"duplicate config entry {entry.label}", entry.span,
                        f"the first is in {first.file}; one file per entry")
+    made: dict[tuple[str, str], Service] = {}
+    for declared in services:
+        kinds = (("service-splitter", "service-resolver") if declared.canary else ()) + \
+            (("service-router",) if declared.routes else ())
+        made.update({(kind, declared.name): declared for kind in kinds})
+    for entry in entries:
+        maker = made.get(entry.key)
+        if maker is not None:
+            sink.error(f"{entry.label} is also made by service \"{maker.name}\"'s canary or "
+                       "route blocks", entry.span,
+                       f"keep one: the blocks at {maker.span}, or this file")
     by_name = {s.name: s for s in services if s.protocol in L7_PROTOCOLS}
     for entry in entries:
         service = by_name.get(entry.name)
@@ -131,6 +142,16 @@ def _builtin_callers(entries: Sequence[ConsulEntry], services: Sequence[Service]
             names = ", ".join(sorted(s.name for s in found))
             sink.warning(f'{entry.label} has no effect: only builtin sidecars call '
                          f'"{entry.name}" ({names})', entry.span,
+                         "builtin sidecars are L4 proxies and ignore routes and splits; "
+                         'give the callers sidecar = "envoy"')
+    for service in services:
+        found = callers.get(service.name, [])
+        span = service.canary.span if service.canary else \
+            (service.routes[0].span if service.routes else None)
+        if span is not None and found and all(s.sidecar == "builtin" for s in found):
+            names = ", ".join(sorted(s.name for s in found))
+            sink.warning(f'service "{service.name}"\'s canary and route blocks have no '
+                         f'effect: only builtin sidecars call it ({names})', span,
                          "builtin sidecars are L4 proxies and ignore routes and splits; "
                          'give the callers sidecar = "envoy"')
 

@@ -18,6 +18,7 @@ from typing import TypeVar
 from ncplan.config import decode, validate
 from ncplan.config.body import check_labels, unknown_name_detail
 from ncplan.config.cache import ParseCache
+from ncplan.config.clusters import check_placements, read_clusters
 from ncplan.config.collector import Sink, Where
 from ncplan.config.entry_checks import check_entries
 from ncplan.config.entry_files import is_entry_file, read_entry_file
@@ -152,6 +153,10 @@ def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Pat
         if found is not None:
             decoded.jobs.append(found)
     validate.check(decoded, sink)
+    clusters = read_clusters(blocks["cluster"], sink, expander)
+    check_placements(clusters, [s for s, _ in decoded.services],
+                     [i for i, _ in decoded.intentions], [j for j, _ in decoded.jobs],
+                     files.entries, sink)
     check_entries(files.entries, tuple(s for s, _ in decoded.services), sink)
     if sink.has_errors:
         raise ConfigError(sink.diagnostics)
@@ -169,6 +174,7 @@ def _load(directory: Path, var_overrides: Sequence[str], var_files: Sequence[Pat
         jobs=tuple(j for j, _ in decoded.jobs),
         intentions=tuple(i for i, _ in decoded.intentions),
         consul_entries=files.entries,
+        clusters=clusters,
     )
     return LoadResult(config=config, warnings=tuple(sink.diagnostics))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ncplan.address import intention_address, job_address
-from ncplan.config.entry_model import ConsulEntry
+from ncplan.config.entry_model import CanarySpec, ConsulEntry, PathRoute
 from ncplan.config.types import STRING, TypeExpr
 from ncplan.diagnostics import SourceSpan
 
@@ -35,6 +35,9 @@ class NomadSettings:
     region: str | None = None
     namespace: str | None = None
     span: SourceSpan | None = None
+    # in a cluster block: the NAMES of the env vars holding its token and CA file
+    token_env: str | None = None
+    cacert_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,23 @@ class ConsulSettings:
     address: str | None = None
     datacenter: str | None = None
     span: SourceSpan | None = None
+    token_env: str | None = None  # in a cluster block, as NomadSettings'
+    cacert_env: str | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A ``cluster "NAME"`` block: one Nomad + Consul pair, addressed as ``...@NAME``."""
+
+    name: str
+    nomad: NomadSettings = field(default_factory=NomadSettings)
+    consul: ConsulSettings = field(default_factory=ConsulSettings)
+    span: SourceSpan | None = None
+    # its ``defaults { }``: what its builtin sidecars run and talk to (None: the
+    # top-level defaults)
+    consul_binary: str | None = None
+    consul_agent: str | None = None
+    consul_agent_cacert: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,11 +176,14 @@ class Service:
     depends_on: tuple[str, ...] = ()
     meta: Mapping[str, str] = field(default_factory=dict)
     upstreams: tuple[Upstream, ...] = ()
+    canary: CanarySpec | None = None  # its ``canary`` block (docs/language.md, "Traffic")
+    routes: tuple[PathRoute, ...] = ()  # its ``route "PREFIX"`` blocks, in order
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     consul_binary: str = DEFAULT_CONSUL_BINARY
     consul_agent: str = DEFAULT_CONSUL_AGENT
     consul_agent_cacert: str | None = None
     span: SourceSpan | None = None
+    clusters: tuple[str, ...] | None = None  # None: every declared cluster
 
     @property
     def address(self) -> str:
@@ -227,6 +250,7 @@ class Intention:
     description: str = ""
     permissions: tuple[Permission, ...] = ()
     span: SourceSpan | None = None
+    clusters: tuple[str, ...] | None = None  # None: where its destination runs
 
     @property
     def address(self) -> str:
@@ -249,6 +273,7 @@ class Config:
     jobs: tuple[RawJob, ...] = ()
     intentions: tuple[Intention, ...] = ()
     consul_entries: tuple[ConsulEntry, ...] = ()  # *.consul.hcl / *.consul.json
+    clusters: tuple[Cluster, ...] = ()  # none: the one implicit cluster, as before
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)

@@ -53,6 +53,11 @@ UPSTREAM = Block(
 
 LIFECYCLE = Block(attributes={"prevent_destroy": Attr("bool")})
 
+CANARY = Block(attributes={"weight": Attr("number", required=True), "count": Attr("int")})
+
+ROUTE = Block(labels=("path_prefix",), attributes={"service": Attr("string", required=True)},
+              repeatable=True)
+
 SERVICE = Block(
     labels=("name",),
     attributes={
@@ -64,8 +69,10 @@ SERVICE = Block(
         "protocol": STRING,
         "depends_on": Attr("list(string)"),
         "meta": Attr("map(string)", block_ok=True),
+        "clusters": Attr("list(string)"),
     },
-    blocks={"task": TASK, "upstream": UPSTREAM, "lifecycle": LIFECYCLE},
+    blocks={"task": TASK, "upstream": UPSTREAM, "lifecycle": LIFECYCLE, "canary": CANARY,
+            "route": ROUTE},
     repeatable=True,
 )
 
@@ -79,7 +86,8 @@ PERMISSION = Block(attributes={"action": Attr("string", required=True)},
 
 INTENTION = Block(
     labels=("source", "destination"),
-    attributes={"action": STRING, "description": STRING},
+    attributes={"action": STRING, "description": STRING,
+                "clusters": Attr("list(string)")},
     blocks={"permission": PERMISSION},
     repeatable=True,
 )
@@ -104,6 +112,13 @@ DEFAULTS = Block(attributes={
     "datacenters": Attr("list(string)"), "sidecar": STRING, "consul_binary": STRING,
     "consul_agent": STRING, "consul_agent_cacert": STRING, "sidecar_identity": Attr("bool"),
 })
+_FROM_ENV = {"token_env": STRING, "cacert_env": STRING}  # names of env vars, in a cluster
+CLUSTER = Block(labels=("name",), repeatable=True, blocks={
+    "nomad": Block(attributes={**NOMAD.attributes, **_FROM_ENV}),
+    "consul": Block(attributes={**CONSUL.attributes, **_FROM_ENV}),
+    "defaults": Block(attributes={"consul_binary": STRING, "consul_agent": STRING,
+                                  "consul_agent_cacert": STRING}),
+})
 APPLY = Block(attributes={"rollback_on_failure": Attr("bool")})
 # A raw job's body is Nomad's business; only its label is checked here.
 JOB = Block(labels=("name",), repeatable=True)
@@ -114,6 +129,7 @@ TOP_LEVEL: Mapping[str, Block] = {
     "backend": BACKEND,
     "defaults": DEFAULTS,
     "apply": APPLY,
+    "cluster": CLUSTER,
     "variable": VARIABLE,
     "locals": LOCALS,
     "service": SERVICE,

@@ -20,14 +20,25 @@ from typing import Any, Generic, Protocol, TypeVar
 from ncplan.address import Address, ResourceKind
 from ncplan.config.model import Config
 from ncplan.diagnostics import SourceSpan
-from ncplan.errors import CheckAndSetConflict
+from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import NomadJobPlan, Refreshed
 from ncplan.resources.desired import DesiredResource
+from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState, State
 
 T = TypeVar("T")
-L = TypeVar("L")
+
+
+class Indexed(Protocol):
+    """A live object as a provider reads it: its index is what check-and-set compares."""
+
+    @property
+    def modify_index(self) -> int: ...
+
+
+L = TypeVar("L", bound=Indexed)
+L_co = TypeVar("L_co", bound=Indexed, covariant=True)
 
 
 class Action(enum.Enum):
@@ -199,6 +210,56 @@ class Writer(Protocol):
     def delete(self, request: WriteRequest) -> None: ...
 
 
+class ObjectReads(Protocol[L_co]):
+    """A provider's reads of one kind: one object by key, and every object's index in
+    one list request."""
+
+    def read(self, key: str, /) -> L_co | None: ...
+
+    def list_indexes(self) -> Mapping[str, int]: ...
+
+
+class WholeListReads(ObjectReads[L_co], Protocol[L_co]):
+    """A provider whose list request answers whole objects (Consul's config entries)."""
+
+    def read_every(self) -> Mapping[str, L_co]: ...
+
+
+@dataclass(frozen=True)
+class ProviderReads(Generic[L]):
+    """A kind's ``read_one`` and ``read_all``: its provider's, ``client`` picking that
+    provider from the run's :class:`Providers`."""
+
+    client: Callable[[Providers], ObjectReads[L]]
+
+    def one(self, providers: Providers, key: str) -> L | None:
+        return self.client(providers).read(key)
+
+    def indexes(self, providers: Providers) -> Mapping[str, int]:
+        return self.client(providers).list_indexes()
+
+
+@dataclass(frozen=True)
+class EntryReads(ProviderReads[L]):
+    """:class:`ProviderReads` and ``list_objects``: the whole objects of one list request."""
+
+    client: Callable[[Providers], WholeListReads[L]]
+
+    def objects(self, providers: Providers) -> Mapping[str, L]:
+        return self.client(providers).read_every()
+
+
+def modify_index(live: Indexed) -> int:
+    """The index of a live object: its ModifyIndex."""
+    return live.modify_index
+
+
+def plain_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
+    """The desired body as it is (the planned body of a kind with nothing to drop)."""
+    result: dict[str, Any] = plain(desired.body)
+    return result
+
+
 def no_replace(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
     """No attribute forces a replacement: everything changes in place."""
     return ()
@@ -220,19 +281,24 @@ class Kind(Generic[L]):
 
     * reading: ``read_key`` (which object an address needs), ``always_read`` (keys read
       whatever the configuration says, with their label), ``read_one``, ``read_all``
-      (every object of the kind, key -> live index, in one list request), ``list_objects``
-      (the whole objects, when the list request answers them), ``settled`` (a stand-in
-      for an object the list shows unchanged since the state recorded it, or None: it is
-      read), ``live_of``
-      and ``with_live`` (its objects in a :class:`Refreshed`), ``rounds`` and
-      ``second_rounds`` (its refresh requests, before and after the others' answers);
-    * comparing: ``planned_body``, ``compare`` (desired vs live), ``replace_paths``
-      (what forces a replacement), ``live_view`` and ``drift`` (recorded vs live);
+      (every object of the kind, key -> live index, in one list request): most kinds
+      take both from their provider (:class:`ProviderReads`); ``list_objects`` (the
+      whole objects, when the list request answers them: :class:`EntryReads`),
+      ``index`` (a live object's index: its ModifyIndex unless said otherwise),
+      ``settled`` (a stand-in for an object the list shows unchanged since the state
+      recorded it, or None: it is read), ``live_of`` and ``with_live`` (its objects in a
+      :class:`Refreshed`), ``rounds`` and ``second_rounds`` (its refresh requests, before
+      and after the others' answers);
+    * comparing: ``planned_body`` (the desired body as it is unless said otherwise),
+      ``compare`` (desired vs live), ``replace_paths`` (what forces a replacement),
+      ``live_view`` and ``drift`` (recorded vs live);
     * writing: ``writer`` (its check-and-set writes and deletes), ``index_of`` (the live
       index a saved plan checks), ``mark_live`` (import's ownership mark), ``owner``;
     * ``secret_items``: every item of its body is a secret (known after apply only);
       ``runs_allocations``: its writes start allocations and its deletes stop them, which
       apply can wait for (``--wait``: a job's rollout, its allocations stopping);
+      ``shared_entry``: it is one part of a shared live object, which outlives it (a
+      rollback re-creating it writes at the index the entry is at, not 0);
       ``import_where``: where ``ncplan import`` looks for it (for its "no object" error).
     """
 
@@ -241,14 +307,14 @@ class Kind(Generic[L]):
     read_all: Callable[[Providers], Mapping[str, int]]
     live_of: Callable[[Refreshed], Mapping[str, L | None]]
     with_live: Callable[[Refreshed, Mapping[str, L | None]], Refreshed]
-    index: Callable[[L], int]
-    planned_body: Callable[[DesiredResource, Refreshed | None], dict[str, Any]]
     compare: Callable[[DesiredResource, ResourceState | None, Refreshed], Verdict]
     live_view: Callable[[Address, ResourceState, Refreshed], LiveView]
     owner: Callable[[Address, Refreshed], Owner]
     writer: Callable[[Providers, str], Writer]
     mark_live: Callable[[Providers, Address, str, int], int]
     drift: Callable[[ResourceState, LiveView, Refreshed], Drifted | None]
+    index: Callable[[L], int] = modify_index
+    planned_body: Callable[[DesiredResource, Refreshed | None], dict[str, Any]] = plain_body
     read_key: Callable[[Address], str] = by_name
     always_read: Mapping[str, str] = field(default_factory=dict)
     list_objects: Callable[[Providers], Mapping[str, L]] | None = None
@@ -259,6 +325,7 @@ class Kind(Generic[L]):
     same_id: Callable[[str, str], bool] = same_name
     secret_items: bool = False
     runs_allocations: bool = False
+    shared_entry: bool = False
     import_where: str = ""
 
     def first_rounds(self, context: ReadContext,
@@ -274,6 +341,16 @@ class Kind(Generic[L]):
             objects = self.list_objects(providers)
             return Listing({key: self.index(live) for key, live in objects.items()}, objects)
         return Listing(self.read_all(providers))
+
+    def permitted_listing(self, providers: Providers) -> Listing[L] | None:
+        """Its list request; None when the token may not list (401, 403: ACLs off for
+        tokens, or a policy without list rights): every object is then read on its own."""
+        try:
+            return self.listing(providers)
+        except ProviderError as error:
+            if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
+                return None
+            raise
 
     def known(self, context: ReadContext, key: str) -> L | None:
         """The object at ``key`` without a request of its own: from the kind's list, or

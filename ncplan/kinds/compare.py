@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ncplan.kinds.base import Action, Drifted, LiveView, Verdict
+from ncplan.kinds.base import plain_body as plain_body  # where the kinds found it first
 from ncplan.kinds.managed import project
-from ncplan.providers.live import Refreshed
-from ncplan.resources.desired import DesiredResource
 from ncplan.resources.plain import plain
 from ncplan.state.model import ResourceState
 
@@ -63,12 +62,6 @@ class LiveObject(Protocol):
 
     @property
     def modify_index(self) -> int: ...
-
-
-def plain_body(desired: DesiredResource, refreshed: Refreshed | None) -> dict[str, Any]:
-    """The desired body as it is (the planned body of a kind with nothing to drop)."""
-    result: dict[str, Any] = plain(desired.body)
-    return result
 
 
 def entry_verdict(recorded: ResourceState | None, after: Mapping[str, Any],

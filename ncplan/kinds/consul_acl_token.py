@@ -22,12 +22,14 @@ from ncplan.kinds.base import (
     Kind,
     LiveView,
     Owner,
+    ProviderReads,
     ReadContext,
     Verdict,
     WriteRequest,
     WriteResult,
+    plain_body,
 )
-from ncplan.kinds.compare import differs, entry_verdict, plain_body, plain_drift, whole_view
+from ncplan.kinds.compare import differs, entry_verdict, plain_drift, whole_view
 from ncplan.kinds.nomad_job import live_owner
 from ncplan.kinds.secrets import holds_marker
 from ncplan.providers.clients import Providers
@@ -119,26 +121,14 @@ def no_mark(providers: Providers, address: Address, lineage: str, index: int) ->
     return index
 
 
-def _read(providers: Providers, name: str) -> LiveToken | None:
-    return providers.tokens.read(name)
-
-
-def _read_all(providers: Providers) -> Mapping[str, int]:
-    return providers.tokens.list_indexes()
-
-
-def _with_live(refreshed: Refreshed, tokens: Mapping[str, LiveToken | None]) -> Refreshed:
-    return replace(refreshed, acl_tokens=tokens)
-
+_READS: ProviderReads[LiveToken] = ProviderReads(lambda providers: providers.tokens)
 
 KIND: Kind[LiveToken] = Kind(
     name=NAME,
-    read_one=_read,
-    read_all=_read_all,
+    read_one=_READS.one,
+    read_all=_READS.indexes,
     live_of=lambda refreshed: refreshed.acl_tokens,
-    with_live=_with_live,
-    index=lambda live: live.modify_index,
-    planned_body=plain_body,
+    with_live=lambda refreshed, tokens: replace(refreshed, acl_tokens=tokens),
     compare=compare,
     live_view=live_view,
     owner=owner,

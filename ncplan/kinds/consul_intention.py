@@ -25,6 +25,7 @@ from typing import Any, Final
 from ncplan.address import Address, intention_name, split_intention_name
 from ncplan.kinds.base import (
     ABSENT,
+    EntryReads,
     Kind,
     LiveView,
     Owner,
@@ -151,44 +152,25 @@ def same_id(ident: str, expected: str) -> bool:
     return pair is not None and intention_name(*pair) == expected
 
 
-def _read(providers: Providers, destination: str) -> LiveIntentions | None:
-    return providers.intentions.read(destination)
-
-
-def _read_all(providers: Providers) -> Mapping[str, int]:
-    return providers.intentions.list_indexes()
-
-
-def _list_objects(providers: Providers) -> Mapping[str, LiveIntentions]:
-    return providers.intentions.read_every()
-
-
-def _with_live(refreshed: Refreshed,
-               entries: Mapping[str, LiveIntentions | None]) -> Refreshed:
-    return replace(refreshed, intentions=entries)
-
-
-def _writer(providers: Providers, lineage: str) -> IntentionWriter:
-    return IntentionWriter(providers, lineage)
-
+_READS: EntryReads[LiveIntentions] = EntryReads(lambda providers: providers.intentions)
 
 KIND: Kind[LiveIntentions] = Kind(
     name=NAME,
-    read_one=_read,
-    read_all=_read_all,
-    list_objects=_list_objects,
+    read_one=_READS.one,
+    read_all=_READS.indexes,
+    list_objects=_READS.objects,
     live_of=lambda refreshed: refreshed.intentions,
-    with_live=_with_live,
-    index=lambda live: live.modify_index,
+    with_live=lambda refreshed, entries: replace(refreshed, intentions=entries),
     planned_body=planned_body,
     compare=compare,
     live_view=live_view,
     owner=owner,
-    writer=_writer,
+    writer=IntentionWriter,
     mark_live=mark_live,
     drift=plain_drift,
     read_key=lambda address: address.destination,
     always_read={WILDCARD: "Consul intentions toward *"},
     same_id=same_id,
+    shared_entry=True,
     import_where="in Consul's service-intentions",
 )

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final
 
 from ncplan.address import Address
 from ncplan.kinds.base import (
     ABSENT,
+    EntryReads,
     Kind,
     LiveView,
     Owner,
@@ -26,8 +26,9 @@ from ncplan.kinds.base import (
     WriteRequest,
     WriteResult,
     check_index,
+    plain_body,
 )
-from ncplan.kinds.compare import entry_verdict, plain_body, plain_drift, whole_view
+from ncplan.kinds.compare import entry_verdict, plain_drift, whole_view
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveServiceDefaults, Refreshed
 from ncplan.resources.desired import DesiredResource
@@ -81,40 +82,20 @@ def mark_live(providers: Providers, address: Address, lineage: str, index: int) 
                                             with_entry_mark(defaults.body, lineage), index)
 
 
-def _read(providers: Providers, name: str) -> LiveServiceDefaults | None:
-    return providers.service_defaults.read(name)
-
-
-def _read_all(providers: Providers) -> Mapping[str, int]:
-    return providers.service_defaults.list_indexes()
-
-
-def _list_objects(providers: Providers) -> Mapping[str, LiveServiceDefaults]:
-    return providers.service_defaults.read_every()
-
-
-def _with_live(refreshed: Refreshed,
-               entries: Mapping[str, LiveServiceDefaults | None]) -> Refreshed:
-    return replace(refreshed, service_defaults=entries)
-
-
-def _writer(providers: Providers, lineage: str) -> ServiceDefaultsWriter:
-    return ServiceDefaultsWriter(providers, lineage)
-
+_READS: EntryReads[LiveServiceDefaults] = EntryReads(
+    lambda providers: providers.service_defaults)
 
 KIND: Kind[LiveServiceDefaults] = Kind(
     name=NAME,
-    read_one=_read,
-    read_all=_read_all,
-    list_objects=_list_objects,
+    read_one=_READS.one,
+    read_all=_READS.indexes,
+    list_objects=_READS.objects,
     live_of=lambda refreshed: refreshed.service_defaults,
-    with_live=_with_live,
-    index=lambda live: live.modify_index,
-    planned_body=plain_body,
+    with_live=lambda refreshed, entries: replace(refreshed, service_defaults=entries),
     compare=compare,
     live_view=live_view,
     owner=owner,
-    writer=_writer,
+    writer=ServiceDefaultsWriter,
     mark_live=mark_live,
     drift=plain_drift,
     import_where="in Consul's service-defaults",

@@ -31,6 +31,7 @@ from ncplan.kinds.base import (
     Kind,
     LiveView,
     Owner,
+    ProviderReads,
     ReadContext,
     Round,
     Task,
@@ -301,34 +302,19 @@ def plan_rounds(context: ReadContext, refreshed: Refreshed) -> Sequence[Round[An
             Round(drifts, lambda found, answers: replace(found, drift_plans=answers)))
 
 
-def _read(providers: Providers, name: str) -> LiveJob | None:
-    return providers.jobs.read(name)
-
-
-def _read_all(providers: Providers) -> Mapping[str, int]:
-    return providers.jobs.list_indexes()
-
-
-def _with_live(refreshed: Refreshed, jobs: Mapping[str, LiveJob | None]) -> Refreshed:
-    return replace(refreshed, jobs=jobs)
-
-
-def _writer(providers: Providers, lineage: str) -> JobWriter:
-    return JobWriter(providers, lineage)
-
+_READS: ProviderReads[LiveJob] = ProviderReads(lambda providers: providers.jobs)
 
 KIND: Kind[LiveJob] = Kind(
     name=NAME,
-    read_one=_read,
-    read_all=_read_all,
+    read_one=_READS.one,
+    read_all=_READS.indexes,
     live_of=lambda refreshed: refreshed.jobs,
-    with_live=_with_live,
-    index=lambda live: live.modify_index,
+    with_live=lambda refreshed, jobs: replace(refreshed, jobs=jobs),
     planned_body=planned_body,
     compare=compare,
     live_view=live_view,
     owner=owner,
-    writer=_writer,
+    writer=JobWriter,
     mark_live=mark_live,
     drift=drift,
     settled=settled,

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final
 
@@ -24,12 +23,14 @@ from ncplan.kinds.base import (
     Kind,
     LiveView,
     Owner,
+    ProviderReads,
     ReadContext,
     Verdict,
     WriteRequest,
     WriteResult,
+    plain_body,
 )
-from ncplan.kinds.compare import ADOPTED, DELETED, differs, plain_body, plain_drift, whole_view
+from ncplan.kinds.compare import ADOPTED, DELETED, differs, plain_drift, whole_view
 from ncplan.kinds.consul_acl_token import SETTLED_SECRET, belongs_to_job, no_mark, settled_pair
 from ncplan.providers.clients import Providers
 from ncplan.providers.live import LiveVariable, Refreshed
@@ -96,27 +97,14 @@ def settled(context: ReadContext, name: str, index: int) -> LiveVariable | None:
                         item_digests={TOKEN_ITEM: SETTLED_SECRET})
 
 
-def _read(providers: Providers, name: str) -> LiveVariable | None:
-    return providers.variables.read(name)
-
-
-def _read_all(providers: Providers) -> Mapping[str, int]:
-    return providers.variables.list_indexes()
-
-
-def _with_live(refreshed: Refreshed,
-               variables: Mapping[str, LiveVariable | None]) -> Refreshed:
-    return replace(refreshed, variables=variables)
-
+_READS: ProviderReads[LiveVariable] = ProviderReads(lambda providers: providers.variables)
 
 KIND: Kind[LiveVariable] = Kind(
     name=NAME,
-    read_one=_read,
-    read_all=_read_all,
+    read_one=_READS.one,
+    read_all=_READS.indexes,
     live_of=lambda refreshed: refreshed.variables,
-    with_live=_with_live,
-    index=lambda live: live.modify_index,
-    planned_body=plain_body,
+    with_live=lambda refreshed, variables: replace(refreshed, variables=variables),
     compare=compare,
     live_view=live_view,
     owner=owner,

@@ -14,6 +14,7 @@ from ncplan.address import Address, parse_address
 from ncplan.errors import NcplanError
 from ncplan.kinds import (
     consul_acl_token,
+    consul_config_entry,
     consul_intention,
     consul_service_defaults,
     nomad_job,
@@ -27,6 +28,7 @@ KINDS: Mapping[str, Kind[Any]] = {kind.name: kind for kind in (
     consul_service_defaults.KIND,
     consul_acl_token.KIND,
     nomad_variable.KIND,
+    consul_config_entry.KIND,
 )}
 
 

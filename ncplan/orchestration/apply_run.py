@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ncplan.errors import NcplanError
+from ncplan.orchestration.clusters import ClusterRollouts, cluster_executors
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.executors import executors
 from ncplan.orchestration.live_indexes import moved_indexes
@@ -83,6 +84,9 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
     prepared = prepare(app, settings.plan)
     manager = prepared.manager
     operation = "destroy" if settings.destroy else "apply"
+    if prepared.config.clusters and settings.plan_file is not None:
+        raise NcplanError("applying a saved plan is not supported yet with cluster blocks",
+                          hint="run ncplan apply without a plan file")
     with locked(manager, operation, settings.plan.lock_timeout, manager.description):
         if settings.plan_file is not None:
             plan = planfile.read(settings.plan_file)
@@ -178,6 +182,11 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
                            timeout=settings.wait_timeout)
     rollback = not settings.destroy and (settings.rollback_on_failure
                                          or config.apply.rollback_on_failure)
+    if config.clusters:
+        if rollback:
+            raise NcplanError("--rollback-on-failure is not supported yet with cluster "
+                              "blocks")
+        return _execute_clusters(plan, state, prepared, settings, ui)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
                            secrets=config.sensitive_values(), halt_on_failure=rollback)
@@ -196,6 +205,33 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
         return roll_back(plan, before, result, prepared.manager,
                          restoring_executors(kinds, providers.jobs, before, options.secrets),
                          ui, options, original=unedged)
+    finally:
+        ui.close()
+
+
+def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
+                      settings: ApplySettings, ui: ApplyUi) -> ApplyResult:
+    """The engine over every cluster's providers at once: each change written, and each
+    rollout followed, in the cluster its address names."""
+    secrets = prepared.config.sensitive_values()
+    if state is None:
+        prepared.manager.write(State.new(lineage=plan.lineage))
+        state = prepared.manager.persist()
+    before = state if state is not None else State.new(lineage=plan.lineage)
+    lineage = _owner(plan, state)
+    waiters = {name: RolloutWaiter(part.providers.jobs.settings,
+                                   timeout=settings.wait_timeout)
+               for name, part in prepared.clusters.items()}
+    rollouts = ClusterRollouts(waiters, {n: w.stopped for n, w in waiters.items()})
+    options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
+                           wait_for_rollout=rollouts, wait_for_stop=rollouts.stopped,
+                           secrets=secrets)
+    kinds = cluster_executors({name: executors(part.providers, secrets=secrets,
+                                               lineage=lineage)
+                               for name, part in prepared.clusters.items()})
+    try:
+        return apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
+                          options=options)
     finally:
         ui.close()
 

@@ -56,6 +56,8 @@ def run_import(app: AppContext, address: str, ident: str,
     declares ``address``, in the run's one lowering (made once the sidecar identity is
     resolved)."""
     prepared = prepare(app, options)
+    if prepared.config.clusters:
+        raise NcplanError("import is not supported yet with cluster blocks")
     parsed = parse_address(address)  # a malformed address is a ConfigError naming it
     _check_id(parsed, ident)
     address = str(parsed)

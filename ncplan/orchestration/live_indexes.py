@@ -16,8 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from ncplan.errors import NcplanError, ProviderError, ProviderUnreachable
-from ncplan.kinds.base import Kind, Listing
+from ncplan.errors import NcplanError
+from ncplan.kinds.base import Listing
 from ncplan.kinds.registry import KINDS, kind_at
 from ncplan.planner.model import ResourceChange
 from ncplan.providers.clients import Providers
@@ -35,17 +35,6 @@ class Moved:
     def reason(self) -> str:
         return (f"{self.address} changed since the plan (index {self.planned} -> "
                 f"{self.live})")
-
-
-def _listed(kind: Kind[Any], providers: Providers) -> Listing[Any] | None:
-    """The kind's one list request; None when the token may not list (then each object
-    is read on its own)."""
-    try:
-        return kind.listing(providers)
-    except ProviderError as error:
-        if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
-            return None
-        raise
 
 
 def _reader(providers: Providers, change: ResourceChange,
@@ -71,7 +60,8 @@ def moved_indexes(changes: Sequence[ResourceChange], providers: Providers, *,
     with ThreadPoolExecutor(max_workers=max(1, parallelism),
                             thread_name_prefix="ncplan-index") as pool:
         kinds: set[str] = {kind_at(change.address)[0].name for change in ordered}
-        listings = {name: pool.submit(_listed, KINDS[name], providers) for name in sorted(kinds)}
+        listings = {name: pool.submit(KINDS[name].permitted_listing, providers)
+                    for name in sorted(kinds)}
         # every list is queued before the reads that wait on it: no read waits on a
         # list no worker took
         readers = [_reader(providers, change, listings) for change in ordered]

@@ -9,16 +9,34 @@ objects are refreshed, as Terraform does, so a plan made during an apply waits f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from ncplan.address import in_cluster
 from ncplan.config.model import Config
 from ncplan.errors import NcplanError
+from ncplan.orchestration.clusters import (
+    check_clusters_known,
+    cluster_env,
+    in_the_cluster,
+    keyed_plan,
+    merged_plan,
+    side_by_side,
+    state_in,
+    targets_in,
+)
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.loading import load
 from ncplan.orchestration.refresh import refresh
-from ncplan.orchestration.resolution import Resolved, resolve_live, resolve_offline
+from ncplan.orchestration.resolution import (
+    Resolved,
+    lineage_for,
+    resolve_live,
+    resolve_offline,
+)
 from ncplan.planner.build import build_plan, request_for
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
@@ -64,16 +82,13 @@ def plan_options(mode: PlanMode, target: list[str] | None, no_refresh: bool,
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A plan, the configuration it was made from, and that configuration's one lowering:
-    ``desired`` is exactly what the plan diffed."""
+    """A plan, the configuration it was made from, and what that configuration's one
+    lowering desired: exactly what the plan diffed (with several clusters, every
+    cluster's, each address keyed)."""
 
     config: Config
-    lowered: Lowered
+    desired: tuple[DesiredResource, ...]
     plan: Plan
-
-    @property
-    def desired(self) -> tuple[DesiredResource, ...]:
-        return self.lowered.desired
 
 
 def config_digest(config: Config) -> str:
@@ -96,6 +111,7 @@ class Prepared:
     config: Config
     manager: StateManager
     parallelism: int = DEFAULT_PARALLELISM  # requests at once: the connections kept alive
+    env: Mapping[str, str] | None = None  # what the providers read; None: os.environ
 
     @property
     def digest(self) -> str:
@@ -105,7 +121,16 @@ class Prepared:
     def providers(self) -> Providers:
         """The clients of the configured Nomad and Consul, made on first use and shared
         by the refresh, the staleness check, the restoring and the apply."""
-        return Providers.from_config(self.config, parallelism=self.parallelism)
+        return Providers.from_config(self.config, self.env, parallelism=self.parallelism)
+
+    @cached_property
+    def clusters(self) -> dict[str, Prepared]:
+        """Each declared cluster's run: its view of the configuration, its own providers
+        (made on first use), the one state backend; empty without cluster blocks."""
+        env = os.environ if self.env is None else self.env
+        return {cluster.name: replace(self, config=in_the_cluster(self.config, cluster),
+                                      env=cluster_env(cluster, env))
+                for cluster in self.config.clusters}
 
 
 def prepare(app: AppContext, options: PlanOptions) -> Prepared:
@@ -134,8 +159,37 @@ def plan_under_lock(prepared: Prepared, options: PlanOptions) -> tuple[State | N
 def plan_for_state(prepared: Prepared, state: State | None, options: PlanOptions) -> PlanRun:
     """Resolve, lower once, refresh and diff against ``state``, already read under the
     state lock; ``prevent_destroy`` checked (an error at plan time, as Terraform's)."""
+    check_clusters_known(state, options.targets, list(prepared.clusters))
+    if prepared.clusters:
+        return plan_clusters(prepared, state, options)
     resolved = resolve(prepared, state, options)
     return plan_lowered(prepared, state, options, resolved, resolved.lowered())
+
+
+def plan_clusters(prepared: Prepared, state: State | None, options: PlanOptions) -> PlanRun:
+    """Every cluster planned against its part of ``state``, side by side, then merged
+    into one plan of keyed addresses (see :mod:`ncplan.orchestration.clusters`)."""
+    lineage = lineage_for(state)
+
+    def one(name: str) -> tuple[str, Plan, tuple[DesiredResource, ...]] | None:
+        targets = targets_in(options.targets, name)
+        if targets is None:
+            return None
+        part = prepared.clusters[name]
+        scoped = replace(options, targets=targets)
+        resolved = replace(resolve(part, state_in(state, name), scoped), lineage=lineage)
+        run = plan_lowered(part, state_in(state, name), scoped, resolved,
+                           resolved.lowered())
+        return name, keyed_plan(run.plan, name), tuple(
+            replace(r, address=in_cluster(r.address, name)) for r in run.desired)
+
+    found = [r for r in side_by_side(list(prepared.clusters), one) if r is not None]
+    if not found:
+        raise NcplanError("no --target names a declared cluster",
+                          hint="clusters: " + ", ".join(prepared.clusters))
+    plan = merged_plan({name: p for name, p, _ in found}, state, lineage)
+    return PlanRun(config=prepared.config, desired=tuple(r for _, _, d in found for r in d),
+                   plan=plan)
 
 
 def plan_lowered(prepared: Prepared, state: State | None, options: PlanOptions,
@@ -154,7 +208,7 @@ def plan_lowered(prepared: Prepared, state: State | None, options: PlanOptions,
                                   sidecar_identity=lowered.sidecar_identity,
                                   lineage=resolved.lineage))
     check_prevent_destroy(plan, config)
-    return PlanRun(config=config, lowered=lowered, plan=plan)
+    return PlanRun(config=config, desired=lowered.desired, plan=plan)
 
 
 def make_plan(app: AppContext, options: PlanOptions) -> PlanRun:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from typing import Any, TypeVar
 
 from ncplan.address import Address
@@ -159,17 +160,9 @@ def _read(pool: ThreadPoolExecutor, context: ReadContext) -> Refreshed:
 
 def _listing(kind: Kind[Any], providers: Providers,
              keys: Mapping[str, str]) -> Task[Listing[Any] | None]:
-    """The kind's list request, its errors labelled as its first object's read would be;
-    None when the token may not list (401, 403: ACLs off for tokens, or a policy without
-    list rights): every object is then read one by one, as without a list."""
-    def call() -> Listing[Any] | None:
-        try:
-            return kind.listing(providers)
-        except ProviderError as error:
-            if error.status in (401, 403) and not isinstance(error, ProviderUnreachable):
-                return None
-            raise
-    return Task(next(iter(keys.values())), call)
+    """The kind's list request (:meth:`Kind.permitted_listing`: None when the token may
+    not list), its errors labelled as its first object's read would be."""
+    return Task(next(iter(keys.values())), partial(kind.permitted_listing, providers))
 
 
 def parse_partial_jobs(config: Config, *,

@@ -19,6 +19,7 @@ from typing import Any
 
 from ncplan.config.model import Config
 from ncplan.config.rawjob import with_parsed_dependencies
+from ncplan.kinds import consul_acl_token
 from ncplan.kinds.nomad_job import parse_tasks
 from ncplan.orchestration.refresh import check_parallelism, run_tasks
 from ncplan.providers.clients import Providers
@@ -51,7 +52,7 @@ def lineage_for(state: State | None) -> str:
 
 def records_tokens(state: State | None) -> bool:
     """Whether the state records sidecar identity tokens."""
-    return state is not None and any(r.kind == "consul_acl_token" for r in state.resources)
+    return state is not None and any(r.kind == consul_acl_token.NAME for r in state.resources)
 
 
 def resolve_offline(config: Config, state: State | None) -> Resolved:

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from ncplan.errors import CheckAndSetConflict, NcplanError
+from ncplan.kinds import nomad_job
 from ncplan.planner.engine import (
     ApplyOptions,
     ApplyResult,
@@ -114,10 +115,10 @@ def restoring_executors(executors: Mapping[str, ResourceExecutor], jobs: NomadJo
     :class:`RecordWriteGuard`, a job's revert added in front."""
     found: dict[str, ResourceExecutor] = {kind: RecordWriteGuard(executor)
                                           for kind, executor in executors.items()}
-    if "nomad_job" in found:
-        found["nomad_job"] = JobRevertExecutor(found["nomad_job"], jobs,
-                                               NomadJobVersions(jobs.settings), before,
-                                               secrets)
+    if nomad_job.NAME in found:
+        found[nomad_job.NAME] = JobRevertExecutor(found[nomad_job.NAME], jobs,
+                                                  NomadJobVersions(jobs.settings), before,
+                                                  secrets)
     return found
 
 

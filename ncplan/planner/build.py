@@ -14,6 +14,7 @@ from typing import Any
 from ncplan.config.model import Config
 from ncplan.diagnostics import Diagnostic
 from ncplan.errors import ConfigError, NcplanError
+from ncplan.planner.chain_coverage import chain_warnings, chains_of
 from ncplan.planner.coverage import coverage_warnings
 from ncplan.planner.diff import delete_change, diff_resource
 from ncplan.planner.drift import find_drift, live_view, refreshed_state
@@ -65,6 +66,7 @@ class PlanRequest:
     targets: tuple[str, ...] = ()
     sensitive_values: frozenset[str] = frozenset()
     upstreams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    chains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # entry files'
     config_digest: str = ""
     lineage: str = ""
     variables: tuple[PlanVariable, ...] = ()
@@ -91,7 +93,8 @@ def request_for(config: Config, state: State | None, refreshed: Refreshed | None
                        state=state, refreshed=refreshed, sidecar_identity=identity,
                        mode=mode, targets=tuple(targets),
                        sensitive_values=config.sensitive_values(),
-                       upstreams=upstreams_of(config), config_digest=config_digest,
+                       upstreams=upstreams_of(config), chains=chains_of(config),
+                       config_digest=config_digest,
                        lineage=lineage, variables=plan_variables(config))
 
 
@@ -278,6 +281,8 @@ def _warnings(request: PlanRequest) -> tuple[PlanWarning, ...]:
     found: list[PlanWarning] = [TARGETING_WARNING] if request.targets else []
     if request.mode is PlanMode.NORMAL:
         found += coverage_warnings(request.upstreams, request.desired, request.refreshed)
+        found += chain_warnings(request.upstreams, request.chains, request.desired,
+                                request.refreshed)
     secrets = request.sensitive_values
     return tuple(replace(w, summary=redact(w.summary, secrets), detail=redact(w.detail, secrets))
                  for w in found)

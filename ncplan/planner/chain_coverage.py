@@ -6,8 +6,7 @@ each of those services' sidecars decides S's connection by its own intentions. S
 default deny, ``web -> api`` with api's router sending ``/admin`` to ``api-admin`` needs an
 allow ``web -> api-admin`` too, or those requests are refused: a warning names the chain.
 
-Not wired yet: the plan calls :func:`ncplan.planner.coverage.coverage_warnings` only;
-this joins it once config entries are plan resources.
+The plan adds :func:`chain_warnings` to :func:`ncplan.planner.coverage.coverage_warnings`.
 """
 
 from __future__ import annotations
@@ -15,8 +14,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ncplan.address import job_address
-from ncplan.planner.coverage import Pair, decision
+from ncplan.config.entry_model import CHAIN_KINDS
+from ncplan.config.model import Config
+from ncplan.planner.coverage import Pair, decision, denies_by_default, known_intentions
 from ncplan.planner.model import PlanWarning
+from ncplan.providers.live import Refreshed
+from ncplan.resources.desired import DesiredResource
+from ncplan.resources.entry_order import chain_reach
+from ncplan.resources.traffic import config_entries
+
+
+def chains_of(config: Config) -> dict[str, tuple[str, ...]]:
+    """Service -> the services its discovery chain visits (itself first), for each
+    service a router, splitter or resolver file shapes."""
+    entries = config_entries(config)
+    return {name: chain_reach(entries, name)
+            for name in sorted({e.name for e in entries if e.kind in CHAIN_KINDS})}
+
+
+def chain_warnings(upstreams: Mapping[str, Sequence[str]],
+                   chains: Mapping[str, Sequence[str]],
+                   desired: Sequence[DesiredResource],
+                   refreshed: Refreshed | None) -> list[PlanWarning]:
+    """:func:`uncovered_chain_targets` with the plan's intentions and mesh default."""
+    if not chains:
+        return []
+    intentions = known_intentions(desired, refreshed)
+    return uncovered_chain_targets(upstreams, chains, intentions,
+                                   denies_by_default(intentions, refreshed))
 
 
 def uncovered_chain_targets(upstreams: Mapping[str, Sequence[str]],

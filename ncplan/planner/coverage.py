@@ -89,6 +89,13 @@ def missing_destinations(desired: Iterable[DesiredResource],
     return warnings
 
 
+def denies_by_default(intentions: Mapping[Pair, bool], refreshed: Refreshed | None) -> bool:
+    """Whether a connection no intention matches is refused: the mesh's ACL default, or
+    a ``* -> *`` deny."""
+    return (refreshed is not None and refreshed.mesh.denies_by_default) or (
+        intentions.get((WILDCARD, WILDCARD)) is False)
+
+
 def coverage_warnings(upstreams: Mapping[str, Sequence[str]],
                       desired: Sequence[DesiredResource],
                       refreshed: Refreshed | None) -> tuple[PlanWarning, ...]:
@@ -98,8 +105,7 @@ def coverage_warnings(upstreams: Mapping[str, Sequence[str]],
     derived ones, as :func:`ncplan.resources.dependencies.upstreams_of` gives them).
     """
     intentions = known_intentions(desired, refreshed)
-    deny_default = (refreshed is not None and refreshed.mesh.denies_by_default) or (
-        intentions.get((WILDCARD, WILDCARD)) is False)
+    deny_default = denies_by_default(intentions, refreshed)
     known = frozenset(r.name for r in desired if r.kind == nomad_job.NAME) | frozenset(upstreams)
     if refreshed is not None:
         known |= refreshed.catalog_services

@@ -32,13 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ncplan.kinds.registry import kind_of
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.state.model import ResourceState, State
 
 #: The ``reason`` of every restoring change: how views tell a rollback step from another.
 ROLLBACK_REASON = "rollback"
-#: Kinds that are one part of a shared live object, which outlives them.
-SHARED_ENTRY_KINDS = frozenset({"consul_intention"})
 POSSIBLY_APPLIED = ("its write was sent without an answer (it may have landed): "
                     "the next plan settles it")
 IMPORTED = "imported by this apply: it existed before, so it is kept"
@@ -130,7 +129,7 @@ def _delete(change: ResourceChange, now: ResourceState) -> ResourceChange:
 
 
 def _recreate(change: ResourceChange, was: ResourceState) -> ResourceChange:
-    index = change.observed_index if was.kind in SHARED_ENTRY_KINDS else 0
+    index = change.observed_index if kind_of(was.kind).shared_entry else 0
     return ResourceChange(address=change.address, kind=was.kind, name=was.id,
                           action=Action.CREATE, before=None, after=was.attributes,
                           reason=ROLLBACK_REASON, observed_index=index,

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ncplan.config.model import Config
+from ncplan.errors import NcplanError
 from ncplan.providers.consul_acl_token import ConsulAclTokens
+from ncplan.providers.consul_config_entry import ConsulConfigEntries
 from ncplan.providers.consul_intention import ConsulIntentions
 from ncplan.providers.consul_service_defaults import ConsulServiceDefaults
 from ncplan.providers.nomad_job import NomadJobs
@@ -30,6 +32,7 @@ class Providers:
     service_defaults: ConsulServiceDefaults
     tokens: ConsulAclTokens
     variables: NomadVariables
+    config_entries: ConsulConfigEntries | None = None  # None: built for the same Consul
 
     @classmethod
     def from_config(cls, config: Config, env: Mapping[str, str] | None = None, *,
@@ -43,4 +46,12 @@ class Providers:
                          pool_size=pool)
         return cls(jobs=NomadJobs(nomad), intentions=ConsulIntentions(consul),
                    service_defaults=ConsulServiceDefaults(consul),
-                   tokens=ConsulAclTokens(consul), variables=NomadVariables(nomad))
+                   tokens=ConsulAclTokens(consul), variables=NomadVariables(nomad),
+                   config_entries=ConsulConfigEntries(consul))
+
+    @property
+    def entries(self) -> ConsulConfigEntries:
+        """The config entries provider (an error when these providers were built without)."""
+        if self.config_entries is None:
+            raise NcplanError("no Consul config entries provider")
+        return self.config_entries

@@ -23,13 +23,15 @@ Consul 1.14 facts this module is built on (recorded in tests/unit/providers/reco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.transport.consul import ConsulHttpSettings
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
+
+E = TypeVar("E")
 
 # Fields Consul adds to every entry it returns: never sent back in a write.
 ENTRY_SERVER_FIELDS = frozenset({"CreateIndex", "ModifyIndex"})
@@ -155,3 +157,26 @@ class ConfigEntries:
         """``DELETE ...?cas=``: ``False`` when the check-and-set lost."""
         answer = self.client.call("DELETE", entry_path(kind, name), params={"cas": str(cas)})
         return answer.json(bool)
+
+
+class ConfigEntryReads(Generic[E]):
+    """The reads of one kind of config entry, each answer parsed into its live object:
+    what the ``service-intentions`` and ``service-defaults`` providers share."""
+
+    def __init__(self, entries: ConfigEntries, kind: str,
+                 parse: Callable[[str, Mapping[str, Any]], E]) -> None:
+        self.entries, self.kind, self.parse = entries, kind, parse
+
+    def read(self, name: str) -> E | None:
+        """The entry ``name``, ``None`` when there is none."""
+        payload = self.entries.get(self.kind, name)
+        return None if payload is None else self.parse(name, payload)
+
+    def list_indexes(self) -> dict[str, int]:
+        """Every entry of the kind, by name, with its ModifyIndex (one list request)."""
+        return self.entries.list_indexes(self.kind)
+
+    def read_every(self) -> dict[str, E]:
+        """Every entry of the kind, by name, whole (one list request)."""
+        return {name: self.parse(name, payload)
+                for name, payload in self.entries.list_entries(self.kind).items()}

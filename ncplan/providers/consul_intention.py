@@ -41,6 +41,7 @@ from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import (
     ENTRY_SERVER_FIELDS,
     ConfigEntries,
+    ConfigEntryReads,
     conflict,
     consul_client,
     entry_index,
@@ -144,27 +145,14 @@ def same_sources(a: Iterable[Mapping[str, Any]], b: Iterable[Mapping[str, Any]])
 
 # ---------------------------------------------------------------- the provider
 
-class ConsulIntentions:
-    """Reads and check-and-set writes of intentions on one Consul (and datacenter)."""
+class ConsulIntentions(ConfigEntryReads[LiveIntentions]):
+    """Reads and check-and-set writes of intentions on one Consul (and datacenter): an
+    entry is read by its destination, every source included."""
 
     def __init__(self, settings: ConsulHttpSettings, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy = DEFAULT_RETRY) -> None:
         self.client = consul_client(settings, timeout=timeout, retry=retry)
-        self.entries = ConfigEntries(self.client)
-
-    def read(self, destination: str) -> LiveIntentions | None:
-        """The destination's entry, every source included; ``None`` when there is none."""
-        payload = self.entries.get(KIND, destination)
-        return None if payload is None else parse_intentions(destination, payload)
-
-    def list_indexes(self) -> dict[str, int]:
-        """Every destination's entry, with its ModifyIndex (one list request)."""
-        return self.entries.list_indexes(KIND)
-
-    def read_every(self) -> dict[str, LiveIntentions]:
-        """Every destination's entry, every source included (one list request)."""
-        return {name: parse_intentions(name, payload)
-                for name, payload in self.entries.list_entries(KIND).items()}
+        super().__init__(ConfigEntries(self.client), KIND, parse_intentions)
 
     def upsert_source(self, destination: str, source_body: Mapping[str, Any],
                       cas_index: int, *, owner: str = "") -> int:

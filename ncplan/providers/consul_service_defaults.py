@@ -20,6 +20,7 @@ from ncplan.address import service_defaults_address
 from ncplan.providers.consul_config import (
     ENTRY_SERVER_FIELDS,
     ConfigEntries,
+    ConfigEntryReads,
     conflict,
     consul_client,
     entry_index,
@@ -43,25 +44,13 @@ def entry_to_write(name: str, body: Mapping[str, Any]) -> dict[str, Any]:
             "Kind": KIND, "Name": name}
 
 
-class ConsulServiceDefaults:
+class ConsulServiceDefaults(ConfigEntryReads[LiveServiceDefaults]):
     """Reads and check-and-set writes of service-defaults on one Consul (and datacenter)."""
 
     def __init__(self, settings: ConsulHttpSettings, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy = DEFAULT_RETRY) -> None:
-        self.entries = ConfigEntries(consul_client(settings, timeout=timeout, retry=retry))
-
-    def read(self, name: str) -> LiveServiceDefaults | None:
-        payload = self.entries.get(KIND, name)
-        return None if payload is None else parse_service_defaults(name, payload)
-
-    def list_indexes(self) -> dict[str, int]:
-        """Every service-defaults entry, by name, with its ModifyIndex (one list request)."""
-        return self.entries.list_indexes(KIND)
-
-    def read_every(self) -> dict[str, LiveServiceDefaults]:
-        """Every service-defaults entry, by name (one list request)."""
-        return {name: parse_service_defaults(name, payload)
-                for name, payload in self.entries.list_entries(KIND).items()}
+        entries = ConfigEntries(consul_client(settings, timeout=timeout, retry=retry))
+        super().__init__(entries, KIND, parse_service_defaults)
 
     def write(self, name: str, body: Mapping[str, Any], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the entry; returns its new ModifyIndex."""

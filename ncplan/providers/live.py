@@ -102,6 +102,21 @@ class LiveServiceDefaults:
 
 
 @dataclass(frozen=True)
+class LiveConfigEntry:
+    """A config entry of any kind, read whole (``GET /v1/config/:kind/:name``); ``key``
+    is ``KIND.NAME``, the name part of its ``consul_config_entry`` address."""
+
+    kind: str
+    name: str
+    body: Mapping[str, Any]
+    modify_index: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+
+@dataclass(frozen=True)
 class LiveToken:
     """A Consul ACL token as ``GET /v1/acl/token/:AccessorID`` returns it, without its
     SecretID: ``body`` keeps the keys ncplan manages (AccessorID, Description,
@@ -152,6 +167,7 @@ class Refreshed:
     * ``catalog_services``: service names registered in Consul's catalog.
     * ``acl_tokens``: sidecar identity tokens, by service name.
     * ``variables``: the Variables ``nomad/jobs/NAME`` of sidecar identities, by name.
+    * ``config_entries``: entry files' config entries, by ``KIND.NAME``.
     """
 
     jobs: Mapping[str, LiveJob | None] = field(default_factory=dict)
@@ -164,6 +180,7 @@ class Refreshed:
     mesh: MeshPolicy = field(default_factory=MeshPolicy)
     acl_tokens: Mapping[str, LiveToken | None] = field(default_factory=dict)
     variables: Mapping[str, LiveVariable | None] = field(default_factory=dict)
+    config_entries: Mapping[str, LiveConfigEntry | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ Precisely, "A needs B" (B is applied first) when:
   except a deny (``action = "deny"``): it guards D, so ``nomad_job.D`` needs it instead
   (written before D starts, whether D's rollout then works or not; destroyed after D
   stops); a deny toward ``*`` guards every job;
+* config entry files: the edges of :func:`~ncplan.resources.entry_order.entry_dependencies`
+  (protocol before chain entries, resolver subsets before what names them, a service's
+  chain entries before the jobs that dial it);
 * with sidecar identities, for each builtin service N: ``nomad_variable.N`` needs
   ``consul_acl_token.N`` (it holds its SecretID) and ``nomad_job.N`` needs both (its
   proxy reads the variable at start).
@@ -36,6 +39,8 @@ from ncplan.address import (
     variable_address,
 )
 from ncplan.config.model import L7_PROTOCOLS, Config
+from ncplan.resources.entry_order import entry_dependencies
+from ncplan.resources.traffic import config_entries
 
 
 def upstreams_of(config: Config) -> dict[str, tuple[str, ...]]:
@@ -115,4 +120,8 @@ def resource_dependencies(config: Config,
         for required in waits.get(name, ()):
             if required in jobs:
                 add(job_address(name), job_address(required))
+    entries = config_entries(config)
+    if entries:
+        for address, entry_needs in entry_dependencies(entries, dials, defaults).items():
+            add(address, *entry_needs)
     return {address: tuple(required) for address, required in needs.items()}

@@ -15,6 +15,7 @@ Bodies:
   its destination's ``service-intentions`` config entry.
 * ``consul_acl_token`` and ``nomad_variable`` (sidecar identities): see
   :mod:`ncplan.resources.sidecar_identity`.
+* ``consul_config_entry``: an entry file's entry, as written.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from ncplan.address import (
     Addressed,
     ResourceKind,
+    config_entry_address,
     intention_address,
     intention_name,
     job_address,
@@ -39,10 +41,11 @@ from ncplan.resources.dependencies import identity_names, resource_dependencies
 from ncplan.resources.nomad_job import lower_service
 from ncplan.resources.plain import plain
 from ncplan.resources.sidecar_identity import token_body, variable_body
+from ncplan.resources.traffic import config_entries
 
 KIND_ORDER: tuple[ResourceKind, ...] = (
     "nomad_job", "consul_service_defaults", "consul_intention", "consul_acl_token",
-    "nomad_variable",
+    "nomad_variable", "consul_config_entry",
 )
 
 
@@ -137,6 +140,11 @@ def lower_config(config: Config,
                                                         intention.destination),
                                          intention_body(intention), needs.get(address, ()),
                                          intention.span))
+    for entry in config_entries(config):
+        address = config_entry_address(entry.kind, entry.name)
+        resources.append(DesiredResource(address, "consul_config_entry",
+                                         f"{entry.kind}.{entry.name}", plain(entry.body),
+                                         needs.get(address, ()), entry.span))
     return tuple(sorted(resources, key=lambda r: (KIND_ORDER.index(r.kind), r.name)))
 
 

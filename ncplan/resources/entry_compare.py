@@ -60,3 +60,46 @@ def comparable(entry: Mapping[str, Any]) -> dict[str, Any]:
 def same_entry(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
     """Whether writing ``desired`` over ``live`` would change nothing."""
     return comparable(desired) == comparable(live)
+
+
+def without_mark(entry: Mapping[str, Any], mark: str) -> dict[str, Any]:
+    """``entry`` without the ownership key ``mark`` in its ``Meta`` (and without ``Meta``
+    when nothing else is left in it)."""
+    found = dict(entry)
+    meta = found.get("Meta")
+    if isinstance(meta, Mapping) and mark in meta:
+        rest = {k: v for k, v in meta.items() if k != mark}
+        if rest:
+            found["Meta"] = rest
+        else:
+            del found["Meta"]
+    return found
+
+
+def as_written(live: Any, written: Any, named_keys: bool = False) -> Any:
+    """``live`` (as Consul returns it) in the spelling of ``written``: the server's
+    indexes and the zero values Consul adds dropped, each key spelt as ``written`` spells
+    the same field, so a diff of the two shows only real changes."""
+    if isinstance(live, Mapping):
+        spelt = {_field(str(k)) if not named_keys else str(k): str(k)
+                 for k in (written if isinstance(written, Mapping) else {})}
+        found: dict[str, Any] = {}
+        for key, item in live.items():
+            if str(key) in SERVER_FIELDS and not named_keys:
+                continue
+            name = str(key) if named_keys else _field(str(key))
+            mine = spelt.get(name, str(key))
+            inner_written = written.get(mine) if isinstance(written, Mapping) else None
+            if name in _OPAQUE and not named_keys:
+                inner = dict(item) if isinstance(item, Mapping) else item
+            else:
+                inner = as_written(item, inner_written,
+                                   named_keys=not named_keys and name in _NAMED)
+            if not _is_zero(inner) or (isinstance(written, Mapping) and mine in written):
+                found[mine] = inner
+        return found
+    if isinstance(live, list):
+        items: list[Any] = written if isinstance(written, list) else []
+        return [as_written(item, items[i] if i < len(items) else None)
+                for i, item in enumerate(live)]
+    return live

@@ -11,12 +11,13 @@ Pure. The ``{"Job": ...}`` wrapper is added only when sending. Two sidecar flavo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ncplan.config.model import CONNECT_PORT_LABEL, Service, Task, upstream_port_label
 from ncplan.resources.plain import plain
 from ncplan.resources.sidecar_identity import proxy_template
+from ncplan.resources.traffic import track_meta
 
 PROXY_TASK = "connect-proxy"
 CONNECT_PORT = CONNECT_PORT_LABEL
@@ -56,8 +57,22 @@ def lower_service(service: Service, identity: bool = False) -> dict[str, Any]:
     }
     if service.meta:
         job["Meta"] = plain(service.meta)
+    if service.canary is not None:
+        group = with_canary_tracks(group, service.canary.count)
     job["TaskGroups"] = [group]
     return job
+
+
+def with_canary_tracks(group: Mapping[str, Any], count: int) -> dict[str, Any]:
+    """A group whose deployments start ``count`` canaries, promoted by hand, and whose
+    services tell a canary instance from a stable one by their ``ncplan_track`` meta
+    (``meta`` stable, ``canary_meta`` canary; see :mod:`ncplan.resources.traffic`)."""
+    services = [{**s, "Meta": track_meta(canary=False), "CanaryMeta": track_meta(canary=True)}
+                for s in group.get("Services") or ()]
+    found = {**group, "Update": {"Canary": count, "AutoPromote": False}}
+    if services:
+        found["Services"] = services
+    return found
 
 
 def _app_task(service: Service, task: Task) -> dict[str, Any]:

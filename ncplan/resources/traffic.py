@@ -31,6 +31,7 @@ from ncplan.config.entry_model import (
     ServiceSplitter,
     Split,
 )
+from ncplan.config.model import Config
 
 TRACK_KEY = "ncplan_track"
 STABLE, CANARY = "stable", "canary"
@@ -90,3 +91,11 @@ def lower_traffic(service: str, canary: CanarySpec | None,
     if canary is not None:
         entries += [_splitter(service, canary), _resolver(service, canary)]
     return tuple(entries)
+
+
+def config_entries(config: Config) -> tuple[ConsulEntry, ...]:
+    """Every config entry the configuration makes: its entry files', then each service's
+    ``canary`` and ``route`` blocks' (a service with neither makes none)."""
+    made = tuple(entry for service in config.services
+                 for entry in lower_traffic(service.name, service.canary, service.routes))
+    return (*config.consul_entries, *made)

@@ -104,7 +104,14 @@ def _changes(console: Console, plan: Plan) -> None:
         _say(console, Text.assemble(" " * (3 - len(symbol)), _styled_sign(symbol), " ", meaning))
     console.print()
     _say(console, plan_lines.ACTIONS_INTRO)
-    for change in plan.actionable:
+    groups = plan_lines.cluster_groups(plan)
+    for group in groups:
+        console.print()
+        _say(console, Text(group.header, style="bold"))
+        for change in group.changes:
+            console.print()
+            _change(console, change)
+    for change in () if groups else plan.actionable:
         console.print()
         _change(console, change)
     for address in plan.forgotten:

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ncplan import __version__
+from ncplan.address import split_cluster
 from ncplan.planner.model import (
     Action,
     ConfiguredResource,
@@ -36,6 +37,7 @@ from ncplan.planner.model import (
 from ncplan.planner.redaction import MARKER, Mask, hidden_nomad_plan, hide, marker_mask
 from ncplan.providers.live import NomadJobPlan
 from ncplan.state.model import State
+from ncplan.views import plan_lines
 
 FORMAT_VERSION = "1.2"
 STATE_FORMAT_VERSION = "1.0"
@@ -222,7 +224,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     """The whole ``--json`` document as a dict."""
     jobs = {c.name: nomad_plan(c.nomad_plan, c.nomad_plan_sensitive) for c in plan.changes
             if c.nomad_plan is not None}
-    return {
+    return with_clusters({
         "format_version": FORMAT_VERSION,
         "ncplan_version": __version__,
         "mode": plan.mode.value,
@@ -242,7 +244,22 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                      for w in plan.warnings],
         "targets": list(plan.targets),
         "refreshed": plan.read_live,
-    }
+    }, plan)
+
+
+def with_clusters(document: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """With cluster blocks: each resource change's ``cluster``, and ``clusters``, the
+    changes grouped by cluster with their counts (a plan without them is unchanged)."""
+    groups = plan_lines.cluster_groups(plan)
+    if not groups:
+        return document
+    for change in document["resource_changes"]:
+        change["cluster"] = split_cluster(change["address"])[1]
+    document["clusters"] = {
+        group.name: dict(zip(("add", "change", "destroy"), group.counts, strict=True),
+                         resource_changes=[c.address for c in group.changes])
+        for group in groups}
+    return document
 
 
 def dump_plan(plan: Plan) -> str:

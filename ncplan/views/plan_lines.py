@@ -11,8 +11,10 @@ for secrets itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeGuard
 
+from ncplan.address import split_cluster
 from ncplan.planner.model import (
     Action,
     Adoption,
@@ -119,6 +121,37 @@ def summary_line(plan: Plan) -> str:
                       if (count := plan.adopted(how)))
     forget = f", {len(plan.forgotten)} to forget" if plan.forgotten else ""
     return f"Plan: {adopted}{add} to add, {change} to change, {destroy} to destroy{forget}."
+
+
+@dataclass(frozen=True)
+class ClusterGroup:
+    """The actionable changes of one cluster, in the plan's order (see
+    :func:`cluster_groups`)."""
+
+    name: str
+    changes: tuple[ResourceChange, ...]
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return Plan(changes=self.changes).counts()
+
+    @property
+    def header(self) -> str:
+        add, change, destroy = self.counts
+        return (f'Cluster "{self.name}": {add} to add, {change} to change, '
+                f"{destroy} to destroy.")
+
+
+def cluster_groups(plan: Plan) -> list[ClusterGroup]:
+    """The plan's actionable changes grouped by the cluster their address names, in the
+    order the clusters come; empty for a plan without cluster keys (one implicit cluster:
+    the views print as they always did)."""
+    groups: dict[str, list[ResourceChange]] = {}
+    for change in plan.actionable:
+        groups.setdefault(change.typed_address.cluster, []).append(change)
+    if not any(groups) and not any(split_cluster(a)[1] for a in plan.forgotten):
+        return []
+    return [ClusterGroup(name, tuple(changes)) for name, changes in groups.items()]
 
 
 def forgotten_header(address: str) -> str:

@@ -14,7 +14,14 @@ import html
 from collections import Counter
 from collections.abc import Iterable
 
-from ncplan.planner.model import Action, Adoption, Plan, PlanMode, PlanWarning
+from ncplan.planner.model import (
+    Action,
+    Adoption,
+    Plan,
+    PlanMode,
+    PlanWarning,
+    ResourceChange,
+)
 from ncplan.views import plan_lines
 from ncplan.views.attribute_diff import DiffLine
 from ncplan.views.nomad_diff import annotation_text, failure_reasons, failure_title
@@ -92,6 +99,14 @@ def _failures(plan: Plan) -> list[str]:
     return ["### Placement failures", "", *lines, ""] if lines else []
 
 
+def _change_details(change: ResourceChange) -> list[str]:
+    notes = [f"({change.reason})"] if change.reason else []
+    if change.nomad_plan is not None:
+        notes += [f"Nomad scheduler: {annotation_text(a)}"
+                  for a in change.nomad_plan.annotations]
+    return _details(plan_lines.change_header(change), plan_lines.change_lines(change), notes)
+
+
 def plan_markdown(plan: Plan) -> str:
     """The whole comment."""
     title = "Refresh-only plan" if plan.mode is PlanMode.REFRESH_ONLY else (
@@ -117,13 +132,13 @@ def plan_markdown(plan: Plan) -> str:
         folded = len(plan.actionable) > FOLD_AFTER
         if folded:
             out += [f"<details><summary>{len(plan.actionable)} resources</summary>", ""]
-        for change in plan.actionable:
-            notes = [f"({change.reason})"] if change.reason else []
-            if change.nomad_plan is not None:
-                notes += [f"Nomad scheduler: {annotation_text(a)}"
-                          for a in change.nomad_plan.annotations]
-            out += _details(plan_lines.change_header(change), plan_lines.change_lines(change),
-                            notes)
+        groups = plan_lines.cluster_groups(plan) or [
+            plan_lines.ClusterGroup("", plan.actionable)]
+        for group in groups:
+            if group.name:
+                out += [f"#### {group.header}", ""]
+            for change in group.changes:
+                out += _change_details(change)
         if folded:
             out += ["</details>", ""]
     if plan.mode is not PlanMode.REFRESH_ONLY and plan.forgotten:

@@ -13,6 +13,7 @@ its CA and management tokens.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -54,6 +55,32 @@ def agents() -> Iterator[Agents]:
         yield Agents(pair.consul_addr, pair.nomad_addr, Path(pair.consul_binary), True)
     finally:
         pair.stop()
+
+
+@pytest.fixture(scope="session")
+def two_pairs() -> Iterator[tuple[Agents, Agents]]:
+    """Two more independent pairs (two clusters), started for the tests that ask."""
+    with started_pairs(2) as pairs:
+        yield pairs[0], pairs[1]
+
+
+@contextlib.contextmanager
+def started_pairs(count: int) -> Iterator[list[Agents]]:
+    """``count`` Consul + Nomad pairs on their own free loopback ports, all stopped at the
+    end (those already started too, when a later one fails to start)."""
+    started: list[devagents.AgentPair] = []
+    try:
+        for _ in range(count):
+            try:
+                started.append(devagents.start())
+            except devagents.AgentError as error:
+                pytest.fail(f"integration tests need the Consul and Nomad dev agents: "
+                            f"{error}", pytrace=False)
+        yield [Agents(p.consul_addr, p.nomad_addr, Path(p.consul_binary), True)
+               for p in started]
+    finally:
+        for pair in started:
+            pair.stop()
 
 
 @pytest.fixture(scope="session")

@@ -54,8 +54,11 @@ def ncplan(directory: Path, args: Sequence[str], env: Mapping[str, str | None]) 
 
 
 def wipe(agents: Agents, names: Sequence[str] = EXAMPLE_NAMES) -> None:
-    """Purge the examples' jobs (waiting until Nomad has stopped their allocations) and
-    delete their Consul entries (and any ``*`` entry)."""
+    """Purge the examples' jobs (waiting until Nomad has stopped their allocations and
+    collected them) and delete their Consul entries (and any ``*`` entry)."""
+    for kind in ("service-router", "service-splitter", "service-resolver"):
+        for name in names:
+            agents.consul("DELETE", f"/v1/config/{kind}/{name}")
     purge_jobs(agents, names)
     for name in names:
         agents.consul("DELETE", f"/v1/config/service-defaults/{name}")

@@ -133,6 +133,29 @@ def record_service_defaults(rec: Recorder) -> None:
              "its index, a stale delete refused")
 
 
+def record_config_entries(rec: Recorder) -> None:
+    """examples/canary's entries (the splitter and the mesh entry with an ncplan mark),
+    each kind listed, the mesh entry deleted (answered ``{}``), the rest cleaned up."""
+    for entry in (
+            {"Kind": "service-defaults", "Name": "api", "Protocol": "http"},
+            {"Kind": "service-resolver", "Name": "api", "DefaultSubset": "stable",
+             "Subsets": {"stable": {"Filter": "Service.Meta.version == stable"},
+                         "canary": {"Filter": "Service.Meta.version == canary"}}},
+            {"Kind": "service-splitter", "Name": "api", "Meta": {"ncplan-lineage": "L1"},
+             "Splits": [{"Weight": 90, "ServiceSubset": "stable"},
+                        {"Weight": 10, "ServiceSubset": "canary"}]},
+            {"Kind": "mesh", "Meta": {"ncplan-lineage": "L1"}}):
+        rec("PUT", "/v1/config", entry, {"cas": "0"})
+    for kind in ("service-resolver", "service-splitter", "mesh"):
+        rec("GET", f"/v1/config/{kind}")
+    rec("DELETE", "/v1/config/mesh/mesh")
+    rec.save("config_entries_listed", "examples/canary's entries and a mesh entry written, "
+             "each kind listed (the mesh entry without a Name), the mesh entry deleted")
+    for kind in ("service-splitter", "service-resolver", "service-defaults"):
+        rec("DELETE", f"/v1/config/{kind}/api")
+    rec.exchanges = []
+
+
 def record_agent(rec: Recorder) -> None:
     rec("GET", "/v1/agent/self")
     rec.save("agent_self", "the dev agent's own config: ACLs off, default policy allow")
@@ -197,6 +220,7 @@ def main() -> int:
         record_intentions(rec)
         record_legacy_source(rec)
         record_service_defaults(rec)
+        record_config_entries(rec)
         record_agent(rec)
     finally:
         pair.stop()

@@ -109,3 +109,17 @@ def test_the_agents_never_inherit_a_shells_nomad_or_consul_settings(
     env = devagents.agent_env()
     assert "NOMAD_ADDR" not in env and "CONSUL_HTTP_TOKEN" not in env
     assert env["PATH"] == os.environ["PATH"]
+
+
+def test_a_named_pair_is_recorded_beside_the_default_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devagents, "RUN_STATE", tmp_path / "agents.json")
+    assert devagents.run_state() == tmp_path / "agents.json"
+    assert devagents.run_state("east") == tmp_path / "agents-east.json"
+    (tmp_path / "agents-east.json").write_text('{"run_dir": "/e", "consul_http_port": 3, '
+                                               '"nomad_http_port": 4}')
+    east = devagents._load_running("east")
+    assert east is not None and east.consul_http_port == 3
+    assert devagents._load_running() is None
+    assert devagents.main(["up", "--name"]) == 2
+    assert devagents.main(["down", "--name", "no/pe"]) == 2

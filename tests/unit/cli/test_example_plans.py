@@ -37,7 +37,8 @@ def printed(exit_code: int, stdout: str, stderr: str) -> str:
 
 
 def test_every_example_with_a_configuration_is_held() -> None:
-    assert NAMES == ["connect-on-nomad", "connect-on-nomad-raw", "envoy-mesh", "jobspec-mesh"]
+    assert NAMES == ["canary", "clusters", "connect-on-nomad", "connect-on-nomad-raw",
+                     "envoy-mesh", "jobspec-mesh"]
 
 
 @pytest.mark.parametrize("form", FORMS)

@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[3] / "ncplan"
 #: What iterates the registry: no kind's name is spelt here.
 KIND_BLIND = [
     "planner/diff.py", "planner/drift.py", "planner/build.py", "planner/ownership.py",
-    "planner/redaction.py", "planner/engine.py", "orchestration/refresh.py",
+    "planner/redaction.py", "planner/engine.py", "planner/rollback.py",
+    "orchestration/refresh.py",
     "orchestration/live_indexes.py", "orchestration/executors.py",
     "orchestration/import_run.py", *(str(p.relative_to(PACKAGE))
                                      for p in sorted((PACKAGE / "views").glob("*.py"))),

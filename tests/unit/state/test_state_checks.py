@@ -55,7 +55,7 @@ def _decode(doc: dict[str, Any]) -> str:
     (_doc(resources=[_resource("aws_instance.db", kind="nomad_job")]),
      "ncplan.state.json: resource aws_instance.db: invalid address 'aws_instance.db': "
      "expected TYPE.NAME with TYPE one of nomad_job, consul_intention, "
-     "consul_service_defaults, consul_acl_token, nomad_variable"),
+     "consul_service_defaults, consul_acl_token, nomad_variable, consul_config_entry"),
     (_doc(resources=[_resource("consul_intention.web->db")]),
      "ncplan.state.json: resource consul_intention.web->db: address "
      "'consul_intention.web->db' is not spelt as this state format writes it "
