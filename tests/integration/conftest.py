@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import devagents
 from agentlib import Agents, SecureAgents
 from plan_helpers import agent_env, apply_all, copy_example, wipe
+from purging import wait_all_stopped
 
 
 def _consul_binary() -> Path:
@@ -96,6 +97,17 @@ def secure_agents() -> Iterator[SecureAgents]:
                            Path(pair.run_dir))
     finally:
         pair.stop()
+
+
+@pytest.fixture(autouse=True)
+def settled_after(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test on the session's agents: Nomad has processed every evaluation and
+    stopped every allocation it was told to stop, whoever stopped or purged the job. The
+    next test's jobs (often of the same names) then meet neither a pending deregistration
+    nor a client whose resources the stopping allocations still hold."""
+    yield
+    if "agents" in request.fixturenames:
+        wait_all_stopped(request.getfixturevalue("agents"))
 
 
 @pytest.fixture

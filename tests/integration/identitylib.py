@@ -14,6 +14,7 @@ from pathlib import Path
 from agentlib import SecureAgents
 from meshlib import mesh_programs
 from plan_helpers import Run, ncplan
+from purging import purge_jobs
 
 from ncplan.resources.sidecar_identity import token_accessor_id
 
@@ -107,8 +108,8 @@ def make_scenario(tmp_path: Path, agents: SecureAgents, unique: str) -> SecureSc
 
 def purge(scenario: SecureScenario) -> None:
     agents = scenario.agents
+    purge_jobs(agents, (scenario.web, scenario.db))
     for name in (scenario.web, scenario.db):
-        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
         agents.nomad("DELETE", f"/v1/var/nomad/jobs/{name}")
     agents.consul("DELETE", f"/v1/config/service-intentions/{scenario.db}")
     for name in (scenario.web, scenario.db):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentlib import Agents
+from purging import purge_jobs
 from typer.testing import CliRunner, Result
 
 from ncplan.cli import app
@@ -53,12 +54,13 @@ def ncplan(directory: Path, args: Sequence[str], env: Mapping[str, str | None]) 
 
 
 def wipe(agents: Agents, names: Sequence[str] = EXAMPLE_NAMES) -> None:
-    """Purge the examples' jobs and delete their Consul entries (and any ``*`` entry)."""
+    """Purge the examples' jobs (waiting until Nomad has stopped their allocations and
+    collected them) and delete their Consul entries (and any ``*`` entry)."""
     for kind in ("service-router", "service-splitter", "service-resolver"):
         for name in names:
             agents.consul("DELETE", f"/v1/config/{kind}/{name}")
+    purge_jobs(agents, names)
     for name in names:
-        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
         agents.consul("DELETE", f"/v1/config/service-defaults/{name}")
     for name in [*names, "*"]:
         agents.consul("DELETE", f"/v1/config/service-intentions/{name}")

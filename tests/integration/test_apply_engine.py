@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from agentlib import Agents
+from purging import purge_jobs
 
 from ncplan.address import parse_address
 from ncplan.config.loader import load_config
@@ -77,8 +78,8 @@ def world(agents: Agents, unique: str, tmp_path: Path) -> Iterator[World]:
                   ConsulServiceDefaults(consul, retry=fast, timeout=10),
                   f"db{unique}", f"web{unique}", open_local(tmp_path / "state.json"))
     yield found
+    purge_jobs(agents, (found.db, found.web))
     for name in (found.db, found.web):
-        found.jobs.deregister(name, purge=True)
         agents.consul("DELETE", f"/v1/config/service-intentions/{name}")
         agents.consul("DELETE", f"/v1/config/service-defaults/{name}")
     agents.consul("DELETE", f"/v1/config/service-defaults/other{unique}")

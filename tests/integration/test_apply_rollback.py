@@ -22,6 +22,7 @@ from agentlib import Agents
 from apply_helpers import ALLOW, DENY, NAMES, Mesh, make_mesh, wait_for
 from meshlib import eventually_echo, port_of, wait_running
 from plan_helpers import wipe
+from purging import purge_jobs
 from test_apply_kills import run_killed
 from test_apply_order_interrupts import Lines
 
@@ -248,4 +249,4 @@ def test_nomad_refuses_a_revert_whose_prior_version_is_stale(
         assert live.body["Version"] == 2
         assert live.body["TaskGroups"][0]["Tasks"][0]["Config"]["args"] == ["600"]
     finally:
-        jobs.deregister(name, purge=True)
+        purge_jobs(agents, [name])

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from agentlib import Agents
+from purging import purge_jobs
 
 from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.planner.model import Action, ResourceChange
@@ -81,7 +82,7 @@ def follow(agents: Agents, hcl: str, timeout: float = 120.0,
         watcher = DeploymentWatcher(settings(agents), timeout=timeout, blocking_wait=5.0)
         return watcher.follow(name, index, seen.append), seen
     finally:
-        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
+        purge_jobs(agents, [name])
 
 
 def test_a_healthy_service_succeeds_and_reports_its_progress(
@@ -167,7 +168,7 @@ def test_the_engines_waiter_reports_through_the_hooks(agents: Agents, unique: st
     try:
         final = RolloutWaiter(settings(agents), timeout=120.0)(change, index, hooks)  # type: ignore[arg-type]
     finally:
-        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
+        purge_jobs(agents, [name])
     assert final.status == "successful"
     assert hooks.calls[-1] == (f"nomad_job.{name}", "successful")
 
@@ -187,6 +188,6 @@ def test_a_stop_ends_the_follow_after_the_query_in_flight(agents: Agents, unique
         final = watcher.follow(name, index, seen.append, stop)
         took = time.monotonic() - began
     finally:
-        agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
+        purge_jobs(agents, [name])
     assert final.status == "running" and took < 3.0 + 2.0 * 1.1 + 2
     assert seen and seen[-1] == final

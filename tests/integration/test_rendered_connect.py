@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from agentlib import Agents
 from meshlib import eventually_echo, eventually_refused, mesh_programs, port_of, wait_running
+from purging import purge_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "connect-on-nomad"
@@ -91,8 +92,7 @@ def running(agents: Agents, example: Example) -> Iterator[int]:
         wait_running(agents, "db")
         yield port_of(wait_running(agents, "web"), "up_db")
     finally:
-        for name in registered:
-            agents.nomad("DELETE", f"/v1/job/{name}", params={"purge": "true"})
+        purge_jobs(agents, registered)
         agents.consul("DELETE", "/v1/config/service-intentions/db")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from agentlib import Agents
 from meshlib import echo_through, eventually_echo, port_of, wait_running
+from purging import purge_jobs
 
 ECHO_SERVER = """
 import os, socket, threading
@@ -96,8 +97,7 @@ def seed_jobs(agents: Agents, unique: str) -> Iterator[tuple[str, str, int]]:
         web_alloc = wait_running(agents, web)
         yield db, web, port_of(web_alloc, "tcp")
     finally:
-        for job_id in registered:
-            agents.nomad("DELETE", f"/v1/job/{job_id}", params={"purge": "true"})
+        purge_jobs(agents, registered)
         agents.consul("DELETE", f"/v1/config/service-intentions/{db}")
 
 
