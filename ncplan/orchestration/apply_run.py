@@ -197,14 +197,17 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     before = state if state is not None else State.new(lineage=plan.lineage)
     kinds = executors(providers, secrets=config.sensitive_values(),
                       lineage=_owner(plan, state))
-    try:  # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
-        result = apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
-                            options=options)
-        if not rollback:
-            return result
-        return roll_back(plan, before, result, prepared.manager,
-                         restoring_executors(kinds, providers.jobs, before, options.secrets),
-                         ui, options, original=unedged)
+    # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
+    try:  # each step's record is appended to the state journal, the state written at the end
+        with prepared.manager.journaled():
+            result = apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
+                                options=options)
+            if not rollback:
+                return result
+            return roll_back(plan, before, result, prepared.manager,
+                             restoring_executors(kinds, providers.jobs, before,
+                                                 options.secrets),
+                             ui, options, original=unedged)
     finally:
         ui.close()
 

@@ -179,41 +179,47 @@ def _check_address(address: str, kind: str | None, where: str) -> None:
                          f"{parsed.kind}")
 
 
+def resource_from_json(raw: Any, where: str, source: str) -> ResourceState:
+    """One resource as :func:`resource_json` writes it, checked as :func:`decode` does."""
+    if not isinstance(raw, dict):
+        raise StateError(f"{where}: must be an object")
+    address = _field(raw, "address", str, where)
+    where = f"{source}: resource {address}"
+    _refuse_unknown(raw, RESOURCE_FIELDS, where)
+    dependencies = _field(raw, "dependencies", list, where)
+    if not all(isinstance(d, str) for d in dependencies):
+        raise StateError(f"{where}: field 'dependencies' must be a list of strings")
+    kind = _field(raw, "kind", str, where)
+    _check_address(address, kind, where)
+    for dependency in dependencies:
+        _check_address(dependency, None, f"{where}: dependency {dependency!r}")
+    observed_index = _field(raw, "observed_index", int, where)
+    if observed_index < 0:
+        raise StateError(f"{where}: field 'observed_index' must not be negative, "
+                         f"not {observed_index}")
+    return ResourceState(
+        address=address,
+        kind=kind,
+        id=_field(raw, "id", str, where),
+        attributes=_field(raw, "attributes", dict, where),
+        observed_index=observed_index,
+        dependencies=tuple(dependencies),
+        possibly_applied=raw.get("possibly_applied") is True,
+    )
+
+
 def _build(doc: dict[str, Any], source: str) -> State:
     _refuse_unknown(doc, FIELDS, source)
     resources_raw = _field(doc, "resources", list, source)
     resources = []
     seen: set[str] = set()
     for index, raw in enumerate(resources_raw):
-        where = f"{source}: resources[{index}]"
-        if not isinstance(raw, dict):
-            raise StateError(f"{where}: must be an object")
-        address = _field(raw, "address", str, where)
-        if address in seen:
-            raise StateError(f"{where}: duplicate address {address!r}")
-        seen.add(address)
-        where = f"{source}: resource {address}"
-        _refuse_unknown(raw, RESOURCE_FIELDS, where)
-        dependencies = _field(raw, "dependencies", list, where)
-        if not all(isinstance(d, str) for d in dependencies):
-            raise StateError(f"{where}: field 'dependencies' must be a list of strings")
-        kind = _field(raw, "kind", str, where)
-        _check_address(address, kind, where)
-        for dependency in dependencies:
-            _check_address(dependency, None, f"{where}: dependency {dependency!r}")
-        observed_index = _field(raw, "observed_index", int, where)
-        if observed_index < 0:
-            raise StateError(f"{where}: field 'observed_index' must not be negative, "
-                             f"not {observed_index}")
-        resources.append(ResourceState(
-            address=address,
-            kind=kind,
-            id=_field(raw, "id", str, where),
-            attributes=_field(raw, "attributes", dict, where),
-            observed_index=observed_index,
-            dependencies=tuple(dependencies),
-            possibly_applied=raw.get("possibly_applied") is True,
-        ))
+        resource = resource_from_json(raw, f"{source}: resources[{index}]", source)
+        if resource.address in seen:
+            raise StateError(f"{source}: resources[{index}]: duplicate address "
+                             f"{resource.address!r}")
+        seen.add(resource.address)
+        resources.append(resource)
     serial = _field(doc, "serial", int, source)
     if serial < 0:
         raise StateError(f"{source}: field 'serial' must not be negative")

@@ -7,17 +7,27 @@ the :class:`Reader`, :class:`Writer`, :class:`Persister` and ``Locker`` interfac
 the rest of ncplan uses, and owns the rules that do not depend on where the bytes live:
 decoding and upgrades, the serial (up by one per persisted change, none for identical
 content), the lineage (set once at creation), and the checks of ``state push``.
+
+With a :class:`Journal` (the local backend), :meth:`StateManager.journaled` makes each
+persist inside it append the change to the journal (O(change): an apply that records a
+step at a time no longer rewrites the whole state per step) and writes the whole state
+once at its end; a reader replays the journal over the state file (see
+:mod:`ncplan.state.journal`), and the next journaled run folds in a journal a kill left.
 """
 
 from __future__ import annotations
 
+import errno
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ncplan import __version__
 from ncplan.errors import LockInfo, StateError
+from ncplan.state import journal as journal_format
 from ncplan.state.codec import NEWER_FORMAT, StateEncoder, decode
 from ncplan.state.locking import Locker
 from ncplan.state.model import CURRENT_VERSION, State
@@ -66,12 +76,49 @@ class StateStorage(Protocol):
         ...
 
 
+class Journal(Protocol):
+    """Where a storage's journal of changes lives (see :mod:`ncplan.state.journal`)."""
+
+    @property
+    def description(self) -> str:
+        ...
+
+    @property
+    def started(self) -> bool:
+        """True once :meth:`start` made a journal that this process appends to."""
+        ...
+
+    def load(self) -> bytes | None:
+        ...
+
+    def start(self, header: bytes) -> None:
+        """Replace any journal by one holding ``header``, durably."""
+        ...
+
+    def append(self, line: bytes) -> None:
+        """Append ``line`` durably; on OSError the journal holds what it held before."""
+        ...
+
+    def remove(self) -> None:
+        """Remove the journal; never raises (a journal left is stale: over other bytes)."""
+        ...
+
+
+#: How many times a read starts again when the state file changed while it was read.
+_READ_TRIES = 5
+
+
 class StateManager:
     """Reader + Writer + Persister + Locker over one storage and one locker."""
 
-    def __init__(self, storage: StateStorage, locker: Locker) -> None:
+    def __init__(self, storage: StateStorage, locker: Locker,
+                 journal: Journal | None = None) -> None:
         self._storage = storage
         self._locker = locker
+        self._journal = journal
+        self._journaling = False
+        self._base: bytes | None = None  # the state file's bytes the journal extends
+        self._replayed = False  # the state read holds changes from a journal
         self._loaded = False
         self._persisted: State | None = None
         self._pending: State | None = None
@@ -100,8 +147,25 @@ class StateManager:
         return self._loaded_as(state)
 
     def _decoded(self) -> State | None:
-        data = self._storage.load()
-        return decode(data, self._storage.description) if data is not None else None
+        """The state file's state, with the journal's changes replayed over it. The file
+        is read again after the journal: a journal is removed or replaced only after the
+        file it extends was, so an unchanged file means the two were read as one."""
+        for _ in range(_READ_TRIES):
+            data = self._storage.load()
+            state = decode(data, self._storage.description) if data is not None else None
+            self._base, self._replayed = data, False
+            if self._journal is None or state is None or data is None:
+                return state
+            journal = self._journal.load()
+            if self._storage.load() != data:
+                continue  # an apply folded its journal meanwhile
+            if journal is None:
+                return state
+            replayed = journal_format.replay(state, data, journal, self._journal.description)
+            self._replayed = replayed is not state
+            return replayed
+        raise StateError(f"{self.description}: the state kept changing while it was read",
+                         hint="another ncplan is applying without the lock; retry")
 
     def _loaded_as(self, state: State | None) -> State | None:
         self._persisted = state
@@ -189,13 +253,81 @@ class StateManager:
         pending = self._pending
         if pending is None:
             return self._persisted
-        new = self._next(self._persisted, pending)
+        prior = self._persisted
+        new = self._next(prior, pending)
         if new is not None:
-            self._storage.store(self._encoder.encode(new))
+            if self._journaling and prior is not None:
+                self._append(prior, new)
+            else:
+                self._store(new)
             self._persisted = new
         self._pending = None
         self._migrating = False
         return self._persisted
+
+    def _store(self, state: State) -> None:
+        """Write ``state`` whole; then no journal extends the file any more."""
+        data = self._encoder.encode(state)
+        self._storage.store(data)
+        self._base, self._replayed = data, False
+        if self._journal is not None:
+            self._journal.remove()
+
+    def _append(self, prior: State, new: State) -> None:
+        journal = self._journal
+        assert journal is not None and self._base is not None
+        try:
+            if not journal.started:
+                journal.start(journal_format.header(self._base, prior))
+            journal.append(journal_format.change_line(journal_format.change(prior, new)))
+        except OSError as error:
+            self._journaling = False  # the next change is stored whole, journal included
+            reason = error.strerror or str(error)
+            raise StateError(
+                f"{journal.description}: cannot write the state: {reason}; "
+                "the previous state is unchanged",
+                hint="free some disk space and retry" if error.errno == errno.ENOSPC
+                else None) from error
+
+    @contextmanager
+    def journaled(self) -> Iterator[None]:
+        """Within: each persisted change is appended to the journal (when the storage has
+        one); at the end, even a failed one, the whole state is written once (the fold).
+        A journal left by a killed run is folded in first."""
+        if self._journal is None:
+            yield
+            return
+        if not self._loaded:
+            self.read()
+        if self._replayed and self._persisted is not None:
+            self._store(self._persisted)
+        else:
+            self._journal.remove()
+        self._journaling = True
+        try:
+            yield
+        except BaseException as error:
+            self._journaling = False
+            try:
+                self._fold()
+            except StateError as failed:
+                error.add_note(f"The state journal was not folded in: {failed.message}; "
+                               "reading the state replays it, and the next apply folds it")
+            raise
+        self._journaling = False
+        self._fold()
+
+    def _fold(self) -> None:
+        journal = self._journal
+        if journal is None or not journal.started or self._persisted is None:
+            return
+        try:
+            self._store(self._persisted)
+        except StateError as error:
+            raise StateError(
+                f"{error.message}; every change is kept in {journal.description}, which "
+                "reading the state replays and the next apply folds in",
+                hint=error.hint) from error
 
     def _next(self, prior: State | None, pending: State) -> State | None:
         """The state to store, or None when ``pending`` changes nothing."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from ncplan.errors import StateError
 from ncplan.state.backends.files import NotSyncedError, atomic_write, remove_stale_temps
 from ncplan.state.backends.flock import FileLocker
+from ncplan.state.backends.journal_file import JournalFile
 from ncplan.state.manager import StateManager
 
 
@@ -74,4 +75,10 @@ def lock_path_for(path: Path) -> Path:
 
 
 def open_local(path: Path) -> StateManager:
-    return StateManager(LocalStorage(path), FileLocker(lock_path_for(path)))
+    return StateManager(LocalStorage(path), FileLocker(lock_path_for(path)),
+                        JournalFile(journal_path_for(path)))
+
+
+def journal_path_for(path: Path) -> Path:
+    """``ncplan.state.json.journal`` beside ``ncplan.state.json``."""
+    return path.with_name(path.name + ".journal")
