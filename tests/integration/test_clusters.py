@@ -147,3 +147,41 @@ def test_a_target_with_a_cluster_key_plans_that_cluster_only(clusters: Clusters)
     assert planned.exit_code == 0, planned.both
     changes = json.loads(planned.stdout)["resource_changes"]
     assert [c["address"] for c in changes] == ["nomad_job.db@west"]
+
+
+def _rewrite_intentions_of_db(pair: Agents) -> None:
+    """A foreign writer edits db's intentions (a description): a new index."""
+    entry = pair.consul("GET", "/v1/config/service-intentions/db").json()
+    for index in ("CreateIndex", "ModifyIndex"):
+        entry.pop(index, None)
+    entry["Sources"][0]["Description"] = "written by someone else"
+    assert pair.consul("PUT", "/v1/config", json=entry).status_code == 200
+
+
+def test_a_saved_plan_applies_in_both_clusters_and_a_stale_one_names_its_cluster(
+        clusters: Clusters) -> None:
+    saved = clusters.run("plan", "--out", "first.plan")
+    assert saved.exit_code == 0, saved.both
+    done = clusters.run("apply", "--no-wait", "first.plan")
+    assert done.exit_code == 0, done.both
+    assert summary_counts(done.stdout) == \
+        "Apply complete! Resources: 6 added, 0 changed, 0 destroyed."
+    assert clusters.addresses() == EVERY
+    for pair in (clusters.east, clusters.west):
+        assert pair.nomad("GET", "/v1/job/db").status_code == 200
+
+    clusters.edit(ALLOW, DENY)
+    second = clusters.run("plan", "--out", "second.plan")
+    assert second.exit_code == 0, second.both
+    before = clusters.state_text()
+    _rewrite_intentions_of_db(clusters.west)
+    stale = clusters.run("apply", "--no-wait", "second.plan")
+    assert stale.exit_code == 1, stale.both
+    assert 'cluster "west": consul_intention.web:db@west changed since the plan' \
+        in stale.stderr, stale.stderr
+    assert "@east" not in stale.stderr, stale.stderr
+    assert clusters.state_text() == before
+    for pair in (clusters.east, clusters.west):  # nothing written in either cluster
+        sources = pair.consul("GET", "/v1/config/service-intentions/db").json()["Sources"]
+        assert [s["Action"] for s in sources] == ["allow"]
+    assert not (clusters.directory / "ncplan.state.json.lock").exists()
