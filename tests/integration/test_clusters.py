@@ -160,9 +160,10 @@ def _rewrite_intentions_of_db(pair: Agents) -> None:
 
 def test_a_saved_plan_applies_in_both_clusters_and_a_stale_one_names_its_cluster(
         clusters: Clusters) -> None:
-    saved = clusters.run("plan", "--out", "first.plan")
+    first, second_file = (str(clusters.directory / n) for n in ("first.plan", "second.plan"))
+    saved = clusters.run("plan", "--out", first)
     assert saved.exit_code == 0, saved.both
-    done = clusters.run("apply", "--no-wait", "first.plan")
+    done = clusters.run("apply", "--no-wait", first)
     assert done.exit_code == 0, done.both
     assert summary_counts(done.stdout) == \
         "Apply complete! Resources: 6 added, 0 changed, 0 destroyed."
@@ -171,11 +172,11 @@ def test_a_saved_plan_applies_in_both_clusters_and_a_stale_one_names_its_cluster
         assert pair.nomad("GET", "/v1/job/db").status_code == 200
 
     clusters.edit(ALLOW, DENY)
-    second = clusters.run("plan", "--out", "second.plan")
+    second = clusters.run("plan", "--out", second_file)
     assert second.exit_code == 0, second.both
     before = clusters.state_text()
     _rewrite_intentions_of_db(clusters.west)
-    stale = clusters.run("apply", "--no-wait", "second.plan")
+    stale = clusters.run("apply", "--no-wait", second_file)
     assert stale.exit_code == 1, stale.both
     assert 'cluster "west": consul_intention.web:db@west changed since the plan' \
         in stale.stderr, stale.stderr
@@ -185,3 +186,33 @@ def test_a_saved_plan_applies_in_both_clusters_and_a_stale_one_names_its_cluster
         sources = pair.consul("GET", "/v1/config/service-intentions/db").json()["Sources"]
         assert [s["Action"] for s in sources] == ["allow"]
     assert not (clusters.directory / "ncplan.state.json.lock").exists()
+
+
+def test_import_adopts_the_live_object_of_the_cluster_its_address_names(
+        clusters: Clusters) -> None:
+    only_west = clusters.run("apply", "--auto-approve", "--no-wait",
+                             "--target", "nomad_job.db@west")
+    assert only_west.exit_code == 0, only_west.both
+    assert clusters.run("state", "rm", "nomad_job.db@west").exit_code == 0
+    assert clusters.east.nomad("GET", "/v1/job/db").status_code == 404
+
+    unkeyed = clusters.run("import", "nomad_job.db", "db")
+    assert unkeyed.exit_code == 1, unkeyed.both
+    assert "nomad_job.db@east or nomad_job.db@west" in unkeyed.stderr, unkeyed.stderr
+    in_east = clusters.run("import", "nomad_job.db@east", "db")  # db runs in west only
+    assert in_east.exit_code == 1, in_east.both
+    assert 'cluster "east": nomad_job.db@east: no object' in in_east.stderr, in_east.stderr
+
+    adopted = clusters.run("import", "nomad_job.db@west", "db")
+    assert adopted.exit_code == 0, adopted.both
+    assert "nomad_job.db@west" in adopted.stdout, adopted.stdout
+    assert clusters.addresses() == ["nomad_job.db@west"]
+    state: dict[str, Any] = json.loads(clusters.state_text())
+    live = clusters.west.nomad("GET", "/v1/job/db").json()
+    assert state["resources"][0]["observed_index"] == live["JobModifyIndex"]
+
+    planned = clusters.run("plan", "--json", "--target", "nomad_job.db@west")
+    assert planned.exit_code == 0, planned.both
+    changes = json.loads(planned.stdout)["resource_changes"]
+    assert [(c["address"], c["change"]["actions"]) for c in changes] == \
+        [("nomad_job.db@west", ["no-op"])]
