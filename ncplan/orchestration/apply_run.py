@@ -192,10 +192,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     rollback = not settings.destroy and (settings.rollback_on_failure
                                          or config.apply.rollback_on_failure)
     if config.clusters:
-        if rollback:
-            raise NcplanError("--rollback-on-failure is not supported yet with cluster "
-                              "blocks")
-        return _execute_clusters(plan, state, prepared, settings, ui)
+        return _execute_clusters(plan, state, prepared, settings, ui, rollback, unedged)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
                            secrets=config.sensitive_values(), halt_on_failure=rollback)
@@ -219,9 +216,11 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
 
 
 def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
-                      settings: ApplySettings, ui: ApplyUi) -> ApplyResult:
+                      settings: ApplySettings, ui: ApplyUi, rollback: bool,
+                      unedged: State | None) -> ApplyResult:
     """The engine over every cluster's providers at once: each change written, and each
-    rollout followed, in the cluster its address names."""
+    rollout followed, in the cluster its address names; with rollback on failure, each
+    cluster's changes restored by that cluster's executors (the same instances)."""
     secrets = prepared.config.sensitive_values()
     if state is None:
         prepared.manager.write(State.new(lineage=plan.lineage))
@@ -234,13 +233,20 @@ def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
     rollouts = ClusterRollouts(waiters, {n: w.stopped for n, w in waiters.items()})
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=rollouts, wait_for_stop=rollouts.stopped,
-                           secrets=secrets)
-    kinds = cluster_executors({name: executors(part.providers, secrets=secrets,
-                                               lineage=lineage)
-                               for name, part in prepared.clusters.items()})
+                           secrets=secrets, halt_on_failure=rollback)
+    per_cluster = {name: executors(part.providers, secrets=secrets, lineage=lineage)
+                   for name, part in prepared.clusters.items()}
     try:
-        return apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
-                          options=options)
+        result = apply_plan(plan, before, prepared.manager, cluster_executors(per_cluster),
+                            hooks=ui.hooks, options=options)
+        if not rollback:
+            return result
+        restoring = cluster_executors({
+            name: restoring_executors(kinds, prepared.clusters[name].providers.jobs, before,
+                                      secrets)
+            for name, kinds in per_cluster.items()})
+        return roll_back(plan, before, result, prepared.manager, restoring, ui, options,
+                         original=unedged)
     finally:
         ui.close()
 

@@ -2,7 +2,9 @@
 both, bytes go through web's sidecar to db in each pair while the intention allows them
 and are refused in each once it denies; a second plan changes nothing; db dropped from
 west plans exactly west's objects; a pair that is down fails the plan naming its cluster
-and leaves the state as it was."""
+and leaves the state as it was; a saved plan applies in both, and one made stale by a
+foreign write in west is refused naming west; import adopts the object of the cluster its
+address names; a failed rollout in west rolls back this run's changes in each cluster."""
 
 from __future__ import annotations
 
@@ -216,3 +218,49 @@ def test_import_adopts_the_live_object_of_the_cluster_its_address_names(
     changes = json.loads(planned.stdout)["resource_changes"]
     assert [(c["address"], c["change"]["actions"]) for c in changes] == \
         [("nomad_job.db@west", ["no-op"])]
+
+
+def _version(pair: Agents, job: str) -> int:
+    return int(pair.nomad("GET", f"/v1/job/{job}").json()["Version"])
+
+
+def _action(pair: Agents) -> str:
+    sources = pair.consul("GET", "/v1/config/service-intentions/db").json()["Sources"]
+    return str(sources[0]["Action"])
+
+
+def test_a_failed_rollout_in_one_cluster_rolls_back_each_clusters_changes_there(
+        clusters: Clusters) -> None:
+    done = clusters.run("apply", "--auto-approve")
+    assert done.exit_code == 0, done.both
+    versions = {pair: {job: _version(pair, job) for job in NAMES}
+                for pair in (clusters.east, clusters.west)}
+    records = json.loads(clusters.state_text())["resources"]
+    clusters.edit(ALLOW, DENY)  # both clusters' intention
+    clusters.edit("consul_agent = var.west_consul",  # west's sidecars cannot start
+                  'consul_agent = var.west_consul\n    consul_binary = "/nonexistent/consul"')
+
+    failed = clusters.run("apply", "--auto-approve", "--rollback-on-failure",
+                          "--wait-timeout", "30s")
+
+    assert failed.exit_code == 1, failed.both
+    assert "A step failed: rolling back what this apply changed" in failed.stdout
+    assert "consul_intention.web:db@east: Rollback: Modifications complete" in failed.stdout
+    assert "consul_intention.web:db@west: Rollback: Modifications complete" in failed.stdout
+    assert "Not rolled back" not in failed.stderr, failed.stderr
+    assert "Failed: nomad_job.db@west:" in failed.stderr, failed.stderr  # web@west skipped
+    assert ("Rolled back: consul_intention.web:db@east, consul_intention.web:db@west, "
+            "nomad_job.db@west\n") in failed.stderr, failed.stderr
+    for pair in (clusters.east, clusters.west):
+        assert _action(pair) == "allow"
+    assert {job: _version(clusters.east, job) for job in NAMES} == versions[clusters.east]
+    assert _version(clusters.west, "db") == versions[clusters.west]["db"] + 2  # broken, revert
+    assert _version(clusters.west, "web") == versions[clusters.west]["web"]  # never started
+    assert "/nonexistent/consul" not in json.dumps(
+        clusters.west.nomad("GET", "/v1/job/db").json())
+    after = json.loads(clusters.state_text())["resources"]
+    assert _unindexed(after) == _unindexed(records)
+
+
+def _unindexed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "observed_index"} for r in records]
