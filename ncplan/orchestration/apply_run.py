@@ -4,7 +4,8 @@ Without a plan file: take the state lock, plan (as ``plan`` does), show the plan
 apply, all under that one lock (Terraform holds it from the plan through the apply, so
 nobody writes between what was shown and what is done). With a plan file: take the lock,
 refuse the plan when it is stale (another lineage, a newer state serial, a changed
-configuration digest, or a live index that moved since the plan), else apply exactly it,
+configuration digest, or a live index that moved since the plan, read in each change's
+own cluster with cluster blocks), else apply exactly it,
 its sensitive values (saved redacted) restored from the configuration.
 The lock is released on every path (``locked`` also on Ctrl-C and errors).
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ncplan.errors import NcplanError
+from ncplan.orchestration.cluster_planfile import moved_in_clusters, restored_in_clusters
 from ncplan.orchestration.clusters import ClusterRollouts, cluster_executors
 from ncplan.orchestration.context import AppContext
 from ncplan.orchestration.executors import executors
@@ -84,16 +86,12 @@ def run_apply(app: AppContext, settings: ApplySettings, ui: ApplyUi) -> ApplyOut
     prepared = prepare(app, settings.plan)
     manager = prepared.manager
     operation = "destroy" if settings.destroy else "apply"
-    if prepared.config.clusters and settings.plan_file is not None:
-        raise NcplanError("applying a saved plan is not supported yet with cluster blocks",
-                          hint="run ncplan apply without a plan file")
     with locked(manager, operation, settings.plan.lock_timeout, manager.description):
         if settings.plan_file is not None:
             plan = planfile.read(settings.plan_file)
             state = manager.read()
             check_fresh(plan, state, prepared, settings.plan.parallelism)
-            lowered = Lowered.of(prepared.config, plan.sidecar_identity)
-            plan = restored_plan(plan, prepared.config, lowered.desired, prepared.providers)
+            plan = _restored(plan, prepared)
             check_prevent_destroy(plan, prepared.config)
             if plan.is_empty():
                 ui.show_plan(plan)
@@ -108,12 +106,23 @@ def check_fresh(plan: Plan, state: State | None, prepared: Prepared,
                 parallelism: int) -> None:
     """Raise :class:`StalePlan` saying every reason the saved ``plan`` no longer fits."""
     reasons = planfile.stale_reasons(plan, state, prepared.digest)
-    if not reasons and plan.actionable:
+    if not reasons and plan.actionable and prepared.clusters:
+        reasons = moved_in_clusters(plan, prepared.clusters, parallelism)
+    elif not reasons and plan.actionable:
         reasons = [m.reason for m in moved_indexes(plan.actionable, prepared.providers,
                                                    parallelism=parallelism)]
     if reasons:
         raise StalePlan("the saved plan is stale: " + "; ".join(reasons),
                         hint="make a new plan (ncplan plan --out FILE) and apply that")
+
+
+def _restored(plan: Plan, prepared: Prepared) -> Plan:
+    """The saved plan's sensitive values back from the configuration (each cluster's
+    from its own view of it)."""
+    if prepared.clusters:
+        return restored_in_clusters(plan, prepared.clusters)
+    lowered = Lowered.of(prepared.config, plan.sidecar_identity)
+    return restored_plan(plan, prepared.config, lowered.desired, prepared.providers)
 
 
 def _carry_out(plan: Plan, state: State | None, prepared: Prepared,
@@ -183,10 +192,7 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
     rollback = not settings.destroy and (settings.rollback_on_failure
                                          or config.apply.rollback_on_failure)
     if config.clusters:
-        if rollback:
-            raise NcplanError("--rollback-on-failure is not supported yet with cluster "
-                              "blocks")
-        return _execute_clusters(plan, state, prepared, settings, ui)
+        return _execute_clusters(plan, state, prepared, settings, ui, rollback, unedged)
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
                            secrets=config.sensitive_values(), halt_on_failure=rollback)
@@ -213,9 +219,11 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
 
 
 def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
-                      settings: ApplySettings, ui: ApplyUi) -> ApplyResult:
+                      settings: ApplySettings, ui: ApplyUi, rollback: bool,
+                      unedged: State | None) -> ApplyResult:
     """The engine over every cluster's providers at once: each change written, and each
-    rollout followed, in the cluster its address names."""
+    rollout followed, in the cluster its address names; with rollback on failure, each
+    cluster's changes restored by that cluster's executors (the same instances)."""
     secrets = prepared.config.sensitive_values()
     if state is None:
         prepared.manager.write(State.new(lineage=plan.lineage))
@@ -228,13 +236,20 @@ def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
     rollouts = ClusterRollouts(waiters, {n: w.stopped for n, w in waiters.items()})
     options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
                            wait_for_rollout=rollouts, wait_for_stop=rollouts.stopped,
-                           secrets=secrets)
-    kinds = cluster_executors({name: executors(part.providers, secrets=secrets,
-                                               lineage=lineage)
-                               for name, part in prepared.clusters.items()})
+                           secrets=secrets, halt_on_failure=rollback)
+    per_cluster = {name: executors(part.providers, secrets=secrets, lineage=lineage)
+                   for name, part in prepared.clusters.items()}
     try:
-        return apply_plan(plan, before, prepared.manager, kinds, hooks=ui.hooks,
-                          options=options)
+        result = apply_plan(plan, before, prepared.manager, cluster_executors(per_cluster),
+                            hooks=ui.hooks, options=options)
+        if not rollback:
+            return result
+        restoring = cluster_executors({
+            name: restoring_executors(kinds, prepared.clusters[name].providers.jobs, before,
+                                      secrets)
+            for name, kinds in per_cluster.items()})
+        return roll_back(plan, before, result, prepared.manager, restoring, ui, options,
+                         original=unedged)
     finally:
         ui.close()
 
