@@ -239,17 +239,19 @@ def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
                            secrets=secrets, halt_on_failure=rollback)
     per_cluster = {name: executors(part.providers, secrets=secrets, lineage=lineage)
                    for name, part in prepared.clusters.items()}
-    try:
-        result = apply_plan(plan, before, prepared.manager, cluster_executors(per_cluster),
-                            hooks=ui.hooks, options=options)
-        if not rollback:
-            return result
-        restoring = cluster_executors({
-            name: restoring_executors(kinds, prepared.clusters[name].providers.jobs, before,
-                                      secrets)
-            for name, kinds in per_cluster.items()})
-        return roll_back(plan, before, result, prepared.manager, restoring, ui, options,
-                         original=unedged)
+    try:  # journaled as a one-cluster apply is
+        with prepared.manager.journaled():
+            result = apply_plan(plan, before, prepared.manager,
+                                cluster_executors(per_cluster), hooks=ui.hooks,
+                                options=options)
+            if not rollback:
+                return result
+            restoring = cluster_executors({
+                name: restoring_executors(kinds, prepared.clusters[name].providers.jobs,
+                                          before, secrets)
+                for name, kinds in per_cluster.items()})
+            return roll_back(plan, before, result, prepared.manager, restoring, ui, options,
+                             original=unedged)
     finally:
         ui.close()
 
