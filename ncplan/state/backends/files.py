@@ -1,4 +1,5 @@
-"""Atomic file writes: temp file in the same directory, fsync, rename, fsync the directory."""
+"""Atomic file writes: temp file in the same directory, fsync, rename, fsync the directory;
+and reading a file that may not exist."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+
+from ncplan.errors import StateError
 
 FILE_MODE = 0o600
 
@@ -84,3 +87,14 @@ def atomic_write(path: Path, data: bytes) -> None:
         fsync_directory(path.parent)
     except OSError as error:
         raise NotSyncedError(error.errno, error.strerror or str(error)) from error
+
+
+def read_optional(path: Path, what: str) -> bytes | None:
+    """The bytes of ``path``, None when it does not exist; any other failure a StateError
+    naming the file (``what``: what it holds, e.g. ``the state``)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise StateError(f"{path}: cannot read {what}: {error.strerror}") from error

@@ -8,7 +8,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from ncplan.state.backends.files import atomic_write, fsync_directory
+from ncplan.state.backends.files import atomic_write, fsync_directory, read_optional
 
 
 class JournalFile:
@@ -22,10 +22,7 @@ class JournalFile:
         return str(self.path)
 
     def load(self) -> bytes | None:
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            return None
+        return read_optional(self.path, "the state journal")
 
     def start(self, header: bytes) -> None:
         """Replace any journal with one holding ``header`` (durable, directory included)."""

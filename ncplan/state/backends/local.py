@@ -12,7 +12,12 @@ import errno
 from pathlib import Path
 
 from ncplan.errors import StateError
-from ncplan.state.backends.files import NotSyncedError, atomic_write, remove_stale_temps
+from ncplan.state.backends.files import (
+    NotSyncedError,
+    atomic_write,
+    read_optional,
+    remove_stale_temps,
+)
 from ncplan.state.backends.flock import FileLocker
 from ncplan.state.backends.journal_file import JournalFile
 from ncplan.state.manager import StateManager
@@ -34,12 +39,7 @@ class LocalStorage:
         return str(self.path)
 
     def load(self) -> bytes | None:
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            raise StateError(f"{self.path}: cannot read the state: {error.strerror}") from error
+        return read_optional(self.path, "the state")
 
     def store(self, data: bytes) -> None:
         try:

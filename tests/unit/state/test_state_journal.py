@@ -251,3 +251,14 @@ def test_a_read_during_a_fold_reads_again(path: Path,
 
     monkeypatch.setattr(journal_file.JournalFile, "load", load_after_a_fold)
     assert _names(open_local(path).read()) == ["db", "s0"]
+
+
+def test_a_journal_that_cannot_be_read_is_a_state_error_naming_it(path: Path) -> None:
+    persisted(open_local(path), State.new([job("db")]))
+    _killed(path, "append", 2)
+    journal = journal_path_for(path)
+    journal.unlink()
+    journal.mkdir()  # reading it fails with an OSError other than "no such file"
+    with pytest.raises(StateError, match=r"ncplan.state.json.journal: cannot read the state "
+                                         r"journal"):
+        open_local(path).read()
