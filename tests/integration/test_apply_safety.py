@@ -19,6 +19,8 @@ from agentlib import Agents
 from apply_helpers import ALLOW, DENY, NAMES, ROOT, Mesh, make_mesh, summary_counts, wait_for
 from plan_helpers import wipe
 
+from ncplan.state.backends.local import open_local
+
 
 @pytest.fixture
 def mesh(tmp_path: Path, agents: Agents) -> Iterator[Mesh]:
@@ -32,11 +34,10 @@ def _state_file(mesh: Mesh) -> Path:
 
 
 def _recorded(mesh: Mesh) -> list[str]:
-    try:
-        doc = json.loads(_state_file(mesh).read_text())
-    except (OSError, ValueError):
-        return []
-    return sorted(r["address"] for r in doc["resources"])
+    """What the state holds now, read as ncplan reads it without the lock: the state file
+    with the journal of a running apply replayed over it."""
+    state = open_local(_state_file(mesh)).read()
+    return sorted(r.address for r in state.resources) if state is not None else []
 
 
 def _mid_apply(mesh: Mesh, process: subprocess.Popen[str]) -> None:
