@@ -20,6 +20,7 @@ A refresh-only plan writes the refreshed state and nothing else.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,7 +36,14 @@ from ncplan.orchestration.rollout import RolloutWaiter
 from ncplan.orchestration.saved_plan_secrets import restored_plan
 from ncplan.planner import planfile
 from ncplan.planner.edges import with_current_edges
-from ncplan.planner.engine import ApplyOptions, ApplyResult, apply_plan
+from ncplan.planner.engine import (
+    ApplyOptions,
+    ApplyResult,
+    ResourceExecutor,
+    WaitForRollout,
+    WaitForStop,
+    apply_plan,
+)
 from ncplan.planner.guards import check_prevent_destroy
 from ncplan.planner.model import Plan, PlanMode
 from ncplan.planner.reconcile import reconciled
@@ -182,27 +190,49 @@ def _write_refreshed(plan: Plan, state: State | None, prepared: Prepared) -> App
 
 def execute(plan: Plan, state: State | None, prepared: Prepared, settings: ApplySettings,
             ui: ApplyUi, unedged: State | None = None) -> ApplyResult:
-    """The engine over the real providers, the rollouts followed unless ``--no-wait``;
-    with rollback on failure, a failed run restored (to ``state``, its edges those of
-    ``unedged``, the state before :func:`record_edges`)."""
+    """The engine over the real providers (every cluster's at once, each change written
+    and each rollout followed in the cluster its address names), the rollouts followed
+    unless ``--no-wait``; with rollback on failure, a failed run restored (to ``state``,
+    its edges those of ``unedged``, the state before :func:`record_edges`) by the same
+    executors' restoring wrappers."""
     config = prepared.config
-    providers = prepared.providers
-    waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
-                           timeout=settings.wait_timeout)
+    secrets = config.sensitive_values()
     rollback = not settings.destroy and (settings.rollback_on_failure
                                          or config.apply.rollback_on_failure)
-    if config.clusters:
-        return _execute_clusters(plan, state, prepared, settings, ui, rollback, unedged)
-    options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
-                           wait_for_rollout=waiter, wait_for_stop=waiter.stopped,
-                           secrets=config.sensitive_values(), halt_on_failure=rollback)
     if state is None:  # the lineage the writes are marked with is on disk before them,
         # so a run stopped before its first record still owns what it wrote
         prepared.manager.write(State.new(lineage=plan.lineage))
         state = prepared.manager.persist()
     before = state if state is not None else State.new(lineage=plan.lineage)
-    kinds = executors(providers, secrets=config.sensitive_values(),
-                      lineage=_owner(plan, state))
+    lineage = _owner(plan, state)
+    wait_for_rollout: WaitForRollout
+    wait_for_stop: WaitForStop
+    if config.clusters:
+        waiters = {name: RolloutWaiter(part.providers.jobs.settings,
+                                       timeout=settings.wait_timeout)
+                   for name, part in prepared.clusters.items()}
+        rollouts = ClusterRollouts(waiters, {n: w.stopped for n, w in waiters.items()})
+        per_cluster = {name: executors(part.providers, secrets=secrets, lineage=lineage)
+                       for name, part in prepared.clusters.items()}
+        kinds = cluster_executors(per_cluster)
+
+        def restoring() -> Mapping[str, ResourceExecutor]:
+            return cluster_executors({
+                name: restoring_executors(found, prepared.clusters[name].providers.jobs,
+                                          before, secrets)
+                for name, found in per_cluster.items()})
+        wait_for_rollout, wait_for_stop = rollouts, rollouts.stopped
+    else:
+        waiter = RolloutWaiter(NomadHttpSettings.resolve(config.nomad),
+                               timeout=settings.wait_timeout)
+        kinds = executors(prepared.providers, secrets=secrets, lineage=lineage)
+
+        def restoring() -> Mapping[str, ResourceExecutor]:
+            return restoring_executors(kinds, prepared.providers.jobs, before, secrets)
+        wait_for_rollout, wait_for_stop = waiter, waiter.stopped
+    options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
+                           wait_for_rollout=wait_for_rollout, wait_for_stop=wait_for_stop,
+                           secrets=secrets, halt_on_failure=rollback)
     # no ``config``: prevent_destroy was checked once, by the plan or the plan file's read
     try:  # each step's record is appended to the state journal, the state written at the end
         with prepared.manager.journaled():
@@ -210,48 +240,8 @@ def execute(plan: Plan, state: State | None, prepared: Prepared, settings: Apply
                                 options=options)
             if not rollback:
                 return result
-            return roll_back(plan, before, result, prepared.manager,
-                             restoring_executors(kinds, providers.jobs, before,
-                                                 options.secrets),
-                             ui, options, original=unedged)
-    finally:
-        ui.close()
-
-
-def _execute_clusters(plan: Plan, state: State | None, prepared: Prepared,
-                      settings: ApplySettings, ui: ApplyUi, rollback: bool,
-                      unedged: State | None) -> ApplyResult:
-    """The engine over every cluster's providers at once: each change written, and each
-    rollout followed, in the cluster its address names; with rollback on failure, each
-    cluster's changes restored by that cluster's executors (the same instances)."""
-    secrets = prepared.config.sensitive_values()
-    if state is None:
-        prepared.manager.write(State.new(lineage=plan.lineage))
-        state = prepared.manager.persist()
-    before = state if state is not None else State.new(lineage=plan.lineage)
-    lineage = _owner(plan, state)
-    waiters = {name: RolloutWaiter(part.providers.jobs.settings,
-                                   timeout=settings.wait_timeout)
-               for name, part in prepared.clusters.items()}
-    rollouts = ClusterRollouts(waiters, {n: w.stopped for n, w in waiters.items()})
-    options = ApplyOptions(parallelism=settings.plan.parallelism, wait=settings.wait,
-                           wait_for_rollout=rollouts, wait_for_stop=rollouts.stopped,
-                           secrets=secrets, halt_on_failure=rollback)
-    per_cluster = {name: executors(part.providers, secrets=secrets, lineage=lineage)
-                   for name, part in prepared.clusters.items()}
-    try:  # journaled as a one-cluster apply is
-        with prepared.manager.journaled():
-            result = apply_plan(plan, before, prepared.manager,
-                                cluster_executors(per_cluster), hooks=ui.hooks,
-                                options=options)
-            if not rollback:
-                return result
-            restoring = cluster_executors({
-                name: restoring_executors(kinds, prepared.clusters[name].providers.jobs,
-                                          before, secrets)
-                for name, kinds in per_cluster.items()})
-            return roll_back(plan, before, result, prepared.manager, restoring, ui, options,
-                             original=unedged)
+            return roll_back(plan, before, result, prepared.manager, restoring(), ui,
+                             options, original=unedged)
     finally:
         ui.close()
 
