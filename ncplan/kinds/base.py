@@ -364,13 +364,20 @@ class Kind(Generic[L]):
             return None
         return self.settled(context, key, index)
 
+    def listed_absent(self, context: ReadContext, key: str) -> bool:
+        """Whether the kind's list request answered and ``key`` is not in it: the object
+        does not exist, and reading it one by one would only answer 404."""
+        listing = context.listings.get(self.name)
+        return listing is not None and key not in listing.indexes
+
     def read_round(self, context: ReadContext, keys: Mapping[str, str]) -> Round[L | None]:
-        """One read per key the list did not settle, stored with the listed ones as this
-        kind's live objects (in ``keys``' order)."""
+        """One read per key the list neither settled nor showed absent, stored with the
+        listed ones as this kind's live objects (in ``keys``' order)."""
         read, providers = self.read_one, context.providers
         known = {key: self.known(context, key) for key in keys}
         tasks = {key: Task(label, _bound(read, providers, key))
-                 for key, label in keys.items() if known[key] is None}
+                 for key, label in keys.items()
+                 if known[key] is None and not self.listed_absent(context, key)}
 
         def store(refreshed: Refreshed, answers: Mapping[str, L | None]) -> Refreshed:
             return self.with_live(refreshed, {key: answers[key] if key in answers

@@ -57,6 +57,18 @@ def test_an_intention_deleted_outside_is_seen_without_reading_the_jobs(
     assert DRIFT in run.stdout
     assert "# consul_intention.web:db will be created" in run.stdout
     assert not [line for line in sent if "/v1/job/" in line], sent
+    # the list showed the entry gone: it is not read on its own (a 404) as well
+    assert "Consul GET /v1/config/service-intentions/db" not in sent, sent
+
+
+def test_a_job_purged_outside_is_planned_from_the_list_without_reading_it(
+        agents: Agents, applied: Path, tmp_path: Path) -> None:
+    assert agents.nomad("DELETE", "/v1/job/db", params={"purge": "true"}).ok
+    run, sent = planned(applied, agent_env(agents), tmp_path / "stats")
+    assert run.exit_code == 2, run.both
+    assert "# nomad_job.db will be created" in run.stdout
+    per_job = sorted(line for line in sent if "/v1/job/" in line)
+    assert per_job == ["Nomad PUT /v1/job/db/plan"], sent  # Nomad's plan, no 404 read
 
 
 def test_a_job_stopped_outside_is_seen(agents: Agents, applied: Path, tmp_path: Path) -> None:
