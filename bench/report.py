@@ -102,6 +102,7 @@ class Exponent:
     value: float  # wall time, all sizes
     cpu: float  # CPU time, all sizes (less disturbed by a shared machine's load)
     tail: float  # wall time between the two largest sizes (the marginal cost)
+    tail_cpu: float  # CPU time between the two largest sizes
 
 
 def exponents(rows: Sequence[Row]) -> list[Exponent]:
@@ -120,7 +121,8 @@ def exponents(rows: Sequence[Row]) -> list[Exponent]:
                 stage, tool, cache, tuple(n for n, _ in points),
                 fit_exponent([(float(n), m.wall) for n, m in points]),
                 fit_exponent([(float(n), m.cpu) for n, m in points]),
-                fit_exponent([(float(n), m.wall) for n, m in points[-2:]])))
+                fit_exponent([(float(n), m.wall) for n, m in points[-2:]]),
+                fit_exponent([(float(n), m.cpu) for n, m in points[-2:]])))
     order = {s: i for i, s in enumerate(STAGES)}
     return sorted(found, key=lambda e: (order.get(e.stage, 99), e.tool, e.cache))
 
@@ -206,13 +208,19 @@ def _false_changes_target(rows: Sequence[Row]) -> Target:
 
 
 def _linear_target(exps: Sequence[Exponent]) -> Target:
+    """Linear over all sizes and at the margin: the fit over every size hides a cost
+    that grows faster than N behind start-up, the two largest sizes show it (wall and
+    CPU time both)."""
     ours = [e for e in exps if e.tool == "ncplan"]
-    worst = max(ours, key=lambda e: e.value, default=None)
-    return Target(
-        "every ncplan stage linear in N (exponent <= 1.1)",
-        "not measured" if worst is None else ("met" if worst.value <= 1.1 else "NOT met"),
-        "no series with 2 sizes" if worst is None else
-        f"largest exponent {worst.value:.2f} ({worst.stage}, {worst.cache})")
+    claim = "every ncplan stage linear in N (exponent <= 1.1, all sizes and two largest)"
+    if not ours:
+        return Target(claim, "not measured", "no series with 2 sizes")
+    worst = max(ours, key=lambda e: max(e.value, e.tail, e.tail_cpu))
+    top = max(worst.value, worst.tail, worst.tail_cpu)
+    return Target(claim, "met" if top <= 1.1 else "NOT met",
+                  f"largest exponent {top:.2f} ({worst.stage}, {worst.cache}: all sizes "
+                  f"{worst.value:.2f}, two largest {worst.tail:.2f} wall, "
+                  f"{worst.tail_cpu:.2f} CPU)")
 
 
 def targets(rows: Sequence[Row], exps: Sequence[Exponent]) -> list[Target]:

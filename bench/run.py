@@ -390,9 +390,10 @@ def print_report(ctx: Context, opts: Options, tf_line: str | None) -> None:
     exps = report.exponents(ctx.rows)
     print("\n### Exponent of wall time vs N (log-log least squares)\n")
     print(report.markdown(("stage", "tool", "cache", "sizes", "wall", "CPU",
-                           "wall, two largest sizes"),
+                           "wall, two largest sizes", "CPU, two largest sizes"),
                           [[e.stage, e.tool, e.cache or "-", ",".join(map(str, e.sizes)),
-                            f"{e.value:.2f}", f"{e.cpu:.2f}", f"{e.tail:.2f}"] for e in exps]))
+                            f"{e.value:.2f}", f"{e.cpu:.2f}", f"{e.tail:.2f}",
+                            f"{e.tail_cpu:.2f}"] for e in exps]))
     print("\n### Targets\n")
     print(report.markdown(("target", "verdict", "detail"),
                           [[t.claim, t.verdict, t.detail] for t in report.targets(ctx.rows,
