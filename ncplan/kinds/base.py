@@ -22,6 +22,7 @@ from ncplan.config.model import Config
 from ncplan.diagnostics import SourceSpan
 from ncplan.errors import CheckAndSetConflict, ProviderError, ProviderUnreachable
 from ncplan.providers.clients import Providers
+from ncplan.providers.listed import is_partial
 from ncplan.providers.live import NomadJobPlan, Refreshed
 from ncplan.resources.desired import DesiredResource
 from ncplan.resources.plain import plain
@@ -141,10 +142,12 @@ class Round(Generic[T]):
 @dataclass(frozen=True)
 class Listing(Generic[L]):
     """One kind's objects as its list request gave them: the live index of each (by read
-    key) and, when the list answers whole objects (Consul's config entries), the objects."""
+    key) and, when the list answers whole objects (Consul's config entries), the objects;
+    ``whole`` False when ACLs filtered the list (an object absent from it may exist)."""
 
     indexes: Mapping[str, int]
     objects: Mapping[str, L] = field(default_factory=dict)
+    whole: bool = True  # False: the API left out objects the token may not read
 
 
 @dataclass(frozen=True)
@@ -339,8 +342,10 @@ class Kind(Generic[L]):
     def listing(self, providers: Providers) -> Listing[L]:
         if self.list_objects is not None:
             objects = self.list_objects(providers)
-            return Listing({key: self.index(live) for key, live in objects.items()}, objects)
-        return Listing(self.read_all(providers))
+            return Listing({key: self.index(live) for key, live in objects.items()}, objects,
+                           whole=not is_partial(objects))
+        indexes = self.read_all(providers)
+        return Listing(indexes, whole=not is_partial(indexes))
 
     def permitted_listing(self, providers: Providers) -> Listing[L] | None:
         """Its list request; None when the token may not list (401, 403: ACLs off for
@@ -365,10 +370,11 @@ class Kind(Generic[L]):
         return self.settled(context, key, index)
 
     def listed_absent(self, context: ReadContext, key: str) -> bool:
-        """Whether the kind's list request answered and ``key`` is not in it: the object
-        does not exist, and reading it one by one would only answer 404."""
+        """Whether the kind's list request answered whole and ``key`` is not in it: the
+        object does not exist, and reading it one by one would only answer 404. A list ACLs
+        filtered proves no absence: the object is read (and a refusal names it)."""
         listing = context.listings.get(self.name)
-        return listing is not None and key not in listing.indexes
+        return listing is not None and listing.whole and key not in listing.indexes
 
     def read_round(self, context: ReadContext, keys: Mapping[str, str]) -> Round[L | None]:
         """One read per key the list neither settled nor showed absent, stored with the

@@ -131,14 +131,15 @@ def _read_all(providers: Providers) -> Mapping[str, int]:
 def _listed_kind(providers: Providers, kind: str,
                  keys: Sequence[str]) -> Mapping[str, LiveConfigEntry | None]:
     """Every entry of ``kind`` from one list request, for ``keys``; each read on its own
-    when the token may not list (401, 403)."""
+    when the token may not list (401, 403), and each absent from a list ACLs filtered."""
     try:
         listed = providers.entries.read_kind(kind)
     except ProviderError as error:
         if error.status not in (401, 403) or isinstance(error, ProviderUnreachable):
             raise
         return {key: providers.entries.read(key) for key in keys}
-    return {key: listed.get(key) for key in keys}
+    return {key: listed[key] if key in listed or not listed.partial
+            else providers.entries.read(key) for key in keys}
 
 
 def _rounds(kind: Kind[LiveConfigEntry], context: ReadContext,

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from ncplan.address import token_address
 from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import conflict, consul_client
+from ncplan.providers.listed import Listed, filtered_by_acls
 from ncplan.providers.live import LiveToken
 from ncplan.providers.secret_decoding import digest, index_of, secret_json, secret_json_list
 from ncplan.resources.sidecar_identity import token_accessor_id
@@ -61,14 +62,15 @@ class ConsulAclTokens:
         payload = self._payload(name)
         return None if payload is None else parse_token(name, payload)
 
-    def list_indexes(self) -> dict[str, int]:
+    def list_indexes(self) -> Listed[int]:
         """Every sidecar identity token, by service name, with its ModifyIndex: one
         ``GET /v1/acl/tokens``, keeping the tokens whose AccessorID is the one ncplan
         derives from their service identity's name."""
         path = "/v1/acl/tokens"
         with refusals_at("Consul ACL tokens"):
             answer = self.client.call("GET", path)
-        found: dict[str, int] = {}
+        found: Listed[int] = Listed(partial=filtered_by_acls(
+            answer.headers, anonymous=not self.client.api.has_token))
         for token in secret_json_list(answer.text, f"Consul GET {path}"):
             for identity in token.get("ServiceIdentities") or ():
                 name = identity.get("ServiceName") if isinstance(identity, Mapping) else None

@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
+from ncplan.providers.listed import Listed, filtered_by_acls
 from ncplan.transport.consul import ConsulHttpSettings
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
 
@@ -105,12 +106,13 @@ class ConfigEntries:
             return None
         return answer.json(dict)
 
-    def list_entries(self, kind: str) -> dict[str, dict[str, Any]]:
+    def list_entries(self, kind: str) -> Listed[dict[str, Any]]:
         """Every entry of ``kind`` as Consul returns it, by name: one
-        ``GET /v1/config/:kind`` (filtered by what the token may read)."""
+        ``GET /v1/config/:kind`` (filtered by what the token may read: then partial)."""
         path = f"/v1/config/{kind}"
-        found: dict[str, dict[str, Any]] = {}
         answer = self.client.call("GET", path)
+        found: Listed[dict[str, Any]] = Listed(partial=filtered_by_acls(
+            answer.headers, anonymous=not self.client.api.has_token))
         entries = [] if answer.text.strip() == "null" else answer.json(list)
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):
@@ -118,10 +120,11 @@ class ConfigEntries:
             found[entry["Name"]] = entry
         return found
 
-    def list_indexes(self, kind: str) -> dict[str, int]:
+    def list_indexes(self, kind: str) -> Listed[int]:
         """Every entry of ``kind``, by name, with its ModifyIndex (one list request)."""
-        return {name: entry_index(kind, name, entry)
-                for name, entry in self.list_entries(kind).items()}
+        entries = self.list_entries(kind)
+        return Listed(((name, entry_index(kind, name, entry))
+                       for name, entry in entries.items()), partial=entries.partial)
 
     def index(self, kind: str, name: str) -> int | None:
         """The entry's ModifyIndex now, ``None`` when it does not exist."""
@@ -172,11 +175,12 @@ class ConfigEntryReads(Generic[E]):
         payload = self.entries.get(self.kind, name)
         return None if payload is None else self.parse(name, payload)
 
-    def list_indexes(self) -> dict[str, int]:
+    def list_indexes(self) -> Listed[int]:
         """Every entry of the kind, by name, with its ModifyIndex (one list request)."""
         return self.entries.list_indexes(self.kind)
 
-    def read_every(self) -> dict[str, E]:
+    def read_every(self) -> Listed[E]:
         """Every entry of the kind, by name, whole (one list request)."""
-        return {name: self.parse(name, payload)
-                for name, payload in self.entries.list_entries(self.kind).items()}
+        entries = self.entries.list_entries(self.kind)
+        return Listed(((name, self.parse(name, payload)) for name, payload in entries.items()),
+                      partial=entries.partial)

@@ -26,6 +26,7 @@ from ncplan.providers.consul_config import (
     entry_index,
     entry_path,
 )
+from ncplan.providers.listed import Listed, filtered_by_acls
 from ncplan.providers.live import LiveConfigEntry
 from ncplan.transport.consul import ConsulHttpSettings
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
@@ -75,11 +76,12 @@ class ConsulConfigEntries:
         payload = self.entries.get(kind, name)
         return None if payload is None else parse_entry(kind, name, payload)
 
-    def read_kind(self, kind: str) -> dict[str, LiveConfigEntry]:
+    def read_kind(self, kind: str) -> Listed[LiveConfigEntry]:
         """Every entry of ``kind``, by ``KIND.NAME`` (one list request)."""
         path = f"/v1/config/{kind}"
         answer = self.entries.client.call("GET", path)
-        found: dict[str, LiveConfigEntry] = {}
+        found: Listed[LiveConfigEntry] = Listed(partial=filtered_by_acls(
+            answer.headers, anonymous=not self.entries.client.api.has_token))
         for payload in [] if answer.text.strip() == "null" else answer.json(list):
             if not isinstance(payload, dict):
                 raise ProviderError(f"Consul GET {path} answered an entry that is not an object")
@@ -90,14 +92,18 @@ class ConsulConfigEntries:
             found[entry.key] = entry
         return found
 
-    def read_kinds(self, kinds: Iterable[str]) -> dict[str, LiveConfigEntry]:
-        """Every entry of each of ``kinds``, one list request per kind."""
-        return {key: entry for kind in sorted(set(kinds))
-                for key, entry in self.read_kind(kind).items()}
+    def read_kinds(self, kinds: Iterable[str]) -> Listed[LiveConfigEntry]:
+        """Every entry of each of ``kinds``, one list request per kind (partial when
+        any of them was)."""
+        lists = [self.read_kind(kind) for kind in sorted(set(kinds))]
+        return Listed(((key, entry) for found in lists for key, entry in found.items()),
+                      partial=any(found.partial for found in lists))
 
-    def list_indexes(self, kinds: Iterable[str]) -> dict[str, int]:
+    def list_indexes(self, kinds: Iterable[str]) -> Listed[int]:
         """Every entry of ``kinds``, by ``KIND.NAME``, with its ModifyIndex."""
-        return {key: entry.modify_index for key, entry in self.read_kinds(kinds).items()}
+        entries = self.read_kinds(kinds)
+        return Listed(((key, entry.modify_index) for key, entry in entries.items()),
+                      partial=entries.partial)
 
     def write(self, key: str, body: Mapping[str, Any], cas_index: int) -> int:
         """Create (``cas_index`` 0) or replace the entry; returns its new ModifyIndex."""

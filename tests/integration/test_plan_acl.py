@@ -54,3 +54,32 @@ def test_an_acl_default_deny_mesh_warns_about_an_upstream_no_intention_allows(
     assert run.exit_code == 0, run.both
     assert ("web -> db: upstream declared but no intention allows it; connections will "
             "be refused") in run.both
+
+
+def test_an_intention_a_filtered_list_left_out_is_read_not_planned_as_a_create(
+        agents: Agents, deny_consul: tuple[str, str], tmp_path: Path) -> None:
+    """A token that may list intentions but not read db's: Consul answers the list
+    without db's entry (and says so in X-Consul-Results-Filtered-By-ACLs). The absence
+    proves nothing, so the entry is read and the refusal fails the plan; it is not
+    planned as a create that apply would find refused."""
+    address, token = deny_consul
+    management = {"X-Consul-Token": token}
+    entry = {"Kind": "service-intentions", "Name": "db",
+             "Sources": [{"Name": "web", "Action": "allow"}]}
+    assert requests.put(address + "/v1/config", json=entry, headers=management,
+                        timeout=10).json() is True
+    policy = requests.put(address + "/v1/acl/policy", headers=management, timeout=10, json={
+        "Name": "narrow", "Rules": 'service "other" { policy = "read" intentions = "read" }'})
+    narrow = requests.put(address + "/v1/acl/token", headers=management, timeout=10,
+                          json={"Policies": [{"ID": policy.json()["ID"]}]}).json()["SecretID"]
+    directory = copy_example("connect-on-nomad", tmp_path)
+    try:
+        run = ncplan(directory, ["plan"], {**agent_env(agents), "CONSUL_HTTP_ADDR": address,
+                                           "CONSUL_HTTP_TOKEN": narrow})
+    finally:
+        requests.delete(address + "/v1/config/service-intentions/db", headers=management,
+                        timeout=10)
+    assert (run.exit_code, run.stdout) == (1, ""), run.both
+    assert ("consul_intention.web:db: Consul refused GET /v1/config/service-intentions/db "
+            "(403") in run.stderr
+    assert "Traceback" not in run.stderr
