@@ -177,8 +177,7 @@ class HttpClient:
         try:
             response = self.session.request(
                 method, self.api.address + path, params=query or None, json=body,
-                timeout=timeout, allow_redirects=False,
-                verify=self.session.verify)  # else REQUESTS_CA_BUNDLE beats the CA
+                timeout=timeout, allow_redirects=False, verify=self._verify)
         except requests.exceptions.SSLError as error:
             raise self._tls_failed(error) from error
         except (requests.ConnectionError, requests.Timeout):
@@ -191,6 +190,16 @@ class HttpClient:
             record_request(self.api.name, method, path, status, time.perf_counter() - started)
         return Answer(method, path, response.status_code, response.text,
                       dict(response.headers), self.api.name)
+
+    @property
+    def _verify(self) -> bool | str | None:
+        """The session's verification, passed on each request (else REQUESTS_CA_BUNDLE
+        beats the CA); False over plain http, where there is no certificate to verify and
+        a CA path would cost a stat of it per request (requests checks whether it is a
+        directory)."""
+        if not self.api.address.lower().startswith("https://"):
+            return False
+        return self.session.verify
 
     def _retryable(self, answer: Answer) -> bool:
         return answer.status >= 500 and not self.is_conflict(answer.status, answer.text)

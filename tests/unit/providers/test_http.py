@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from local_http import serve
 
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.transport.http import Answer, Api, HttpClient, RetryPolicy
@@ -64,3 +65,16 @@ def test_index_headers() -> None:
     answer = Answer("GET", "/v1/job/web", 200, "{}", {"X-Nomad-Index": "45"}, "Nomad")
     assert answer.index("X-Nomad-Index") == 45
     assert answer.index("X-Consul-Index") is None
+
+
+def test_plain_http_checks_no_ca_path_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CA bundle in the environment (REQUESTS_CA_BUNDLE, set on many machines) is no
+    reason to stat it on every plain-http request."""
+    def no_stat(path: str) -> bool:
+        raise AssertionError(f"stat of {path} for a plain-http request")
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setattr(requests.adapters.os.path, "isdir", no_stat)
+    with serve([(200, "{}")]) as served:
+        api = Api("Nomad", served.url, "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT")
+        assert _client(api).call("GET", "/v1/jobs").json(dict) == {}
