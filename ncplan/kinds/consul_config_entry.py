@@ -138,7 +138,7 @@ def _listed_kind(providers: Providers, kind: str,
         if error.status not in (401, 403) or isinstance(error, ProviderUnreachable):
             raise
         return {key: providers.entries.read(key) for key in keys}
-    return {key: listed[key] if key in listed or not listed.partial
+    return {key: listed.get(key) if key in listed or not listed.partial
             else providers.entries.read(key) for key in keys}
 
 
