@@ -83,3 +83,30 @@ def test_an_intention_a_filtered_list_left_out_is_read_not_planned_as_a_create(
     assert ("consul_intention.web:db: Consul refused GET /v1/config/service-intentions/db "
             "(403") in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_config_entry_a_filtered_list_left_out_is_read_not_planned_as_a_create(
+        agents: Agents, deny_consul: tuple[str, str], tmp_path: Path) -> None:
+    """The same for a config entry file: its kind's list, filtered, leaves it out; it is
+    read on its own, and the refusal names it."""
+    address, token = deny_consul
+    management = {"X-Consul-Token": token}
+    entry = {"Kind": "service-resolver", "Name": "hidden", "ConnectTimeout": "5s"}
+    assert requests.put(address + "/v1/config", json=entry, headers=management,
+                        timeout=10).json() is True
+    policy = requests.put(address + "/v1/acl/policy", headers=management, timeout=10, json={
+        "Name": "narrow-entries", "Rules": 'service "other" { policy = "read" }'})
+    narrow = requests.put(address + "/v1/acl/token", headers=management, timeout=10,
+                          json={"Policies": [{"ID": policy.json()["ID"]}]}).json()["SecretID"]
+    (tmp_path / "hidden.consul.hcl").write_text(
+        'Kind = "service-resolver"\nName = "hidden"\nConnectTimeout = "5s"\n')
+    try:
+        run = ncplan(tmp_path, ["plan"], {**agent_env(agents), "CONSUL_HTTP_ADDR": address,
+                                          "CONSUL_HTTP_TOKEN": narrow})
+    finally:
+        requests.delete(address + "/v1/config/service-resolver/hidden", headers=management,
+                        timeout=10)
+    assert (run.exit_code, run.stdout) == (1, ""), run.both
+    assert ("consul_config_entry.service-resolver.hidden: Consul refused GET "
+            "/v1/config/service-resolver/hidden (403") in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
