@@ -22,8 +22,8 @@ from urllib.parse import quote
 
 from ncplan.address import token_address
 from ncplan.errors import ProviderError
-from ncplan.providers.consul_config import conflict, consul_client
-from ncplan.providers.listed import Listed, filtered_by_acls
+from ncplan.providers.consul_config import acl_filtered, conflict, consul_client
+from ncplan.providers.listed import Listed
 from ncplan.providers.live import LiveToken
 from ncplan.providers.secret_decoding import digest, index_of, secret_json, secret_json_list
 from ncplan.resources.sidecar_identity import token_accessor_id
@@ -69,8 +69,8 @@ class ConsulAclTokens:
         path = "/v1/acl/tokens"
         with refusals_at("Consul ACL tokens"):
             answer = self.client.call("GET", path)
-        found: Listed[int] = Listed(partial=filtered_by_acls(
-            answer.headers, anonymous=not self.client.api.has_token))
+        found: Listed[int] = Listed(
+            partial=acl_filtered(self.client, answer))
         for token in secret_json_list(answer.text, f"Consul GET {path}"):
             for identity in token.get("ServiceIdentities") or ():
                 name = identity.get("ServiceName") if isinstance(identity, Mapping) else None

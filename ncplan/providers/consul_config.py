@@ -30,7 +30,14 @@ from urllib.parse import quote
 from ncplan.errors import CheckAndSetConflict, ProviderError
 from ncplan.providers.listed import Listed, filtered_by_acls
 from ncplan.transport.consul import ConsulHttpSettings
-from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, Api, HttpClient, RetryPolicy
+from ncplan.transport.http import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT,
+    Answer,
+    Api,
+    HttpClient,
+    RetryPolicy,
+)
 
 E = TypeVar("E")
 
@@ -47,6 +54,11 @@ def consul_client(settings: ConsulHttpSettings, *, timeout: float = DEFAULT_TIME
     params = {"dc": settings.datacenter} if settings.datacenter else {}
     return HttpClient(api, settings.session(), timeout=timeout, retry=retry,
                       default_params=params)
+
+
+def acl_filtered(client: HttpClient, answer: Answer) -> bool:
+    """Whether ACLs may have left objects out of ``answer``, a list ``client`` asked for."""
+    return filtered_by_acls(answer.headers, anonymous=not client.api.has_token)
 
 
 def entry_path(kind: str, name: str) -> str:
@@ -111,8 +123,8 @@ class ConfigEntries:
         ``GET /v1/config/:kind`` (filtered by what the token may read: then partial)."""
         path = f"/v1/config/{kind}"
         answer = self.client.call("GET", path)
-        found: Listed[dict[str, Any]] = Listed(partial=filtered_by_acls(
-            answer.headers, anonymous=not self.client.api.has_token))
+        found: Listed[dict[str, Any]] = Listed(
+            partial=acl_filtered(self.client, answer))
         entries = [] if answer.text.strip() == "null" else answer.json(list)
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):

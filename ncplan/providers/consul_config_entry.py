@@ -21,12 +21,13 @@ from ncplan.errors import ProviderError
 from ncplan.providers.consul_config import (
     ENTRY_SERVER_FIELDS,
     ConfigEntries,
+    acl_filtered,
     conflict,
     consul_client,
     entry_index,
     entry_path,
 )
-from ncplan.providers.listed import Listed, filtered_by_acls
+from ncplan.providers.listed import Listed
 from ncplan.providers.live import LiveConfigEntry
 from ncplan.transport.consul import ConsulHttpSettings
 from ncplan.transport.http import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, refusals_at
@@ -80,8 +81,8 @@ class ConsulConfigEntries:
         """Every entry of ``kind``, by ``KIND.NAME`` (one list request)."""
         path = f"/v1/config/{kind}"
         answer = self.entries.client.call("GET", path)
-        found: Listed[LiveConfigEntry] = Listed(partial=filtered_by_acls(
-            answer.headers, anonymous=not self.entries.client.api.has_token))
+        found: Listed[LiveConfigEntry] = Listed(
+            partial=acl_filtered(self.entries.client, answer))
         for payload in [] if answer.text.strip() == "null" else answer.json(list):
             if not isinstance(payload, dict):
                 raise ProviderError(f"Consul GET {path} answered an entry that is not an object")
