@@ -1,7 +1,8 @@
 """The command line: registers commands only. Each command lives in ncplan/commands/.
 
 Errors are caught once, here: an ``NcplanError`` becomes a message on stderr and exit 1
-(a traceback only with ``NCPLAN_DEBUG=1``). A usage error (an unknown flag or command, a
+(a traceback only with ``NCPLAN_DEBUG=1``), the configuration's sensitive values hidden
+in its text (:mod:`ncplan.secret_text`). A usage error (an unknown flag or command, a
 missing argument, a bad choice) is click's message on stderr and exit 1 too: click's own
 code for it is 2, which ``--detailed-exitcode`` reserves for "the plan has changes".
 """
@@ -23,6 +24,7 @@ from ncplan.commands.help_style import HelpCommand
 from ncplan.commands.lazy import lazy_group
 from ncplan.errors import NcplanError
 from ncplan.orchestration.context import AppContext, require_directory
+from ncplan.secret_text import forget_secrets, redact_error
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_error, render_interrupt
 from ncplan.views.usage import render_aborted, render_usage_error
@@ -60,14 +62,17 @@ def guarded(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        forget_secrets()  # the command's configuration registers its own when loaded
         try:
             return func(*args, **kwargs)
         except NcplanError as error:
+            redact_error(error)
             if os.environ.get("NCPLAN_DEBUG") == "1":
                 raise
             render_error(make_console(stderr=True, color=_color(kwargs)), error)
             raise typer.Exit(1) from None
         except KeyboardInterrupt as interrupt:
+            redact_error(interrupt)
             render_interrupt(make_console(stderr=True, color=_color(kwargs)), interrupt)
             raise typer.Exit(130) from None
 

@@ -8,8 +8,8 @@ boundaries with ``raise ... from``, so nothing above those layers imports them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +27,13 @@ class NcplanError(Exception):
         self.message = message
         self.hint = hint
 
+    def hide_text(self, hide: Callable[[str], str]) -> None:
+        """Pass every text of the error that may quote what was sent through ``hide``
+        (see :func:`ncplan.secret_text.redact_error`), in place."""
+        self.message = hide(self.message)
+        self.hint = None if self.hint is None else hide(self.hint)
+        self.args = tuple(hide(a) if isinstance(a, str) else a for a in self.args)
+
 
 class ConfigError(NcplanError):
     """The configuration is invalid; carries every diagnostic of the run, not just the first."""
@@ -36,6 +43,13 @@ class ConfigError(NcplanError):
         count = len(errors)
         super().__init__(f"the configuration has {count} error{'s' if count != 1 else ''}")
         self.diagnostics = tuple(diagnostics)
+
+    def hide_text(self, hide: Callable[[str], str]) -> None:
+        super().hide_text(hide)
+        self.diagnostics = tuple(
+            replace(d, summary=hide(d.summary), detail=hide(d.detail),
+                    source_line=hide(d.source_line))
+            for d in self.diagnostics)
 
 
 class StateError(NcplanError):
@@ -72,6 +86,10 @@ class ProviderError(NcplanError):
         super().__init__(message, hint=hint)
         self.status = status
         self.body = body
+
+    def hide_text(self, hide: Callable[[str], str]) -> None:
+        super().hide_text(hide)
+        self.body = hide(self.body)
 
 
 class CheckAndSetConflict(ProviderError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-MARKER = "(sensitive value)"
+from ncplan.secret_text import MARKER as MARKER
 
 
 def holds_secret(leaf: Any, secrets: frozenset[str]) -> bool:

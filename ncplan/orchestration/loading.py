@@ -12,6 +12,7 @@ from ncplan.config.model import BackendConfig, Config, ConsulSettings
 from ncplan.config.rawjob import is_partial_note, with_parsed_dependencies
 from ncplan.diagnostics import Diagnostic
 from ncplan.orchestration.context import AppContext
+from ncplan.secret_text import keep_out_of_errors
 from ncplan.state import StateManager, open_backend
 from ncplan.views.console import make_console
 from ncplan.views.errors import render_diagnostics
@@ -51,10 +52,13 @@ def load_parsed_by_nomad(app: AppContext, var_overrides: Sequence[str],
 
 def _load_result(app: AppContext, var_overrides: Sequence[str],
                 var_files: Sequence[Path]) -> LoadResult:
+    """The configuration; its sensitive values are kept out of every error from here on."""
     from ncplan.config import load_config  # the loader module, imported on use
 
-    return load_config(app.directory, var_overrides=tuple(var_overrides),
-                       var_files=tuple(var_files))
+    result = load_config(app.directory, var_overrides=tuple(var_overrides),
+                         var_files=tuple(var_files))
+    keep_out_of_errors(result.config.sensitive_values())
+    return result
 
 
 def _show_warnings(app: AppContext, warnings: Sequence[Diagnostic]) -> None:

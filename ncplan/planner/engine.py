@@ -68,6 +68,7 @@ from ncplan.planner.reconcile import with_possibly_applied
 from ncplan.planner.rollback import RollbackOutcome
 from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
 from ncplan.providers.live import DeploymentProgress
+from ncplan.secret_text import hide_in_text
 from ncplan.state.manager import Persister, Writer
 from ncplan.state.model import ResourceState, State
 from ncplan.transport.http import DEFAULT_PARALLELISM
@@ -423,6 +424,8 @@ class _Engine:
         for future, end in done:
             step = run.running[future].step
             first = step.key not in run.outcomes
+            if end.error is not None:  # the API's message may quote what it was sent
+                end = replace(end, error=hide_in_text(end.error, self.options.secrets))
             run.outcomes[step.key] = end.error
             run.halted |= end.error is not None and self.options.halt_on_failure
             if end.note == NOT_AWAITED:

@@ -7,13 +7,19 @@ Nomad's diff of the live job still holds A: every output (human, ``--markdown``,
 ``NCPLAN_DEBUG=1``) and every file left (state, backup, plan file) holds neither A nor
 B, and the rotated value reads ``(sensitive value) => (sensitive value)``. Applying the
 saved plan gives Nomad the real B.
+
+Nomad's own messages quote what it was sent: a job it refuses for a constraint built
+from the password shows the password nowhere either (the error, its hint, the traceback
+of ``NCPLAN_DEBUG=1``).
 """
 
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
+import pytest
 from agentlib import Agents
 from plan_helpers import agent_env, ncplan
 
@@ -109,3 +115,40 @@ def test_a_rotated_password_shows_nowhere_old_or_new(agents: Agents, tmp_path: P
     env_now = _task(agents.nomad("GET", "/v1/job/web").json())["Env"]
     assert env_now == {"DATABASE_URL": f"postgresql://app:{NEW}@db.internal:5432/app",
                        "MODE": "plain"}
+
+
+REFUSED = HEAD + '''
+job "refused" {
+  datacenters = ["dc1"]
+  constraint {
+    attribute = "${meta.rack}"
+    operator  = "regexp"
+    value     = "(${var.db_password}"
+  }
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["3600"]
+      }
+    }
+  }
+}
+'''
+
+
+def test_nomad_quoting_a_secret_in_its_refusal_shows_it_nowhere(agents: Agents,
+                                                                 tmp_path: Path) -> None:
+    (tmp_path / "main.hcl").write_text(REFUSED)
+    env = {**agent_env(agents), "NCPLAN_VAR_db_password": OLD}
+    for args in (["plan"], ["apply", "--auto-approve", "--no-wait"]):
+        run = ncplan(tmp_path, args, env)
+        assert run.exit_code == 1, run.both
+        assert f"missing closing ): `({MARKER}`" in run.stderr, run.stderr
+        _assert_clean([run.both], tmp_path)
+    with pytest.raises(Exception) as raised:  # NCPLAN_DEBUG=1: the error, raised
+        ncplan(tmp_path, ["plan"], {**env, "NCPLAN_DEBUG": "1"})
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "Regular expression failed to compile" in shown and OLD not in shown, shown
+    assert agents.nomad("GET", "/v1/job/refused").status_code == 404

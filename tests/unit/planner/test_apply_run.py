@@ -469,3 +469,16 @@ def test_no_wait_does_not_wait_for_a_deleted_jobs_allocations(manager: KeepingMa
     result = run(manager, calls, (change(DB, Action.DELETE),), prior=(recorded(DB),),
                  options=ApplyOptions(wait=False, wait_for_stop=stop_waiter(calls)))  # type: ignore[arg-type]
     assert result.ok and calls.started_order == [f"delete {DB}"]
+
+
+def test_a_step_error_quoting_a_secret_shows_it_nowhere(manager: KeepingManager) -> None:
+    """Nomad and Consul quote what they were sent: the step's error is shown (its line,
+    the result, the hooks) with the configuration's sensitive values hidden."""
+    calls = Calls()
+    hooks = RecordingHooks()
+    quoted = "error parsing regexp: missing closing ): `(hunter2`"
+    result = run(manager, calls, seed_changes(), hooks=hooks, behave={DB: fail(quoted)},
+                 options=ApplyOptions(secrets=frozenset({"hunter2"})))
+    shown = "error parsing regexp: missing closing ): `((sensitive value)`"
+    assert result.failed == (Problem(DB, shown),)
+    assert ("post", DB, shown) in hooks.events
