@@ -70,7 +70,7 @@ from ncplan.planner.steps import Step, StepKind, plan_steps, recorded_needs
 from ncplan.providers.live import DeploymentProgress
 from ncplan.secret_text import hide_in_text
 from ncplan.state.manager import Persister, Writer
-from ncplan.state.model import ResourceState, State
+from ncplan.state.model import Edits, ResourceState, State
 from ncplan.transport.http import DEFAULT_PARALLELISM
 
 INTERRUPTED = "not started: the apply was interrupted"
@@ -441,19 +441,31 @@ class _Engine:
         """Write the finished steps' results to the state; False when the apply was
         aborted."""
         new = run.state
+        records: dict[str, ResourceState] = {}  # the edits, handed to the journal
+        removed: set[str] = set()
         for future, end in done:
             step = run.running[future].step
+            address = step.change.address
             if end.record is not None:
                 new = new.with_resource(end.record)
+                records[end.record.address] = end.record
+                removed.discard(end.record.address)
             elif end.error is None and step.kind is StepKind.DELETE:
-                new = new.without([step.change.address])
+                new = new.without([address])
+                records.pop(address, None)
+                removed.add(address)
             elif end.possibly_applied:
                 new = with_possibly_applied(new, [step.change], self.options.secrets)
+                marked = new.resource(address)
+                if marked is not None:
+                    records[address] = marked
+                    removed.discard(address)
         with run.control.recording:
             if run.control.aborted:
                 return False
             if new.resources != run.state.resources:
-                self.manager.write(new)
+                self.manager.write(new, edits=Edits(run.state, tuple(records.values()),
+                                                    tuple(removed)))
                 persisted = self.manager.persist()
                 run.state = persisted if persisted is not None else new
         return True

@@ -24,7 +24,7 @@ from typing import Any
 
 from ncplan.errors import StateError
 from ncplan.state.codec import resource_from_json, resource_json
-from ncplan.state.model import ResourceState, State, sort_resources
+from ncplan.state.model import Edits, ResourceState, State, sort_resources
 
 FORMAT = 1
 
@@ -56,6 +56,25 @@ def change(prior: State, new: State) -> Change:
                     if before.get(r.address) is not r and before.get(r.address) != r)
     kept = {r.address for r in new.resources}
     return Change(new.serial, changed, tuple(a for a in before if a not in kept))
+
+
+def change_of(prior: State, new: State, edits: Edits) -> Change | None:
+    """What :func:`change` would find, from ``edits``, when they are what turned
+    ``prior`` into ``new`` (checked: ``prior`` with the edits made is ``new``, compared
+    record by record in C, by identity first); ``None`` when they are not (the caller
+    compares the whole states then). O(edits log N) to find, O(N) in C to check."""
+    if edits.base is not prior:
+        return None
+    records = {r.address: r for r in edits.set}
+    removed = set(edits.removed) - records.keys()
+    made = prior.without(removed)
+    for record in records.values():
+        made = made.with_resource(record)
+    if made.resources != new.resources:
+        return None
+    before = {a: prior.resource(a) for a in (*records, *removed)}
+    changed = tuple(records[a] for a in sorted(records) if before[a] != records[a])
+    return Change(new.serial, changed, tuple(a for a in sorted(removed) if before[a]))
 
 
 def change_line(entry: Change) -> bytes:

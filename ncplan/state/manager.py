@@ -30,7 +30,7 @@ from ncplan.errors import LockInfo, StateError
 from ncplan.state import journal as journal_format
 from ncplan.state.codec import NEWER_FORMAT, StateEncoder, decode
 from ncplan.state.locking import Locker
-from ncplan.state.model import CURRENT_VERSION, State
+from ncplan.state.model import CURRENT_VERSION, Edits, State
 
 
 @runtime_checkable
@@ -42,8 +42,9 @@ class Reader(Protocol):
 
 @runtime_checkable
 class Writer(Protocol):
-    def write(self, state: State) -> None:
-        """Stage ``state`` in memory; nothing reaches the backend before :meth:`persist`."""
+    def write(self, state: State, *, edits: Edits | None = None) -> None:
+        """Stage ``state`` in memory; nothing reaches the backend before :meth:`persist`.
+        ``edits``: what turned the persisted state into ``state``, if known."""
         ...
 
 
@@ -122,6 +123,7 @@ class StateManager:
         self._loaded = False
         self._persisted: State | None = None
         self._pending: State | None = None
+        self._edits: Edits | None = None
         self._migrating = False
         self._encoder = StateEncoder()  # one per manager: an apply writes after each step
 
@@ -171,6 +173,7 @@ class StateManager:
         self._persisted = state
         self._loaded = True
         self._pending = None
+        self._edits = None
         self._migrating = False
         return state
 
@@ -203,7 +206,7 @@ class StateManager:
             "state from its backup\")"))
 
     # Writer
-    def write(self, state: State) -> None:
+    def write(self, state: State, *, edits: Edits | None = None) -> None:
         if not self._loaded:
             self.read()
         prior = self._persisted
@@ -212,6 +215,7 @@ class StateManager:
                 f"{self.description}: refusing to write a state of lineage {state.lineage} "
                 f"over lineage {prior.lineage}")
         self._pending = state
+        self._edits = edits
         self._migrating = False
 
     def write_for_migration(self, state: State, *, force: bool = False) -> None:
@@ -244,6 +248,7 @@ class StateManager:
                     f"cannot push a different state with the same serial {state.serial}",
                     hint="--force replaces it anyway")
         self._pending = state
+        self._edits = None
         self._migrating = True
 
     # Persister
@@ -257,11 +262,12 @@ class StateManager:
         new = self._next(prior, pending)
         if new is not None:
             if self._journaling and prior is not None:
-                self._append(prior, new)
+                self._append(prior, new, self._edits)
             else:
                 self._store(new)
             self._persisted = new
         self._pending = None
+        self._edits = None
         self._migrating = False
         return self._persisted
 
@@ -273,13 +279,15 @@ class StateManager:
         if self._journal is not None:
             self._journal.remove()
 
-    def _append(self, prior: State, new: State) -> None:
+    def _append(self, prior: State, new: State, edits: Edits | None) -> None:
         journal = self._journal
         assert journal is not None and self._base is not None
+        entry = None if edits is None else journal_format.change_of(prior, new, edits)
         try:
             if not journal.started:
                 journal.start(journal_format.header(self._base, prior))
-            journal.append(journal_format.change_line(journal_format.change(prior, new)))
+            journal.append(journal_format.change_line(
+                entry if entry is not None else journal_format.change(prior, new)))
         except OSError as error:
             self._journaling = False  # the next change is stored whole, journal included
             reason = error.strerror or str(error)

@@ -6,6 +6,7 @@ something; ``lineage`` names one state's history from its creation on and never 
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -57,7 +58,13 @@ class State:
                    lineage=lineage or str(uuid.uuid4()), resources=sort_resources(resources))
 
     def resource(self, address: str) -> ResourceState | None:
-        return next((r for r in self.resources if r.address == address), None)
+        """The resource at ``address`` (found by bisection: the resources are sorted)."""
+        at = self._position(address)
+        found = self.resources[at] if at < len(self.resources) else None
+        return found if found is not None and found.address == address else None
+
+    def _position(self, address: str) -> int:
+        return bisect.bisect_left(self.resources, address, key=_address)
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -68,21 +75,51 @@ class State:
         return replace(self, resources=sort_resources(resources))
 
     def with_resource(self, resource: ResourceState) -> State:
-        """Add or replace the resource at ``resource.address``."""
-        others = [r for r in self.resources if r.address != resource.address]
-        return self.with_resources([*others, resource])
+        """Add or replace the resource at ``resource.address`` (O(log N) to find its
+        place: an apply records one step at a time)."""
+        held, at = self.resources, self._position(resource.address)
+        after = at + 1 if at < len(held) and held[at].address == resource.address else at
+        # concatenation copies in C: 25 us at 10,000 resources, unpacking 40
+        return replace(self, resources=held[:at] + (resource,) + held[after:])  # noqa: RUF005
 
     def without(self, addresses: Iterable[str]) -> State:
         gone = set(addresses)
-        return self.with_resources(r for r in self.resources if r.address not in gone)
+        if len(gone) > _FEW:
+            return self.with_resources(r for r in self.resources if r.address not in gone)
+        held = self.resources
+        for address in gone:
+            at = bisect.bisect_left(held, address, key=_address)
+            if at < len(held) and held[at].address == address:
+                held = held[:at] + held[at + 1:]
+        return replace(self, resources=held)
 
     def same_content(self, other: State) -> bool:
         """True when both hold the same resources: writing one over the other changes nothing."""
         return self.resources == other.resources
 
 
+@dataclass(frozen=True)
+class Edits:
+    """What turned ``base`` into another state: the records set (added or replaced) and
+    the addresses removed. Handed to :meth:`~ncplan.state.manager.StateManager.write`
+    with that state, so the journal records the change without comparing two whole
+    states (an apply records one step at a time: O(N) per step was O(N^2) per apply)."""
+
+    base: State
+    set: tuple[ResourceState, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+#: Up to this many addresses, :meth:`State.without` removes each by bisection.
+_FEW = 16
+
+
+def _address(resource: ResourceState) -> str:
+    return resource.address
+
+
 def sort_resources(resources: Iterable[ResourceState]) -> tuple[ResourceState, ...]:
-    return tuple(sorted(resources, key=lambda r: r.address))
+    return tuple(sorted(resources, key=_address))
 
 
 def possibly_applied(state: State, address: str, kind: str, name: str,

@@ -18,7 +18,7 @@ from ncplan.planner.model import Action, ResourceChange
 from ncplan.providers.live import DeploymentProgress
 from ncplan.state.backends.local import open_local
 from ncplan.state.manager import StateManager
-from ncplan.state.model import ResourceState, State
+from ncplan.state.model import Edits, ResourceState, State
 
 KINDS = ("nomad_job", "consul_intention", "consul_service_defaults")
 
@@ -150,8 +150,8 @@ class KeepingManager:
         self.inner: StateManager = open_local(path)
         self.persisted: list[State] = []
 
-    def write(self, state: State) -> None:
-        self.inner.write(state)
+    def write(self, state: State, *, edits: Edits | None = None) -> None:
+        self.inner.write(state, edits=edits)
 
     def persist(self) -> State | None:
         result = self.inner.persist()

@@ -24,7 +24,8 @@ from ncplan.planner.engine import INTERRUPTED, ApplyOptions, Problem, apply_plan
 from ncplan.planner.hooks import ApplyHooks, ResourceOutcome
 from ncplan.planner.model import Action, Plan, ResourceChange
 from ncplan.providers.live import DeploymentProgress
-from ncplan.state.model import State
+from ncplan.state import journal
+from ncplan.state.model import Edits, State
 
 DB = "nomad_job.db"
 DB_DEFAULTS = "consul_service_defaults.db"
@@ -209,9 +210,9 @@ def test_each_success_is_in_the_state_before_the_next_step_starts(
 class SlowWrites(KeepingManager):
     """A state write that takes a while, as a large state's does."""
 
-    def write(self, state: State) -> None:
+    def write(self, state: State, *, edits: Edits | None = None) -> None:
         time.sleep(0.05)
-        super().write(state)
+        super().write(state, edits=edits)
 
 
 def test_steps_finishing_during_a_write_share_the_next_one(tmp_path: Path) -> None:
@@ -482,3 +483,29 @@ def test_a_step_error_quoting_a_secret_shows_it_nowhere(manager: KeepingManager)
     shown = "error parsing regexp: missing closing ): `((sensitive value)`"
     assert result.failed == (Problem(DB, shown),)
     assert ("post", DB, shown) in hooks.events
+
+
+class EditsKept(KeepingManager):
+    """Keeps each write's state and the edits the engine handed with it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.writes: list[tuple[State, Edits | None]] = []
+
+    def write(self, state: State, *, edits: Edits | None = None) -> None:
+        self.writes.append((state, edits))
+        super().write(state, edits=edits)
+
+
+def test_each_state_write_comes_with_the_edits_that_made_it(tmp_path: Path) -> None:
+    """The journal records a step from the engine's edits (not by comparing two whole
+    states, O(N) a step): each write's edits are what turned the state before into it."""
+    manager = EditsKept(tmp_path / "ncplan.state.json")
+    prior = (recorded(OTHER), recorded("nomad_job.old"))
+    changes = (*seed_changes(), change(OTHER, Action.UPDATE),
+               change("nomad_job.old", Action.DELETE))
+    result = run(manager, Calls(), changes, prior=prior)
+    assert result.ok and manager.writes
+    for state, edits in manager.writes:
+        assert edits is not None
+        assert journal.change_of(edits.base, state, edits) is not None
