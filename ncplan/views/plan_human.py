@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.control import strip_control_codes
 from rich.text import Text
 
 from ncplan.planner.model import Action, Plan, PlanMode, ResourceChange
@@ -48,7 +49,25 @@ def render_plan(console: Console, plan: Plan) -> None:
 
 def _say(console: Console, text: str | Text) -> None:
     """One line as given: no markup, no highlighting, never wrapped by Rich."""
-    console.print(Text(text) if isinstance(text, str) else text, soft_wrap=True)
+    if _plain(console):
+        _write(console, [text if isinstance(text, str) else text.plain])
+    else:
+        console.print(Text(text) if isinstance(text, str) else text, soft_wrap=True)
+
+
+def _plain(console: Console) -> bool:
+    """Whether the console writes no style (no colour: ``NO_COLOR``, ``--no-color``, a
+    pipe). Then a line is written as the text Rich would write, without Rich's layout
+    of it: the 51,000 lines of a 500-service plan took 1.2 s through it."""
+    return console.color_system is None
+
+
+def _write(console: Console, lines: Iterable[str]) -> None:
+    """``lines`` as Rich writes a Text with ``soft_wrap``: control codes dropped, tabs
+    expanded to 8 columns, a newline after each; flushed, as Rich flushes each print."""
+    console.file.write("".join(f"{strip_control_codes(line).expandtabs(8)}\n"
+                               for line in lines))
+    console.file.flush()
 
 
 def _styled_sign(sign: str) -> Text:
@@ -60,6 +79,10 @@ def _styled_sign(sign: str) -> Text:
 def print_lines(console: Console, lines: Iterable[DiffLine]) -> None:
     """Diff lines at Terraform's indentation, the sign coloured. One print for all of
     them: Rich's cost is per print (a plan of 200 jobs took 3.5 s in 20,000 prints)."""
+    if _plain(console):
+        plain = [line.plain() for line in lines]
+        _write(console, ["\n".join(plain)] if plain else [])
+        return
     texts = []
     for line in lines:
         text = Text.assemble(line.pad, _styled_sign(line.sign), " ", line.text)
