@@ -15,7 +15,7 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ncplan.address import Address, ResourceKind
 from ncplan.config.model import Config
@@ -211,6 +211,20 @@ class Writer(Protocol):
     def write(self, request: WriteRequest) -> WriteResult: ...
 
     def delete(self, request: WriteRequest) -> None: ...
+
+
+@runtime_checkable
+class GroupWriter(Protocol):
+    """A writer whose writes into one object can go as one request: requests with the
+    same :meth:`group_key` (not ``None``), ready at the same time, are written by one
+    :meth:`write_group` (several intentions toward one destination: one entry write)."""
+
+    def group_key(self, request: WriteRequest) -> str | None: ...
+
+    def write_group(self, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        """Write all of ``requests`` at once; one result each, in their order. A
+        failure fails them all (nothing of the group is written)."""
+        ...
 
 
 class ObjectReads(Protocol[L_co]):

@@ -10,7 +10,8 @@
   by name: Consul re-sorts the sources by precedence;
 * writing: one source upserted or removed with ``?cas=``, every other source kept; writes
   toward one destination are serialised, each after ncplan's own first one checking
-  against the index that write left (the entry changed, but only by us);
+  against the index that write left (the entry changed, but only by us); the sources
+  whose steps are ready together go in one write of the entry (``write_group``);
 * ownership: the entry's list of the sources each lineage owns; import marks the source;
 * import ID: ``SRC:DST`` (``ALL`` for ``*``; the older ``SRC->DST`` is read too).
 """
@@ -18,7 +19,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
@@ -118,13 +119,25 @@ class IntentionWriter:
         self.indexes = EntryIndexes()
 
     def write(self, request: WriteRequest) -> WriteResult:
-        destination = request.address.destination
+        return self.write_group([request])[0]
+
+    def group_key(self, request: WriteRequest) -> str | None:
+        """The destination's entry, at the index the plan saw: the sources written into
+        it together go in one check-and-set write."""
+        return f"{request.address.destination}@{request.observed_index}"
+
+    def write_group(self, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        destinations = {r.address.destination for r in requests}
+        planned = {r.observed_index for r in requests}
+        if len(destinations) != 1 or len(planned) != 1:
+            raise ValueError("a group of intentions is one destination at one index")
+        destination, observed = destinations.pop(), planned.pop()
         with self.indexes.lock(destination):
-            cas = self.indexes.current(destination, request.observed_index)
-            index = self.intentions.upsert_source(destination, request.body or {}, cas,
-                                                  owner=self.lineage)
+            cas = self.indexes.current(destination, observed)
+            index = self.intentions.upsert_sources(
+                destination, [r.body or {} for r in requests], cas, owner=self.lineage)
             self.indexes.record(destination, cas, index)
-        return WriteResult(index)
+        return [WriteResult(index) for _ in requests]
 
     def delete(self, request: WriteRequest) -> None:
         address = request.address

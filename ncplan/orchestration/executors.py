@@ -16,7 +16,8 @@ dependencies. What each kind writes is its module's (:mod:`ncplan.kinds`):
 * ``consul_intention``: one source of the destination's entry, upserted or removed with
   ``?cas=`` and every other source kept. Several intentions toward one destination share
   one entry, so their writes are serialised per destination and each write after ncplan's
-  own first one uses the index that write left (the entry changed, but only by us).
+  own first one uses the index that write left (the entry changed, but only by us); those
+  ready together go as one write of the entry (``write_group``).
 * ``consul_service_defaults``: the whole entry, written or deleted with ``?cas=``.
 * ``consul_acl_token``: created or updated while its ModifyIndex is the one the plan saw
   (Consul has no check-and-set for tokens: read, compare, write); a delete revokes it.
@@ -35,11 +36,11 @@ intention entry's list of the sources each lineage owns. An import (a change who
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ncplan.errors import ProviderError
-from ncplan.kinds.base import Writer, WriteRequest
+from ncplan.kinds.base import GroupWriter, Writer, WriteRequest
 from ncplan.kinds.registry import KINDS
 from ncplan.planner.engine import ResourceExecutor, Written
 from ncplan.planner.model import ResourceChange
@@ -85,6 +86,23 @@ class KindExecutor:
         _body(change)  # a change without a planned body is refused before any request
         result = self.writer.write(write_request(change))
         return Written(recorded(change, result.index, self.secrets), wrote=result.wrote)
+
+    def group_key(self, change: ResourceChange) -> str | None:
+        """The key of the writes that can go as one request with this one (see
+        :class:`~ncplan.kinds.base.GroupWriter`), ``None`` when it goes alone."""
+        if not isinstance(self.writer, GroupWriter) or change.after is None:
+            return None
+        return self.writer.group_key(write_request(change))
+
+    def write_group(self, changes: Sequence[ResourceChange]) -> list[Written]:
+        """Changes of one group key written as one request, each recorded as its own."""
+        if not isinstance(self.writer, GroupWriter):
+            return [self.write(change) for change in changes]
+        for change in changes:
+            _body(change)
+        results = self.writer.write_group([write_request(c) for c in changes])
+        return [Written(recorded(c, r.index, self.secrets), wrote=r.wrote)
+                for c, r in zip(changes, results, strict=True)]
 
     def delete(self, change: ResourceChange) -> None:
         self.writer.delete(write_request(change))

@@ -56,7 +56,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ncplan.config.model import Config
 from ncplan.errors import ApplyError, NcplanError, ProviderUnreachable
@@ -100,6 +100,18 @@ class ResourceExecutor(Protocol):
     def delete(self, change: ResourceChange) -> None:
         """Delete the resource if it is still at ``observed_index``."""
         ...
+
+
+@runtime_checkable
+class GroupExecutor(Protocol):
+    """An executor whose writes into one object can go as one request (see
+    :class:`~ncplan.kinds.base.GroupWriter`): the engine hands the steps of one
+    :meth:`group_key` that are ready together to one :meth:`write_group`, each still a
+    step of its own (its hooks, its outcome, its record)."""
+
+    def group_key(self, change: ResourceChange) -> str | None: ...
+
+    def write_group(self, changes: Sequence[ResourceChange]) -> list[Written]: ...
 
 
 class WaitForStop(Protocol):
@@ -220,6 +232,7 @@ class _Slot:
     started: float = field(default_factory=time.monotonic)
     answered: bool = False  # the provider call returned
     waiting: _Done | None = None
+    lead: str = ""  # a group's steps: the key of the step whose request carries them
 
 
 @dataclass
@@ -363,7 +376,7 @@ class _Engine:
     def _start(self, run: _Run) -> None:
         """Submit ready steps while there is room; skip those whose prerequisite did not
         succeed. What does not fit stays in ``run.ready``."""
-        while run.ready and len(run.running) < self.options.parallelism:
+        while run.ready and _requests(run) < self.options.parallelism:
             key = run.ready[0]
             step = run.steps[key]
             blocker = self._blocker(step, run)
@@ -377,9 +390,53 @@ class _Engine:
             self.hooks.pre_apply(step.change)
             if run.control.stopping:
                 return
-            slot = _Slot(step)
-            run.running[run.pool.submit(self._execute, slot, run.control)] = slot
             run.ready.pop(0)
+            group = self._group_with(step, run)
+            if group:
+                self._submit_group([_Slot(step, lead=key),
+                                    *(_Slot(s, lead=key) for s in group)], run)
+            else:
+                slot = _Slot(step)
+                run.running[run.pool.submit(self._execute, slot, run.control)] = slot
+
+    def _group_with(self, step: Step, run: _Run) -> list[Step]:
+        """The ready steps that go in one request with ``step`` (its executor's group
+        key, room left under ``parallelism``), announced and taken off ``run.ready``."""
+        executor = self.executors.get(step.change.kind)
+        if step.kind is not StepKind.WRITE or not isinstance(executor, GroupExecutor) \
+                or kind_of(step.change.kind).runs_allocations:
+            return []
+        key = executor.group_key(step.change)
+        if key is None:
+            return []
+        group = [other for other in (run.steps[k] for k in run.ready)
+                 if other.kind is StepKind.WRITE and other.change.kind == step.change.kind
+                 and self._blocker(other, run) is None
+                 and executor.group_key(other.change) == key]
+        for other in group:
+            self.hooks.pre_apply(other.change)
+            run.ready.remove(other.key)
+        return group
+
+    def _submit_group(self, slots: list[_Slot], run: _Run) -> None:
+        """One pool task writes the group; each step gets a future of its own."""
+        futures: list[cf.Future[_Done]] = [cf.Future() for _ in slots]
+        for future in futures:
+            future.set_running_or_notify_cancel()
+
+        def write() -> None:
+            try:
+                ends = self._execute_group(slots)
+            except BaseException as error:  # handed to the coordinator, as a pool's is
+                for future in futures:
+                    future.set_exception(error)
+                raise
+            for future, end in zip(futures, ends, strict=True):  # one end per slot
+                future.set_result(end)
+
+        run.pool.submit(write)
+        for future, slot in zip(futures, slots, strict=True):
+            run.running[future] = slot
 
     def _blocker(self, step: Step, run: _Run) -> str | None:
         for need in step.needs:
@@ -499,6 +556,29 @@ class _Engine:
         return _Done(record=written.state, error=failure, note=note,
                      seconds=time.monotonic() - started)
 
+    def _execute_group(self, slots: list[_Slot]) -> list[_Done]:
+        """:meth:`_execute` of a group's writes (kinds without rollouts), in one call."""
+        executor = self.executors[slots[0].step.change.kind]
+        assert isinstance(executor, GroupExecutor)
+        started = slots[0].started
+        try:
+            written = executor.write_group([slot.step.change for slot in slots])
+        except NcplanError as error:
+            landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
+            failed = _Done(error=error.message, seconds=time.monotonic() - started,
+                           possibly_applied=landed)
+            return [failed for _ in slots]
+        except Exception as error:  # a bug below: these resources fail, the others go on
+            broken = _Done(error=_internal(error), seconds=time.monotonic() - started)
+            return [broken for _ in slots]
+        seconds = time.monotonic() - started
+        if len(written) != len(slots):  # a bug below: no step may be left without an end
+            return [_Done(error=f"internal error: {len(written)} results for a group of "
+                          f"{len(slots)}", seconds=seconds) for _ in slots]
+        for slot in slots:
+            slot.answered = True
+        return [_Done(record=w.state, seconds=seconds) for w in written]
+
     def _stopped(self, change: ResourceChange, control: _Control) -> str | None:
         """After a job's delete, with --wait: None once its allocations stopped (so what
         guards it, a deny, goes only then), else why not. Not after an interrupt."""
@@ -614,6 +694,12 @@ def _watch(control: _Control) -> None:
             control.stop()
 
 
+def _requests(run: _Run) -> int:
+    """The requests under way: a step each, a group's steps one together (what
+    ``parallelism`` bounds)."""
+    return len({slot.lead or slot.step.key for slot in run.running.values()})
+
+
 def _internal(error: Exception) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
@@ -633,5 +719,6 @@ def _problems(reasons: Mapping[str, str], exclude: Mapping[str, str]) -> tuple[P
     return tuple(Problem(a, r) for a, r in sorted(seen.items()))
 
 
-__all__ = ["Action", "ApplyOptions", "ApplyResult", "Problem", "ResourceExecutor",
+__all__ = ["Action", "ApplyOptions", "ApplyResult", "GroupExecutor", "Problem",
+           "ResourceExecutor",
            "StateWriter", "WaitForRollout", "WaitForStop", "Written", "apply_plan"]

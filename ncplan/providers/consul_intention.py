@@ -33,7 +33,7 @@ the mesh does with a connection no intention matches) and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ncplan.address import intention_address
@@ -124,8 +124,13 @@ def entry_to_write(destination: str, live: LiveIntentions | None,
 def with_source(live: LiveIntentions | None,
                 source: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     """The live sources with ``source`` put in (replacing the one of the same key)."""
-    kept = tuple(s for s in (live.sources if live else ())
-                 if source_key(s) != source_key(source))
+    return with_source_in(live.sources if live else (), source)
+
+
+def with_source_in(sources: Sequence[Mapping[str, Any]],
+                   source: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    """``sources`` with ``source`` put in (replacing the one of the same key)."""
+    kept = tuple(s for s in sources if source_key(s) != source_key(source))
     return (*kept, source)
 
 
@@ -160,20 +165,31 @@ class ConsulIntentions(ConfigEntryReads[LiveIntentions]):
         every other source; ``cas_index`` is the entry's ModifyIndex the plan saw (0: the
         entry did not exist); ``owner``: the lineage whose list of sources in the entry's
         Meta gets this one. Returns the entry's ModifyIndex after the write."""
-        address = intention_address(str(source_body.get("Name")), destination)
-        with refusals_at(address):
-            return self._upsert(address, destination, source_body, cas_index, owner)
+        return self.upsert_sources(destination, [source_body], cas_index, owner=owner)
 
-    def _upsert(self, address: str, destination: str, source_body: Mapping[str, Any],
+    def upsert_sources(self, destination: str, source_bodies: Sequence[Mapping[str, Any]],
+                       cas_index: int, *, owner: str = "") -> int:
+        """:meth:`upsert_source` of several sources at once: one read (none to create),
+        one check-and-set write of the entry with all of them."""
+        names = [str(body.get("Name")) for body in source_bodies]
+        with refusals_at(", ".join(intention_address(n, destination) for n in names)):
+            return self._upsert(destination, source_bodies, cas_index, owner)
+
+    def _upsert(self, destination: str, source_bodies: Sequence[Mapping[str, Any]],
                 cas_index: int, owner: str) -> int:
+        address = ", ".join(intention_address(str(b.get("Name")), destination)
+                            for b in source_bodies)
         # creating (the plan saw no entry): nothing to keep, so no read first; ``cas=0``
         # creates only, and an entry made meanwhile makes the write answer false
         live = None if cas_index == 0 else self._read_at(address, destination, cas_index)
-        sources = with_source(live, source_body)
+        sources: tuple[Mapping[str, Any], ...] = live.sources if live else ()
+        for body in source_bodies:
+            sources = with_source_in(sources, body)
         entry = entry_to_write(destination, live, sources)
         if owner:
             mine = owned_sources(live.body if live else None).get(owner, frozenset())
-            entry = with_sources_mark(entry, owner, {*mine, str(source_body.get("Name"))})
+            entry = with_sources_mark(entry, owner,
+                                      {*mine, *(str(b.get("Name")) for b in source_bodies)})
         if live is not None and same_sources(sources, live.sources) \
                 and entry.get("Meta") == live.body.get("Meta"):
             return live.modify_index  # an identical write would answer true, write nothing
