@@ -217,13 +217,18 @@ class Writer(Protocol):
 class GroupWriter(Protocol):
     """A writer whose writes into one object can go as one request: requests with the
     same :meth:`group_key` (not ``None``), ready at the same time, are written by one
-    :meth:`write_group` (several intentions toward one destination: one entry write)."""
+    :meth:`write_group`, or deleted by one :meth:`delete_group` (several intentions
+    toward one destination: one entry write)."""
 
     def group_key(self, request: WriteRequest) -> str | None: ...
 
     def write_group(self, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         """Write all of ``requests`` at once; one result each, in their order. A
         failure fails them all (nothing of the group is written)."""
+        ...
+
+    def delete_group(self, requests: Sequence[WriteRequest]) -> None:
+        """Delete all of ``requests`` at once; a failure fails them all."""
         ...
 
 

@@ -127,11 +127,7 @@ class IntentionWriter:
         return f"{request.address.destination}@{request.observed_index}"
 
     def write_group(self, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        destinations = {r.address.destination for r in requests}
-        planned = {r.observed_index for r in requests}
-        if len(destinations) != 1 or len(planned) != 1:
-            raise ValueError("a group of intentions is one destination at one index")
-        destination, observed = destinations.pop(), planned.pop()
+        destination, observed = _one_entry(requests)
         with self.indexes.lock(destination):
             cas = self.indexes.current(destination, observed)
             index = self.intentions.upsert_sources(
@@ -140,12 +136,24 @@ class IntentionWriter:
         return [WriteResult(index) for _ in requests]
 
     def delete(self, request: WriteRequest) -> None:
-        address = request.address
-        with self.indexes.lock(address.destination):
-            cas = self.indexes.current(address.destination, request.observed_index)
-            index = self.intentions.remove_source(address.destination, address.source, cas,
-                                                  owner=self.lineage)
-            self.indexes.record(address.destination, cas, index)
+        self.delete_group([request])
+
+    def delete_group(self, requests: Sequence[WriteRequest]) -> None:
+        destination, observed = _one_entry(requests)
+        with self.indexes.lock(destination):
+            cas = self.indexes.current(destination, observed)
+            index = self.intentions.remove_sources(
+                destination, [r.address.source for r in requests], cas, owner=self.lineage)
+            self.indexes.record(destination, cas, index)
+
+
+def _one_entry(requests: Sequence[WriteRequest]) -> tuple[str, int]:
+    """The destination and the planned index a group's requests share."""
+    destinations = {r.address.destination for r in requests}
+    planned = {r.observed_index for r in requests}
+    if len(destinations) != 1 or len(planned) != 1:
+        raise ValueError("a group of intentions is one destination at one index")
+    return destinations.pop(), planned.pop()
 
 
 def mark_live(providers: Providers, address: Address, lineage: str, index: int) -> int:

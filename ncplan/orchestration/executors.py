@@ -43,7 +43,7 @@ from ncplan.errors import ProviderError
 from ncplan.kinds.base import GroupWriter, Writer, WriteRequest
 from ncplan.kinds.registry import KINDS
 from ncplan.planner.engine import ResourceExecutor, Written
-from ncplan.planner.model import ResourceChange
+from ncplan.planner.model import Action, ResourceChange
 from ncplan.planner.reconcile import record_of
 from ncplan.providers.clients import Providers
 from ncplan.state.model import ResourceState
@@ -88,10 +88,11 @@ class KindExecutor:
         return Written(recorded(change, result.index, self.secrets), wrote=result.wrote)
 
     def group_key(self, change: ResourceChange) -> str | None:
-        """The key of the writes that can go as one request with this one (see
-        :class:`~ncplan.kinds.base.GroupWriter`), ``None`` when it goes alone."""
-        if not isinstance(self.writer, GroupWriter) or change.after is None:
-            return None
+        """The key of the writes (or deletes) that can go as one request with this one
+        (see :class:`~ncplan.kinds.base.GroupWriter`), ``None`` when it goes alone."""
+        if not isinstance(self.writer, GroupWriter) or (
+                change.after is None and change.action is not Action.DELETE):
+            return None  # a write without a body fails alone, before any request
         return self.writer.group_key(write_request(change))
 
     def write_group(self, changes: Sequence[ResourceChange]) -> list[Written]:
@@ -103,6 +104,14 @@ class KindExecutor:
         results = self.writer.write_group([write_request(c) for c in changes])
         return [Written(recorded(c, r.index, self.secrets), wrote=r.wrote)
                 for c, r in zip(changes, results, strict=True)]
+
+    def delete_group(self, changes: Sequence[ResourceChange]) -> None:
+        """Changes of one group key deleted as one request."""
+        if not isinstance(self.writer, GroupWriter):
+            for change in changes:
+                self.delete(change)
+            return
+        self.writer.delete_group([write_request(c) for c in changes])
 
     def delete(self, change: ResourceChange) -> None:
         self.writer.delete(write_request(change))

@@ -113,6 +113,8 @@ class GroupExecutor(Protocol):
 
     def write_group(self, changes: Sequence[ResourceChange]) -> list[Written]: ...
 
+    def delete_group(self, changes: Sequence[ResourceChange]) -> None: ...
+
 
 class WaitForStop(Protocol):
     """After a job's delete, waits until its allocations stopped (see
@@ -246,6 +248,11 @@ class _Run:
     control: _Control = field(default_factory=_Control)
     running: dict[cf.Future[_Done], _Slot] = field(default_factory=dict)
     ready: list[str] = field(default_factory=list)
+    # the ready steps that one request can carry, by group (insertion-ordered sets), and
+    # those a group started before they reached the front of ``ready``
+    groups: dict[str, dict[str, None]] = field(default_factory=dict)
+    group_of: dict[str, str | None] = field(default_factory=dict)  # step key -> its group
+    grouped: set[str] = field(default_factory=set)
     outcomes: dict[str, str | None] = field(default_factory=dict)  # step key -> error
     skipped: dict[str, str] = field(default_factory=dict)  # step key -> reason
     not_awaited: set[str] = field(default_factory=set)  # step keys
@@ -352,7 +359,7 @@ class _Engine:
         while not control.aborted:
             try:
                 if not control.stopping and not run.halted:
-                    run.ready.extend(sorted(run.sorter.get_ready()))
+                    self._ready(sorted(run.sorter.get_ready()), run)
                     self._start(run)
                 if not run.running and (control.stopping or run.halted
                                         or not run.sorter.is_active()):
@@ -373,25 +380,54 @@ class _Engine:
                     raise
                 control.stop()
 
+    def _ready(self, keys: list[str], run: _Run) -> None:
+        """Steps that became ready: queued, and filed by group when one request can
+        carry them with others."""
+        run.ready.extend(keys)
+        for key in keys:
+            group = run.group_of[key] = self._group(run.steps[key])
+            if group is not None:
+                run.groups.setdefault(group, {})[key] = None
+
+    def _group(self, step: Step) -> str | None:
+        """The group a step goes in (its kind of step, resource kind and its executor's
+        group key), ``None`` when it goes alone."""
+        executor = self.executors.get(step.change.kind)
+        if not isinstance(executor, GroupExecutor) \
+                or kind_of(step.change.kind).runs_allocations:
+            return None
+        key = executor.group_key(step.change)
+        return None if key is None else f"{step.kind.value} {step.change.kind} {key}"
+
     def _start(self, run: _Run) -> None:
         """Submit ready steps while there is room; skip those whose prerequisite did not
         succeed. What does not fit stays in ``run.ready``."""
         while run.ready and _requests(run) < self.options.parallelism:
             key = run.ready[0]
+            if key in run.grouped:  # started with an earlier step of its group
+                run.ready.pop(0)
+                continue
             step = run.steps[key]
             blocker = self._blocker(step, run)
             if blocker is not None:
                 if key not in run.skipped:
                     run.skipped[key] = blocker
                     self.hooks.skipped(step.change, blocker)
+                self._leave(key, run)
                 run.ready.pop(0)
                 run.sorter.done(key)
                 continue
             self.hooks.pre_apply(step.change)
             if run.control.stopping:
                 return
-            run.ready.pop(0)
             group = self._group_with(step, run)
+            if run.control.stopping:  # a hook stopped the apply: none of them starts
+                return
+            self._leave(key, run)
+            run.ready.pop(0)
+            for other in group:
+                self._leave(other.key, run)
+                run.grouped.add(other.key)
             if group:
                 self._submit_group([_Slot(step, lead=key),
                                     *(_Slot(s, lead=key) for s in group)], run)
@@ -399,24 +435,23 @@ class _Engine:
                 slot = _Slot(step)
                 run.running[run.pool.submit(self._execute, slot, run.control)] = slot
 
+    def _leave(self, key: str, run: _Run) -> None:
+        """``key`` leaves ``run.ready``: out of its group's file too."""
+        group = run.group_of.get(key)
+        if group is not None:
+            run.groups.get(group, {}).pop(key, None)
+
     def _group_with(self, step: Step, run: _Run) -> list[Step]:
-        """The ready steps that go in one request with ``step`` (its executor's group
-        key, room left under ``parallelism``), announced and taken off ``run.ready``."""
-        executor = self.executors.get(step.change.kind)
-        if step.kind is not StepKind.WRITE or not isinstance(executor, GroupExecutor) \
-                or kind_of(step.change.kind).runs_allocations:
+        """The other ready steps of ``step``'s group (none blocked) that go in one
+        request with it, each announced."""
+        group = run.group_of.get(step.key)
+        if group is None:
             return []
-        key = executor.group_key(step.change)
-        if key is None:
-            return []
-        group = [other for other in (run.steps[k] for k in run.ready)
-                 if other.kind is StepKind.WRITE and other.change.kind == step.change.kind
-                 and self._blocker(other, run) is None
-                 and executor.group_key(other.change) == key]
-        for other in group:
+        others = [run.steps[k] for k in run.groups.get(group, {}) if k != step.key]
+        members = [other for other in others if self._blocker(other, run) is None]
+        for other in members:
             self.hooks.pre_apply(other.change)
-            run.ready.remove(other.key)
-        return group
+        return members
 
     def _submit_group(self, slots: list[_Slot], run: _Run) -> None:
         """One pool task writes the group; each step gets a future of its own."""
@@ -557,12 +592,18 @@ class _Engine:
                      seconds=time.monotonic() - started)
 
     def _execute_group(self, slots: list[_Slot]) -> list[_Done]:
-        """:meth:`_execute` of a group's writes (kinds without rollouts), in one call."""
+        """:meth:`_execute` of a group's writes or deletes (kinds without rollouts or
+        allocations to wait for), in one call."""
         executor = self.executors[slots[0].step.change.kind]
         assert isinstance(executor, GroupExecutor)
         started = slots[0].started
+        changes = [slot.step.change for slot in slots]
         try:
-            written = executor.write_group([slot.step.change for slot in slots])
+            if slots[0].step.kind is StepKind.DELETE:
+                executor.delete_group(changes)
+                written = None
+            else:
+                written = executor.write_group(changes)
         except NcplanError as error:
             landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
             failed = _Done(error=error.message, seconds=time.monotonic() - started,
@@ -572,6 +613,10 @@ class _Engine:
             broken = _Done(error=_internal(error), seconds=time.monotonic() - started)
             return [broken for _ in slots]
         seconds = time.monotonic() - started
+        if written is None:  # deleted
+            for slot in slots:
+                slot.answered = True
+            return [_Done(seconds=seconds) for _ in slots]
         if len(written) != len(slots):  # a bug below: no step may be left without an end
             return [_Done(error=f"internal error: {len(written)} results for a group of "
                           f"{len(slots)}", seconds=seconds) for _ in slots]

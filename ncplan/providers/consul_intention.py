@@ -136,7 +136,14 @@ def with_source_in(sources: Sequence[Mapping[str, Any]],
 
 def without_source(live: LiveIntentions, name: str) -> tuple[Mapping[str, Any], ...]:
     """The live sources without the (local) source ``name``."""
-    return tuple(s for s in live.sources if source_key(s) != (name, ""))
+    return without_sources(live.sources, [name])
+
+
+def without_sources(sources: Sequence[Mapping[str, Any]],
+                    names: Iterable[str]) -> tuple[Mapping[str, Any], ...]:
+    """``sources`` without the (local) sources ``names``."""
+    gone = {(name, "") for name in names}
+    return tuple(s for s in sources if source_key(s) not in gone)
 
 
 def same_sources(a: Iterable[Mapping[str, Any]], b: Iterable[Mapping[str, Any]]) -> bool:
@@ -201,16 +208,22 @@ class ConsulIntentions(ConfigEntryReads[LiveIntentions]):
         ``owner`` lineage's list in its Meta), keeping every other source; the last source
         out deletes the entry. Returns the entry's ModifyIndex after the write, 0 when the
         entry is gone (already gone counts as done)."""
-        address = intention_address(source_name, destination)
-        with refusals_at(address):
-            return self._remove(address, destination, source_name, cas_index, owner)
+        return self.remove_sources(destination, [source_name], cas_index, owner=owner)
 
-    def _remove(self, address: str, destination: str, source_name: str,
+    def remove_sources(self, destination: str, source_names: Sequence[str], cas_index: int,
+                       *, owner: str = "") -> int:
+        """:meth:`remove_source` of several sources at once: one read, one check-and-set
+        write of the entry without them (a delete when no source is left)."""
+        address = ", ".join(intention_address(n, destination) for n in source_names)
+        with refusals_at(address):
+            return self._remove(address, destination, source_names, cas_index, owner)
+
+    def _remove(self, address: str, destination: str, source_names: Sequence[str],
                 cas_index: int, owner: str) -> int:
         live = self._read_at(address, destination, cas_index, missing_ok=True)
         if live is None:
             return 0
-        sources = without_source(live, source_name)
+        sources = without_sources(live.sources, source_names)
         if len(sources) == len(live.sources):
             return live.modify_index
         if not sources:
@@ -220,7 +233,7 @@ class ConsulIntentions(ConfigEntryReads[LiveIntentions]):
         entry = entry_to_write(destination, live, sources)
         if owner:
             mine = owned_sources(live.body).get(owner, frozenset())
-            entry = with_sources_mark(entry, owner, mine - {source_name})
+            entry = with_sources_mark(entry, owner, mine - set(source_names))
         return self.entries.write(address, entry, cas_index)
 
     def mesh_policy(self) -> MeshPolicy:

@@ -153,13 +153,14 @@ def test_apply_creates_the_jobs_and_intention_with_the_recorded_indexes(
 
 
 def test_two_intentions_toward_one_destination_both_land(world: World, tmp_path: Path) -> None:
-    """Both planned against the absent entry (index 0): the second write checks against
-    the index the first one left, and succeeds."""
+    """Both planned against the absent entry (index 0), the second after the first (not
+    ready together, so not one write): it checks against the index the first one left,
+    and succeeds."""
     resources = lowered(world, tmp_path)
     ours = create(resources[f"consul_intention.{world.web}:{world.db}"])
     ops = replace(ours, address=f"consul_intention.ops:{world.db}", name=f"ops:{world.db}",
                   after={"Name": "ops", "Action": "deny", "Description": "no ops"},
-                  depends_on=())
+                  depends_on=(ours.address,))
     result = world.apply((replace(ours, depends_on=()), ops), State.new())
     assert result.ok, result.failed
     entry = world.intentions.read(world.db)

@@ -80,3 +80,34 @@ def test_a_group_whose_entry_moved_since_the_plan_writes_none_of_it(
         assert f"consul_intention.{caller}:{destination}" in failed.stderr, failed.stderr
     after = agents.consul("GET", f"/v1/config/service-intentions/{destination}").json()
     assert [s["Name"] for s in after["Sources"]] == ["grp-first"]
+
+
+def test_sources_leaving_one_entry_together_are_one_write_and_all_of_them_one_delete(
+        agents: Agents, tmp_path: Path, destination: str) -> None:
+    directory = tmp_path / "leave"
+    configure(directory, destination)
+    env = agent_env(agents)
+    assert ncplan(directory, ["apply", "--auto-approve"], env).exit_code == 0
+    (directory / "main.hcl").write_text(
+        f'intention "{CALLERS[0]}" "{destination}" {{\n  action = "allow"\n}}\n')
+    stats = tmp_path / "stats"
+    two = ncplan(directory, ["apply", "--auto-approve"],
+                 {**env, "NCPLAN_HTTP_STATS": str(stats)})
+    assert two.exit_code == 0, two.both
+    assert "Resources: 0 added, 0 changed, 2 destroyed" in two.stdout
+    assert sent(stats).count("Consul PUT /v1/config") == 1, sent(stats)
+    entry = agents.consul("GET", f"/v1/config/service-intentions/{destination}").json()
+    assert [s["Name"] for s in entry["Sources"]] == [CALLERS[0]]
+
+    configure(directory, destination)
+    assert ncplan(directory, ["apply", "--auto-approve"], env).exit_code == 0
+    stats.unlink()
+    gone = ncplan(directory, ["destroy", "--auto-approve"],
+                  {**env, "NCPLAN_HTTP_STATS": str(stats)})
+    assert gone.exit_code == 0, gone.both
+    assert "Destroy complete! Resources: 3 destroyed." in gone.stdout
+    deletes = [line for line in sent(stats) if line.startswith("Consul DELETE")]
+    assert deletes == [f"Consul DELETE /v1/config/service-intentions/{destination}"], sent(stats)
+    assert "Consul PUT /v1/config" not in sent(stats)
+    assert agents.consul("GET", f"/v1/config/service-intentions/{destination}").status_code \
+        == 404

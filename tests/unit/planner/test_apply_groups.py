@@ -19,13 +19,21 @@ from apply_doubles import (
     RecordingHooks,
     change,
     fail,
+    recorded,
     start_state,
 )
 from apply_doubles import executors as plain_executors
 
 from ncplan.errors import CheckAndSetConflict
 from ncplan.kinds.registry import KINDS
-from ncplan.planner.engine import ApplyOptions, GroupExecutor, Problem, Written, apply_plan
+from ncplan.planner.engine import (
+    INTERRUPTED,
+    ApplyOptions,
+    GroupExecutor,
+    Problem,
+    Written,
+    apply_plan,
+)
 from ncplan.planner.model import Action, Plan, ResourceChange
 
 DB = "nomad_job.db"
@@ -48,6 +56,12 @@ class GroupingExecutor(RecordingExecutor):
         with self.lock:
             self.groups.append(tuple(c.address for c in changes))
         return [self.write(one) for one in changes]  # a member's failure fails the call
+
+    def delete_group(self, changes: Sequence[ResourceChange]) -> None:
+        with self.lock:
+            self.groups.append(tuple(f"-{c.address}" for c in changes))
+        for one in changes:
+            self.delete(one)
 
 
 @pytest.fixture
@@ -128,3 +142,44 @@ def test_a_conflict_in_a_group_is_reported_for_each(manager: KeepingManager) -> 
     executor = GroupingExecutor(Calls(), behave={TO_DB[0]: moved})
     result = run(manager, executor, tuple(change(a, Action.CREATE) for a in TO_DB))
     assert [p.address for p in result.failed] == list(TO_DB)
+
+
+def test_deletes_of_one_key_ready_together_are_one_call(manager: KeepingManager) -> None:
+    executor = GroupingExecutor(Calls())
+    prior = (recorded(DB), *(recorded(a, depends_on=(DB,)) for a in TO_DB))
+    changes = (change(DB, Action.DELETE),
+               *(change(a, Action.DELETE, depends_on=(DB,)) for a in TO_DB))
+    result = apply_plan(Plan(changes=changes), start_state(manager, *prior), manager,
+                        {kind: executor for kind in KINDS}, options=ApplyOptions())
+    assert result.ok and result.destroyed == 4
+    assert executor.groups == [tuple(f"-{a}" for a in TO_DB)]
+    on_disk = manager.on_disk()
+    assert on_disk is not None and on_disk.addresses == ()
+
+
+def test_a_write_and_a_delete_of_one_key_are_not_one_group(manager: KeepingManager) -> None:
+    executor = GroupingExecutor(Calls())
+    result = apply_plan(Plan(changes=(change(TO_DB[0], Action.DELETE), change(TO_DB[1]),
+                                      change(TO_DB[2]))),
+                        start_state(manager, recorded(TO_DB[0])), manager,
+                        {kind: executor for kind in KINDS}, options=ApplyOptions())
+    assert result.ok and executor.groups == [TO_DB[1:]]
+
+
+def test_an_interrupt_announcing_a_member_starts_none_of_the_group(
+        manager: KeepingManager) -> None:
+    """Ctrl-C raised by the hook that announces the group's second step: no step of the
+    group starts, each ends not started, and nothing is recorded."""
+    executor = GroupingExecutor(Calls())
+    hooks = RecordingHooks()
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    hooks.on_pre[TO_DB[1]] = interrupt
+    result = run(manager, executor, tuple(change(a) for a in TO_DB), hooks)
+    assert result.interrupted and executor.groups == []
+    assert {p.address for p in result.skipped} == set(TO_DB)
+    assert all(p.reason == INTERRUPTED for p in result.skipped)
+    on_disk = manager.on_disk()
+    assert on_disk is not None and on_disk.addresses == ()
