@@ -10,6 +10,12 @@ prerequisites are done; a :class:`~concurrent.futures.ThreadPoolExecutor` runs u
 ``parallelism`` of them at once. A step whose prerequisite failed or was skipped is
 skipped (``hooks.skipped``), and independent branches go on.
 
+Groups: ready steps that one request can carry (a :class:`GroupExecutor`'s same
+``group_key``, the same kind of step: the intentions toward one destination) are handed
+to one ``write_group`` or ``delete_group`` call; each is still a step of its own (its
+hooks, its outcome, its record), a failure is each one's, and the group is one request
+under ``parallelism``. A step whose prerequisite failed is not taken along.
+
 Threads: one coordinator thread runs the sorter, calls the hooks ``pre_apply``,
 ``post_apply`` and ``skipped``, and makes every state write (one writer); the pool's
 threads make the provider calls and wait for rollouts (``hooks.deployment_progress`` is
