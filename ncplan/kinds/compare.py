@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from ncplan.kinds.base import Action, Drifted, LiveView, Verdict
 from ncplan.kinds.base import plain_body as plain_body  # where the kinds found it first
 from ncplan.kinds.managed import project
-from ncplan.resources.plain import plain
+from ncplan.resources.plain import SCALARS, is_mapping, plain
 from ncplan.state.model import ResourceState
 
 STOPPED = "stopped outside ncplan; it will be started again"
@@ -23,17 +23,35 @@ ADOPTED = "exists in {where} but not in the state; ncplan will adopt it"
 
 def differs(before: Any, after: Any) -> bool:
     """Whether two JSON-shaped values differ: a key, a value, a list's order, or a type
-    (``1`` is not ``1.0``, ``true`` is not ``1``, as JSON and the state file keep them)."""
-    return not _same(plain(before), plain(after))
+    (``1`` is not ``1.0``, ``true`` is not ``1``, as JSON and the state file keep them).
+    Any mapping is a dict and a tuple a list here (their :func:`plain` copies are
+    compared), without copying them."""
+    return not _same(before, after)
 
 
 def _same(a: Any, b: Any) -> bool:
+    kind, other = type(a), type(b)
+    if kind in SCALARS or other in SCALARS:
+        return kind is other and bool(a == b)
+    if is_mapping(a):
+        if not is_mapping(b):
+            return False
+        if a.keys() != b.keys():  # keys of other types than str: as plain copies them
+            return _same_plain(plain(a), plain(b))
+        return all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list | tuple):
+        return isinstance(b, list | tuple) and len(a) == len(b) and all(map(_same, a, b))
+    return _same_plain(plain(a), plain(b))
+
+
+def _same_plain(a: Any, b: Any) -> bool:
+    """:func:`_same` of plain copies: exact types, dicts by key, lists in order."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+        return a.keys() == b.keys() and all(_same_plain(a[key], b[key]) for key in a)
     if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same, a, b))
+        return len(a) == len(b) and all(map(_same_plain, a, b))
     return bool(a == b)
 
 

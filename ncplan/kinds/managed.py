@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ncplan.resources.plain import plain
+from ncplan.resources.plain import is_mapping, plain
 
 #: Keys that name an object inside a list (TaskGroups, Tasks, Services by ``Name``,
 #: ports by ``Label``, Connect upstreams by ``DestinationName``).
@@ -33,7 +33,7 @@ INTENTION_KEYS = ("Name", "Action", "Permissions", "Description")
 
 
 def item_name(item: Any) -> str | None:
-    if isinstance(item, Mapping):
+    if is_mapping(item):
         for key in NAME_KEYS:
             if isinstance(item.get(key), str):
                 return str(item[key])
@@ -52,7 +52,7 @@ def _project_list(live: Sequence[Any], desired: Sequence[Any]) -> list[Any]:
 
 def project(live: Any, desired: Any) -> Any:
     """``live`` reduced to the shape of ``desired``: its keys, its named list items."""
-    if isinstance(live, Mapping) and isinstance(desired, Mapping):
+    if is_mapping(live) and is_mapping(desired):
         return {str(k): project(live[k], v) for k, v in desired.items() if k in live}
     if _is_list(live) and _is_list(desired):
         return _project_list(live, desired)
@@ -72,7 +72,7 @@ def job_view(job: Mapping[str, Any]) -> dict[str, Any]:
 
 def _clean(value: Any) -> Any:
     """Drop what an API reports as "unset": ``None``, ``""``, empty lists and maps."""
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         cleaned = {str(k): _clean(v) for k, v in value.items()}
         return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
     if _is_list(value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ncplan.resources.plain import is_mapping
 from ncplan.secret_text import MARKER as MARKER
 
 
@@ -23,7 +24,7 @@ def holds_secret(leaf: Any, secrets: frozenset[str]) -> bool:
 
 def holds_marker(value: Any) -> bool:
     """Whether a :data:`MARKER` (a value redacted) is anywhere in ``value``."""
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         return any(holds_marker(item) for item in value.values())
     if isinstance(value, list | tuple):
         return any(holds_marker(item) for item in value)
@@ -35,8 +36,8 @@ def restore(recorded: Any, desired: Any, secrets: frozenset[str]) -> Any:
     when that holds a secret; everything else as recorded."""
     if recorded == MARKER:
         return desired if holds_secret(desired, secrets) else recorded
-    if isinstance(recorded, Mapping):
-        other = desired if isinstance(desired, Mapping) else {}
+    if is_mapping(recorded):
+        other = desired if is_mapping(desired) else {}
         return {key: restore(item, other.get(key), secrets) for key, item in recorded.items()}
     if isinstance(recorded, list | tuple):
         others = list(desired) if isinstance(desired, list | tuple) else []

@@ -37,6 +37,7 @@ from ncplan.kinds.secrets import MARKER as MARKER
 from ncplan.kinds.secrets import holds_secret as holds_secret
 from ncplan.kinds.secrets import restore as restore
 from ncplan.providers.live import NomadJobPlan
+from ncplan.resources.plain import is_mapping
 from ncplan.state.model import State
 
 #: A mask: ``True`` (all of the value), ``False`` (none of it), or a dict/list mirroring it.
@@ -45,7 +46,7 @@ Mask = Any
 
 def mask_where(value: Any, marked: Callable[[Any], bool]) -> Mask:
     """The walker: the mask of ``value`` with ``True`` at the leaves ``marked`` picks."""
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         masks = ((str(k), mask_where(v, marked)) for k, v in value.items())
         return {k: m for k, m in masks if m is not False} or False
     if isinstance(value, list | tuple):
@@ -75,7 +76,7 @@ def hide(value: Any, mask: Mask) -> Any:
     """``value`` with :data:`MARKER` at each leaf (or whole part) ``mask`` marks."""
     if mask is False or value is None:
         return value
-    if isinstance(value, Mapping) and isinstance(mask, Mapping):
+    if is_mapping(value) and is_mapping(mask):
         return {key: hide(item, mask.get(str(key), False)) for key, item in value.items()}
     if isinstance(value, list | tuple) and isinstance(mask, list):
         return [hide(item, mask[i] if i < len(mask) else False)
@@ -102,7 +103,7 @@ def merge_masks(first: Mask, second: Mask) -> Mask:
         return first
     if second is True:
         return True
-    if isinstance(first, Mapping) and isinstance(second, Mapping):
+    if is_mapping(first) and is_mapping(second):
         return {key: merge_masks(first.get(key, False), second.get(key, False))
                 for key in {**first, **second}}
     if isinstance(first, list) and isinstance(second, list):
@@ -130,8 +131,8 @@ def carry(mask: Mask, source: Any, target: Any) -> Mask:
         return False
     if mask is True:
         return True
-    if isinstance(mask, Mapping) and isinstance(source, Mapping):
-        if not isinstance(target, Mapping):
+    if is_mapping(mask) and is_mapping(source):
+        if not is_mapping(target):
             return True
         found = {str(k): carry(m, source.get(k), target[k]) for k, m in mask.items()
                  if k in target}
@@ -173,14 +174,14 @@ def masked_texts(value: Any, mask: Mask) -> frozenset[str]:
 
 def _texts(value: Any, mask: Mask) -> list[str]:
     if mask is True:
-        if isinstance(value, Mapping):
+        if is_mapping(value):
             return [t for v in value.values() for t in _texts(v, True)]
         if isinstance(value, list | tuple):
             return [t for v in value for t in _texts(v, True)]
         if value is None or isinstance(value, bool) or str(value) == "":
             return []
         return [str(value)]
-    if isinstance(mask, Mapping) and isinstance(value, Mapping):
+    if is_mapping(mask) and is_mapping(value):
         return [t for k, m in mask.items() for t in _texts(value.get(k), m)]
     if isinstance(mask, list) and isinstance(value, list | tuple):
         return [t for v, m in zip(value, mask, strict=False) for t in _texts(v, m)]
@@ -200,7 +201,7 @@ def _field_mask(field: Mapping[str, Any], texts: frozenset[str]) -> Mask:
 def diff_mask(diff: Any, texts: frozenset[str]) -> Mask:
     """The mask of Nomad's job diff: each field whose old or new value holds one of
     ``texts``, masked on both sides."""
-    if isinstance(diff, Mapping):
+    if is_mapping(diff):
         if "Old" in diff or "New" in diff:
             return _field_mask(diff, texts)
         masks = ((str(k), diff_mask(v, texts)) for k, v in diff.items())
@@ -236,9 +237,9 @@ def secret_item_mask(kind: str, value: Any) -> Mask:
     whose items are secrets (a sidecar identity's variable), whatever the configuration's
     variables say."""
     known = KINDS.get(kind)
-    if known is None or not known.secret_items or not isinstance(value, Mapping):
+    if known is None or not known.secret_items or not is_mapping(value):
         return False
     items = value.get("Items")
-    if not isinstance(items, Mapping) or not items:
+    if not is_mapping(items) or not items:
         return False
     return {"Items": {str(key): True for key in items}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from planner_helpers import (
     answer,
     live_defaults,
@@ -21,6 +23,7 @@ from ncplan.planner.build import PlanRequest, build_plan
 from ncplan.planner.diff import ADOPTED, DELETED, RAW_OFFLINE, STOPPED, diff_resource, differs
 from ncplan.planner.model import Action
 from ncplan.providers.live import Refreshed
+from ncplan.resources.plain import plain
 
 WEB = resource("connect-on-nomad", "nomad_job.web")
 API = resource("envoy-mesh", "nomad_job.api")
@@ -226,3 +229,32 @@ def test_differs_sees_any_change_of_value_type_or_order(before: object, after: o
 ])
 def test_differs_ignores_key_order_and_container_kinds(before: object, after: object) -> None:
     assert not differs(before, after) and not differs(after, before)
+
+
+def _reference_same(a: object, b: object) -> bool:
+    """What differs compared before it stopped copying: exact types of plain copies."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(_reference_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(map(_reference_same, a, b))
+    return bool(a == b)
+
+
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([1.0, 0.5]),
+                    st.sampled_from(["a", "b", ""]))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(st.sampled_from(["A", "B", 1]), inner, max_size=3),
+    st.dictionaries(st.sampled_from(["A", "B"]), inner, max_size=3).map(MappingProxyType)),
+    max_leaves=12)
+
+
+@given(before=_VALUES, after=_VALUES)
+def test_differs_without_copying_is_differs_of_the_plain_copies(before: object,
+                                                                after: object) -> None:
+    expected = not _reference_same(plain(before), plain(after))
+    assert differs(before, after) is expected and differs(after, before) is expected
