@@ -28,11 +28,10 @@ class NcplanError(Exception):
         self.hint = hint
 
     def hide_text(self, hide: Callable[[str], str]) -> None:
-        """Pass every text of the error that may quote what was sent through ``hide``
-        (see :func:`ncplan.secret_text.redact_error`), in place."""
+        """Pass the texts of its own that may quote what was sent through ``hide``, in
+        place (:func:`ncplan.secret_text.redact_error` does ``args`` and notes)."""
         self.message = hide(self.message)
         self.hint = None if self.hint is None else hide(self.hint)
-        self.args = tuple(hide(a) if isinstance(a, str) else a for a in self.args)
 
 
 class ConfigError(NcplanError):

@@ -84,8 +84,7 @@ def redact_error(error: BaseException) -> BaseException:
 def _hide_in(error: BaseException, hide: Callable[[str], str]) -> None:
     if isinstance(error, NcplanError):
         error.hide_text(hide)
-    else:
-        error.args = tuple(hide(a) if isinstance(a, str) else a for a in error.args)
+    error.args = tuple(hide(a) if isinstance(a, str) else a for a in error.args)
     notes = getattr(error, "__notes__", None)
     if isinstance(notes, list):
         notes[:] = [hide(str(note)) for note in notes]

@@ -97,21 +97,21 @@ class KindExecutor:
 
     def write_group(self, changes: Sequence[ResourceChange]) -> list[Written]:
         """Changes of one group key written as one request, each recorded as its own."""
-        if not isinstance(self.writer, GroupWriter):
-            return [self.write(change) for change in changes]
         for change in changes:
             _body(change)
-        results = self.writer.write_group([write_request(c) for c in changes])
+        results = self._grouping().write_group([write_request(c) for c in changes])
         return [Written(recorded(c, r.index, self.secrets), wrote=r.wrote)
                 for c, r in zip(changes, results, strict=True)]
 
     def delete_group(self, changes: Sequence[ResourceChange]) -> None:
         """Changes of one group key deleted as one request."""
+        self._grouping().delete_group([write_request(c) for c in changes])
+
+    def _grouping(self) -> GroupWriter:
+        """The writer, which groups (the engine groups only what :meth:`group_key` keys)."""
         if not isinstance(self.writer, GroupWriter):
-            for change in changes:
-                self.delete(change)
-            return
-        self.writer.delete_group([write_request(c) for c in changes])
+            raise TypeError(f"{type(self.writer).__name__} writes one change at a time")
+        return self.writer
 
     def delete(self, change: ResourceChange) -> None:
         self.writer.delete(write_request(change))

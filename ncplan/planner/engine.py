@@ -584,12 +584,8 @@ class _Engine:
                 return _Done(error=self._stopped(step.change, control),
                              seconds=time.monotonic() - started)
             written = executor.write(step.change)
-        except NcplanError as error:
-            landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
-            return _Done(error=error.message, seconds=time.monotonic() - started,
-                         possibly_applied=landed)
-        except Exception as error:  # a bug below: this resource fails, the others go on
-            return _Done(error=_internal(error), seconds=time.monotonic() - started)
+        except Exception as error:  # a bug below too: this resource fails, the others go on
+            return _failed(error, started)
         slot.answered = True
         if self._follows(step.change, written):
             slot.waiting = _Done(record=written.state, note=NOT_AWAITED)
@@ -610,14 +606,9 @@ class _Engine:
                 written = None
             else:
                 written = executor.write_group(changes)
-        except NcplanError as error:
-            landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
-            failed = _Done(error=error.message, seconds=time.monotonic() - started,
-                           possibly_applied=landed)
+        except Exception as error:  # a bug below too: these resources fail, the others go on
+            failed = _failed(error, started)
             return [failed for _ in slots]
-        except Exception as error:  # a bug below: these resources fail, the others go on
-            broken = _Done(error=_internal(error), seconds=time.monotonic() - started)
-            return [broken for _ in slots]
         seconds = time.monotonic() - started
         if written is None:  # deleted
             for slot in slots:
@@ -749,6 +740,16 @@ def _requests(run: _Run) -> int:
     """The requests under way: a step each, a group's steps one together (what
     ``parallelism`` bounds)."""
     return len({slot.lead or slot.step.key for slot in run.running.values()})
+
+
+def _failed(error: Exception, started: float) -> _Done:
+    """A step's end when its provider call raised: the API's message (possibly applied
+    when a write was sent and no answer came), or an internal error for a bug below."""
+    seconds = time.monotonic() - started
+    if isinstance(error, NcplanError):
+        landed = isinstance(error, ProviderUnreachable) and error.may_have_landed
+        return _Done(error=error.message, seconds=seconds, possibly_applied=landed)
+    return _Done(error=_internal(error), seconds=seconds)
 
 
 def _internal(error: Exception) -> str:

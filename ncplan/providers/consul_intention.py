@@ -178,14 +178,13 @@ class ConsulIntentions(ConfigEntryReads[LiveIntentions]):
                        cas_index: int, *, owner: str = "") -> int:
         """:meth:`upsert_source` of several sources at once: one read (none to create),
         one check-and-set write of the entry with all of them."""
-        names = [str(body.get("Name")) for body in source_bodies]
-        with refusals_at(", ".join(intention_address(n, destination) for n in names)):
-            return self._upsert(destination, source_bodies, cas_index, owner)
+        address = ", ".join(intention_address(str(body.get("Name")), destination)
+                            for body in source_bodies)
+        with refusals_at(address):
+            return self._upsert(address, destination, source_bodies, cas_index, owner)
 
-    def _upsert(self, destination: str, source_bodies: Sequence[Mapping[str, Any]],
-                cas_index: int, owner: str) -> int:
-        address = ", ".join(intention_address(str(b.get("Name")), destination)
-                            for b in source_bodies)
+    def _upsert(self, address: str, destination: str,
+                source_bodies: Sequence[Mapping[str, Any]], cas_index: int, owner: str) -> int:
         # creating (the plan saw no entry): nothing to keep, so no read first; ``cas=0``
         # creates only, and an entry made meanwhile makes the write answer false
         live = None if cas_index == 0 else self._read_at(address, destination, cas_index)
